@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from './config.js';
+import type { Db } from './db/database.js';
+import { apiKeyRoutes } from './modules/api-keys/api-key.routes.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+import { organisationRoutes } from './modules/organisations/organisation.routes.js';
+import { problemRoutes } from './modules/problems/problem.routes.js';
+import { authPlugin } from './plugins/auth.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { DOCS_PREFIX, swaggerPlugin } from './plugins/swagger.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import { ProblemError } from './shared/problem.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db;
+    clock: Clock;
+    config: Config;
+  }
+}
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly db: Db;
+  readonly clock?: Clock;
+  /** Where logs go; stdout when unset. Tests pass a stream to read them. */
+  readonly logStream?: { write(line: string): void };
+}
+
+/**
+ * Paths that pino must never write out, whatever is logged: credentials and
+ * patient identifiers. The request serializer below already logs no headers
+ * and no bodies; this is the second belt.
+ */
+const REDACT = [
+  'req.headers.authorization',
+  'headers.authorization',
+  'authorization',
+  'key',
+  '*.key',
+  'nhsNumber',
+  '*.nhsNumber',
+  'body',
+  '*.body',
+];
+
+/** The root Fastify plugin tree. Tests build it and call inject(); server.ts listens. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: REDACT, censor: '[redacted]' },
+      serializers: {
+        req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url, id: req.id }),
+      },
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
+    },
+    genReqId: () => randomUUID(),
+    bodyLimit: config.bodyLimitBytes,
+    // Closing is answered by our own hook below, as problem+json.
+    return503OnClosing: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('db', deps.db);
+  app.decorate('clock', deps.clock ?? systemClock);
+  app.decorate('config', config);
+
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new ProblemError('SERVICE_SHUTTING_DOWN');
+    }
+  });
+
+  await app.register(errorsPlugin);
+  await app.register(authPlugin, { docsPrefix: DOCS_PREFIX });
+  await app.register(swaggerPlugin);
+
+  await app.register(healthRoutes);
+  await app.register(problemRoutes);
+  await app.register(organisationRoutes);
+  await app.register(apiKeyRoutes);
+
+  return app;
+}

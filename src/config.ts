@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The service's whole configuration, read once from the environment at boot.
+ * A bad value stops the boot with a message naming the variable; secrets are
+ * never echoed back in that message.
+ */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const EnvSchema = z.object({
+  PORT: z.coerce
+    .number({ error: 'must be a whole number from 0 to 65535' })
+    .int('must be a whole number from 0 to 65535')
+    .min(0, 'must be a whole number from 0 to 65535')
+    .max(65535, 'must be a whole number from 0 to 65535')
+    .default(3000),
+  HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .refine((v) => /^postgres(ql)?:\/\/\S+$/.test(v) && URL.canParse(v), {
+      message: 'must be a postgres:// or postgresql:// URL',
+    })
+    .optional(),
+  DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data'),
+  BOOTSTRAP_ADMIN_KEY: z
+    .string()
+    .refine((v) => v.length >= 32 && v.length <= 256 && /^[\x21-\x7e]+$/.test(v), {
+      message: 'must be 32 to 256 printable ASCII characters without spaces',
+    })
+    .optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  DATABASE_POOL_SIZE: z.coerce
+    .number({ error: 'must be a whole number from 1 to 200' })
+    .int('must be a whole number from 1 to 200')
+    .min(1, 'must be a whole number from 1 to 200')
+    .max(200, 'must be a whole number from 1 to 200')
+    .default(10),
+  BODY_LIMIT_BYTES: z.coerce
+    .number({ error: 'must be a whole number of bytes from 1024 to 104857600' })
+    .int('must be a whole number of bytes from 1024 to 104857600')
+    .min(1024, 'must be a whole number of bytes from 1024 to 104857600')
+    .max(104_857_600, 'must be a whole number of bytes from 1024 to 104857600')
+    .default(1_048_576),
+});
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Unset: the service runs its own embedded Postgres under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly bootstrapAdminKey: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly databasePoolSize: number;
+  readonly bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment (or any record like it) into a frozen Config, or throws ConfigError. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable is treated as unset, as shells and compose files often produce them.
+  const present = Object.fromEntries(
+    Object.keys(EnvSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
+  );
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.DATA_DIR),
+    bootstrapAdminKey: e.BOOTSTRAP_ADMIN_KEY,
+    logLevel: e.LOG_LEVEL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+  });
+}

@@ -1,0 +1,29 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database, Db } from './database.js';
+
+export interface CreateDbOptions {
+  readonly url: string;
+  readonly poolSize?: number;
+  /** Called when an idle pooled connection fails (e.g. the server restarted). */
+  readonly onPoolError?: (error: Error) => void;
+}
+
+/**
+ * One Kysely instance over one pg pool. Nothing connects until the first query,
+ * so building an app (for example to print its OpenAPI document) needs no server.
+ */
+export function createDb(options: CreateDbOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    // Fail fast when the server is away, so requests get a 503 rather than hang.
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'implant-trace',
+  });
+  // An idle client's error (server restart, connection killed) must not crash the process;
+  // the pool drops that client and the next query connects anew.
+  pool.on('error', (error) => options.onPoolError?.(error));
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

@@ -1,0 +1,77 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requestContext } from '../../plugins/auth.js';
+import { IdParamsSchema } from '../../shared/schemas.js';
+import type { ApiKeyRecord } from './api-key.repository.js';
+import { ApiKeyListSchema, CreateApiKeyBody, CreatedApiKeySchema, MeSchema } from './api-key.schemas.js';
+import { createApiKey, listVisibleKeys, revokeApiKey } from './api-key.service.js';
+
+const toApi = (k: ApiKeyRecord) => ({
+  id: k.id,
+  name: k.name,
+  role: k.role,
+  national: k.national,
+  organisation: k.odsCode,
+  prefix: k.keyPrefix,
+  createdAt: k.createdAt.toISOString(),
+  revokedAt: k.revokedAt?.toISOString() ?? null,
+});
+
+export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/v1/api-keys',
+    {
+      config: { access: ['admin'] },
+      schema: {
+        tags: ['access'],
+        summary: 'Create an API key (the secret is returned once)',
+        description:
+          'A national admin may create keys for any organisation, or national keys; an organisation admin only for its own organisation.',
+        body: CreateApiKeyBody,
+        response: { 201: CreatedApiKeySchema },
+      },
+    },
+    async (req, reply) => {
+      const { record, key } = await createApiKey(app.db, requestContext(req), req.body);
+      return reply.code(201).send({ ...toApi(record), key });
+    },
+  );
+
+  app.get(
+    '/v1/api-keys',
+    {
+      config: { access: ['admin'] },
+      schema: { tags: ['access'], summary: 'List the API keys the caller administers (never their secrets)', response: { 200: ApiKeyListSchema } },
+    },
+    async (req) => ({ items: (await listVisibleKeys(app.db, requestContext(req))).map(toApi) }),
+  );
+
+  app.delete(
+    '/v1/api-keys/:id',
+    {
+      config: { access: ['admin'] },
+      schema: {
+        tags: ['access'],
+        summary: 'Revoke an API key, with immediate effect',
+        params: IdParamsSchema,
+        response: { 204: z.undefined().describe('Revoked (or already revoked).') },
+      },
+    },
+    async (req, reply) => {
+      await revokeApiKey(app.db, requestContext(req), req.params.id, app.clock);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/v1/me',
+    {
+      config: { access: ['admin', 'scanner', 'procurement', 'registry'] },
+      schema: { tags: ['access'], summary: 'Who the presented key is: role and organisation', response: { 200: MeSchema } },
+    },
+    async (req) => {
+      const { actor } = requestContext(req);
+      return { keyId: actor.keyId, keyName: actor.keyName, role: actor.role, national: actor.national, organisation: actor.odsCode };
+    },
+  );
+};

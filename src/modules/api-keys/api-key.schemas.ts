@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { ROLES } from '../../db/database.js';
+import { OdsCodeSchema } from '../../shared/schemas.js';
+
+export const RoleSchema = z.enum(ROLES).meta({ id: 'Role' }).describe(
+  'admin: organisations and keys. scanner: theatre capture. procurement: catalogue, recalls, reports. registry: feeds and outcomes.',
+);
+
+export const CreateApiKeyBody = z
+  .object({
+    name: z.string().trim().min(1).max(100).describe('What the key is for, e.g. "Theatre 3 scanner".'),
+    role: RoleSchema,
+    organisation: OdsCodeSchema.optional().describe('ODS code of the organisation the key belongs to.'),
+    national: z.boolean().optional().describe('A national key reads across organisations. National admins only.'),
+  })
+  .refine((b) => (b.national === true) !== (b.organisation !== undefined), {
+    message: 'give exactly one of organisation (an ODS code) or national: true',
+    path: ['organisation'],
+  })
+  .meta({ id: 'CreateApiKeyBody' });
+
+export const ApiKeySchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    role: RoleSchema,
+    national: z.boolean(),
+    organisation: z.string().nullable().describe('ODS code; null for national keys.'),
+    prefix: z.string().describe('The first characters of the key, to tell keys apart. Not a secret.'),
+    createdAt: z.iso.datetime(),
+    revokedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+
+export const CreatedApiKeySchema = ApiKeySchema.extend({
+  key: z.string().describe('The secret. Shown this once; store it now. Send it as `Authorization: Bearer <key>`.'),
+}).meta({ id: 'CreatedApiKey' });
+
+export const ApiKeyListSchema = z.object({ items: z.array(ApiKeySchema) }).meta({ id: 'ApiKeyList' });
+
+export const MeSchema = z
+  .object({
+    keyId: z.uuid(),
+    keyName: z.string(),
+    role: RoleSchema,
+    national: z.boolean(),
+    organisation: z.string().nullable().describe('ODS code; null for national keys.'),
+  })
+  .meta({ id: 'Me' });

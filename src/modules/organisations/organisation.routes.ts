@@ -1,0 +1,36 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { requestContext } from '../../plugins/auth.js';
+import type { Organisation } from './organisation.repository.js';
+import { CreateOrganisationBody, OrganisationListSchema, OrganisationSchema } from './organisation.schemas.js';
+import { createOrganisation, listVisibleOrganisations } from './organisation.service.js';
+
+const toApi = (o: Organisation) => ({ id: o.id, odsCode: o.odsCode, name: o.name, createdAt: o.createdAt.toISOString() });
+
+export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/v1/organisations',
+    {
+      config: { access: ['admin'] },
+      schema: {
+        tags: ['access'],
+        summary: 'Register an organisation (national admins only)',
+        body: CreateOrganisationBody,
+        response: { 201: OrganisationSchema },
+      },
+    },
+    async (req, reply) => reply.code(201).send(toApi(await createOrganisation(app.db, requestContext(req), req.body))),
+  );
+
+  app.get(
+    '/v1/organisations',
+    {
+      config: { access: ['admin'] },
+      schema: {
+        tags: ['access'],
+        summary: 'List organisations: all for a national admin, its own for an organisation admin',
+        response: { 200: OrganisationListSchema },
+      },
+    },
+    async (req) => ({ items: (await listVisibleOrganisations(app.db, requestContext(req))).map(toApi) }),
+  );
+};

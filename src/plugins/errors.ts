@@ -1,0 +1,86 @@
+import type { FastifyError, FastifyReply } from 'fastify';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { isDatabaseUnavailable } from '../db/errors.js';
+import { pointerToken, problemBody, ProblemError, type ProblemCode, type ValidationIssue } from '../shared/problem.js';
+
+const FASTIFY_CODES: Readonly<Record<string, ProblemCode>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_REQUEST',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_REQUEST',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+const INTERNAL_DETAIL = 'The service failed unexpectedly. Quote the instance (request id) when reporting it.';
+
+/**
+ * The one error handler: everything that goes wrong leaves as RFC 9457
+ * application/problem+json with a stable code. 4xx details describe the
+ * caller's mistake; 5xx details never carry internal messages.
+ */
+export const errorsPlugin = fp(
+  async (app) => {
+    app.setErrorHandler((error: FastifyError, req, reply) => {
+      const { code, detail, extensions } = classify(error);
+      const body = problemBody(code, detail, req.id, extensions);
+      if (body.status >= 500) {
+        req.log.error({ err: error, problem: code }, 'request failed');
+      } else {
+        req.log.info({ problem: code, status: body.status }, 'request rejected');
+      }
+      if (body.status === 503 || body.status === 429) reply.header('retry-after', '5');
+      return sendProblem(reply, body.status, body);
+    });
+
+    app.setNotFoundHandler((req, reply) =>
+      sendProblem(reply, 404, problemBody('ROUTE_NOT_FOUND', `No operation ${req.method} ${req.url.split('?')[0] ?? ''}.`, req.id)),
+    );
+  },
+  { name: 'errors' },
+);
+
+export function sendProblem(reply: FastifyReply, status: number, body: object): FastifyReply {
+  // Sent pre-serialised so that no response schema can strip or reject a problem member.
+  return reply.code(status).type('application/problem+json; charset=utf-8').send(JSON.stringify(body));
+}
+
+interface Classified {
+  code: ProblemCode;
+  detail: string;
+  extensions?: Record<string, unknown>;
+}
+
+function classify(error: FastifyError): Classified {
+  if (error instanceof ProblemError) return { code: error.code, detail: error.message, extensions: { ...error.extensions } };
+
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = (error as { validationContext?: string }).validationContext ?? 'body';
+    const errors: ValidationIssue[] = error.validation.map((v) => ({
+      in: where,
+      pointer: v.instancePath === '/' ? '' : v.instancePath.split('/').slice(1).map(pointerToken).map((t) => `/${t}`).join(''),
+      message: v.message ?? 'is invalid',
+      code: v.keyword,
+    }));
+    const first = errors[0];
+    const detail = `The ${where} is invalid${first ? `: ${first.pointer || '(root)'} ${first.message}` : ''}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}.`;
+    return { code: 'VALIDATION_FAILED', detail, extensions: { errors } };
+  }
+
+  if (isDatabaseUnavailable(error)) {
+    return { code: 'DATABASE_UNAVAILABLE', detail: 'The database cannot be reached. Nothing was stored; retry shortly.' };
+  }
+
+  const mapped = typeof error.code === 'string' ? FASTIFY_CODES[error.code] : undefined;
+  if (mapped) return { code: mapped, detail: error.message };
+
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    // Other client errors raised by fastify itself (their messages describe the request, not us).
+    if (error.statusCode === 429) return { code: 'RATE_LIMITED', detail: error.message };
+    if (error.statusCode === 413) return { code: 'PAYLOAD_TOO_LARGE', detail: error.message };
+    if (error.statusCode === 415) return { code: 'UNSUPPORTED_MEDIA_TYPE', detail: error.message };
+    return { code: 'MALFORMED_REQUEST', detail: error.message };
+  }
+
+  return { code: 'INTERNAL_ERROR', detail: INTERNAL_DETAIL };
+}

@@ -1,0 +1,90 @@
+/**
+ * Process entry: read the configuration, open the database (embedded by
+ * default), migrate, listen; on SIGTERM/SIGINT drain in-flight requests and
+ * stop the embedded database. Nothing else lives here.
+ */
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { migrateToLatest } from './db/migrator.js';
+import { openDatabase, type OpenDatabase } from './db/open.js';
+import { ensureBootstrapKey } from './modules/api-keys/api-key.service.js';
+
+const SHUTDOWN_GRACE_MS = 15_000;
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+
+  const say = (message: string) => process.stderr.write(`[implant-trace] ${message}\n`);
+  let database: OpenDatabase | undefined;
+  const stopDatabase = async () => {
+    const d = database;
+    database = undefined;
+    await d?.close();
+  };
+
+  try {
+    database = await openDatabase(config, { log: say, onPoolError: (e) => say(`database connection lost: ${e.message}`) });
+    const migrated = await migrateToLatest(database.db);
+    for (const m of migrated) say(`migration ${m.migrationName}: ${m.status}`);
+    if (config.bootstrapAdminKey !== undefined) {
+      const outcome = await ensureBootstrapKey(database.db, config.bootstrapAdminKey);
+      if (outcome === 'revoked') say('BOOTSTRAP_ADMIN_KEY names a key that was revoked; it stays revoked. Unset the variable.');
+      else say(`bootstrap admin key ${outcome === 'created' ? 'created' : 'present'}`);
+    }
+  } catch (error) {
+    say(`startup failed: ${error instanceof Error ? error.message : String(error)}`);
+    await stopDatabase().catch(() => undefined);
+    process.exit(1);
+  }
+
+  const app = await buildApp({ config, db: database.db });
+  app.addHook('onClose', stopDatabase);
+
+  let shuttingDown = false;
+  const shutdown = (signal: string, exitCode = 0) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    app.log.info({ signal }, 'shutting down: draining in-flight requests');
+    const force = setTimeout(() => {
+      app.log.error('shutdown grace period over; exiting');
+      void stopDatabase().finally(() => process.exit(1));
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    app.close().then(
+      () => process.exit(exitCode),
+      (error: unknown) => {
+        app.log.error({ err: error }, 'error while closing');
+        void stopDatabase().finally(() => process.exit(1));
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('uncaughtException', (error) => {
+    app.log.fatal({ err: error }, 'uncaught exception');
+    shutdown('uncaughtException', 1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    app.log.fatal({ err: reason }, 'unhandled rejection');
+    shutdown('unhandledRejection', 1);
+  });
+
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    app.log.fatal({ err: error }, 'could not listen');
+    await stopDatabase().catch(() => undefined);
+    process.exit(1);
+  }
+}
+
+await main();

@@ -1,0 +1,39 @@
+import type { Role } from '../db/database.js';
+
+/** Who is calling: the API key that authenticated the request, with its tenancy. */
+export interface Actor {
+  readonly keyId: string;
+  readonly keyName: string;
+  readonly role: Role;
+  /** A national key reads across organisations (the MHRA or national registry view). */
+  readonly national: boolean;
+  /** The key's organisation; null exactly when the key is national. */
+  readonly organisationId: string | null;
+  readonly odsCode: string | null;
+}
+
+/** What a service needs to know about the request it serves: the actor, and ids for the audit trail. */
+export interface RequestContext {
+  readonly requestId: string;
+  /** Method and route pattern (never the concrete URL), e.g. `DELETE /v1/api-keys/:id`. */
+  readonly route: string;
+  readonly actor: Actor;
+}
+
+/**
+ * The rows an actor may see: everything for a national key, its own
+ * organisation's otherwise. Repositories filter organisation-owned rows by it.
+ */
+export type TenancyScope = { readonly kind: 'national' } | { readonly kind: 'organisation'; readonly organisationId: string };
+
+export function tenancyOf(actor: Actor): TenancyScope {
+  if (actor.national) return { kind: 'national' };
+  // Fail closed: the database forbids such a key, so this is a programming error.
+  if (actor.organisationId === null) throw new Error('A non-national actor must belong to an organisation');
+  return { kind: 'organisation', organisationId: actor.organisationId };
+}
+
+/** Whether the actor may see a row owned by `organisationId`. */
+export function canSee(actor: Actor, organisationId: string | null): boolean {
+  return actor.national || (organisationId !== null && organisationId === actor.organisationId);
+}

@@ -1,0 +1,151 @@
+/**
+ * RFC 9457 problem details: the one error type of the API and the registry of
+ * its stable codes. Every error response carries one of these codes; clients
+ * branch on `code`, never on `title` or `detail`.
+ */
+
+export interface ProblemDefinition {
+  readonly status: number;
+  readonly title: string;
+  readonly description: string;
+}
+
+export const PROBLEMS = {
+  MALFORMED_REQUEST: {
+    status: 400,
+    title: 'Malformed request',
+    description: 'The request body could not be read: it is not well-formed JSON, or is empty where a body is required.',
+  },
+  UNAUTHENTICATED: {
+    status: 401,
+    title: 'Authentication required',
+    description:
+      'The request carries no API key, or a key that is unknown or revoked. Send `Authorization: Bearer <key>`.',
+  },
+  FORBIDDEN: {
+    status: 403,
+    title: 'Not allowed for this role',
+    description: "The API key's role does not admit this operation.",
+  },
+  NOT_FOUND: {
+    status: 404,
+    title: 'Not found',
+    description:
+      'The resource does not exist, or belongs to another organisation (the two are deliberately indistinguishable).',
+  },
+  ROUTE_NOT_FOUND: {
+    status: 404,
+    title: 'No such route',
+    description: 'No operation is defined for this method and path. See /openapi.json.',
+  },
+  CONFLICT: {
+    status: 409,
+    title: 'Conflict',
+    description: 'The request conflicts with the current state of a resource.',
+  },
+  ORGANISATION_EXISTS: {
+    status: 409,
+    title: 'Organisation already exists',
+    description: 'An organisation with this ODS code is already registered.',
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    title: 'Request body too large',
+    description: 'The request body is larger than the service accepts for this operation.',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    title: 'Unsupported media type',
+    description: 'The request body has a Content-Type this operation does not accept.',
+  },
+  VALIDATION_FAILED: {
+    status: 422,
+    title: 'Request validation failed',
+    description:
+      'The request is well-formed but its values break the schema. `errors` lists each one with where it is (`in`, `pointer`).',
+  },
+  RATE_LIMITED: {
+    status: 429,
+    title: 'Too many requests',
+    description: 'Too many requests (or failed authentications) from this client. Retry after the given delay.',
+  },
+  INTERNAL_ERROR: {
+    status: 500,
+    title: 'Internal error',
+    description: 'The service failed unexpectedly. The request id in `instance` finds the details in the service log.',
+  },
+  SERVICE_SHUTTING_DOWN: {
+    status: 503,
+    title: 'Service shutting down',
+    description: 'This instance is shutting down and takes no new requests. Retry; another instance or the restarted one will answer.',
+  },
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    title: 'Database unavailable',
+    description: 'The database cannot be reached right now. Nothing was stored; retry the request.',
+  },
+} as const satisfies Record<string, ProblemDefinition>;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+
+export interface ValidationIssue {
+  /** Which part of the request: body, querystring, params or headers. */
+  readonly in: string;
+  /** RFC 6901 JSON pointer into that part. */
+  readonly pointer: string;
+  readonly message: string;
+  readonly code: string;
+}
+
+/** The JSON body of every error response. Extension members may be added per code. */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: ProblemCode;
+  errors?: ValidationIssue[];
+  [extension: string]: unknown;
+}
+
+/** Thrown by services and routes; the error handler turns it into problem+json. */
+export class ProblemError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ProblemCode,
+    detail?: string,
+    readonly extensions: Readonly<Record<string, unknown>> = {},
+    options?: ErrorOptions,
+  ) {
+    super(detail ?? PROBLEMS[code].title, options);
+    this.name = 'ProblemError';
+    this.status = PROBLEMS[code].status;
+  }
+}
+
+export function problemType(code: ProblemCode): string {
+  return `/problems/${code}`;
+}
+
+export function isProblemCode(value: string): value is ProblemCode {
+  return Object.hasOwn(PROBLEMS, value);
+}
+
+export function problemBody(
+  code: ProblemCode,
+  detail: string,
+  instance: string,
+  extensions: Readonly<Record<string, unknown>> = {},
+): ProblemBody {
+  const def = PROBLEMS[code];
+  const body: ProblemBody = { type: problemType(code), title: def.title, status: def.status, detail, instance, code };
+  // Extension members follow the standard ones and never replace them.
+  for (const [name, value] of Object.entries(extensions)) if (!(name in body)) body[name] = value;
+  return body;
+}
+
+/** Escapes one reference token of an RFC 6901 JSON pointer. */
+export function pointerToken(token: string | number): string {
+  return String(token).replaceAll('~', '~0').replaceAll('/', '~1');
+}

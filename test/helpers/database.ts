@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createDb } from '../../src/db/create-db.js';
+import type { Db } from '../../src/db/database.js';
+import { databaseUrl, readState } from './postgres-state.js';
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+export interface TestDatabase {
+  readonly db: Db;
+  readonly url: string;
+  readonly name: string;
+}
+
+/**
+ * A fresh database of its own for one test file (or test), cloned from the
+ * migrated template (~0.1 s), dropped again when the test ends. Real Postgres;
+ * test files run in parallel without seeing each other's rows.
+ */
+export async function createTestDatabase(t: Teardown): Promise<TestDatabase> {
+  const { adminUrl, template } = readState();
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(adminUrl, async (client) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.query(`create database ${client.escapeIdentifier(name)} template ${client.escapeIdentifier(template)}`);
+        return;
+      } catch (error) {
+        // 55006: the template is briefly in use by another clone starting; try again.
+        if ((error as { code?: string }).code !== '55006' || attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  });
+  const url = databaseUrl(adminUrl, name);
+  const db = createDb({ url, poolSize: 10 });
+  t.teardown(async () => {
+    await db.destroy();
+    await adminQuery(adminUrl, (client) => client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`));
+  });
+  return { db, url, name };
+}
+
+async function adminQuery<T>(adminUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
