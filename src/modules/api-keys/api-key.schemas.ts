@@ -7,7 +7,7 @@ export const RoleSchema = z.enum(ROLES).meta({ id: 'Role' }).describe(
 );
 
 export const CreateApiKeyBody = z
-  .object({
+  .strictObject({
     name: z.string().trim().min(1).max(100).describe('What the key is for, e.g. "Theatre 3 scanner".'),
     role: RoleSchema,
     organisation: OdsCodeSchema.optional().describe('ODS code of the organisation the key belongs to.'),

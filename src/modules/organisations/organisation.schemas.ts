@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { OdsCodeSchema } from '../../shared/schemas.js';
 
 export const CreateOrganisationBody = z
-  .object({
+  .strictObject({
     odsCode: OdsCodeSchema,
     name: z.string().trim().min(1).max(200).describe('e.g. "Example Hospitals NHS Foundation Trust".'),
   })

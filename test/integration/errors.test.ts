@@ -1,0 +1,90 @@
+import t from 'tap';
+import { ProblemError } from '../../src/shared/problem.js';
+import { buildTestApp } from '../helpers/app.js';
+
+const problemJson = 'application/problem+json; charset=utf-8';
+
+t.test('every kind of error leaves as problem+json with a stable code', async (t) => {
+  const app = await buildTestApp(t, { env: { BODY_LIMIT_BYTES: '2048' } });
+  // Routes that fail on purpose, added to the real app before it is ready.
+  app.app.get('/test/boom', { config: { access: 'public' } }, async () => {
+    throw new Error('secret internal detail: password=hunter2 at /srv/db.ts:42');
+  });
+  app.app.get('/test/problem', { config: { access: 'public' } }, async () => {
+    throw new ProblemError('CONFLICT', 'It clashes.', { conflictingId: 'abc' });
+  });
+
+  t.test('unknown route -> 404 ROUTE_NOT_FOUND', async (t) => {
+    const res = await app.request({ method: 'GET', url: '/v1/nothing-here?x=1' });
+    t.equal(res.statusCode, 404);
+    t.equal(res.headers['content-type'], problemJson);
+    t.match(res.json(), { code: 'ROUTE_NOT_FOUND', detail: 'No operation GET /v1/nothing-here.' });
+  });
+
+  t.test('malformed JSON -> 400 MALFORMED_REQUEST', async (t) => {
+    const res = await app.request({ method: 'POST', url: '/v1/organisations', key: app.adminKey, headers: { 'content-type': 'application/json' }, payload: '{"odsCode": ' });
+    t.equal(res.statusCode, 400);
+    t.equal(res.json().code, 'MALFORMED_REQUEST');
+  });
+
+  t.test('an empty JSON body -> 400 MALFORMED_REQUEST', async (t) => {
+    const res = await app.request({ method: 'POST', url: '/v1/organisations', key: app.adminKey, headers: { 'content-type': 'application/json' }, payload: '' });
+    t.equal(res.statusCode, 400);
+    t.equal(res.json().code, 'MALFORMED_REQUEST');
+  });
+
+  t.test('a body over the limit -> 413 PAYLOAD_TOO_LARGE', async (t) => {
+    const res = await app.request({ method: 'POST', url: '/v1/organisations', key: app.adminKey, payload: { odsCode: 'AAA', name: 'x'.repeat(4000) } });
+    t.equal(res.statusCode, 413);
+    t.equal(res.json().code, 'PAYLOAD_TOO_LARGE');
+    const count = await app.db.selectFrom('organisations').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    t.equal(Number(count.n), 0, 'nothing stored');
+  });
+
+  t.test('a content type the route does not take -> 415', async (t) => {
+    const res = await app.request({ method: 'POST', url: '/v1/organisations', key: app.adminKey, headers: { 'content-type': 'text/xml' }, payload: '<x/>' });
+    t.equal(res.statusCode, 415);
+    t.equal(res.json().code, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  t.test('schema violations -> 422 listing every one with its JSON pointer', async (t) => {
+    const res = await app.request({ method: 'POST', url: '/v1/api-keys', key: app.adminKey, payload: { name: 42, role: 'boss', organisation: 'AAA', extra: { a: 1 } } });
+    t.equal(res.statusCode, 422);
+    const body = res.json();
+    t.equal(body.code, 'VALIDATION_FAILED');
+    t.match(body.detail, /^The body is invalid: \/\w+ .+ \(and 2 more\)\.$/);
+    t.same(body.errors.map((e: { pointer: string; code: string }) => `${e.pointer}:${e.code}`).sort(), [
+      '/name:invalid_type',
+      '/role:invalid_value',
+      ':unrecognized_keys',
+    ]);
+    t.match(body.errors.find((e: { pointer: string }) => e.pointer === '').message, /extra/, 'an unknown member is named, not dropped');
+    t.ok(body.errors.every((e: { in: string; code: string; message: string }) => e.in === 'body' && e.code && e.message));
+  });
+
+  t.test('a thrown ProblemError keeps its code and extension members', async (t) => {
+    const res = await app.request({ method: 'GET', url: '/test/problem' });
+    t.equal(res.statusCode, 409);
+    t.same(res.json(), {
+      type: '/problems/CONFLICT',
+      title: 'Conflict',
+      status: 409,
+      detail: 'It clashes.',
+      instance: res.headers['x-request-id'],
+      code: 'CONFLICT',
+      conflictingId: 'abc',
+    });
+  });
+
+  t.test('an unexpected failure -> 500 that leaks nothing, logged in full', async (t) => {
+    const res = await app.request({ method: 'GET', url: '/test/boom' });
+    t.equal(res.statusCode, 500);
+    t.equal(res.headers['content-type'], problemJson);
+    const body = res.json();
+    t.equal(body.code, 'INTERNAL_ERROR');
+    t.notMatch(res.body, /hunter2|secret|db\.ts|stack/);
+    const logged = app.logs.find((l) => l.reqId === body.instance && l.msg === 'request failed');
+    t.ok(logged, 'the failure is logged under the request id');
+    t.match(logged?.err, { message: /secret internal detail/ });
+  });
+});

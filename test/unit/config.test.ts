@@ -1,0 +1,80 @@
+import path from 'node:path';
+import t from 'tap';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+t.test('defaults need no configuration at all', async (t) => {
+  const config = loadConfig({});
+  t.same(config, {
+    port: 3000,
+    host: '127.0.0.1',
+    databaseUrl: undefined,
+    dataDir: path.resolve('./data'),
+    bootstrapAdminKey: undefined,
+    logLevel: 'info',
+    databasePoolSize: 10,
+    bodyLimitBytes: 1_048_576,
+  });
+  t.ok(Object.isFrozen(config), 'the config is frozen');
+});
+
+t.test('every variable is read', async (t) => {
+  const config = loadConfig({
+    PORT: '8080',
+    HOST: '0.0.0.0',
+    DATABASE_URL: 'postgres://user:pw@db:5432/implants',
+    DATA_DIR: '/var/lib/implant-trace',
+    BOOTSTRAP_ADMIN_KEY: 'k'.repeat(40),
+    LOG_LEVEL: 'warn',
+    DATABASE_POOL_SIZE: '25',
+    BODY_LIMIT_BYTES: '2048',
+  });
+  t.same(config, {
+    port: 8080,
+    host: '0.0.0.0',
+    databaseUrl: 'postgres://user:pw@db:5432/implants',
+    dataDir: '/var/lib/implant-trace',
+    bootstrapAdminKey: 'k'.repeat(40),
+    logLevel: 'warn',
+    databasePoolSize: 25,
+    bodyLimitBytes: 2048,
+  });
+});
+
+t.test('an empty variable counts as unset', async (t) => {
+  t.equal(loadConfig({ PORT: '', DATABASE_URL: '' }).port, 3000);
+  t.equal(loadConfig({ DATABASE_URL: '' }).databaseUrl, undefined);
+});
+
+const bad: Array<[string, Record<string, string>, RegExp]> = [
+  ['PORT', { PORT: 'abc' }, /PORT must be a whole number from 0 to 65535/],
+  ['PORT', { PORT: '70000' }, /PORT must be a whole number/],
+  ['PORT', { PORT: '3000.5' }, /PORT must be a whole number/],
+  ['DATABASE_URL', { DATABASE_URL: 'mysql://x@y/z' }, /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/],
+  ['DATABASE_URL', { DATABASE_URL: 'not a url' }, /DATABASE_URL must be/],
+  ['BOOTSTRAP_ADMIN_KEY', { BOOTSTRAP_ADMIN_KEY: 'short' }, /BOOTSTRAP_ADMIN_KEY must be 32 to 256 printable ASCII/],
+  ['BOOTSTRAP_ADMIN_KEY', { BOOTSTRAP_ADMIN_KEY: `${'a'.repeat(20)} ${'b'.repeat(20)}` }, /BOOTSTRAP_ADMIN_KEY must be/],
+  ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
+  ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '0' }, /DATABASE_POOL_SIZE must be a whole number from 1 to 200/],
+  ['BODY_LIMIT_BYTES', { BODY_LIMIT_BYTES: '10' }, /BODY_LIMIT_BYTES must be a whole number of bytes/],
+  ['HOST', { HOST: '   ' }, /HOST must not be empty/],
+];
+for (const [name, env, message] of bad) {
+  t.test(`a bad ${name} stops the boot with a message naming it (${JSON.stringify(env)})`, async (t) => {
+    t.throws(() => loadConfig(env), message);
+    t.throws(() => loadConfig(env), ConfigError);
+  });
+}
+
+t.test('all problems are reported at once, and secrets are never echoed', async (t) => {
+  const secret = 'tooshort-secret';
+  try {
+    loadConfig({ PORT: 'x', LOG_LEVEL: 'y', BOOTSTRAP_ADMIN_KEY: secret, DATABASE_URL: 'http://user:hunter2@host/db' });
+    t.fail('should have thrown');
+  } catch (error) {
+    t.ok(error instanceof ConfigError);
+    const e = error as ConfigError;
+    t.equal(e.problems.length, 4);
+    t.notMatch(e.message, secret);
+    t.notMatch(e.message, 'hunter2');
+  }
+});
