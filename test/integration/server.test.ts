@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
@@ -48,8 +49,29 @@ t.test('on DATABASE_URL, with BOOTSTRAP_ADMIN_KEY: set up by script, then a grac
   const wrongRole = await call(server.url, 'GET', '/v1/organisations', undefined, String(scanner.body.key));
   t.equal(wrongRole.status, 403);
 
-  server.child.kill('SIGTERM');
-  t.equal(await server.exited, 0, 'exits 0 on SIGTERM');
+  // A request in flight when SIGTERM arrives is completed, not cut off: its headers are in,
+  // its body is still arriving.
+  const body = JSON.stringify({ odsCode: 'RH8', name: 'Arrives during shutdown' });
+  const inFlight = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = http.request(`${server.url}/v1/organisations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.write(body.slice(0, 10));
+    setTimeout(() => {
+      server.child.kill('SIGTERM');
+      setTimeout(() => req.end(body.slice(10)), 500);
+    }, 200);
+  });
+  const drained = await inFlight;
+  t.equal(drained.status, 201, 'the in-flight request completed during shutdown');
+  t.equal(await server.exited, 0, 'then the process exits 0');
   t.notMatch(server.output(), BOOTSTRAP, 'the bootstrap secret is never logged');
   t.notMatch(server.output(), String(scanner.body.key));
 });
