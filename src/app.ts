@@ -4,6 +4,8 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import { apiKeyRoutes } from './modules/api-keys/api-key.routes.js';
+import { barcodeRoutes } from './modules/barcodes/barcode.routes.js';
+import { labelRoutes } from './modules/labels/label.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { organisationRoutes } from './modules/organisations/organisation.routes.js';
 import { problemRoutes } from './modules/problems/problem.routes.js';
@@ -91,6 +93,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(problemRoutes);
   await app.register(organisationRoutes);
   await app.register(apiKeyRoutes);
+  await app.register(barcodeRoutes);
+  await app.register(labelRoutes);
 
   return app;
 }

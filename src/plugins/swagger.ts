@@ -33,6 +33,7 @@ export const swaggerPlugin = fp(
         tags: [
           { name: 'service', description: 'Liveness, readiness and the API description.' },
           { name: 'access', description: 'Organisations, API keys and who is calling.' },
+          { name: 'barcodes', description: 'Parse and explain scans; render labels.' },
         ],
       },
       transform: jsonSchemaTransform,

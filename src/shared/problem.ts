@@ -64,6 +64,16 @@ export const PROBLEMS = {
     description:
       'The request is well-formed but its values break the schema. `errors` lists each one with where it is (`in`, `pointer`).',
   },
+  LABEL_DATA_INVALID: {
+    status: 422,
+    title: 'Label data invalid',
+    description: 'The data for a label does not parse as valid GS1 or HIBC data for that symbology. `parse` holds the parser result with the exact error.',
+  },
+  PERSONAL_DATA_IN_URL: {
+    status: 422,
+    title: 'Personal data in a URL',
+    description: 'The request carries a patient identifier or personal details in its URL, where proxies and logs keep it. Send it in a POST body instead.',
+  },
   RATE_LIMITED: {
     status: 429,
     title: 'Too many requests',

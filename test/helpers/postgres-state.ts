@@ -20,9 +20,14 @@ export interface TestPostgresState {
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * One file per checkout and per tap run: the `before` script, every test file
+ * and the `after` script are all children of the same tap process, so its pid
+ * (our parent's) tells concurrent runs in one checkout apart.
+ */
 export const STATE_FILE = path.join(
   os.tmpdir(),
-  `implant-trace-test-${createHash('sha256').update(projectRoot).digest('hex').slice(0, 12)}.json`,
+  `implant-trace-test-${createHash('sha256').update(projectRoot).digest('hex').slice(0, 12)}-${process.ppid}.json`,
 );
 
 export function readState(): TestPostgresState {
