@@ -33,10 +33,9 @@ export function slidingCenturyYear(yy: number, today: Date): number {
 }
 
 export function isoDate(year: number, month: number, day: number): string {
-  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  const yyyy = year >= 1000 && year <= 9999 ? String(year) : String(year).padStart(4, '0');
+  return `${yyyy}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
 }
-
-const DIGITS = /^\d+$/;
 
 export interface ResolvedDate {
   readonly date: string;
@@ -44,26 +43,47 @@ export interface ResolvedDate {
   readonly dayZero: boolean;
 }
 
+/** Year, month and day packed as YYYYMMDD; `text` must be 6 or 8 digits. */
+function packedDate(text: string, today: Date): number {
+  const two = (at: number) => (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
+  if (text.length === 8) return (two(0) * 100 + two(2)) * 10000 + two(4) * 100 + two(6);
+  return slidingCenturyYear(two(0), today) * 10000 + two(2) * 100 + two(4);
+}
+
 /**
- * Reads YYMMDD (sliding century) or YYYYMMDD. With `allowDayZero`, DD = 00
- * means the last day of the month (GS1 expiry and similar dates).
+ * Checks YYMMDD (sliding century) or YYYYMMDD without building anything on
+ * success. With `allowDayZero`, DD = 00 is accepted (the last day of the month).
  */
-export function resolveDate(text: string, today: Date, allowDayZero: boolean): ResolvedDate | DateFailure {
-  const long = text.length === 8;
-  if ((text.length !== 6 && !long) || !DIGITS.test(text)) {
-    const bad = [...text].findIndex((c) => c < '0' || c > '9');
-    return { code: 'DATE_NOT_NUMERIC', message: 'a date must be digits only', offset: Math.max(bad, 0), length: bad < 0 ? text.length : 1 };
+export function checkDate(text: string, today: Date, allowDayZero: boolean): DateFailure | undefined {
+  if (text.length !== 6 && text.length !== 8) {
+    return { code: 'DATE_NOT_NUMERIC', message: 'a date must be 6 (YYMMDD) or 8 (YYYYMMDD) digits', offset: 0, length: text.length };
   }
-  const y = long ? Number(text.slice(0, 4)) : slidingCenturyYear(Number(text.slice(0, 2)), today);
-  const mAt = long ? 4 : 2;
-  const month = Number(text.slice(mAt, mAt + 2));
-  const day = Number(text.slice(mAt + 2, mAt + 4));
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return { code: 'DATE_NOT_NUMERIC', message: 'a date must be digits only', offset: i, length: 1 };
+  }
+  const packed = packedDate(text, today);
+  const year = Math.floor(packed / 10000);
+  const month = Math.floor(packed / 100) % 100;
+  const day = packed % 100;
+  const mAt = text.length - 4;
   if (month < 1 || month > 12) return { code: 'DATE_MONTH', message: `month ${text.slice(mAt, mAt + 2)} does not exist`, offset: mAt, length: 2 };
-  if (day === 0 && allowDayZero) return { date: isoDate(y, month, daysInMonth(y, month)), dayZero: true };
-  if (day < 1 || day > daysInMonth(y, month)) {
-    return { code: 'DATE_DAY', message: `day ${text.slice(mAt + 2, mAt + 4)} does not exist in ${isoDate(y, month, 1).slice(0, 7)}`, offset: mAt + 2, length: 2 };
+  if (day === 0 && allowDayZero) return undefined;
+  if (day < 1 || day > daysInMonth(year, month)) {
+    return { code: 'DATE_DAY', message: `day ${text.slice(mAt + 2, mAt + 4)} does not exist in ${isoDate(year, month, 1).slice(0, 7)}`, offset: mAt + 2, length: 2 };
   }
-  return { date: isoDate(y, month, day), dayZero: false };
+  return undefined;
+}
+
+/** Reads YYMMDD (sliding century) or YYYYMMDD as YYYY-MM-DD; day 00 (if allowed) is the month's last day. */
+export function resolveDate(text: string, today: Date, allowDayZero: boolean): ResolvedDate | DateFailure {
+  const failure = checkDate(text, today, allowDayZero);
+  if (failure) return failure;
+  const packed = packedDate(text, today);
+  const year = Math.floor(packed / 10000);
+  const month = Math.floor(packed / 100) % 100;
+  const day = packed % 100;
+  return day === 0 ? { date: isoDate(year, month, daysInMonth(year, month)), dayZero: true } : { date: isoDate(year, month, day), dayZero: false };
 }
 
 /** Year and day of the year (1-366) to a calendar date, or undefined when the day does not exist. */

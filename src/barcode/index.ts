@@ -9,10 +9,10 @@
 import { GS } from './gs1/elements.js';
 import { gs1CheckDigit } from './gs1/check-digit.js';
 import { readDigitalLink } from './gs1/digital-link.js';
-import { readBracketed, readElementString, type Gs1Reading } from './gs1/read.js';
+import { aisOf, canonicalDigitalLink, hriOf, readBracketed, readElementString, type Gs1Reading } from './gs1/read.js';
 import { parseHibc } from './hibc.js';
 import { looksLikeIsbt128, parseIsbt128 } from './isbt128.js';
-import type { Carrier, IssuingAgency, ParseError, ParseOptions, ParseResult, ParseWarning } from './types.js';
+import type { Carrier, HibcData, Isbt128Data, IssuingAgency, ParseError, ParseOptions, ParseResult, ParseWarning } from './types.js';
 
 export type * from './types.js';
 
@@ -39,8 +39,8 @@ function prepare(raw: string): Prepared {
   const warnings: ParseWarning[] = [];
   let start = 0;
   let end = raw.length;
-  while (start < end && ' \t\r\n'.includes(raw[start] as string)) start++;
-  while (end > start && '\r\n\t'.includes(raw[end - 1] as string)) end--;
+  while (start < end && isWedgeNoise(raw.charCodeAt(start), true)) start++;
+  while (end > start && isWedgeNoise(raw.charCodeAt(end - 1), false)) end--;
   if (start > 0 || end < raw.length) {
     warnings.push({
       code: 'SCANNER_NOISE_REMOVED',
@@ -50,11 +50,24 @@ function prepare(raw: string): Prepared {
     });
   }
   let symbologyId: string | undefined;
-  if (raw[start] === ']' && end - start >= 3 && /^\][A-Za-z][0-9A-Za-z]$/.test(raw.slice(start, start + 3))) {
+  if (end - start >= 3 && raw.charCodeAt(start) === 93 && isAsciiLetter(raw.charCodeAt(start + 1)) && isAsciiAlnum(raw.charCodeAt(start + 2))) {
     symbologyId = raw.slice(start, start + 3);
     start += 3;
   }
   return { data: raw.slice(start, end), offset: start, warnings, ...(symbologyId ? { symbologyId } : {}) };
+}
+
+/** Tab, CR, LF, and (leading only) space: what keyboard wedges add. A trailing space may be an HIBC check character. */
+function isWedgeNoise(c: number, leading: boolean): boolean {
+  return c === 9 || c === 10 || c === 13 || (leading && c === 32);
+}
+const isAsciiDigit = (c: number) => c >= 48 && c <= 57;
+const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isAsciiAlnum = (c: number) => isAsciiDigit(c) || isAsciiLetter(c);
+
+function allDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (!isAsciiDigit(s.charCodeAt(i))) return false;
+  return s.length > 0;
 }
 
 const syntaxError = (code: string, message: string, position: number, length: number): ParseError => ({ kind: 'syntax', code, message, position, length });
@@ -77,45 +90,43 @@ export function parseBarcode(raw: string, options: ParseOptions = {}): ParseResu
 function dispatch(raw: string, today: Date): ParseResult {
   const p = prepare(raw);
   const ctx = { today };
-  const base = { raw, ...(p.symbologyId ? { symbologyId: p.symbologyId } : {}) };
   const { data, offset } = p;
+  const unread = (error: ParseError): ParseResult => ({ valid: false, ...(p.symbologyId ? { symbologyId: p.symbologyId } : {}), raw, warnings: p.warnings, error });
 
-  if (data.length === 0) {
-    return { ...base, valid: false, warnings: p.warnings, error: syntaxError('EMPTY_INPUT', 'nothing was scanned', 0, raw.length) };
-  }
+  if (data.length === 0) return unread(syntaxError('EMPTY_INPUT', 'nothing was scanned', 0, raw.length));
 
-  if (p.symbologyId && EAN_UPC_SYMBOLOGIES.has(p.symbologyId)) return eanUpc(base, p);
+  if (p.symbologyId && EAN_UPC_SYMBOLOGIES.has(p.symbologyId)) return eanUpc(raw, p);
   if (p.symbologyId && GS1_SYMBOLOGIES.has(p.symbologyId)) {
-    return gs1(base, p, 'gs1-element', elementString(data, offset, ctx));
+    return gs1(raw, p, 'gs1-element', elementString(data, offset, ctx));
   }
-  if (data.charCodeAt(0) === 29) return gs1(base, p, 'gs1-element', elementString(data.slice(1), offset + 1, ctx));
-  const envelope = ISO15434_GS1.exec(data);
-  if (envelope) return gs1(base, p, 'gs1-element', elementString(envelope[1] ?? '', offset + 7, ctx));
-  if (data[0] === '(') return gs1(base, p, 'gs1-bracketed', readBracketed(data, offset, ctx));
-  if (/^https?:\/\//i.test(data)) return gs1(base, p, 'gs1-digital-link', readDigitalLink(data, offset, ctx));
-  if (data[0] === '+') return hibc(base, p, today);
-  if (looksLikeIsbt128(data)) return isbt128(base, p, today);
-  if (/^\d+$/.test(data) && [8, 12, 13, 14].includes(data.length)) {
+  if (data.charCodeAt(0) === 29) return gs1(raw, p, 'gs1-element', elementString(data.slice(1), offset + 1, ctx));
+  const first = data.charCodeAt(0);
+  if (first === 91 /* [ */) {
+    const envelope = ISO15434_GS1.exec(data);
+    if (envelope) return gs1(raw, p, 'gs1-element', elementString(envelope[1] ?? '', offset + 7, ctx));
+  }
+  if (first === 40 /* ( */) return gs1(raw, p, 'gs1-bracketed', readBracketed(data, offset, ctx));
+  if ((first === 104 || first === 72) /* h */ && /^https?:\/\//i.test(data)) return gs1(raw, p, 'gs1-digital-link', readDigitalLink(data, offset, ctx));
+  if (first === 43 /* + */) return hibc(raw, p, today);
+  if ((first === 61 || first === 38) /* = & */ && looksLikeIsbt128(data)) return isbt128(raw, p, today);
+  if ((data.length === 8 || data.length === 12 || data.length === 13 || data.length === 14) && allDigits(data)) {
     // A bare GTIN (EAN/UPC or ITF-14 from a scanner without symbology identifiers, or typed):
     // unless it has no valid check digit and reads as valid GS1 element strings instead.
-    if (gs1CheckDigit(data.slice(0, -1)) === data.at(-1)) return eanUpc(base, p);
+    if (gs1CheckDigit(data.slice(0, -1)) === data.at(-1)) return eanUpc(raw, p);
     const asElements = elementString(data, offset, ctx);
-    if (asElements.valid) return gs1(base, p, 'gs1-element', asElements);
-    return eanUpc(base, p);
+    if (asElements.valid) return gs1(raw, p, 'gs1-element', asElements);
+    return eanUpc(raw, p);
   }
-  if (/^\d\d/.test(data)) return gs1(base, p, 'gs1-element', elementString(data, offset, ctx));
+  if (isAsciiDigit(first) && isAsciiDigit(data.charCodeAt(1))) return gs1(raw, p, 'gs1-element', elementString(data, offset, ctx));
 
-  return {
-    ...base,
-    valid: false,
-    warnings: p.warnings,
-    error: syntaxError(
+  return unread(
+    syntaxError(
       'UNRECOGNISED_CARRIER',
       'not a GS1 element string, bracketed GS1 data, GS1 Digital Link URI, HIBC or ISBT 128 data',
       offset,
       Math.min(data.length, 3),
     ),
-  };
+  );
 }
 
 /** GS1 element string, retrying with a substitute separator when the scanner sent one instead of GS. */
@@ -139,59 +150,155 @@ function elementString(data: string, offset: number, ctx: { today: Date }): Gs1R
   return reading;
 }
 
-function gs1(base: { raw: string; symbologyId?: string }, p: Prepared, carrier: Carrier, r: Gs1Reading): ParseResult {
-  return compact({
-    ...base,
-    valid: r.valid,
-    ...(r.partial ? { partial: true } : {}),
-    issuingAgency: 'GS1',
-    carrier,
-    gtin: r.gtin,
-    di: r.gtin,
-    lotNumber: r.lotNumber,
-    serialNumber: r.serialNumber,
-    expirationDate: r.expirationDate,
-    manufacturingDate: r.manufacturingDate,
-    quantity: r.quantity,
-    ais: r.ais,
-    hri: r.hri,
-    digitalLink: r.digitalLink,
-    warnings: [...p.warnings, ...r.warnings],
-    error: r.error,
-  });
+/** The fields a reader found, before assembly into the public result. */
+interface Found {
+  readonly valid: boolean;
+  readonly partial?: boolean | undefined;
+  readonly issuingAgency: IssuingAgency;
+  readonly carrier: Carrier;
+  readonly gtin?: string | undefined;
+  readonly di?: string | undefined;
+  readonly lotNumber?: string | undefined;
+  readonly serialNumber?: string | undefined;
+  readonly expirationDate?: string | undefined;
+  readonly manufacturingDate?: string | undefined;
+  readonly quantity?: number | undefined;
+  readonly ais?: Readonly<Record<string, string>> | undefined;
+  readonly hibc?: HibcData | undefined;
+  readonly isbt128?: Isbt128Data | undefined;
+  readonly hri?: string | undefined;
+  readonly digitalLink?: string | undefined;
+  readonly warnings: readonly ParseWarning[];
+  readonly error?: ParseError | undefined;
 }
 
-function eanUpc(base: { raw: string; symbologyId?: string }, p: Prepared): ParseResult {
+/**
+ * Builds the result with its keys always in the same order and only those
+ * with a value: one object shape for V8, and JSON that carries only what was found.
+ */
+function assemble(raw: string, p: Prepared, f: Found): ParseResult {
+  const out: Record<string, unknown> = { valid: f.valid };
+  if (f.partial === true && f.valid) out.partial = true;
+  out.issuingAgency = f.issuingAgency;
+  out.carrier = f.carrier;
+  if (p.symbologyId !== undefined) out.symbologyId = p.symbologyId;
+  out.raw = raw;
+  if (f.gtin !== undefined) out.gtin = f.gtin;
+  if (f.di !== undefined) out.di = f.di;
+  if (f.lotNumber !== undefined) out.lotNumber = f.lotNumber;
+  if (f.serialNumber !== undefined) out.serialNumber = f.serialNumber;
+  if (f.expirationDate !== undefined) out.expirationDate = f.expirationDate;
+  if (f.manufacturingDate !== undefined) out.manufacturingDate = f.manufacturingDate;
+  if (f.quantity !== undefined) out.quantity = f.quantity;
+  if (f.ais !== undefined) out.ais = f.ais;
+  if (f.hibc !== undefined) out.hibc = f.hibc;
+  if (f.isbt128 !== undefined) out.isbt128 = f.isbt128;
+  if (f.hri !== undefined) out.hri = f.hri;
+  if (f.digitalLink !== undefined) out.digitalLink = f.digitalLink;
+  out.warnings = p.warnings.length === 0 ? f.warnings : [...p.warnings, ...f.warnings];
+  if (f.error !== undefined) out.error = f.error;
+  return out as unknown as ParseResult;
+}
+
+/**
+ * A GS1 result. `ais`, `hri` and `digitalLink` are derived from the elements
+ * on first use (and by toJSON), so a caller that needs only the device fields
+ * does not pay for building them.
+ */
+class Gs1Result implements ParseResult {
+  readonly valid: boolean;
+  readonly partial?: boolean;
+  readonly issuingAgency = 'GS1' as const;
+  readonly carrier: Carrier;
+  readonly symbologyId?: string;
+  readonly raw: string;
+  readonly gtin?: string;
+  readonly di?: string;
+  readonly lotNumber?: string;
+  readonly serialNumber?: string;
+  readonly expirationDate?: string;
+  readonly manufacturingDate?: string;
+  readonly quantity?: number;
+  readonly warnings: readonly ParseWarning[];
+  readonly error?: ParseError;
+  readonly #elements: Gs1Reading['elements'];
+  readonly #prepared: Prepared;
+  #ais: Record<string, string> | undefined;
+  #hri: string | null | undefined;
+  #digitalLink: string | null | undefined;
+
+  constructor(raw: string, p: Prepared, carrier: Carrier, r: Gs1Reading) {
+    this.valid = r.valid;
+    if (r.partial && r.valid) this.partial = true;
+    this.carrier = carrier;
+    if (p.symbologyId !== undefined) this.symbologyId = p.symbologyId;
+    this.raw = raw;
+    if (r.gtin !== undefined) {
+      this.gtin = r.gtin;
+      this.di = r.gtin;
+    }
+    if (r.lotNumber !== undefined) this.lotNumber = r.lotNumber;
+    if (r.serialNumber !== undefined) this.serialNumber = r.serialNumber;
+    if (r.expirationDate !== undefined) this.expirationDate = r.expirationDate;
+    if (r.manufacturingDate !== undefined) this.manufacturingDate = r.manufacturingDate;
+    if (r.quantity !== undefined) this.quantity = r.quantity;
+    this.warnings = p.warnings.length === 0 ? r.warnings : [...p.warnings, ...r.warnings];
+    if (r.error !== undefined) this.error = r.error;
+    this.#elements = r.elements;
+    this.#prepared = p;
+  }
+
+  get ais(): Readonly<Record<string, string>> {
+    return (this.#ais ??= aisOf(this.#elements));
+  }
+
+  get hri(): string | undefined {
+    return (this.#hri ??= hriOf(this.#elements) ?? null) ?? undefined;
+  }
+
+  get digitalLink(): string | undefined {
+    if (!this.valid) return undefined;
+    return (this.#digitalLink ??= canonicalDigitalLink(this.#elements) ?? null) ?? undefined;
+  }
+
+  toJSON(): ParseResult {
+    // The warnings are already merged: hand assemble() a preparation without its own.
+    return assemble(this.raw, { ...this.#prepared, warnings: [] }, { ...this, ais: this.ais, hri: this.hri, digitalLink: this.digitalLink });
+  }
+}
+
+function gs1(raw: string, p: Prepared, carrier: Carrier, r: Gs1Reading): ParseResult {
+  return new Gs1Result(raw, p, carrier, r);
+}
+
+function eanUpc(raw: string, p: Prepared): ParseResult {
   const { data, offset } = p;
   const expected = p.symbologyId === ']E4' ? [8] : p.symbologyId === ']I1' ? [14] : p.symbologyId === ']E0' ? [12, 13] : [8, 12, 13, 14];
-  const common = { ...base, issuingAgency: 'GS1' as IssuingAgency, carrier: 'ean-upc' as Carrier };
+  const found = { issuingAgency: 'GS1' as const, carrier: 'ean-upc' as const, warnings: [] };
   if (!/^\d+$/.test(data) || !expected.includes(data.length)) {
-    return {
-      ...common,
+    return assemble(raw, p, {
+      ...found,
       valid: false,
-      warnings: p.warnings,
       error: { kind: 'length', code: 'GTIN_LENGTH', message: `a GTIN here has ${expected.join(' or ')} digits, got ${JSON.stringify(data)}`, position: offset, length: data.length },
-    };
+    });
   }
   const check = gs1CheckDigit(data.slice(0, -1));
   if (check !== data.at(-1)) {
-    return {
-      ...common,
+    return assemble(raw, p, {
+      ...found,
       valid: false,
-      warnings: p.warnings,
       error: { kind: 'checkDigit', code: 'GS1_CHECK_DIGIT', message: `GTIN check digit is ${data.at(-1) ?? ''}, should be ${check}`, position: offset + data.length - 1, length: 1, ai: '01' },
-    };
+    });
   }
   const gtin = data.padStart(14, '0');
-  return { ...common, valid: true, gtin, di: gtin, ais: { '01': gtin }, hri: `(01)${gtin}`, digitalLink: `https://id.gs1.org/01/${gtin}`, warnings: p.warnings };
+  return assemble(raw, p, { ...found, valid: true, gtin, di: gtin, ais: { '01': gtin }, hri: `(01)${gtin}`, digitalLink: `https://id.gs1.org/01/${gtin}` });
 }
 
-function hibc(base: { raw: string; symbologyId?: string }, p: Prepared, today: Date): ParseResult {
+function hibc(raw: string, p: Prepared, today: Date): ParseResult {
   const r = parseHibc(p.data, p.offset, today);
-  return compact({
-    ...base,
+  return assemble(raw, p, {
     valid: r.error === undefined,
-    ...(r.partial && !r.error ? { partial: true } : {}),
+    partial: r.partial,
     issuingAgency: 'HIBCC',
     carrier: 'hibc',
     di: r.di,
@@ -201,15 +308,14 @@ function hibc(base: { raw: string; symbologyId?: string }, p: Prepared, today: D
     manufacturingDate: r.manufacturingDate,
     quantity: r.quantity,
     hibc: r.hibc,
-    warnings: [...p.warnings, ...r.warnings],
+    warnings: r.warnings,
     error: r.error,
   });
 }
 
-function isbt128(base: { raw: string; symbologyId?: string }, p: Prepared, today: Date): ParseResult {
+function isbt128(raw: string, p: Prepared, today: Date): ParseResult {
   const r = parseIsbt128(p.data, p.offset, today);
-  return compact({
-    ...base,
+  return assemble(raw, p, {
     valid: r.error === undefined,
     issuingAgency: 'ICCBBA',
     carrier: 'isbt128',
@@ -219,14 +325,7 @@ function isbt128(base: { raw: string; symbologyId?: string }, p: Prepared, today
     expirationDate: r.expirationDate,
     manufacturingDate: r.manufacturingDate,
     isbt128: r.isbt128,
-    warnings: [...p.warnings, ...r.warnings],
+    warnings: r.warnings,
     error: r.error,
   });
-}
-
-/** Drops keys whose value is undefined, so the JSON form carries only what was found. */
-function compact<T extends object>(result: T): ParseResult {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(result)) if (v !== undefined) out[k] = v;
-  return out as unknown as ParseResult;
 }

@@ -51,6 +51,20 @@ function toDefinition(row: RawAiEntry): AiDefinition {
 
 const TABLE: ReadonlyMap<string, AiDefinition> = new Map(RAW_AI_TABLE.map((row) => [row[0], toDefinition(row)]));
 
+/**
+ * For matching without allocating: definitions indexed by AI length (2-4)
+ * and numeric value, e.g. BY_LENGTH[2][1] is AI "01", BY_LENGTH[4][3103] is "3103".
+ */
+const BY_LENGTH: ReadonlyArray<ReadonlyArray<AiDefinition | undefined>> = [2, 3, 4].reduce<Array<Array<AiDefinition | undefined>>>(
+  (acc, length) => {
+    const slot: Array<AiDefinition | undefined> = new Array<AiDefinition | undefined>(10 ** length).fill(undefined);
+    for (const def of TABLE.values()) if (def.ai.length === length) slot[Number(def.ai)] = def;
+    acc[length] = slot;
+    return acc;
+  },
+  [],
+);
+
 export function aiDefinition(ai: string): AiDefinition | undefined {
   return TABLE.get(ai);
 }
@@ -64,17 +78,23 @@ export function allAiDefinitions(): Iterable<AiDefinition> {
  * most one length matches.
  */
 export function matchAi(text: string, index: number): AiDefinition | undefined {
-  for (let length = 2; length <= 4; length++) {
-    if (index + length > text.length) return undefined;
-    const def = TABLE.get(text.slice(index, index + length));
-    if (def) return def;
+  let n = 0;
+  for (let length = 1; length <= 4; length++) {
+    const d = text.charCodeAt(index + length - 1) - 48;
+    if (!(d >= 0 && d <= 9)) return undefined;
+    n = n * 10 + d;
+    if (length >= 2) {
+      const def = BY_LENGTH[length]?.[n];
+      if (def) return def;
+    }
   }
   return undefined;
 }
 
 /** Whether `ai` matches a dictionary pattern such as "01", "310n" or "31nn" (n = any digit). */
 export function aiMatchesPattern(ai: string, pattern: string): boolean {
-  if (pattern.length !== ai.length) return false;
+  if (pattern === ai) return true;
+  if (pattern.length !== ai.length || !pattern.includes('n')) return false;
   for (let i = 0; i < pattern.length; i++) {
     if (pattern[i] !== 'n' && pattern[i] !== ai[i]) return false;
   }

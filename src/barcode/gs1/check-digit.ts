@@ -1,22 +1,27 @@
 /**
  * The GS1 modulo-10 check digit (GTIN, GLN, GSRN, SSCC, ...): digits weighted
  * 3, 1, 3, ... from the right of the body; the check digit brings the sum to a
- * multiple of ten. `body` is the number without its check digit; returns ''
- * when it contains a non-digit.
+ * multiple of ten.
  */
-export function gs1CheckDigit(body: string): string {
+
+/**
+ * The weighted sum of value[0, end) as the body of a GS1 number, or -(i + 1)
+ * when value[i] is the first non-digit.
+ */
+export function mod10Sum(value: string, end: number): number {
   let sum = 0;
   let weight = 3;
-  for (let i = body.length - 1; i >= 0; i--) {
-    const d = body.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return '';
+  for (let i = end - 1; i >= 0; i--) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -(i + 1);
     sum += d * weight;
     weight = 4 - weight;
   }
-  return String((10 - (sum % 10)) % 10);
+  return sum;
 }
 
-/** Whether `digits` ends in its correct GS1 check digit. */
-export function hasValidGs1CheckDigit(digits: string): boolean {
-  return digits.length >= 2 && gs1CheckDigit(digits.slice(0, -1)) === digits[digits.length - 1];
+/** The check digit for `body` (the number without it); '' when the body has a non-digit. */
+export function gs1CheckDigit(body: string): string {
+  const sum = mod10Sum(body, body.length);
+  return sum < 0 ? '' : String((10 - (sum % 10)) % 10);
 }

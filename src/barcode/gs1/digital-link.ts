@@ -110,5 +110,5 @@ export function readDigitalLink(data: string, offset: number, ctx: LintContext):
 }
 
 function element(def: AiDefinition, value: string, position: number, valuePosition: number): AiElement {
-  return { def, value, position, aiLength: def.ai.length, rawIndex: (i) => valuePosition + i };
+  return { def, value, position, aiLength: def.ai.length, valueOffset: valuePosition };
 }

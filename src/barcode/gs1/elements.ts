@@ -11,8 +11,17 @@ export interface AiElement {
   readonly position: number;
   /** Raw length of the AI token. */
   readonly aiLength: number;
-  /** Raw position of the value's character `i` (carriers with escapes map it). */
-  rawIndex(i: number): number;
+  /** Raw position of the value's first character. */
+  readonly valueOffset: number;
+  /** Raw position of each value character, where the carrier has escapes that shift them. */
+  readonly positions?: readonly number[];
+}
+
+/** Raw position of character `i` of an element's value. */
+export function rawIndex(el: AiElement, i: number): number {
+  const map = el.positions;
+  if (map === undefined || map.length === 0) return el.valueOffset + i;
+  return map[i] ?? (map[map.length - 1] as number) + 1 + i - map.length;
 }
 
 export const GS = '\u001d';
@@ -31,7 +40,7 @@ export function validateElement(el: AiElement, ctx: LintContext): ParseError | u
       'length',
       value.length === 0 ? 'GS1_VALUE_EMPTY' : 'GS1_VALUE_TOO_SHORT',
       `${label(def)} needs ${def.minLength === def.maxLength ? `exactly ${def.minLength}` : `at least ${def.minLength}`} characters, got ${value.length}`,
-      value.length === 0 ? el.position : el.rawIndex(0),
+      value.length === 0 ? el.position : rawIndex(el, 0),
       value.length === 0 ? el.aiLength : value.length,
       def.ai,
     );
@@ -41,7 +50,7 @@ export function validateElement(el: AiElement, ctx: LintContext): ParseError | u
       'length',
       'GS1_VALUE_TOO_LONG',
       `${label(def)} takes at most ${def.maxLength} characters, got ${value.length}`,
-      el.rawIndex(def.maxLength),
+      rawIndex(el, def.maxLength),
       value.length - def.maxLength,
       def.ai,
     );
@@ -51,7 +60,7 @@ export function validateElement(el: AiElement, ctx: LintContext): ParseError | u
     if (offset >= value.length && comp.optional) break;
     const take = comp.min === comp.max ? comp.max : Math.min(comp.max, value.length - offset);
     if (offset + take > value.length || take < comp.min) {
-      return err('length', 'GS1_VALUE_TOO_SHORT', `${label(def)} is too short: a component needs ${comp.min} characters`, el.rawIndex(offset), value.length - offset, def.ai);
+      return err('length', 'GS1_VALUE_TOO_SHORT', `${label(def)} is too short: a component needs ${comp.min} characters`, rawIndex(el, offset), value.length - offset, def.ai);
     }
     const bad = firstInvalidCharacter(value, comp.cset, offset, offset + take);
     if (bad >= 0) {
@@ -60,7 +69,7 @@ export function validateElement(el: AiElement, ctx: LintContext): ParseError | u
         'charset',
         'GS1_INVALID_CHARACTER',
         `${label(def)}: character ${JSON.stringify(ch)} at offset ${bad} is not allowed (${CHARSET_NAMES[comp.cset]} only)`,
-        el.rawIndex(bad),
+        rawIndex(el, bad),
         1,
         def.ai,
       );
@@ -70,7 +79,7 @@ export function validateElement(el: AiElement, ctx: LintContext): ParseError | u
       for (const name of comp.linters) {
         const failure = LINTERS[name]?.(part, ctx);
         if (failure) {
-          return err(failure.kind, failure.code, `${label(def)}: ${failure.message}`, el.rawIndex(offset + failure.offset), Math.max(failure.length, 1), def.ai);
+          return err(failure.kind, failure.code, `${label(def)}: ${failure.message}`, rawIndex(el, offset + failure.offset), Math.max(failure.length, 1), def.ai);
         }
       }
     }
@@ -93,37 +102,37 @@ export interface AssociationOutcome {
  * pairs (ex) and mandatory associations (req).
  */
 export function validateAssociations(elements: readonly AiElement[]): AssociationOutcome {
-  const seen = new Map<string, AiElement>();
-  for (const el of elements) {
-    const first = seen.get(el.def.ai);
-    if (first && first.value !== el.value) {
-      return {
-        partial: false,
-        error: err('associations', 'GS1_DUPLICATE_AI', `(${el.def.ai}) appears twice with different values: "${first.value}" and "${el.value}"`, el.position, el.aiLength + el.value.length, el.def.ai),
-      };
+  // Elements are few (a label carries a handful of AIs): plain loops beat building maps.
+  const has = (pattern: string, except?: string) => elements.some((e) => e.def.ai !== except && aiMatchesPattern(e.def.ai, pattern));
+  for (let i = 0; i < elements.length; i++) {
+    const el = elements[i] as AiElement;
+    for (let k = 0; k < i; k++) {
+      const first = elements[k] as AiElement;
+      if (first.def === el.def && first.value !== el.value) {
+        return {
+          partial: false,
+          error: err('associations', 'GS1_DUPLICATE_AI', `(${el.def.ai}) appears twice with different values: "${first.value}" and "${el.value}"`, el.position, el.aiLength + el.value.length, el.def.ai),
+        };
+      }
     }
-    if (!first) seen.set(el.def.ai, el);
   }
-  const present = [...seen.keys()];
-  for (const el of seen.values()) {
+  for (const el of elements) {
     for (const pattern of el.def.excludes) {
-      const clash = present.find((ai) => ai !== el.def.ai && aiMatchesPattern(ai, pattern));
-      if (clash) {
-        const other = seen.get(clash) as AiElement;
+      const other = elements.find((o) => o.def.ai !== el.def.ai && aiMatchesPattern(o.def.ai, pattern));
+      if (other) {
         const later = other.position > el.position ? other : el;
         return {
           partial: false,
-          error: err('associations', 'GS1_INVALID_AI_PAIR', `(${el.def.ai}) and (${clash}) must not appear together`, later.position, later.aiLength, later.def.ai),
+          error: err('associations', 'GS1_INVALID_AI_PAIR', `(${el.def.ai}) and (${other.def.ai}) must not appear together`, later.position, later.aiLength, later.def.ai),
         };
       }
     }
   }
   let partial = false;
-  const hasProduct = present.some((ai) => PRODUCT_KEYS.has(ai));
-  for (const el of seen.values()) {
+  const hasProduct = elements.some((e) => PRODUCT_KEYS.has(e.def.ai));
+  for (const el of elements) {
     for (const group of el.def.requires) {
-      const met = group.some((alternative) => alternative.every((pattern) => present.some((ai) => aiMatchesPattern(ai, pattern))));
-      if (met) continue;
+      if (group.some((alternative) => alternative.every((pattern) => has(pattern)))) continue;
       if (!hasProduct && group.some((alternative) => alternative.length === 1 && alternative[0] === '01')) {
         partial = true;
         continue;
@@ -185,7 +194,7 @@ export function splitElementString(data: string, offset: number): ElementStringP
       end = gs === -1 ? data.length : gs;
     }
     const valueOffset = offset + valueStart;
-    elements.push({ def, value: data.slice(valueStart, end), position: offset + i, aiLength: def.ai.length, rawIndex: (k) => valueOffset + k });
+    elements.push({ def, value: data.slice(valueStart, end), position: offset + i, aiLength: def.ai.length, valueOffset });
     i = end;
   }
   return { elements, warnings };

@@ -13,7 +13,7 @@
  * any input, including an empty or non-ASCII string, yields either
  * `undefined` (pass) or a LintFailure whose offset/length lie within the value.
  */
-import { type DateFailure, isDateFailure, resolveDate } from '../dates.js';
+import { checkDate, type DateFailure, isDateFailure, resolveDate } from '../dates.js';
 import type { ErrorKind } from '../types.js';
 import {
   AIDC_MEDIA_TYPES,
@@ -27,6 +27,7 @@ import {
   PACKAGE_TYPES,
   WINDING_DIRECTIONS,
 } from './lint-data.js';
+import { mod10Sum } from './check-digit.js';
 
 export interface LintFailure {
   readonly kind: ErrorKind;
@@ -105,14 +106,8 @@ function digitsOnly(value: string): LintFailure | undefined {
 function csum(value: string): LintFailure | undefined {
   const n = value.length;
   if (n === 0) return fail('checkDigit', 'GS1_CHECK_DIGIT_MISSING', 'the value is empty, so it has no check digit', 0, 0);
-  let sum = 0;
-  let weight = n % 2 === 0 ? 3 : 1;
-  for (let i = 0; i < n - 1; i++) {
-    const d = value.charCodeAt(i) - DIGIT_0;
-    if (d < 0 || d > 9) return nonDigit(value, i);
-    sum += weight * d;
-    weight = 4 - weight;
-  }
+  const sum = mod10Sum(value, n - 1);
+  if (sum < 0) return nonDigit(value, -sum - 1);
   const actual = value.charCodeAt(n - 1) - DIGIT_0;
   if (actual < 0 || actual > 9) return nonDigit(value, n - 1);
   const expected = (10 - (sum % 10)) % 10;
@@ -218,8 +213,8 @@ function dateLinter(format: 'YYMMDD' | 'YYYYMMDD', allowDayZero: boolean): Linte
     if (value.length !== format.length) return wrongLength(format, value);
     const bad = firstNonDigit(value);
     if (bad >= 0) return notNumeric(value, bad);
-    const resolved = resolveDate(value, ctx.today, allowDayZero);
-    return isDateFailure(resolved) ? fromDateFailure(resolved, value) : undefined;
+    const failure = checkDate(value, ctx.today, allowDayZero);
+    return failure ? fromDateFailure(failure, value) : undefined;
   };
 }
 

@@ -1,24 +1,23 @@
 import { isDateFailure, resolveDate } from '../dates.js';
 import type { ParseError, ParseWarning } from '../types.js';
-import { aiDefinition } from './ai-table.js';
-import { err, splitElementString, validateAssociations, validateElement, type AiElement } from './elements.js';
+import { aiDefinition, matchAi } from './ai-table.js';
+import { err, rawIndex, splitElementString, validateAssociations, validateElement, type AiElement } from './elements.js';
 import type { LintContext } from './linters.js';
 
 /** What the GS1 reader found, whatever the carrier it came in. */
 export interface Gs1Reading {
   readonly valid: boolean;
   readonly partial: boolean;
-  readonly ais: Record<string, string>;
-  readonly gtin?: string;
-  readonly lotNumber?: string;
-  readonly serialNumber?: string;
-  readonly expirationDate?: string;
-  readonly manufacturingDate?: string;
-  readonly quantity?: number;
-  readonly hri?: string;
-  readonly digitalLink?: string;
+  /** The elements read and validated, in order; ais, HRI and Digital Link derive from them. */
+  readonly elements: readonly AiElement[];
+  readonly gtin: string | undefined;
+  readonly lotNumber: string | undefined;
+  readonly serialNumber: string | undefined;
+  readonly expirationDate: string | undefined;
+  readonly manufacturingDate: string | undefined;
+  readonly quantity: number | undefined;
   readonly warnings: ParseWarning[];
-  readonly error?: ParseError;
+  readonly error: ParseError | undefined;
 }
 
 /**
@@ -34,6 +33,8 @@ function runOnPoint(el: AiElement, ctx: LintContext): number | undefined {
     const c0 = value.charCodeAt(j);
     const c1 = value.charCodeAt(j + 1);
     if (c0 < 48 || c0 > 57 || c1 < 48 || c1 > 57) continue;
+    const first = matchAi(value, j);
+    if (!first || value.length - j - first.ai.length < first.minLength) continue;
     const rest = splitElementString(value.slice(j), 0);
     if (rest.error || rest.elements.length === 0) continue;
     if (!rest.elements.some((e) => e.def.minLength === e.def.maxLength)) continue;
@@ -52,34 +53,39 @@ function describeRunOn(el: AiElement, j: number): string {
 const PRODUCT_KEY_ORDER = ['01', '8006', '00', '414', '8018', '8017', '8004', '253', '255', '401', '402', '8003', '8010', '8013', '417'];
 
 export function escapeHri(value: string): string {
-  return value.replaceAll('(', '\\(');
+  return value.includes('(') ? value.replaceAll('(', '\\(') : value;
 }
+
+const UNRESERVED = /^[A-Za-z0-9._~-]*$/;
 
 /** Percent-encodes a Digital Link value: everything but unreserved characters. */
 function dlEncode(value: string): string {
+  if (UNRESERVED.test(value)) return value;
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** The canonical GS1 Digital Link URI for these elements, when they can form one. */
 export function canonicalDigitalLink(elements: readonly AiElement[]): string | undefined {
-  const keys = elements.filter((e) => e.def.dlKeyQualifiers !== null);
-  if (keys.length === 0) return undefined;
-  const key = [...keys].sort((a, b) => rank(a.def.ai) - rank(b.def.ai))[0] as AiElement;
-  const qualifierSeqs = key.def.dlKeyQualifiers ?? [];
-  const present = new Map(elements.map((e) => [e.def.ai, e.value]));
-  const seq = qualifierSeqs.find((s) => s.some((q) => present.has(q))) ?? [];
-  const used = new Set([key.def.ai, ...seq.filter((q) => present.has(q))]);
-  const attributes = elements.filter((e) => !used.has(e.def.ai));
-  if (attributes.some((e) => !e.def.dlAttribute || e.def.dlKeyQualifiers !== null)) return undefined;
-  if (qualifierSeqs.length > 0 && elements.some((e) => !used.has(e.def.ai) && qualifierSeqs.some((s) => s.includes(e.def.ai)))) return undefined;
+  let key: AiElement | undefined;
+  for (const e of elements) if (e.def.dlKeyQualifiers !== null && (key === undefined || rank(e.def.ai) < rank(key.def.ai))) key = e;
+  if (key === undefined) return undefined;
+  const sequences = key.def.dlKeyQualifiers ?? [];
+  const find = (ai: string) => elements.find((e) => e.def.ai === ai);
+  const sequence = sequences.find((seq) => seq.some((q) => find(q) !== undefined)) ?? [];
   let uri = `https://id.gs1.org/${key.def.ai}/${dlEncode(key.value)}`;
-  for (const q of seq) {
-    const v = present.get(q);
-    if (v !== undefined) uri += `/${q}/${dlEncode(v)}`;
+  for (const q of sequence) {
+    const e = find(q);
+    if (e) uri += `/${q}/${dlEncode(e.value)}`;
   }
-  const seen = new Set<string>();
-  const query = attributes.filter((e) => !seen.has(e.def.ai) && seen.add(e.def.ai)).map((e) => `${e.def.ai}=${dlEncode(e.value)}`);
-  return query.length > 0 ? `${uri}?${query.join('&')}` : uri;
+  let query = '';
+  for (const e of elements) {
+    if (e === key || sequence.includes(e.def.ai)) continue;
+    // Another key, a qualifier of another sequence, or an AI that may not be an attribute: no Digital Link.
+    if (!e.def.dlAttribute || e.def.dlKeyQualifiers !== null || sequences.some((seq) => seq.includes(e.def.ai))) return undefined;
+    if (elements.find((x) => x.def.ai === e.def.ai) !== e) continue; // a repeat (same value: validated)
+    query += `${query ? '&' : '?'}${e.def.ai}=${dlEncode(e.value)}`;
+  }
+  return uri + query;
 }
 
 function rank(ai: string): number {
@@ -107,13 +113,15 @@ export function readGs1Elements(
       error =
         j === undefined
           ? failure
-          : err('missingFNC1', 'GS1_MISSING_FNC1', describeRunOn(el, j), el.rawIndex(j), el.value.length - j, el.def.ai);
+          : err('missingFNC1', 'GS1_MISSING_FNC1', describeRunOn(el, j), rawIndex(el, j), el.value.length - j, el.def.ai);
       break;
     }
-    if (variable && el.value.length >= 3) {
+    // A value that is exactly its AI's one size cannot have swallowed anything; only a
+    // variable-length one can, and still be legal.
+    if (variable && el.def.minLength !== el.def.maxLength && el.value.length >= 3) {
       const j = runOnPoint(el, ctx);
       if (j !== undefined) {
-        warnings.push({ code: 'POSSIBLE_MISSING_SEPARATOR', message: `${describeRunOn(el, j)}; read as one value, as GS1 syntax requires`, position: el.rawIndex(j), length: el.value.length - j, ai: el.def.ai });
+        warnings.push({ code: 'POSSIBLE_MISSING_SEPARATOR', message: `${describeRunOn(el, j)}; read as one value, as GS1 syntax requires`, position: rawIndex(el, j), length: el.value.length - j, ai: el.def.ai });
       }
     }
     checked.push(el);
@@ -130,42 +138,56 @@ export function readGs1Elements(
     }
   }
 
-  const ais: Record<string, string> = {};
-  for (const el of checked) ais[el.def.ai] ??= el.value;
-  const fields = deviceFields(ais, ctx);
-  const valid = error === undefined;
-  const hri = checked.map((e) => `(${e.def.ai})${escapeHri(e.value)}`).join('');
-  const digitalLink = valid ? canonicalDigitalLink(checked) : undefined;
+  let gtin: string | undefined;
+  let lotNumber: string | undefined;
+  let serialNumber: string | undefined;
+  let expiry: string | undefined;
+  let production: string | undefined;
+  let count: string | undefined;
+  for (const el of checked) {
+    switch (el.def.ai) {
+      case '01': gtin ??= el.value; break;
+      case '10': lotNumber ??= el.value; break;
+      case '21': serialNumber ??= el.value; break;
+      case '17': expiry ??= el.value; break;
+      case '11': production ??= el.value; break;
+      case '30': case '37': count ??= el.value; break;
+    }
+  }
   return {
-    valid,
+    valid: error === undefined,
     partial,
-    ais,
-    ...fields,
-    ...(hri ? { hri } : {}),
-    ...(digitalLink ? { digitalLink } : {}),
+    elements: checked,
+    gtin,
+    lotNumber,
+    serialNumber,
+    expirationDate: calendarDate(expiry, ctx),
+    manufacturingDate: calendarDate(production, ctx),
+    quantity: count !== undefined && /^\d+$/.test(count) ? Number(count) : undefined,
     warnings,
-    ...(error ? { error } : {}),
+    error,
   };
 }
 
-function deviceFields(ais: Readonly<Record<string, string>>, ctx: LintContext) {
-  const date = (ai: string) => {
-    const v = ais[ai];
-    if (v === undefined) return undefined;
-    const d = resolveDate(v, ctx.today, true);
-    return isDateFailure(d) ? undefined : d.date;
-  };
-  const expirationDate = date('17');
-  const manufacturingDate = date('11');
-  const count = ais['30'] ?? ais['37'];
-  return {
-    ...(ais['01'] !== undefined ? { gtin: ais['01'] } : {}),
-    ...(ais['10'] !== undefined ? { lotNumber: ais['10'] } : {}),
-    ...(ais['21'] !== undefined ? { serialNumber: ais['21'] } : {}),
-    ...(expirationDate ? { expirationDate } : {}),
-    ...(manufacturingDate ? { manufacturingDate } : {}),
-    ...(count !== undefined && /^\d+$/.test(count) ? { quantity: Number(count) } : {}),
-  };
+/** AI -> value, first occurrence of each. */
+export function aisOf(elements: readonly AiElement[]): Record<string, string> {
+  const ais: Record<string, string> = {};
+  for (const el of elements) ais[el.def.ai] ??= el.value;
+  return ais;
+}
+
+/** The canonical bracketed form, "(" in values escaped as "\\(". */
+export function hriOf(elements: readonly AiElement[]): string | undefined {
+  let hri = '';
+  for (const el of elements) hri += `(${el.def.ai})${escapeHri(el.value)}`;
+  return hri || undefined;
+}
+
+/** A GS1 date value (YYMMDD, day 00 = month end) as YYYY-MM-DD; undefined when absent or invalid. */
+function calendarDate(value: string | undefined, ctx: LintContext): string | undefined {
+  if (value === undefined) return undefined;
+  const d = resolveDate(value, ctx.today, true);
+  return isDateFailure(d) ? undefined : d.date;
 }
 
 /** GS1 element string (FNC1 as GS): split, then read. */
@@ -205,8 +227,7 @@ export function readBracketed(data: string, offset: number, ctx: LintContext): G
       value += data[k];
       k++;
     }
-    const valueStart = offset + close + 1;
-    elements.push({ def, value, position: offset + i, aiLength: close - i + 1, rawIndex: (n) => map[n] ?? (map.length > 0 ? (map[map.length - 1] as number) + 1 + n - map.length : valueStart + n) });
+    elements.push({ def, value, position: offset + i, aiLength: close - i + 1, valueOffset: offset + close + 1, ...(value.length === k - close - 1 ? {} : { positions: map }) });
     i = k;
   }
   return readGs1Elements(elements, [], error, ctx);

@@ -1,0 +1,41 @@
+/** The command-line parser a hospital uses to check its scanners: `npm run -s parse`. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+
+const CLI = fileURLToPath(new URL('../../scripts/parse.ts', import.meta.url));
+
+function run(args: string[], stdin?: string): Promise<{ code: number | null; lines: Array<Record<string, unknown>>; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...process.execArgv, CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => resolve({ code, stderr, lines: out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+t.test('scans as arguments, with <GS> or \\x1d for the separator: one JSON line each', async (t) => {
+  const { code, lines } = await run(['--today=2026-11-21', ']d20109506000134352' + '10ABC<GS>17261231', '0109506000134352' + '10A\\x1d21S']);
+  t.equal(code, 0, 'exit 0: all valid');
+  t.equal(lines.length, 2);
+  t.match(lines[0], { valid: true, lotNumber: 'ABC', expirationDate: '2026-12-31' });
+  t.match(lines[1], { valid: true, lotNumber: 'A', serialNumber: 'S' });
+});
+
+t.test('one scan per line on stdin, raw GS kept; exit 1 when any is invalid', async (t) => {
+  const { code, lines } = await run(['--today=2026-11-21'], `0109506000134352\u001d10A\n0109506000134353\n+A123BJC5D6E71G\n`);
+  t.equal(code, 1);
+  t.equal(lines.length, 3);
+  t.match(lines[0], { valid: true, lotNumber: 'A' });
+  t.match(lines[1], { valid: false, error: { kind: 'checkDigit', position: 15 } });
+  t.match(lines[2], { valid: true, carrier: 'hibc' });
+});
+
+t.test('a bad --today is refused', async (t) => {
+  const { code, stderr } = await run(['--today=yesterday', 'x']);
+  t.equal(code, 2);
+  t.match(stderr, /--today must be YYYY-MM-DD/);
+});
