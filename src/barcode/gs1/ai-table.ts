@@ -69,10 +69,6 @@ export function aiDefinition(ai: string): AiDefinition | undefined {
   return TABLE.get(ai);
 }
 
-export function allAiDefinitions(): Iterable<AiDefinition> {
-  return TABLE.values();
-}
-
 /**
  * The AI at `index` of `text`: AIs are 2 to 4 digits and prefix-free, so at
  * most one length matches.

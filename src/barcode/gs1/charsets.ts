@@ -2,7 +2,7 @@ import type { CharacterSet } from './ai-table.js';
 
 /**
  * GS1 character sets as lookup tables: N (digits), X (CSET 82), Y (CSET 39),
- * Z (CSET 64, base64url; '=' only as trailing padding).
+ * Z (CSET 64, base64url; '=' only as trailing padding to a multiple of three characters).
  */
 const CSET_82 = `!"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz`;
 const CSET_39 = '#-/0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -33,16 +33,14 @@ export function firstInvalidCharacter(value: string, cset: CharacterSet, from = 
   const t = TABLES[cset];
   let end = to;
   if (cset === 'Z') {
-    // Base64 padding: up to two '=' at the very end.
+    // Padding: at most two '=' at the very end, and only when the whole length is then a
+    // multiple of three (the GS1 rule, as the GS1 Barcode Syntax Tests apply it).
     while (end > from && to - end < 2 && value.charCodeAt(end - 1) === 61) end--;
+    if (end < to && (to - from) % 3 !== 0) return end;
   }
   for (let i = from; i < end; i++) {
     const code = value.charCodeAt(i);
     if (code >= 128 || t[code] === 0) return i;
   }
   return -1;
-}
-
-export function isCset82(value: string): boolean {
-  return firstInvalidCharacter(value, 'X') === -1;
 }

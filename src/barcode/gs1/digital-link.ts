@@ -1,4 +1,4 @@
-import type { ParseError } from '../types.js';
+import type { ParseError, ParseWarning } from '../types.js';
 import { aiDefinition, type AiDefinition } from './ai-table.js';
 import { err, type AiElement } from './elements.js';
 import type { LintContext } from './linters.js';
@@ -76,6 +76,7 @@ export function readDigitalLink(data: string, offset: number, ctx: LintContext):
   }
 
   const elements: AiElement[] = [];
+  const warnings: ParseWarning[] = [];
   for (let s = k; s + 1 < segments.length; s += 2) {
     const aiSeg = segments[s] as Segment;
     const valueSeg = segments[s + 1] as Segment;
@@ -83,7 +84,16 @@ export function readDigitalLink(data: string, offset: number, ctx: LintContext):
     let value = decode(valueSeg.text);
     if (value === undefined) return fail(err('syntax', 'DL_BAD_PERCENT_ENCODING', `bad percent-encoding in the value of (${def.ai})`, valueSeg.position, valueSeg.text.length, def.ai));
     // The GTIN may be given as GTIN-8, -12 or -13 in a Digital Link; it is a GTIN-14 everywhere else.
-    if (def.ai === '01' && /^(\d{8}|\d{12}|\d{13})$/.test(value)) value = value.padStart(14, '0');
+    if (def.ai === '01' && /^(\d{8}|\d{12}|\d{13})$/.test(value)) {
+      warnings.push({
+        code: 'DIGITAL_LINK_SHORT_GTIN',
+        message: `the GTIN is given with ${value.length} digits; read as the GTIN-14 ${value.padStart(14, '0')} (a canonical Digital Link uses 14)`,
+        position: valueSeg.position,
+        length: valueSeg.text.length,
+        ai: '01',
+      });
+      value = value.padStart(14, '0');
+    }
     elements.push(element(def, value, aiSeg.position, valueSeg.position));
   }
 
@@ -106,7 +116,7 @@ export function readDigitalLink(data: string, offset: number, ctx: LintContext):
       elements.push(element(def, value, position, position + key.length + 1));
     }
   }
-  return readGs1Elements(elements, [], undefined, ctx);
+  return readGs1Elements(elements, warnings, undefined, ctx);
 }
 
 function element(def: AiDefinition, value: string, position: number, valuePosition: number): AiElement {
