@@ -12,7 +12,7 @@ import { readDigitalLink } from './gs1/digital-link.js';
 import { aisOf, canonicalDigitalLink, hriOf, readBracketed, readElementString, type Gs1Reading } from './gs1/read.js';
 import { parseHibc } from './hibc.js';
 import { looksLikeIsbt128, parseIsbt128 } from './isbt128.js';
-import type { Carrier, HibcData, Isbt128Data, IssuingAgency, ParseError, ParseOptions, ParseResult, ParseWarning } from './types.js';
+import type { Carrier, ParseError, ParseOptions, ParseResult, ParseWarning } from './types.js';
 
 export type * from './types.js';
 
@@ -151,26 +151,7 @@ function elementString(data: string, offset: number, ctx: { today: Date }): Gs1R
 }
 
 /** The fields a reader found, before assembly into the public result. */
-interface Found {
-  readonly valid: boolean;
-  readonly partial?: boolean | undefined;
-  readonly issuingAgency: IssuingAgency;
-  readonly carrier: Carrier;
-  readonly gtin?: string | undefined;
-  readonly di?: string | undefined;
-  readonly lotNumber?: string | undefined;
-  readonly serialNumber?: string | undefined;
-  readonly expirationDate?: string | undefined;
-  readonly manufacturingDate?: string | undefined;
-  readonly quantity?: number | undefined;
-  readonly ais?: Readonly<Record<string, string>> | undefined;
-  readonly hibc?: HibcData | undefined;
-  readonly isbt128?: Isbt128Data | undefined;
-  readonly hri?: string | undefined;
-  readonly digitalLink?: string | undefined;
-  readonly warnings: readonly ParseWarning[];
-  readonly error?: ParseError | undefined;
-}
+type Found = Omit<ParseResult, 'raw' | 'symbologyId'>;
 
 /**
  * Builds the result with its keys always in the same order and only those
