@@ -6,6 +6,10 @@ import type { Db } from './db/database.js';
 import { apiKeyRoutes } from './modules/api-keys/api-key.routes.js';
 import { barcodeRoutes } from './modules/barcodes/barcode.routes.js';
 import { labelRoutes } from './modules/labels/label.routes.js';
+import { locationRoutes } from './modules/locations/location.routes.js';
+import { procedureRoutes } from './modules/procedures/procedure.routes.js';
+import { productRoutes } from './modules/products/product.routes.js';
+import { scanRoutes } from './modules/scans/scan.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { organisationRoutes } from './modules/organisations/organisation.routes.js';
 import { problemRoutes } from './modules/problems/problem.routes.js';
@@ -95,6 +99,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(apiKeyRoutes);
   await app.register(barcodeRoutes);
   await app.register(labelRoutes);
+  await app.register(locationRoutes);
+  await app.register(procedureRoutes);
+  await app.register(scanRoutes);
+  await app.register(productRoutes);
 
   return app;
 }

@@ -13,8 +13,20 @@ export interface CreateDbOptions {
  * One Kysely instance over one pg pool. Nothing connects until the first query,
  * so building an app (for example to print its OpenAPI document) needs no server.
  */
+/**
+ * Calendar dates (SQL `date`) stay YYYY-MM-DD strings: turning them into JS
+ * Dates at local midnight would shift expiry dates across time zones.
+ */
+const DATE_OID = 1082;
+const keepAsText = (value: string) => value;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === DATE_OID ? keepAsText : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
+};
+
 export function createDb(options: CreateDbOptions): Db {
   const pool = new pg.Pool({
+    types,
     connectionString: options.url,
     max: options.poolSize ?? 10,
     // Fail fast when the server is away, so requests get a 503 rather than hang.

@@ -55,10 +55,152 @@ export interface AuditEventsTable {
   detail: ColumnType<Record<string, unknown>, string | undefined, never>;
 }
 
+export interface PatientsTable {
+  id: Generated<string>;
+  organisation_id: string;
+  nhs_number: string;
+  wristband_gsrn: string | null;
+  local_mrn: string | null;
+  date_of_birth: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: CreatedAt;
+}
+
+export const LOCATION_KINDS = ['theatre', 'anaesthetic-room', 'recovery', 'ward', 'store', 'other'] as const;
+export type LocationKind = (typeof LOCATION_KINDS)[number];
+
+export interface LocationsTable {
+  id: Generated<string>;
+  organisation_id: string;
+  gln: string;
+  gln_extension: Generated<string>;
+  name: string;
+  kind: LocationKind;
+  created_at: CreatedAt;
+}
+
+export interface StaffTable {
+  id: Generated<string>;
+  organisation_id: string;
+  gsrn: string | null;
+  local_id: string | null;
+  name: string | null;
+  role: string | null;
+  created_at: CreatedAt;
+}
+
+export const SIDES = ['left', 'right', 'bilateral', 'not-applicable'] as const;
+export type Side = (typeof SIDES)[number];
+
+export interface ProceduresTable {
+  id: Generated<string>;
+  organisation_id: string;
+  patient_id: string;
+  location_id: string | null;
+  lead_clinician_id: string | null;
+  procedure_code: string | null;
+  side: Side | null;
+  status: Generated<'open' | 'completed'>;
+  started_at: Date;
+  completed_at: Date | null;
+  created_at: CreatedAt;
+  created_by: string | null;
+}
+
+export interface ProductsTable {
+  id: Generated<string>;
+  di: string;
+  issuing_agency: 'GS1' | 'HIBCC' | 'ICCBBA';
+  brand: string | null;
+  model: string | null;
+  manufacturer: string | null;
+  description: string | null;
+  implantable: boolean | null;
+  source: 'api' | 'gudid-import';
+  updated_at: Generated<Date>;
+  updated_by: string | null;
+}
+
+export const ITEM_ACTIONS = ['implanted', 'explanted', 'wasted', 'returned'] as const;
+export type ItemAction = (typeof ITEM_ACTIONS)[number];
+export type EntryType = 'barcode' | 'manual';
+export type Awaiting = 'product-label' | 'secondary-label';
+
+/** A calendar date column: read as YYYY-MM-DD text (see createDb's type parser). */
+type DateColumn = ColumnType<string | null, string | null | undefined, string | null>;
+
+export interface ItemsTable {
+  id: Generated<string>;
+  organisation_id: string;
+  procedure_id: string;
+  patient_id: string;
+  action: ItemAction;
+  status: Generated<'active' | 'voided'>;
+  issuing_agency: string | null;
+  di: string | null;
+  gtin: string | null;
+  hibc_lic: string | null;
+  hibc_pcn: string | null;
+  hibc_check: string | null;
+  lot_number: string | null;
+  serial_number: string | null;
+  expiration_date: DateColumn;
+  manufacturing_date: DateColumn;
+  entry_type: EntryType;
+  scanner_id: string | null;
+  awaiting: Awaiting | null;
+  explant_of_item_id: string | null;
+  explanted_by_item_id: string | null;
+  first_scanned_at: Date;
+  updated_at: Generated<Date>;
+}
+
+export interface ScansTable {
+  id: Generated<string>;
+  organisation_id: string;
+  procedure_id: string;
+  item_id: string | null;
+  kind: 'product' | 'void';
+  action: ItemAction | null;
+  entry_type: EntryType | null;
+  raw: string | null;
+  parsed: ColumnType<unknown, string | null, never> | null;
+  issuing_agency: string | null;
+  di: string | null;
+  lot_number: string | null;
+  serial_number: string | null;
+  expiration_date: DateColumn;
+  manufacturing_date: DateColumn;
+  voids_scan_id: string | null;
+  reason: string | null;
+  late_entry: Generated<boolean>;
+  warnings: ColumnType<unknown, string | undefined, never>;
+  scanner_id: string | null;
+  scanned_at: Date;
+  recorded_at: CreatedAt;
+  actor_key_id: string;
+}
+
+export interface IdempotencyKeysTable {
+  organisation_id: string;
+  key: string;
+  request_hash: Buffer;
+  status_code: number | null;
+  response: ColumnType<unknown, string | null | undefined, string | null>;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
+  patients: PatientsTable;
+  locations: LocationsTable;
+  staff: StaffTable;
+  procedures: ProceduresTable;
+  products: ProductsTable;
+  items: ItemsTable;
+  scans: ScansTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type Db = Kysely<Database>;

@@ -34,6 +34,8 @@ export const swaggerPlugin = fp(
           { name: 'service', description: 'Liveness, readiness and the API description.' },
           { name: 'access', description: 'Organisations, API keys and who is calling.' },
           { name: 'barcodes', description: 'Parse and explain scans; render labels.' },
+          { name: 'theatre', description: 'Procedures, scans at the point of use, locations and staff.' },
+          { name: 'catalogue', description: 'The product catalogue (GUDID-like).' },
         ],
       },
       transform: jsonSchemaTransform,

@@ -64,6 +64,66 @@ export const PROBLEMS = {
     description:
       'The request is well-formed but its values break the schema. `errors` lists each one with where it is (`in`, `pointer`).',
   },
+  BARCODE_INVALID: {
+    status: 422,
+    title: 'Barcode not readable',
+    description: 'The scan does not parse. `parse` holds the parser result; `parse.error` says what is wrong and where (kind, code, position, length). Nothing was stored.',
+  },
+  NOT_A_PRODUCT_LABEL: {
+    status: 422,
+    title: 'Not a product label',
+    description: 'The scan identifies a patient, place or person, not a product. Use it where that is asked for (opening a procedure).',
+  },
+  PATIENT_NOT_FOUND: {
+    status: 422,
+    title: 'Patient not identified',
+    description: 'The wristband is not known to this organisation. Give the NHS number with the first scan of a wristband.',
+  },
+  PATIENT_MISMATCH: {
+    status: 409,
+    title: 'Wristband and NHS number disagree',
+    description: 'The wristband belongs to another patient than the NHS number given. Stop and check the patient.',
+  },
+  IDEMPOTENCY_KEY_MISSING: {
+    status: 400,
+    title: 'Idempotency-Key header required',
+    description: 'Recording a scan needs an Idempotency-Key header (e.g. a UUID per scan), so retries are recorded exactly once.',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    title: 'Idempotency-Key reused with another request',
+    description: 'This Idempotency-Key was already used for a different request. Use a new key for a new scan.',
+  },
+  PROCEDURE_COMPLETED: {
+    status: 409,
+    title: 'Procedure already completed',
+    description: 'The procedure is completed. Scans after completion need `lateEntry: {reason}`.',
+  },
+  SCAN_ALREADY_VOIDED: {
+    status: 409,
+    title: 'Scan already voided',
+    description: 'The scan was voided before; a scan is voided once.',
+  },
+  SCAN_NOT_VOIDABLE: {
+    status: 409,
+    title: 'Not a scan that can be voided',
+    description: 'Only product scans can be voided, not voids.',
+  },
+  LOCATION_EXISTS: {
+    status: 409,
+    title: 'Location already registered',
+    description: 'A location with this GLN (and extension) is already registered for the organisation.',
+  },
+  STAFF_EXISTS: {
+    status: 409,
+    title: 'Staff member already registered',
+    description: 'A staff member with this GSRN or local id is already registered for the organisation.',
+  },
+  CSV_INVALID: {
+    status: 422,
+    title: 'CSV not readable',
+    description: 'The CSV could not be read, or lacks the required columns (primary DI). The detail names what is missing.',
+  },
   LABEL_DATA_INVALID: {
     status: 422,
     title: 'Label data invalid',

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { gs1CheckDigit } from '../barcode/gs1/check-digit.js';
+import { nhsNumberError, normaliseNhsNumber } from './nhs-number.js';
 import { PROBLEMS, type ProblemCode } from './problem.js';
 
 /** Schemas shared by every module, registered with ids so OpenAPI refers to them by $ref. */
@@ -38,3 +40,37 @@ export const OdsCodeSchema = z
   .describe('NHS Organisation Data Service (ODS) code, e.g. RRK.');
 
 export const IdParamsSchema = z.object({ id: z.uuid() });
+
+/** An NHS number, written with or without spaces or hyphens; stored as its 10 digits. */
+export const NhsNumberSchema = z
+  .string()
+  .max(20)
+  .transform(normaliseNhsNumber)
+  .superRefine((digits, ctx) => {
+    const error = nhsNumberError(digits);
+    if (error) ctx.addIssue({ code: 'custom', message: `NHS number ${error}` });
+  })
+  .describe('NHS number: 10 digits with a modulus-11 check digit. Never put it in a URL.');
+
+/** A GTIN (8, 12, 13 or 14 digits with a valid check digit), normalised to 14 digits. */
+export const GtinSchema = z
+  .string()
+  .regex(/^(\d{8}|\d{12}|\d{13}|\d{14})$/, 'must be a GTIN: 8, 12, 13 or 14 digits')
+  .refine((g) => gs1CheckDigit(g.slice(0, -1)) === g.slice(-1), { message: 'GTIN check digit is wrong' })
+  .transform((g) => g.padStart(14, '0'))
+  .describe('GTIN-8/12/13/14; answered as GTIN-14.');
+
+export const IsoDateSchema = z.iso.date().describe('A calendar date, YYYY-MM-DD.');
+
+/** A GS1 key of a fixed number of digits ending in its mod-10 check digit (GLN: 13, GSRN: 18). */
+export function gs1KeySchema(name: string, length: number) {
+  return z
+    .string()
+    .regex(new RegExp(`^\\d{${length}}$`), `must be a ${name}: ${length} digits`)
+    .refine((k) => gs1CheckDigit(k.slice(0, -1)) === k.slice(-1), { message: `${name} check digit is wrong` });
+}
+
+export const GlnSchema = gs1KeySchema('GLN', 13).describe('GS1 Global Location Number (13 digits).');
+export const GsrnSchema = gs1KeySchema('GSRN', 18).describe('GS1 Global Service Relation Number (18 digits).');
+/** A raw scan, as a scanner sends it: the parser reads it. */
+export const ScanTextSchema = z.string().min(1).max(4096).describe('A barcode exactly as scanned (any carrier parseBarcode reads).');

@@ -1,0 +1,166 @@
+import type { Kysely } from 'kysely';
+import type { Database, Side } from '../../db/database.js';
+import { canSee, tenancyOf, type RequestContext } from '../../shared/actor.js';
+import type { Clock } from '../../shared/clock.js';
+import { ProblemError } from '../../shared/problem.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { findLocationById, findStaffById } from '../locations/location.repository.js';
+import { keyFromLabel, requireOrganisation, resolveLocation, resolveStaff, type LocationRef, type StaffRef } from '../locations/location.service.js';
+import { findProductByDi } from '../products/product.repository.js';
+import { itemsOfProcedure, scansOfProcedure } from '../scans/scan.repository.js';
+import { toItemApi, toScanApi } from '../scans/scan.service.js';
+import { findPatientById, findPatientByWristband, setWristband, upsertPatient, type Patient } from './patient.repository.js';
+import { completeProcedure, findProcedure, insertProcedure, searchProcedures, type Procedure, type ProcedureSearch } from './procedure.repository.js';
+
+export interface PatientRef {
+  readonly nhsNumber?: string | undefined;
+  readonly barcode?: string | undefined;
+  readonly dateOfBirth?: string | undefined;
+  readonly localMrn?: string | undefined;
+}
+
+export interface CreateProcedureInput {
+  readonly patient: PatientRef;
+  readonly location?: LocationRef | undefined;
+  readonly clinician?: StaffRef | undefined;
+  readonly procedureCode?: string | undefined;
+  readonly side?: Side | undefined;
+  readonly startedAt?: Date | undefined;
+}
+
+/**
+ * The patient a wristband and/or NHS number identify. Both given: they must
+ * agree, or the theatre is told to stop (PATIENT_MISMATCH). A wristband seen
+ * for the first time is recorded against the NHS number given with it.
+ */
+async function resolvePatient(db: Kysely<Database>, organisationId: string, ref: PatientRef, today: Date): Promise<Patient> {
+  const gsrn = ref.barcode === undefined ? undefined : keyFromLabel(ref.barcode, '8018', 'patient wristband (GSRN, AI 8018)', today).value;
+  if (ref.nhsNumber === undefined) {
+    const patient = gsrn === undefined ? undefined : await findPatientByWristband(db, organisationId, gsrn);
+    if (!patient) throw new ProblemError('PATIENT_NOT_FOUND', 'This wristband is not known here. Give the NHS number with it.');
+    return patient;
+  }
+  const patient = await upsertPatient(db, { organisationId, nhsNumber: ref.nhsNumber, localMrn: ref.localMrn, dateOfBirth: ref.dateOfBirth });
+  if (gsrn !== undefined && patient.wristbandGsrn !== gsrn) {
+    const holder = await findPatientByWristband(db, organisationId, gsrn);
+    if (holder && holder.id !== patient.id) {
+      throw new ProblemError('PATIENT_MISMATCH', 'The wristband belongs to another patient than this NHS number. Stop and check the patient.');
+    }
+    // A new wristband (a new admission) for this patient.
+    await setWristband(db, patient.id, gsrn);
+    return { ...patient, wristbandGsrn: gsrn };
+  }
+  return patient;
+}
+
+export async function createProcedure(db: Kysely<Database>, ctx: RequestContext, input: CreateProcedureInput, clock: Clock) {
+  const organisationId = requireOrganisation(ctx);
+  const now = clock.now();
+  const id = await db.transaction().execute(async (trx) => {
+    const patient = await resolvePatient(trx, organisationId, input.patient, now);
+    const location = input.location === undefined ? undefined : await resolveLocation(trx, organisationId, input.location, now);
+    const clinician = input.clinician === undefined ? undefined : await resolveStaff(trx, organisationId, input.clinician, now);
+    const procedure = await insertProcedure(trx, {
+      organisationId,
+      patientId: patient.id,
+      locationId: location?.id ?? null,
+      leadClinicianId: clinician?.id ?? null,
+      procedureCode: input.procedureCode ?? null,
+      side: input.side ?? null,
+      startedAt: input.startedAt ?? now,
+      createdBy: ctx.actor.keyId,
+    });
+    await recordAudit(trx, ctx, { action: 'procedure.create', organisationId, patientIds: [patient.id], procedureIds: [procedure.id] });
+    return procedure.id;
+  });
+  return procedureDetail(db, id);
+}
+
+/** The procedure as its API shows it: patient, place, clinician, and every item with its scan history. */
+async function procedureDetail(db: Kysely<Database>, id: string) {
+  const procedure = (await findProcedure(db, id)) as Procedure;
+  const [patient, location, clinician, items, scans] = await Promise.all([
+    findPatientById(db, procedure.patientId),
+    procedure.locationId === null ? undefined : findLocationById(db, procedure.locationId),
+    procedure.leadClinicianId === null ? undefined : findStaffById(db, procedure.leadClinicianId),
+    itemsOfProcedure(db, id),
+    scansOfProcedure(db, id),
+  ]);
+  const products = new Map(
+    await Promise.all(
+      [...new Set(items.map((i) => i.di).filter((di): di is string => di !== null))].map(async (di) => [di, await findProductByDi(db, di)] as const),
+    ),
+  );
+  const p = patient as Patient;
+  return {
+    id: procedure.id,
+    status: procedure.status,
+    startedAt: procedure.startedAt.toISOString(),
+    completedAt: procedure.completedAt?.toISOString() ?? null,
+    procedureCode: procedure.procedureCode,
+    side: procedure.side,
+    patient: { id: p.id, nhsNumber: p.nhsNumber, wristbandGsrn: p.wristbandGsrn, localMrn: p.localMrn, dateOfBirth: p.dateOfBirth },
+    location: location ? { id: location.id, gln: location.gln, glnExtension: location.glnExtension, name: location.name, kind: location.kind } : null,
+    clinician: clinician ? { id: clinician.id, gsrn: clinician.gsrn, localId: clinician.localId, name: clinician.name, role: clinician.role } : null,
+    items: items.map((item) => {
+      const product = item.di === null ? undefined : products.get(item.di);
+      return {
+        ...toItemApi(item),
+        product: product ? { brand: product.brand, model: product.model, manufacturer: product.manufacturer, implantable: product.implantable } : null,
+        history: scans.filter((s) => s.itemId === item.id).map(toScanApi),
+      };
+    }),
+  };
+}
+
+/** Reads a procedure the caller may see (its organisation's, or any for a national key); 404 otherwise. Audited. */
+export async function getProcedure(db: Kysely<Database>, ctx: RequestContext, id: string) {
+  const procedure = await findProcedure(db, id);
+  if (!procedure || !canSee(ctx.actor, procedure.organisationId)) throw new ProblemError('NOT_FOUND', 'No such procedure.');
+  const detail = await procedureDetail(db, id);
+  await recordAudit(db, ctx, { action: 'procedure.read', organisationId: procedure.organisationId, patientIds: [procedure.patientId], procedureIds: [id] });
+  return detail;
+}
+
+export async function completeProcedureFor(db: Kysely<Database>, ctx: RequestContext, id: string, clock: Clock) {
+  await db.transaction().execute(async (trx) => {
+    const procedure = await findProcedure(trx, id, true);
+    if (!procedure || procedure.organisationId !== ctx.actor.organisationId) throw new ProblemError('NOT_FOUND', 'No such procedure.');
+    if (procedure.status === 'open') {
+      await completeProcedure(trx, id, clock.now());
+      await recordAudit(trx, ctx, { action: 'procedure.complete', organisationId: procedure.organisationId, patientIds: [procedure.patientId], procedureIds: [id] });
+    }
+  });
+  return procedureDetail(db, id);
+}
+
+export async function searchVisibleProcedures(db: Kysely<Database>, ctx: RequestContext, search: ProcedureSearch) {
+  const found = await searchProcedures(db, tenancyOf(ctx.actor), search);
+  // One audit row per organisation whose patients were listed.
+  const byOrganisation = new Map<string, typeof found>();
+  for (const p of found) byOrganisation.set(p.organisationId, [...(byOrganisation.get(p.organisationId) ?? []), p]);
+  await recordAudit(
+    db,
+    ctx,
+    ...(byOrganisation.size === 0
+      ? [{ action: 'procedure.search', detail: { results: 0 } }]
+      : [...byOrganisation].map(([organisationId, ps]) => ({
+          action: 'procedure.search',
+          organisationId,
+          patientIds: [...new Set(ps.map((p) => p.patientId))],
+          procedureIds: ps.map((p) => p.id),
+          detail: { results: ps.length },
+        }))),
+  );
+  return found.map((p) => ({
+    id: p.id,
+    organisation: p.odsCode,
+    status: p.status,
+    startedAt: p.startedAt.toISOString(),
+    procedureCode: p.procedureCode,
+    side: p.side,
+    patient: { id: p.patientId, nhsNumber: p.nhsNumber },
+    location: p.locationGln === null ? null : { gln: p.locationGln, name: p.locationName },
+    itemCount: p.itemCount,
+  }));
+}

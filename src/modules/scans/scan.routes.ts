@@ -1,0 +1,64 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requestContext } from '../../plugins/auth.js';
+import { ProblemError } from '../../shared/problem.js';
+import { IdParamsSchema, problemResponse } from '../../shared/schemas.js';
+import { RecordScanBody, ScanResultSchema, VoidResultSchema, VoidScanBody } from './scan.schemas.js';
+import { recordScan, voidScan } from './scan.service.js';
+
+const IdempotencyHeaders = z.looseObject({
+  'idempotency-key': z.string().min(1).max(200).optional().describe('Required: one key per scan (e.g. a UUID made by the scanner). Retries reuse it.'),
+});
+
+export const scanRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/v1/procedures/:id/scans',
+    {
+      config: { access: ['scanner'] },
+      schema: {
+        tags: ['theatre'],
+        summary: 'Record a scan at the point of use, exactly once per Idempotency-Key',
+        description:
+          'Always recorded when it reads, with warnings the theatre must see (PRODUCT_EXPIRED, PRODUCT_RECALLED and SERIAL_ALREADY_IMPLANTED are critical). A retry with the same key answers the first response (header Idempotency-Replayed: true) and stores nothing; the same key with another body is refused. An unreadable barcode is refused (422 BARCODE_INVALID with the parser error) and nothing is stored.',
+        params: IdParamsSchema,
+        headers: IdempotencyHeaders,
+        body: RecordScanBody,
+        response: {
+          201: ScanResultSchema,
+          400: problemResponse('No Idempotency-Key header (IDEMPOTENCY_KEY_MISSING), or malformed JSON.'),
+          409: problemResponse('The procedure is completed and no lateEntry was given (PROCEDURE_COMPLETED).'),
+        },
+      },
+    },
+    async (req, reply) => {
+      const key = req.headers['idempotency-key'];
+      if (key === undefined) throw new ProblemError('IDEMPOTENCY_KEY_MISSING', 'Send an Idempotency-Key header (e.g. a new UUID per scan; the same one on retries).');
+      const { scannedAt, ...rest } = req.body;
+      const outcome = await recordScan(
+        app.db,
+        requestContext(req),
+        req.params.id,
+        key,
+        { ...rest, scannedAt: scannedAt === undefined ? undefined : new Date(scannedAt) },
+        app.clock,
+      );
+      if (outcome.replayed) reply.header('idempotency-replayed', 'true');
+      return reply.code(201).send(outcome.body);
+    },
+  );
+
+  app.post(
+    '/v1/scans/:id/void',
+    {
+      config: { access: ['scanner'] },
+      schema: {
+        tags: ['theatre'],
+        summary: 'Void a scan made in error (recorded as a new row; nothing is deleted)',
+        params: IdParamsSchema,
+        body: VoidScanBody,
+        response: { 200: VoidResultSchema, 409: problemResponse('Already voided (SCAN_ALREADY_VOIDED), or a void (SCAN_NOT_VOIDABLE).') },
+      },
+    },
+    async (req) => voidScan(app.db, requestContext(req), req.params.id, req.body.reason, app.clock),
+  );
+};

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { ITEM_ACTIONS } from '../../db/database.js';
+import { GtinSchema, IsoDateSchema, ScanTextSchema } from '../../shared/schemas.js';
+
+export const RecordScanBody = z
+  .strictObject({
+    barcode: ScanTextSchema.optional(),
+    manual: z
+      .strictObject({
+        gtin: GtinSchema,
+        lotNumber: z.string().min(1).max(20).optional(),
+        serialNumber: z.string().min(1).max(20).optional(),
+        expirationDate: IsoDateSchema.optional(),
+      })
+      .optional()
+      .describe('Typed in when no barcode can be read. Recorded as manual entry.'),
+    action: z.enum(ITEM_ACTIONS).default('implanted'),
+    scannedAt: z.iso.datetime({ offset: true }).optional().describe('When it was scanned (clients queueing offline send it); defaults to now.'),
+    scannerId: z.string().trim().min(1).max(100).optional().describe('Which scanner: split labels combine per scanner.'),
+    lateEntry: z.strictObject({ reason: z.string().trim().min(1).max(500) }).optional().describe('Required after the procedure is completed.'),
+  })
+  .refine((b) => (b.barcode !== undefined) !== (b.manual !== undefined), { message: 'give exactly one of barcode or manual', path: ['barcode'] })
+  .meta({ id: 'RecordScanBody' });
+
+export const ScanSchema = z
+  .object({
+    id: z.uuid(),
+    procedureId: z.uuid(),
+    itemId: z.uuid().nullable(),
+    kind: z.enum(['product', 'void']),
+    action: z.enum(ITEM_ACTIONS).nullable(),
+    entryType: z.enum(['barcode', 'manual']).nullable(),
+    raw: z.string().nullable().describe('The barcode exactly as scanned.'),
+    issuingAgency: z.string().nullable(),
+    di: z.string().nullable(),
+    lotNumber: z.string().nullable(),
+    serialNumber: z.string().nullable(),
+    expirationDate: z.string().nullable(),
+    manufacturingDate: z.string().nullable(),
+    voidsScanId: z.uuid().nullable(),
+    reason: z.string().nullable(),
+    lateEntry: z.boolean(),
+    scannerId: z.string().nullable(),
+    scannedAt: z.iso.datetime(),
+    recordedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Scan' });
+
+export const ItemSchema = z
+  .object({
+    id: z.uuid(),
+    procedureId: z.uuid(),
+    action: z.enum(ITEM_ACTIONS),
+    status: z.enum(['active', 'voided']),
+    issuingAgency: z.string().nullable(),
+    di: z.string().nullable(),
+    gtin: z.string().nullable(),
+    hibc: z.object({ lic: z.string(), pcn: z.string() }).nullable(),
+    lotNumber: z.string().nullable(),
+    serialNumber: z.string().nullable(),
+    expirationDate: z.string().nullable(),
+    manufacturingDate: z.string().nullable(),
+    entryType: z.enum(['barcode', 'manual']),
+    awaiting: z.enum(['product-label', 'secondary-label']).nullable().describe('Which half of a split label is still missing.'),
+    explantOfItemId: z.uuid().nullable().describe('For an explant: the implant it removed.'),
+    explantedByItemId: z.uuid().nullable().describe('For an implant: the explant that removed it.'),
+    firstScannedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Item' });
+
+export const ScanWarningSchema = z
+  .object({
+    code: z.string().describe('PRODUCT_EXPIRED, PRODUCT_RECALLED, SERIAL_ALREADY_IMPLANTED, UNKNOWN_PRODUCT, NOT_IMPLANTABLE, PARTIAL_LABEL, DUPLICATE_SCAN, EXPLANT_NOT_MATCHED, or a parser warning.'),
+    severity: z.enum(['critical', 'warning', 'info']),
+    message: z.string(),
+  })
+  .meta({ id: 'ScanWarning' });
+
+export const ScanResultSchema = z.object({ scan: ScanSchema, item: ItemSchema, warnings: z.array(ScanWarningSchema).readonly() }).meta({ id: 'ScanResult' });
+
+export const VoidScanBody = z.strictObject({ reason: z.string().trim().min(1).max(500) }).meta({ id: 'VoidScanBody' });
+export const VoidResultSchema = z.object({ scan: ScanSchema, item: ItemSchema.nullable() }).meta({ id: 'VoidResult' });

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type { TestApp } from './app.js';
+
+/** A valid NHS number built from nine digits (the check digit computed), skipping impossible ones. */
+export function nhsNumber(seed: number): string {
+  for (let n = seed; ; n++) {
+    const body = String(100_000_000 + (n % 900_000_000)).slice(0, 9);
+    let sum = 0;
+    for (let i = 0; i < 9; i++) sum += Number(body[i]) * (10 - i);
+    const check = 11 - (sum % 11);
+    if (check === 10) continue;
+    return body + String(check === 11 ? 0 : check);
+  }
+}
+
+export const GS = '\u001d';
+export const GTIN = '09506000134352';
+/** Another valid GTIN on the same prefix. */
+export const GTIN_B = '09506000134369';
+export const WRISTBAND = (gsrn: string) => `]d28018${gsrn}`;
+export const PLACE = '4149506000134369';
+
+export async function openProcedure(app: TestApp, key: string, body: Record<string, unknown>) {
+  return app.request({ method: 'POST', url: '/v1/procedures', key, payload: body });
+}
+
+export async function scan(app: TestApp, key: string, procedureId: string, body: Record<string, unknown>, idempotencyKey: string = randomUUID()) {
+  return app.request({
+    method: 'POST',
+    url: `/v1/procedures/${procedureId}/scans`,
+    key,
+    headers: { 'idempotency-key': idempotencyKey },
+    payload: body,
+  });
+}
+
+/** Opens a procedure for a new patient and answers its id. */
+export async function newProcedure(app: TestApp, key: string, seed: number, extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await openProcedure(app, key, { patient: { nhsNumber: nhsNumber(seed) }, ...extra });
+  if (res.statusCode !== 201) throw new Error(`opening a procedure: ${res.statusCode} ${res.body}`);
+  return res.json<{ id: string }>().id;
+}
