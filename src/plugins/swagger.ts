@@ -36,6 +36,7 @@ export const swaggerPlugin = fp(
           { name: 'barcodes', description: 'Parse and explain scans; render labels.' },
           { name: 'theatre', description: 'Procedures, scans at the point of use, locations and staff.' },
           { name: 'catalogue', description: 'The product catalogue (GUDID-like).' },
+          { name: 'reports', description: 'Data quality of the scanning.' },
         ],
       },
       transform: jsonSchemaTransform,

@@ -20,6 +20,8 @@ export interface TestApp {
   readonly logs: Array<Record<string, unknown>>;
   /** The raw log output, to search for things that must never be logged. */
   rawLogs(): string;
+  /** Whether the logs hold this number as a whole (not as digits inside another number). */
+  logsContainNumber(digits: string): boolean;
   /** inject() with `Authorization: Bearer <key>` when a key is given. */
   request(options: InjectOptions & { key?: string }): Promise<LightMyRequestResponse>;
 }
@@ -52,6 +54,7 @@ export async function buildTestApp(t: Teardown, options: TestAppOptions = {}): P
       return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     },
     rawLogs: () => lines.join(''),
+    logsContainNumber: (digits: string) => new RegExp(`(?<![0-9])${digits}(?![0-9])`).test(lines.join('')),
     request: ({ key, headers, ...rest }) =>
       app.inject({ ...rest, headers: { ...headers, ...(key === undefined ? {} : { authorization: `Bearer ${key}` }) } }),
   };

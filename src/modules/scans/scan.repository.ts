@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import type { Awaiting, Database, EntryType, ItemAction, ItemsTable, ScansTable } from '../../db/database.js';
 import type { Device } from './scan.rules.js';
 
@@ -217,23 +217,27 @@ export async function liveScansOfItem(db: Kysely<Database>, itemId: string): Pro
       .selectAll('s')
       .where('s.item_id', '=', itemId)
       .where('s.kind', '=', 'product')
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('scans as v').select('v.id').whereRef('v.voids_scan_id', '=', 's.id'))))
+      .where(notVoided)
       .orderBy('s.recorded_at')
       .orderBy('s.id')
       .execute()
   ).map(toScan);
 }
 
-/** Whether the same raw label was scanned in the procedure by the same scanner since `since`. */
+const notVoided = (eb: ExpressionBuilder<Database & { s: ScansTable }, 's'>) =>
+  eb.not(eb.exists(eb.selectFrom('scans as v').select('v.id').whereRef('v.voids_scan_id', '=', 's.id')));
+
+/** Whether the same raw label was scanned (and not voided) in the procedure by the same scanner since `since`. */
 export async function sameRawScannedSince(db: Kysely<Database>, procedureId: string, scannerId: string | null, raw: string, since: Date): Promise<boolean> {
   const row = await db
-    .selectFrom('scans')
-    .select('id')
-    .where('procedure_id', '=', procedureId)
-    .where('kind', '=', 'product')
-    .where('raw', '=', raw)
-    .where(sql<boolean>`scanner_id is not distinct from ${scannerId}`)
-    .where('scanned_at', '>=', since)
+    .selectFrom('scans as s')
+    .select('s.id')
+    .where('s.procedure_id', '=', procedureId)
+    .where('s.kind', '=', 'product')
+    .where('s.raw', '=', raw)
+    .where(sql<boolean>`s.scanner_id is not distinct from ${scannerId}`)
+    .where('s.scanned_at', '>=', since)
+    .where(notVoided)
     .executeTakeFirst();
   return row !== undefined;
 }

@@ -1,0 +1,84 @@
+import t from 'tap';
+import { awaitingFor, completes, manualDevice, mergeDevices, NO_DEVICE, scanWarnings, type ScanFacts } from '../../../src/modules/scans/scan.rules.js';
+import { nhsNumberError, normaliseNhsNumber } from '../../../src/shared/nhs-number.js';
+
+const GTIN = '09506000134352';
+const full = { ...NO_DEVICE, issuingAgency: 'GS1', di: GTIN, gtin: GTIN, lotNumber: 'L1', serialNumber: 'S1', expirationDate: '2027-01-31' };
+const facts = (over: Partial<ScanFacts> = {}): ScanFacts => ({
+  device: full,
+  action: 'implanted',
+  scanDate: '2026-11-21',
+  product: { implantable: true },
+  serialImplantedElsewhere: false,
+  serialAlreadyInProcedure: false,
+  sameScanJustBefore: false,
+  awaiting: null,
+  explantMatched: null,
+  recalls: [],
+  parserWarnings: [],
+  ...over,
+});
+const codes = (f: ScanFacts) => scanWarnings(f).map((w) => `${w.code}:${w.severity}`);
+
+t.test('a known, in-date, implantable product: no warnings', async (t) => {
+  t.same(codes(facts()), []);
+});
+
+t.test('expiry: the day itself is still usable; the day after is not', async (t) => {
+  t.same(codes(facts({ scanDate: '2027-01-31' })), []);
+  t.same(codes(facts({ scanDate: '2027-02-01' })), ['PRODUCT_EXPIRED:critical']);
+  t.same(codes(facts({ scanDate: '2027-02-01', action: 'wasted' })), ['PRODUCT_EXPIRED:warning'], 'not going into a patient: a warning');
+});
+
+t.test('an active recall is critical and names the recall', async (t) => {
+  const w = scanWarnings(facts({ recalls: [{ reference: 'FSN-2026-114', title: 'Stem fracture risk' }] }));
+  t.match(w, [{ code: 'PRODUCT_RECALLED', severity: 'critical', message: /FSN-2026-114: Stem fracture risk/ }]);
+});
+
+t.test('the other warnings', async (t) => {
+  t.same(codes(facts({ serialImplantedElsewhere: true })), ['SERIAL_ALREADY_IMPLANTED:critical']);
+  t.same(codes(facts({ serialImplantedElsewhere: true, action: 'explanted' })), [], 'an explant of it is expected');
+  t.same(codes(facts({ product: null })), ['UNKNOWN_PRODUCT:warning']);
+  t.same(codes(facts({ product: { implantable: false } })), ['NOT_IMPLANTABLE:warning']);
+  t.same(codes(facts({ product: { implantable: null } })), [], 'unknown implantability is no warning');
+  t.same(codes(facts({ awaiting: 'product-label', device: { ...full, di: null, gtin: null }, product: null })), ['PARTIAL_LABEL:warning']);
+  t.same(codes(facts({ awaiting: 'secondary-label' })), ['PARTIAL_LABEL:info']);
+  t.same(codes(facts({ serialAlreadyInProcedure: true, sameScanJustBefore: true })), ['DUPLICATE_SCAN:warning'], 'one duplicate warning, not two');
+  t.same(codes(facts({ explantMatched: false, action: 'explanted' })), ['EXPLANT_NOT_MATCHED:info']);
+  t.same(
+    codes(facts({ parserWarnings: [{ code: 'POSSIBLE_MISSING_SEPARATOR', message: 'x' }, { code: 'PARTIAL_LABEL', message: 'y' }, { code: 'SCANNER_NOISE_REMOVED', message: 'z' }] })),
+    ['POSSIBLE_MISSING_SEPARATOR:info'],
+  );
+});
+
+t.test('split labels', async (t) => {
+  const primary = { ...NO_DEVICE, issuingAgency: 'GS1', di: GTIN, gtin: GTIN };
+  const secondary = { ...NO_DEVICE, issuingAgency: 'GS1', lotNumber: 'L9', expirationDate: '2027-01-31' };
+  t.equal(awaitingFor(primary, false), 'secondary-label');
+  t.equal(awaitingFor(secondary, false), 'product-label');
+  t.equal(awaitingFor(full, false), null);
+  t.equal(awaitingFor(primary, true), null, 'manual entries wait for nothing');
+  t.equal(awaitingFor({ ...primary, issuingAgency: 'ICCBBA' }, false), null, 'ISBT 128 carries no split lot label');
+  t.ok(completes({ ...primary, awaiting: 'secondary-label' }, secondary));
+  t.ok(completes({ ...secondary, awaiting: 'product-label' }, primary));
+  t.notOk(completes({ ...primary, awaiting: 'secondary-label' }, primary), 'two product labels are two items');
+  t.notOk(completes({ ...primary, awaiting: 'secondary-label' }, { ...secondary, issuingAgency: 'HIBCC' }), 'agencies do not mix');
+  t.notOk(completes({ ...primary, awaiting: null }, secondary), 'a complete item takes nothing more');
+  const hibcPrimary = { ...NO_DEVICE, issuingAgency: 'HIBCC', di: 'A123BJC5D6E71', hibcCheck: 'G', awaiting: 'secondary-label' as const };
+  t.ok(completes(hibcPrimary, { ...NO_DEVICE, issuingAgency: 'HIBCC', lotNumber: 'X', hibcCheck: 'G' }));
+  t.notOk(completes(hibcPrimary, { ...NO_DEVICE, issuingAgency: 'HIBCC', lotNumber: 'X', hibcCheck: 'H' }), 'the link character must match');
+  t.same(mergeDevices(primary, secondary), { ...primary, lotNumber: 'L9', expirationDate: '2027-01-31' });
+  t.match(manualDevice({ gtin: GTIN, lotNumber: 'M' }), { issuingAgency: 'GS1', di: GTIN, lotNumber: 'M', serialNumber: null });
+});
+
+t.test('NHS numbers: modulus 11', async (t) => {
+  t.equal(nhsNumberError('9434765919'), undefined);
+  t.match(nhsNumberError('9434765918'), /wrong check digit/);
+  t.match(nhsNumberError('123456789'), /10 digits/);
+  t.match(nhsNumberError('abcdefghij'), /10 digits/);
+  // 000000001x: sum 2, 11 - 2 = 9 -> check 9; 000000006x: sum 12, 11 - 1 = 10 -> impossible.
+  t.equal(nhsNumberError('0000000019'), undefined);
+  t.match(nhsNumberError('0000000060'), /no check digit is possible/);
+  t.equal(nhsNumberError('0000000000'), undefined, 'remainder 0: check 11 is written 0');
+  t.equal(normaliseNhsNumber('943 476-5919'), '9434765919');
+});
