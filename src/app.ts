@@ -9,6 +9,7 @@ import { labelRoutes } from './modules/labels/label.routes.js';
 import { locationRoutes } from './modules/locations/location.routes.js';
 import { procedureRoutes } from './modules/procedures/procedure.routes.js';
 import { productRoutes } from './modules/products/product.routes.js';
+import { recallRoutes } from './modules/recalls/recall.routes.js';
 import { reportRoutes } from './modules/reports/report.routes.js';
 import { scanRoutes } from './modules/scans/scan.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -105,6 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(scanRoutes);
   await app.register(productRoutes);
   await app.register(reportRoutes);
+  await app.register(recallRoutes);
 
   return app;
 }

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import type { Database, Db } from './database.js';
 
 export interface CreateDbOptions {
@@ -37,5 +38,6 @@ export function createDb(options: CreateDbOptions): Db {
   // An idle client's error (server restart, connection killed) must not crash the process;
   // the pool drops that client and the next query connects anew.
   pool.on('error', (error) => options.onPoolError?.(error));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // The cursor lets long lists (recall exports, feeds) stream with constant memory.
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
 }

@@ -189,6 +189,50 @@ export interface IdempotencyKeysTable {
   created_at: CreatedAt;
 }
 
+export interface RecallsTable {
+  id: Generated<string>;
+  organisation_id: string | null;
+  reference: string;
+  title: string;
+  manufacturer: string | null;
+  issued_at: DateColumn;
+  status: Generated<'active' | 'closed'>;
+  created_at: CreatedAt;
+  created_by: string;
+  closed_at: Date | null;
+}
+
+export interface RecallScopesTable {
+  id: Generated<string>;
+  recall_id: string;
+  ordinal: number;
+  gtin: string | null;
+  hibc_lic: string | null;
+  hibc_pcn: string | null;
+  lots: string[] | null;
+  serials: string[] | null;
+  serial_from: string | null;
+  serial_to: string | null;
+  expiry_from: DateColumn;
+  expiry_to: DateColumn;
+  manufactured_from: DateColumn;
+  manufactured_to: DateColumn;
+  all_lots: boolean;
+}
+
+export const CONTACT_STATUSES = ['identified', 'contacted', 'reviewed', 'explanted', 'deceased', 'moved-away', 'not-contactable'] as const;
+export type ContactStatus = (typeof CONTACT_STATUSES)[number];
+
+export interface RecallContactsTable {
+  id: Generated<string>;
+  recall_id: string;
+  item_id: string;
+  status: ContactStatus;
+  note: string | null;
+  recorded_at: CreatedAt;
+  actor_key_id: string;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   api_keys: ApiKeysTable;
@@ -201,6 +245,9 @@ export interface Database {
   items: ItemsTable;
   scans: ScansTable;
   idempotency_keys: IdempotencyKeysTable;
+  recalls: RecallsTable;
+  recall_scopes: RecallScopesTable;
+  recall_contacts: RecallContactsTable;
 }
 
 export type Db = Kysely<Database>;

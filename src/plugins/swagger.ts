@@ -37,6 +37,7 @@ export const swaggerPlugin = fp(
           { name: 'theatre', description: 'Procedures, scans at the point of use, locations and staff.' },
           { name: 'catalogue', description: 'The product catalogue (GUDID-like).' },
           { name: 'reports', description: 'Data quality of the scanning.' },
+          { name: 'recalls', description: 'Field Safety Notices: affected patients, exports, contact tracking, quarantine at scan.' },
         ],
       },
       transform: jsonSchemaTransform,

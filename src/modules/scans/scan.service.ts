@@ -11,6 +11,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { requireOrganisation } from '../locations/location.service.js';
 import { findProcedure } from '../procedures/procedure.repository.js';
 import { findProductByDi } from '../products/product.repository.js';
+import { activeRecallsCovering } from '../recalls/recall.repository.js';
 import {
   claimIdempotencyKey,
   findImplantToExplant,
@@ -218,8 +219,8 @@ export async function recordScan(
       sameScanJustBefore,
       awaiting: item.awaiting,
       explantMatched,
-      // Active recalls are matched here once recalls exist (issue 5); the rule is in scanWarnings.
-      recalls: [],
+      // Quarantine: an active recall (the organisation's or a national one) that covers the device.
+      recalls: await activeRecallsCovering(trx, organisationId, device),
       parserWarnings: read?.parsed.warnings ?? [],
     });
 

@@ -1,0 +1,319 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { ContactStatus, Database, RecallScopesTable, RecallsTable } from '../../db/database.js';
+import type { TenancyScope } from '../../shared/actor.js';
+import type { Device } from '../scans/scan.rules.js';
+import { recallPredicates, type MatchKind, type RecallScope } from './recall.matching.js';
+
+export interface Recall {
+  readonly id: string;
+  readonly organisationId: string | null;
+  readonly reference: string;
+  readonly title: string;
+  readonly manufacturer: string | null;
+  readonly issuedAt: string | null;
+  readonly status: 'active' | 'closed';
+  readonly createdAt: Date;
+  readonly closedAt: Date | null;
+  readonly scopes: readonly RecallScope[];
+}
+
+export interface NewRecall {
+  readonly organisationId: string | null;
+  readonly reference: string;
+  readonly title: string;
+  readonly manufacturer: string | null;
+  readonly issuedAt: string | null;
+  readonly createdBy: string;
+  readonly scopes: readonly RecallScope[];
+}
+
+const toScope = (r: Selectable<RecallScopesTable>): RecallScope => ({
+  ...(r.gtin !== null ? { gtin: r.gtin } : { hibc: { lic: r.hibc_lic ?? '', pcn: r.hibc_pcn ?? '' } }),
+  ...(r.lots ? { lots: r.lots } : {}),
+  ...(r.serials ? { serials: r.serials } : {}),
+  ...(r.serial_from !== null && r.serial_to !== null ? { serialRange: { from: r.serial_from, to: r.serial_to } } : {}),
+  ...(r.expiry_from !== null ? { expiryFrom: r.expiry_from } : {}),
+  ...(r.expiry_to !== null ? { expiryTo: r.expiry_to } : {}),
+  ...(r.manufactured_from !== null ? { manufacturedFrom: r.manufactured_from } : {}),
+  ...(r.manufactured_to !== null ? { manufacturedTo: r.manufactured_to } : {}),
+  ...(r.all_lots ? { allLots: true } : {}),
+});
+
+const toRecall = (r: Selectable<RecallsTable>, scopes: readonly RecallScope[]): Recall => ({
+  id: r.id,
+  organisationId: r.organisation_id,
+  reference: r.reference,
+  title: r.title,
+  manufacturer: r.manufacturer,
+  issuedAt: r.issued_at,
+  status: r.status,
+  createdAt: r.created_at,
+  closedAt: r.closed_at,
+  scopes,
+});
+
+export async function insertRecall(db: Kysely<Database>, r: NewRecall): Promise<Recall> {
+  const row = await db
+    .insertInto('recalls')
+    .values({ organisation_id: r.organisationId, reference: r.reference, title: r.title, manufacturer: r.manufacturer, issued_at: r.issuedAt, created_by: r.createdBy })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('recall_scopes')
+    .values(
+      r.scopes.map((s, ordinal) => ({
+        recall_id: row.id,
+        ordinal,
+        gtin: s.gtin ?? null,
+        hibc_lic: s.hibc?.lic ?? null,
+        hibc_pcn: s.hibc?.pcn ?? null,
+        lots: s.lots ? [...s.lots] : null,
+        serials: s.serials ? [...s.serials] : null,
+        serial_from: s.serialRange?.from ?? null,
+        serial_to: s.serialRange?.to ?? null,
+        expiry_from: s.expiryFrom ?? null,
+        expiry_to: s.expiryTo ?? null,
+        manufactured_from: s.manufacturedFrom ?? null,
+        manufactured_to: s.manufacturedTo ?? null,
+        all_lots: s.allLots === true,
+      })),
+    )
+    .execute();
+  return toRecall(row, r.scopes);
+}
+
+async function scopesOf(db: Kysely<Database>, recallIds: readonly string[]): Promise<Map<string, RecallScope[]>> {
+  const map = new Map<string, RecallScope[]>(recallIds.map((id) => [id, []]));
+  if (recallIds.length === 0) return map;
+  const rows = await db.selectFrom('recall_scopes').selectAll().where('recall_id', 'in', recallIds).orderBy('recall_id').orderBy('ordinal').execute();
+  for (const row of rows) map.get(row.recall_id)?.push(toScope(row));
+  return map;
+}
+
+export async function findRecall(db: Kysely<Database>, id: string): Promise<Recall | undefined> {
+  const row = await db.selectFrom('recalls').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  return toRecall(row, (await scopesOf(db, [id])).get(id) ?? []);
+}
+
+/** Recalls an actor sees: its organisation's and the national ones; a national key sees all. */
+export async function listRecalls(db: Kysely<Database>, scope: TenancyScope): Promise<Recall[]> {
+  let query = db.selectFrom('recalls').selectAll().orderBy('created_at', 'desc').orderBy('id');
+  if (scope.kind === 'organisation') query = query.where((eb) => eb.or([eb('organisation_id', 'is', null), eb('organisation_id', '=', scope.organisationId)]));
+  const rows = await query.execute();
+  const scopes = await scopesOf(db, rows.map((r) => r.id));
+  return rows.map((r) => toRecall(r, scopes.get(r.id) ?? []));
+}
+
+export async function closeRecall(db: Kysely<Database>, id: string, at: Date): Promise<void> {
+  await db.updateTable('recalls').set({ status: 'closed', closed_at: at }).where('id', '=', id).where('status', '=', 'active').execute();
+}
+
+export interface AffectedItem {
+  readonly itemId: string;
+  readonly organisationId: string;
+  readonly odsCode: string;
+  readonly patientId: string;
+  readonly nhsNumber: string;
+  readonly procedureId: string;
+  readonly procedureStartedAt: Date;
+  readonly locationName: string | null;
+  readonly locationGln: string | null;
+  readonly clinician: string | null;
+  readonly side: string | null;
+  readonly gtin: string | null;
+  readonly di: string | null;
+  readonly lotNumber: string | null;
+  readonly serialNumber: string | null;
+  readonly expirationDate: string | null;
+  readonly entryType: 'barcode' | 'manual';
+  readonly explantedAt: Date | null;
+  readonly match: MatchKind;
+  readonly contactStatus: ContactStatus;
+}
+
+export interface AffectedQuery {
+  readonly scopes: readonly RecallScope[];
+  readonly tenancy: TenancyScope;
+  /** For the contact status of each item; none for ad-hoc questions. */
+  readonly recallId?: string | undefined;
+  /** Items after this id (keyset pagination). */
+  readonly after?: string | undefined;
+  /** Only this item (to check that it is affected). */
+  readonly itemId?: string | undefined;
+  readonly limit: number;
+}
+
+function affectedSelect(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'after'>) {
+  const { where, matchKind } = recallPredicates(q.scopes);
+  let query = db
+    .selectFrom('items as i')
+    .innerJoin('procedures as p', 'p.id', 'i.procedure_id')
+    .innerJoin('patients as pt', 'pt.id', 'i.patient_id')
+    .innerJoin('organisations as o', 'o.id', 'i.organisation_id')
+    .leftJoin('locations as l', 'l.id', 'p.location_id')
+    .leftJoin('staff as st', 'st.id', 'p.lead_clinician_id')
+    .leftJoin('items as ex', 'ex.id', 'i.explanted_by_item_id')
+    .where('i.status', '=', 'active')
+    .where('i.action', '=', 'implanted')
+    .where(where)
+    .select([
+      'i.id as item_id',
+      'i.organisation_id',
+      'o.ods_code',
+      'i.patient_id',
+      'pt.nhs_number',
+      'p.id as procedure_id',
+      'p.started_at',
+      'l.name as location_name',
+      'l.gln as location_gln',
+      sql<string | null>`coalesce(st.name, st.local_id, st.gsrn)`.as('clinician'),
+      'p.side',
+      'i.gtin',
+      'i.di',
+      'i.lot_number',
+      'i.serial_number',
+      'i.expiration_date',
+      'i.entry_type',
+      'ex.first_scanned_at as explanted_at',
+      matchKind.as('match'),
+    ]);
+  if (q.tenancy.kind === 'organisation') query = query.where('i.organisation_id', '=', q.tenancy.organisationId);
+  return query;
+}
+
+const latestContact = (recallId: string | undefined) =>
+  recallId === undefined
+    ? sql<ContactStatus | null>`null`
+    : sql<ContactStatus | null>`(select rc.status from recall_contacts rc where rc.recall_id = ${recallId} and rc.item_id = i.id order by rc.id desc limit 1)`;
+
+type AffectedRow = Awaited<ReturnType<ReturnType<typeof affectedSelectWithContact>['execute']>>[number];
+
+function affectedSelectWithContact(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'after'>) {
+  return affectedSelect(db, q).select(latestContact(q.recallId).as('contact_status')).orderBy('i.id');
+}
+
+/** One page of affected items, ordered by item id (stable while new scans arrive). */
+export async function affectedItems(db: Kysely<Database>, q: AffectedQuery): Promise<AffectedItem[]> {
+  let query = affectedSelectWithContact(db, q).limit(q.limit);
+  if (q.after !== undefined) query = query.where('i.id', '>', q.after);
+  if (q.itemId !== undefined) query = query.where('i.id', '=', q.itemId);
+  return (await query.execute()).map(toAffected);
+}
+
+/** Every affected item, streamed from a server-side cursor: constant memory however long the list. */
+export async function* streamAffected(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'after'>): AsyncGenerator<AffectedItem> {
+  for await (const row of affectedSelectWithContact(db, q).stream(2000)) yield toAffected(row);
+}
+
+function toAffected(r: AffectedRow): AffectedItem {
+  return {
+    itemId: r.item_id,
+    organisationId: r.organisation_id,
+    odsCode: r.ods_code,
+    patientId: r.patient_id,
+    nhsNumber: r.nhs_number,
+    procedureId: r.procedure_id,
+    procedureStartedAt: r.started_at,
+    locationName: r.location_name,
+    locationGln: r.location_gln,
+    clinician: r.clinician,
+    side: r.side,
+    gtin: r.gtin,
+    di: r.di,
+    lotNumber: r.lot_number,
+    serialNumber: r.serial_number,
+    expirationDate: r.expiration_date,
+    entryType: r.entry_type,
+    explantedAt: r.explanted_at,
+    match: r.match,
+    contactStatus: r.contact_status ?? 'identified',
+  };
+}
+
+export interface AffectedCounts {
+  readonly items: number;
+  readonly patients: number;
+  readonly byMatch: Readonly<Record<MatchKind, number>>;
+  readonly byStatus: Readonly<Record<ContactStatus, number>>;
+  readonly explanted: number;
+}
+
+export async function countAffected(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'after'>): Promise<AffectedCounts> {
+  const inner = affectedSelect(db, q).select(latestContact(q.recallId).as('contact_status'));
+  const rows = await db
+    .selectFrom(inner.as('a'))
+    .select((eb) => ['a.match', sql<string>`coalesce(a.contact_status, 'identified')`.as('status'), eb.fn.countAll<string>().as('n'), sql<string>`count(*) filter (where a.explanted_at is not null)`.as('explanted')])
+    .groupBy(['a.match', sql`coalesce(a.contact_status, 'identified')`])
+    .execute();
+  const patients = await db
+    .selectFrom(affectedSelect(db, q).as('a'))
+    .select(sql<string>`count(distinct a.patient_id)`.as('n'))
+    .executeTakeFirstOrThrow();
+  const byMatch = { udi: 0, lot: 0, 'gtin-only': 0, manual: 0 } as Record<MatchKind, number>;
+  const byStatus = { identified: 0, contacted: 0, reviewed: 0, explanted: 0, deceased: 0, 'moved-away': 0, 'not-contactable': 0 } as Record<ContactStatus, number>;
+  let items = 0;
+  let explanted = 0;
+  for (const r of rows) {
+    const n = Number(r.n);
+    items += n;
+    explanted += Number(r.explanted);
+    byMatch[r.match] += n;
+    byStatus[r.status as ContactStatus] += n;
+  }
+  return { items, patients: Number(patients.n), byMatch, byStatus, explanted };
+}
+
+export async function insertContact(
+  db: Kysely<Database>,
+  c: { recallId: string; itemId: string; status: ContactStatus; note: string | null; actorKeyId: string },
+): Promise<{ id: string; recordedAt: Date }> {
+  const row = await db
+    .insertInto('recall_contacts')
+    .values({ recall_id: c.recallId, item_id: c.itemId, status: c.status, note: c.note, actor_key_id: c.actorKeyId })
+    .returning(['id', 'recorded_at'])
+    .executeTakeFirstOrThrow();
+  return { id: row.id, recordedAt: row.recorded_at };
+}
+
+export async function contactHistory(db: Kysely<Database>, recallId: string, itemId: string) {
+  return db.selectFrom('recall_contacts').select(['status', 'note', 'recorded_at', 'actor_key_id']).where('recall_id', '=', recallId).where('item_id', '=', itemId).orderBy('id').execute();
+}
+
+/**
+ * Active recalls that cover a scanned device (certainly, or because what would
+ * rule it out was not captured), among those the organisation sees.
+ */
+export async function activeRecallsCovering(db: Kysely<Database>, organisationId: string, device: Device): Promise<Array<{ id: string; reference: string; title: string }>> {
+  if (device.gtin === null && (device.hibcLic === null || device.hibcPcn === null)) return [];
+  const candidates = await db
+    .selectFrom('recall_scopes as s')
+    .innerJoin('recalls as r', 'r.id', 's.recall_id')
+    .select(['r.id', 'r.reference', 'r.title'])
+    .distinct()
+    .orderBy('r.reference')
+    .orderBy('r.id')
+    .where('r.status', '=', 'active')
+    .where((eb) => eb.or([eb('r.organisation_id', 'is', null), eb('r.organisation_id', '=', organisationId)]))
+    .where((eb) =>
+      eb.or([
+        ...(device.gtin !== null ? [eb('s.gtin', '=', device.gtin)] : []),
+        ...(device.hibcLic !== null && device.hibcPcn !== null ? [eb.and([eb('s.hibc_lic', '=', device.hibcLic), eb('s.hibc_pcn', '=', device.hibcPcn)])] : []),
+      ]),
+    )
+    .execute();
+  if (candidates.length === 0) return [];
+  const scopes = await scopesOf(db, candidates.map((c) => c.id));
+  // The device as a one-row `items as i`, so the very predicates of the recall lists decide.
+  const checks = candidates.map((c) => sql<boolean>`${recallPredicates(scopes.get(c.id) ?? []).where}`);
+  const result = await sql<Record<string, boolean>>`
+    with i as (
+      select ${device.gtin}::text as gtin, ${device.hibcLic}::text as hibc_lic, ${device.hibcPcn}::text as hibc_pcn,
+             ${device.lotNumber}::text as lot_number, ${device.serialNumber}::text as serial_number,
+             ${device.expirationDate}::date as expiration_date, ${device.manufacturingDate}::date as manufacturing_date
+    )
+    select ${sql.join(checks.map((c, k) => sql`${c} as ${sql.ref(`m${k}`)}`))} from i
+  `.execute(db);
+  const row = result.rows[0] ?? {};
+  return candidates.filter((_, k) => row[`m${k}`] === true);
+}

@@ -1,0 +1,185 @@
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requestContext } from '../../plugins/auth.js';
+import { tenancyOf } from '../../shared/actor.js';
+import { IdParamsSchema } from '../../shared/schemas.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { streamAffectedCsv } from './recall.export.js';
+import type { RecallScope } from './recall.matching.js';
+import type { AffectedItem, Recall } from './recall.repository.js';
+import {
+  AdHocQuery,
+  AffectedPageSchema,
+  ContactBody,
+  ContactHistorySchema,
+  CountsSchema,
+  CreateRecallBody,
+  PageQuery,
+  RecallItemParams,
+  RecallSchema,
+} from './recall.schemas.js';
+import { adHocAffected, affectedPatients, closeRecallFor, createRecall, getRecall, listVisibleRecalls, previewRecall, updateContact } from './recall.service.js';
+
+const toScopeApi = (s: RecallScope) => ({
+  gtin: s.gtin,
+  hibc: s.hibc ? { lic: s.hibc.lic, pcn: s.hibc.pcn } : undefined,
+  lots: s.lots ? [...s.lots] : undefined,
+  serials: s.serials ? [...s.serials] : undefined,
+  serialRange: s.serialRange ? { from: s.serialRange.from, to: s.serialRange.to } : undefined,
+  expiryFrom: s.expiryFrom,
+  expiryTo: s.expiryTo,
+  manufacturedFrom: s.manufacturedFrom,
+  manufacturedTo: s.manufacturedTo,
+  allLots: s.allLots === true ? (true as const) : undefined,
+});
+
+const toRecallApi = ({ recall, counts }: { recall: Recall; counts: z.infer<typeof CountsSchema> }) => ({
+  id: recall.id,
+  reference: recall.reference,
+  title: recall.title,
+  manufacturer: recall.manufacturer,
+  issuedAt: recall.issuedAt,
+  status: recall.status,
+  national: recall.organisationId === null,
+  createdAt: recall.createdAt.toISOString(),
+  closedAt: recall.closedAt?.toISOString() ?? null,
+  scope: recall.scopes.map(toScopeApi),
+  counts,
+});
+
+export const toAffectedApi = (i: AffectedItem) => ({
+  itemId: i.itemId,
+  patient: { nhsNumber: i.nhsNumber },
+  procedure: {
+    id: i.procedureId,
+    date: i.procedureStartedAt.toISOString(),
+    organisation: i.odsCode,
+    location: i.locationGln === null ? null : { gln: i.locationGln, name: i.locationName ?? '' },
+    clinician: i.clinician,
+    side: i.side,
+  },
+  item: {
+    gtin: i.gtin,
+    di: i.di,
+    lotNumber: i.lotNumber,
+    serialNumber: i.serialNumber,
+    expirationDate: i.expirationDate,
+    entryType: i.entryType,
+    explantedAt: i.explantedAt?.toISOString() ?? null,
+  },
+  match: i.match,
+  contactStatus: i.contactStatus,
+});
+
+const ROLES = ['procurement'] as const;
+
+export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/v1/recalls',
+    {
+      config: { access: ROLES },
+      schema: { tags: ['recalls'], summary: 'Create a recall from a Field Safety Notice (structured scope)', body: CreateRecallBody, response: { 201: RecallSchema } },
+    },
+    async (req, reply) => reply.code(201).send(toRecallApi(await createRecall(app.db, requestContext(req), req.body))),
+  );
+
+  app.post(
+    '/v1/recalls/preview',
+    {
+      config: { access: ROLES },
+      schema: { tags: ['recalls'], summary: 'Dry run: the counts a recall would have, nothing saved', body: CreateRecallBody, response: { 200: CountsSchema } },
+    },
+    async (req) => previewRecall(app.db, requestContext(req), req.body),
+  );
+
+  app.get(
+    '/v1/recalls',
+    {
+      config: { access: ROLES },
+      schema: { tags: ['recalls'], summary: "The recalls the caller sees (its organisation's and national ones), newest first", response: { 200: z.object({ items: z.array(RecallSchema) }) } },
+    },
+    async (req) => ({ items: (await listVisibleRecalls(app.db, requestContext(req))).map(toRecallApi) }),
+  );
+
+  app.get(
+    '/v1/recalls/affected-patients',
+    {
+      config: { access: ROLES },
+      schema: {
+        tags: ['recalls'],
+        summary: 'Ad hoc: the patients with a product (and lots), without creating a recall',
+        querystring: AdHocQuery,
+        response: { 200: AffectedPageSchema },
+      },
+    },
+    async (req) => {
+      const { gtin, lot, cursor, limit } = req.query;
+      const lots = lot === undefined ? undefined : Array.isArray(lot) ? lot : [lot];
+      const page = await adHocAffected(app.db, requestContext(req), gtin, lots, { after: cursor, limit }, app.clock);
+      return { asOf: page.asOf.toISOString(), items: page.items.map(toAffectedApi), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/v1/recalls/:id',
+    {
+      config: { access: ROLES },
+      schema: { tags: ['recalls'], summary: 'A recall with its counts by match kind and contact status', params: IdParamsSchema, response: { 200: RecallSchema } },
+    },
+    async (req) => toRecallApi(await getRecall(app.db, requestContext(req), req.params.id)),
+  );
+
+  app.post(
+    '/v1/recalls/:id/close',
+    {
+      config: { access: ROLES },
+      schema: { tags: ['recalls'], summary: 'Close a recall: scans are no longer warned about it', params: IdParamsSchema, response: { 200: RecallSchema } },
+    },
+    async (req) => toRecallApi(await closeRecallFor(app.db, requestContext(req), req.params.id, app.clock)),
+  );
+
+  app.get(
+    '/v1/recalls/:id/patients',
+    {
+      config: { access: ROLES },
+      schema: {
+        tags: ['recalls'],
+        summary: 'The affected items and patients: JSON pages, or the whole list as CSV',
+        description:
+          'Keyset-paginated by `cursor` (stable while new scans arrive; a matching item scanned after the recall appears). CSV with `Accept: text/csv` or `?format=csv`: streamed, constant memory, `X-As-Of` header.',
+        params: IdParamsSchema,
+        querystring: PageQuery,
+        response: { 200: { description: 'A page (JSON) or the whole list (CSV).', content: {
+              'application/json': { schema: AffectedPageSchema },
+              'text/csv': { schema: z.custom<Readable>((v) => v instanceof Readable).meta({ type: 'string', description: 'RFC 4180 CSV with a header row.' }) },
+            },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const ctx = requestContext(req);
+      const wantsCsv = req.query.format === 'csv' || (req.query.format === undefined && (req.headers.accept ?? '').includes('text/csv'));
+      if (wantsCsv) {
+        const { recall } = await getRecall(app.db, ctx, req.params.id);
+        const asOf = app.clock.now();
+        await recordAudit(app.db, ctx, { action: 'recall.patients.export', organisationId: ctx.actor.organisationId, detail: { recallId: recall.id, asOf: asOf.toISOString() } });
+        const stream = Readable.from(streamAffectedCsv(app.db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId: recall.id }));
+        const file = `recall-${recall.reference.replace(/[^A-Za-z0-9._-]/g, '_')}-${asOf.toISOString().replace(/[:.]/g, '')}.csv`;
+        return reply.type('text/csv; charset=utf-8').header('x-as-of', asOf.toISOString()).header('content-disposition', `attachment; filename="${file}"`).header('cache-control', 'no-store').send(stream);
+      }
+      const page = await affectedPatients(app.db, ctx, req.params.id, { after: req.query.cursor, limit: req.query.limit }, app.clock);
+      return reply.type('application/json; charset=utf-8').send({ asOf: page.asOf.toISOString(), items: page.items.map(toAffectedApi), nextCursor: page.nextCursor });
+    },
+  );
+
+  app.patch(
+    '/v1/recalls/:id/items/:itemId',
+    {
+      config: { access: ROLES },
+      schema: { tags: ['recalls'], summary: 'Record a contact step for an affected item; the history is kept', params: RecallItemParams, body: ContactBody, response: { 200: ContactHistorySchema } },
+    },
+    async (req) => updateContact(app.db, requestContext(req), req.params.id, req.params.itemId, req.body.status, req.body.note),
+  );
+};

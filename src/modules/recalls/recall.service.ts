@@ -1,0 +1,152 @@
+import type { Kysely } from 'kysely';
+import type { ContactStatus, Database } from '../../db/database.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { canSee, tenancyOf, type Actor, type RequestContext } from '../../shared/actor.js';
+import type { Clock } from '../../shared/clock.js';
+import { ProblemError } from '../../shared/problem.js';
+import { recordAudit } from '../audit/audit.service.js';
+import type { RecallScope } from './recall.matching.js';
+import {
+  affectedItems,
+  closeRecall,
+  contactHistory,
+  countAffected,
+  findRecall,
+  insertContact,
+  insertRecall,
+  listRecalls,
+  type AffectedItem,
+  type Recall,
+} from './recall.repository.js';
+
+export interface RecallInput {
+  readonly reference: string;
+  readonly title: string;
+  readonly manufacturer?: string | undefined;
+  readonly issuedAt?: string | undefined;
+  readonly scope: readonly RecallScope[];
+}
+
+/** A recall belongs to the organisation that made it, or is national (made with a national key) and seen by all. */
+function visible(actor: Actor, recall: Recall): boolean {
+  return recall.organisationId === null || canSee(actor, recall.organisationId);
+}
+
+async function withCounts(db: Kysely<Database>, actor: Actor, recall: Recall) {
+  const counts = await countAffected(db, { scopes: recall.scopes, tenancy: tenancyOf(actor), recallId: recall.id });
+  return { recall, counts };
+}
+
+export async function previewRecall(db: Kysely<Database>, ctx: RequestContext, input: RecallInput) {
+  const counts = await countAffected(db, { scopes: input.scope, tenancy: tenancyOf(ctx.actor) });
+  await recordAudit(db, ctx, { action: 'recall.preview', organisationId: ctx.actor.organisationId, detail: { items: counts.items } });
+  return counts;
+}
+
+export async function createRecall(db: Kysely<Database>, ctx: RequestContext, input: RecallInput) {
+  try {
+    const recall = await db.transaction().execute(async (trx) => {
+      const created = await insertRecall(trx, {
+        organisationId: ctx.actor.organisationId,
+        reference: input.reference,
+        title: input.title,
+        manufacturer: input.manufacturer ?? null,
+        issuedAt: input.issuedAt ?? null,
+        createdBy: ctx.actor.keyId,
+        scopes: input.scope,
+      });
+      await recordAudit(trx, ctx, { action: 'recall.create', organisationId: ctx.actor.organisationId, detail: { recallId: created.id } });
+      return created;
+    });
+    return await withCounts(db, ctx.actor, recall);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ProblemError('CONFLICT', `A recall with reference ${input.reference} already exists.`);
+    throw error;
+  }
+}
+
+export async function getRecall(db: Kysely<Database>, ctx: RequestContext, id: string) {
+  const recall = await findRecall(db, id);
+  if (!recall || !visible(ctx.actor, recall)) throw new ProblemError('NOT_FOUND', 'No such recall.');
+  return withCounts(db, ctx.actor, recall);
+}
+
+export async function listVisibleRecalls(db: Kysely<Database>, ctx: RequestContext) {
+  const recalls = await listRecalls(db, tenancyOf(ctx.actor));
+  return Promise.all(recalls.map((r) => withCounts(db, ctx.actor, r)));
+}
+
+export async function closeRecallFor(db: Kysely<Database>, ctx: RequestContext, id: string, clock: Clock) {
+  const recall = await findRecall(db, id);
+  // Only its owner closes a recall: an organisation its own, a national key the national ones.
+  if (!recall || !visible(ctx.actor, recall)) throw new ProblemError('NOT_FOUND', 'No such recall.');
+  if (recall.organisationId !== ctx.actor.organisationId) throw new ProblemError('FORBIDDEN', 'Only the organisation that made a recall (or a national key, for national recalls) can close it.');
+  await db.transaction().execute(async (trx) => {
+    await closeRecall(trx, id, clock.now());
+    await recordAudit(trx, ctx, { action: 'recall.close', organisationId: recall.organisationId, detail: { recallId: id } });
+  });
+  return getRecall(db, ctx, id);
+}
+
+export interface Page {
+  readonly after?: string | undefined;
+  readonly limit: number;
+}
+
+/** Audits a list of affected patients: one row per organisation whose patients it shows. */
+async function auditAffected(db: Kysely<Database>, ctx: RequestContext, action: string, items: readonly AffectedItem[], detail: Record<string, unknown>) {
+  const byOrganisation = new Map<string, AffectedItem[]>();
+  for (const i of items) byOrganisation.set(i.organisationId, [...(byOrganisation.get(i.organisationId) ?? []), i]);
+  const entries =
+    byOrganisation.size === 0
+      ? [{ action, organisationId: ctx.actor.organisationId, detail: { ...detail, items: 0 } }]
+      : [...byOrganisation].map(([organisationId, list]) => ({
+          action,
+          organisationId,
+          patientIds: [...new Set(list.map((i) => i.patientId))],
+          procedureIds: [...new Set(list.map((i) => i.procedureId))],
+          detail: { ...detail, items: list.length },
+        }));
+  await recordAudit(db, ctx, ...entries);
+}
+
+export async function affectedPatients(db: Kysely<Database>, ctx: RequestContext, id: string, page: Page, clock: Clock) {
+  const recall = await findRecall(db, id);
+  if (!recall || !visible(ctx.actor, recall)) throw new ProblemError('NOT_FOUND', 'No such recall.');
+  const asOf = clock.now();
+  const items = await affectedItems(db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId: id, after: page.after, limit: page.limit });
+  await auditAffected(db, ctx, 'recall.patients.read', items, { recallId: id });
+  return { asOf, items, nextCursor: items.length === page.limit ? (items[items.length - 1]?.itemId ?? null) : null };
+}
+
+export async function adHocAffected(db: Kysely<Database>, ctx: RequestContext, gtin: string, lots: readonly string[] | undefined, page: Page, clock: Clock) {
+  const scope: RecallScope = lots === undefined ? { gtin, allLots: true } : { gtin, lots };
+  const asOf = clock.now();
+  const items = await affectedItems(db, { scopes: [scope], tenancy: tenancyOf(ctx.actor), after: page.after, limit: page.limit });
+  await auditAffected(db, ctx, 'recall.adhoc.read', items, { gtin });
+  return { asOf, items, nextCursor: items.length === page.limit ? (items[items.length - 1]?.itemId ?? null) : null };
+}
+
+/** Records a step of contacting the patient of an affected item (history kept, append-only). */
+export async function updateContact(db: Kysely<Database>, ctx: RequestContext, recallId: string, itemId: string, status: ContactStatus, note: string | undefined) {
+  const recall = await findRecall(db, recallId);
+  if (!recall || !visible(ctx.actor, recall)) throw new ProblemError('NOT_FOUND', 'No such recall.');
+  const [item] = await affectedItems(db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), itemId, limit: 1 });
+  if (!item) throw new ProblemError('NOT_FOUND', 'No such affected item in this recall.');
+  await db.transaction().execute(async (trx) => {
+    await insertContact(trx, { recallId, itemId, status, note: note ?? null, actorKeyId: ctx.actor.keyId });
+    await recordAudit(trx, ctx, {
+      action: 'recall.contact.update',
+      organisationId: item.organisationId,
+      patientIds: [item.patientId],
+      procedureIds: [item.procedureId],
+      detail: { recallId, itemId, status },
+    });
+  });
+  const history = await contactHistory(db, recallId, itemId);
+  return {
+    itemId,
+    status: history[history.length - 1]?.status ?? status,
+    history: history.map((h) => ({ status: h.status, note: h.note, recordedAt: h.recorded_at.toISOString(), actorKeyId: h.actor_key_id })),
+  };
+}
