@@ -1,0 +1,128 @@
+/**
+ * Recall queries at national scale: seeds 10 million implanted items across
+ * 50 organisations on a real Postgres, then measures
+ *   - the affected-patient query for one batch (GTIN + lot, ~200 patients): p50, p99;
+ *   - the CSV export, in rows per second.
+ * It runs the service's own code (the recall repository and CSV streamer).
+ *
+ *   npm run bench:recall                      (embedded throwaway cluster, fsync off)
+ *   BENCH_DATABASE_URL=postgres://… npm run bench:recall
+ *   BENCH_ITEMS=1000000 npm run bench:recall  (a smaller run)
+ *
+ * The data is generated inside Postgres (INSERT … SELECT generate_series) rather
+ * than sent with COPY: the same bulk path without shipping 10 million rows
+ * through the client. Foreign-key triggers are off while seeding
+ * (session_replication_role = replica); the indexes are those of the migrations.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { createDb } from '../../src/db/create-db.js';
+import { startEmbeddedPostgres, type RunningPostgres } from '../../src/db/embedded.js';
+import { migrateToLatest } from '../../src/db/migrator.js';
+import { streamAffectedCsv } from '../../src/modules/recalls/recall.export.js';
+import { affectedItems } from '../../src/modules/recalls/recall.repository.js';
+
+const ITEMS = Number(process.env.BENCH_ITEMS ?? 10_000_000);
+const ORGANISATIONS = 50;
+const PRODUCTS = 500;
+const LOTS_PER_PRODUCT = 100; // ITEMS / (PRODUCTS * LOTS) items per batch: 200 at 10 M
+const QUERIES = Number(process.env.BENCH_QUERIES ?? 300);
+
+const say = (m: string) => process.stderr.write(`${m}\n`);
+const gtin = (n: number) => `0950600${String(n).padStart(7, '0')}`;
+
+let server: RunningPostgres | undefined;
+let dataDir: string | undefined;
+let url = process.env.BENCH_DATABASE_URL;
+if (!url) {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'implant-trace-bench-'));
+  server = await startEmbeddedPostgres({ dataDir, durable: false, database: 'bench' });
+  url = server.url;
+}
+const db = createDb({ url, poolSize: 4 });
+
+try {
+  await migrateToLatest(db);
+  const existing = Number((await sql<{ n: string }>`select count(*) as n from items`.execute(db)).rows[0]?.n ?? 0);
+  if (existing < ITEMS) {
+    say(`seeding ${ITEMS.toLocaleString('en-GB')} items…`);
+    const t0 = performance.now();
+    await db.connection().execute(async (c) => {
+      await sql`set session_replication_role = replica`.execute(c);
+      await sql`set maintenance_work_mem = '512MB'`.execute(c);
+      await sql`insert into organisations (ods_code, name) select 'B' || lpad(g::text, 4, '0'), 'Bench trust ' || g from generate_series(1, ${ORGANISATIONS}::int) g on conflict do nothing`.execute(c);
+      await sql`create temp table bench_orgs as select id, row_number() over (order by ods_code) - 1 as n from organisations where ods_code like 'B%'`.execute(c);
+      const patients = Math.ceil(ITEMS / 2);
+      await sql`
+        insert into patients (organisation_id, nhs_number)
+        select o.id, lpad(g::text, 10, '0') from generate_series(1, ${patients}::int) g join bench_orgs o on o.n = g % ${ORGANISATIONS}::int`.execute(c);
+      say(`  patients ${(performance.now() - t0) / 1000 | 0} s`);
+      await sql`
+        insert into procedures (organisation_id, patient_id, started_at, side, status, completed_at)
+        select p.organisation_id, p.id, ts, 'left', 'completed', ts
+        from (select *, now() - (random() * interval '5 years') as ts from patients) p`.execute(c);
+      say(`  procedures ${(performance.now() - t0) / 1000 | 0} s`);
+      // Two items per procedure; product and lot spread evenly, so each (GTIN, lot) batch has ITEMS / 50,000 items.
+      await sql`
+        insert into items (organisation_id, procedure_id, patient_id, action, issuing_agency, di, gtin, lot_number, serial_number,
+                           expiration_date, entry_type, first_scanned_at)
+        select p.organisation_id, p.id, p.patient_id, 'implanted', 'GS1', g.gtin, g.gtin, g.lot, 'S' || g.k,
+               (p.started_at + interval '3 years')::date, case when g.k % 20 = 0 then 'manual' else 'barcode' end, p.started_at
+        from (select id, organisation_id, patient_id, started_at, row_number() over () as r from procedures) p
+        cross join lateral (
+          select k, '0950600' || lpad(((k * 7919) % ${PRODUCTS}::int)::text, 7, '0') as gtin, 'L' || ((k / ${PRODUCTS}::int) % ${LOTS_PER_PRODUCT}::int) as lot
+          from (values (p.r * 2), (p.r * 2 + 1)) v(k)
+        ) g`.execute(c);
+      say(`  items ${(performance.now() - t0) / 1000 | 0} s`);
+      await sql`analyze`.execute(c);
+    });
+    say(`seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  const counted = Number((await sql<{ n: string }>`select count(*) as n from items`.execute(db)).rows[0]?.n ?? 0);
+
+  // Affected-patient query: one batch, the national view (the widest).
+  const national = { kind: 'national' as const };
+  const timings: number[] = [];
+  let rows = 0;
+  for (let q = 0; q < QUERIES + 20; q++) {
+    const scope = { gtin: gtin((q * 37) % PRODUCTS), lots: [`L${(q * 13) % LOTS_PER_PRODUCT}`] };
+    const t = performance.now();
+    const page = await affectedItems(db, { scopes: [scope], tenancy: national, limit: 1000 });
+    const ms = performance.now() - t;
+    if (q >= 20) {
+      timings.push(ms);
+      rows += page.length;
+    }
+  }
+  timings.sort((a, b) => a - b);
+  const pct = (p: number) => timings[Math.min(timings.length - 1, Math.floor((p / 100) * timings.length))] ?? 0;
+
+  // CSV export: all lots of several products, streamed and discarded.
+  const exportScopes = [0, 1, 2, 3, 4].map((n) => ({ gtin: gtin(n), allLots: true as const }));
+  const t1 = performance.now();
+  let exported = -1; // the header line
+  for await (const chunk of streamAffectedCsv(db, { scopes: exportScopes, tenancy: national })) exported += chunk.split('\r\n').length - 1;
+  const exportSeconds = (performance.now() - t1) / 1000;
+
+  const lines = [
+    `Recall queries on ${counted.toLocaleString('en-GB')} implanted items, ${ORGANISATIONS} organisations (${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}).`,
+    '',
+    '| measure | result |',
+    '|---|---:|',
+    `| affected-patient query, one batch (GTIN + lot), national view: p50 | ${pct(50).toFixed(2)} ms |`,
+    `| … p99 | ${pct(99).toFixed(2)} ms |`,
+    `| … rows per batch (mean) | ${(rows / timings.length).toFixed(0)} |`,
+    `| CSV export (5 products, all lots) | ${exported.toLocaleString('en-GB')} rows in ${exportSeconds.toFixed(2)} s = ${Math.round(exported / exportSeconds).toLocaleString('en-GB')} rows/s |`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+} finally {
+  await db.destroy();
+  if (server && process.env.BENCH_KEEP !== '1') {
+    await server.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  } else if (server) {
+    say(`kept the cluster in ${dataDir ?? ''} (BENCH_KEEP=1); set BENCH_DATABASE_URL=${'<its url>'} to reuse it`);
+  }
+}
