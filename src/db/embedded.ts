@@ -29,6 +29,8 @@ export interface EmbeddedPostgresOptions {
   readonly durable: boolean;
   /** Name of the database to create (once) and connect to. */
   readonly database?: string;
+  /** Extra server settings (postgresql.conf names), e.g. { shared_buffers: '4GB' } for a benchmark. */
+  readonly settings?: Readonly<Record<string, string>>;
   readonly log?: (message: string) => void;
 }
 
@@ -84,7 +86,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const credentials = await ensureCluster(bins, runAs, dataDir, pgdata, options.durable, log);
 
   await stopStaleServer(bins, runAs, pgdata, ownerFile, log);
-  const port = await startServer(bins, runAs, pgdata, options.durable, log);
+  const port = await startServer(bins, runAs, pgdata, options.durable, options.settings ?? {}, log);
   await fs.writeFile(ownerFile, `${process.pid}\n`);
 
   const base = `postgres://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}`;
@@ -273,6 +275,7 @@ async function startServer(
   runAs: RunAs,
   pgdata: string,
   durable: boolean,
+  extra: Readonly<Record<string, string>>,
   log: (m: string) => void,
 ): Promise<number> {
   const settings = [
@@ -280,6 +283,7 @@ async function startServer(
     "-c unix_socket_directories=''",
     '-c max_connections=200',
     ...(durable ? [] : ['-c fsync=off', '-c full_page_writes=off', '-c synchronous_commit=off']),
+    ...Object.entries(extra).map(([name, value]) => `-c ${name}=${value}`),
   ];
   let lastError = '';
   // The port is chosen free just before start; another process may take it in between, so retry.
