@@ -4,7 +4,7 @@
  *   - the affected-patient query for one batch (GTIN + lot, ~200 patients): p50, p99,
  *     cold (right after loading) and warm (tables prewarmed into shared_buffers);
  *   - the CSV export, in rows per second.
- * It runs the service's own code (the recall repository and CSV streamer).
+ * It runs the service's own code (the recall repository and the COPY-based CSV export).
  *
  *   npm run bench:recall                      (embedded throwaway cluster, fsync off)
  *   BENCH_DATABASE_URL=postgres://… npm run bench:recall
@@ -22,7 +22,7 @@ import { sql } from 'kysely';
 import { createDb } from '../../src/db/create-db.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../src/db/embedded.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
-import { streamAffectedCsv } from '../../src/modules/recalls/recall.export.js';
+import { copyAffectedCsv } from '../../src/modules/recalls/recall.export.js';
 import { affectedItems } from '../../src/modules/recalls/recall.repository.js';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 10_000_000);
@@ -74,9 +74,10 @@ try {
       // Two items per procedure; product and lot spread evenly, so each (GTIN, lot) batch has ITEMS / 50,000 items.
       await sql`
         insert into items (organisation_id, procedure_id, patient_id, action, issuing_agency, di, gtin, lot_number, serial_number,
-                           expiration_date, entry_type, first_scanned_at)
+                           expiration_date, entry_type, first_scanned_at, procedure_started_at, side)
         select p.organisation_id, p.id, p.patient_id, 'implanted', 'GS1', g.gtin, g.gtin, g.lot, 'S' || g.k,
-               (p.started_at + interval '3 years')::date, case when g.k % 20 = 0 then 'manual' else 'barcode' end, p.started_at
+               (p.started_at + interval '3 years')::date, case when g.k % 20 = 0 then 'manual' else 'barcode' end, p.started_at,
+               p.started_at, 'left'
         from (select id, organisation_id, patient_id, started_at, row_number() over () as r from procedures) p
         cross join lateral (
           select k, '0950600' || lpad(((k * 7919) % ${PRODUCTS}::int)::text, 7, '0') as gtin, 'L' || ((k / ${PRODUCTS}::int) % ${LOTS_PER_PRODUCT}::int) as lot
@@ -117,7 +118,10 @@ try {
   const exportScopes = [0, 1, 2, 3, 4].map((n) => ({ gtin: gtin(n), allLots: true as const }));
   const t1 = performance.now();
   let exported = -1; // the header line
-  for await (const chunk of streamAffectedCsv(db, { scopes: exportScopes, tenancy: national })) exported += chunk.split('\r\n').length - 1;
+  for await (const chunk of await copyAffectedCsv(db, { scopes: exportScopes, tenancy: national })) {
+    const bytes = chunk as Buffer;
+    for (let k = bytes.indexOf(10); k !== -1; k = bytes.indexOf(10, k + 1)) exported++;
+  }
   const exportSeconds = (performance.now() - t1) / 1000;
 
   const lines = [

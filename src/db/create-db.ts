@@ -25,6 +25,15 @@ const types = {
     oid === DATE_OID ? keepAsText : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
 };
 
+/** The pg pool behind each Kysely instance, for the few things Kysely does not do (COPY). */
+const POOLS = new WeakMap<Db, pg.Pool>();
+
+export function poolOf(db: Db): pg.Pool {
+  const pool = POOLS.get(db);
+  if (!pool) throw new Error('This Kysely instance was not made by createDb');
+  return pool;
+}
+
 export function createDb(options: CreateDbOptions): Db {
   const pool = new pg.Pool({
     types,
@@ -39,5 +48,7 @@ export function createDb(options: CreateDbOptions): Db {
   // the pool drops that client and the next query connects anew.
   pool.on('error', (error) => options.onPoolError?.(error));
   // The cursor lets long lists (recall exports, feeds) stream with constant memory.
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
+  POOLS.set(db, pool);
+  return db;
 }

@@ -152,6 +152,11 @@ export interface ItemsTable {
   explanted_by_item_id: string | null;
   first_scanned_at: Date;
   updated_at: Generated<Date>;
+  /** Copied from the procedure (fixed once it is opened), for the recall read path. */
+  procedure_started_at: Date;
+  location_id: string | null;
+  lead_clinician_id: string | null;
+  side: Side | null;
 }
 
 export interface ScansTable {

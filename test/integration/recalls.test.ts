@@ -164,13 +164,26 @@ t.test('recalls', async (t) => {
     t.match(res.headers['content-type'], /^text\/csv/);
     t.equal(res.headers['x-as-of'], '2026-11-21T09:00:00.000Z');
     t.match(res.headers['content-disposition'], /attachment; filename="recall-FSN-2026-0114-/);
-    const lines = res.body.trimEnd().split('\r\n');
+    const lines = res.body.trimEnd().split('\n');
     t.equal(lines[0], 'nhs_number,procedure_date,organisation,location_gln,location_name,clinician,side,gtin,device_identifier,lot_number,serial_number,expiration_date,entry_type,match,explanted_at,contact_status,item_id,procedure_id');
     t.equal(lines.length - 1, json.length, 'as many rows as the JSON list');
     t.ok(lines.slice(1).every((l) => l.startsWith(nhsNumber(201))));
     t.match(res.body, /"GLN 9506000134369"|GLN 9506000134369/);
     const viaQuery = await app.request({ method: 'GET', url: `/v1/recalls/${recallId}/patients?format=csv`, key: p });
-    t.equal(viaQuery.body.split('\r\n').length, res.body.split('\r\n').length);
+    t.equal(viaQuery.body.split('\n').length, res.body.split('\n').length);
+  });
+
+  t.test('CSV quoting and the formula guard', async (t) => {
+    await app.request({ method: 'POST', url: '/v1/locations', key: org.keys.admin, payload: { gln: '9506000134376', name: 'Theatre "A", Wing 2' } });
+    const proc = await newProcedure(app, s, 204, { location: { gln: '9506000134376' } });
+    await scan(app, s, proc, { barcode: `01${GTIN_C}10=HYPERLINK(X)` });
+    const recall = await app.request({ method: 'POST', url: '/v1/recalls', key: p, payload: { reference: 'FSN-CSV', title: 'csv', scope: [{ gtin: GTIN_C, lots: ['=HYPERLINK(X)'] }] } });
+    const csv = await app.request({ method: 'GET', url: `/v1/recalls/${recall.json().id}/patients?format=csv`, key: p });
+    const row = csv.body.trimEnd().split('\n')[1] ?? '';
+    t.match(row, /,"Theatre ""A"", Wing 2",/, 'a comma and quotes are quoted, RFC 4180');
+    t.match(row, /,'=HYPERLINK\(X\),/, 'a would-be formula is defused');
+    const json = await allAffected(app, p, recall.json().id);
+    t.equal(json[0]?.item.lotNumber, '=HYPERLINK(X)', 'the JSON keeps the value as scanned');
   });
 
   t.test('contact tracking: statuses with history; counts by status', async (t) => {

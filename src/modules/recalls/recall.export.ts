@@ -1,58 +1,107 @@
-import type { Kysely } from 'kysely';
+import type { Readable } from 'node:stream';
+import { sql, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely';
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { poolOf } from '../../db/create-db.js';
 import type { Database } from '../../db/database.js';
-import { streamAffected, type AffectedQuery, type AffectedItem } from './recall.repository.js';
-
-const COLUMNS: ReadonlyArray<[string, (i: AffectedItem) => string | null]> = [
-  ['nhs_number', (i) => i.nhsNumber],
-  ['procedure_date', (i) => i.procedureStartedAt.toISOString()],
-  ['organisation', (i) => i.odsCode],
-  ['location_gln', (i) => i.locationGln],
-  ['location_name', (i) => i.locationName],
-  ['clinician', (i) => i.clinician],
-  ['side', (i) => i.side],
-  ['gtin', (i) => i.gtin],
-  ['device_identifier', (i) => i.di],
-  ['lot_number', (i) => i.lotNumber],
-  ['serial_number', (i) => i.serialNumber],
-  ['expiration_date', (i) => i.expirationDate],
-  ['entry_type', (i) => i.entryType],
-  ['match', (i) => i.match],
-  ['explanted_at', (i) => i.explantedAt?.toISOString() ?? null],
-  ['contact_status', (i) => i.contactStatus],
-  ['item_id', (i) => i.itemId],
-  ['procedure_id', (i) => i.procedureId],
-];
-
-const NEEDS_QUOTES = /[",\r\n]/;
+import { recallPredicates } from './recall.matching.js';
+import { affectedBase, latestContact, type AffectedQuery } from './recall.repository.js';
 
 /**
- * One CSV field (RFC 4180). A value that a spreadsheet would run as a formula
- * ("=" or "@" first: no identifier here legitimately starts so) gets a leading
- * apostrophe; "+" and "-" are left alone, as HIBC identifiers and lots start with them.
+ * The affected list as CSV (RFC 4180 with a header row), written by Postgres
+ * itself: `COPY (…) TO STDOUT (FORMAT csv)` streamed straight to the client, so
+ * memory stays flat and no row is turned into a JavaScript object.
+ *
+ * A value that a spreadsheet would run as a formula ("=" or "@" first; no
+ * identifier here legitimately starts so) gets a leading apostrophe; "+" and
+ * "-" are left alone, as HIBC identifiers and lots start with them.
  */
-export function csvField(value: string | null): string {
-  if (value === null) return '';
-  const safe = value.startsWith('=') || value.startsWith('@') ? `'${value}` : value;
-  return NEEDS_QUOTES.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+const guard = (value: RawBuilder<unknown>) => sql<string | null>`case when ${value} ~ '^[=@]' then '''' || ${value} else ${value} end`;
+const iso = (value: RawBuilder<unknown>) => sql<string | null>`to_char(${value} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+function exportQuery(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'after'>): CompiledQuery {
+  const { matchKind } = recallPredicates(q.scopes);
+  return affectedBase(db, q)
+    .select([
+      'pt.nhs_number',
+      iso(sql.ref('i.procedure_started_at')).as('procedure_date'),
+      'o.ods_code as organisation',
+      'l.gln as location_gln',
+      guard(sql.ref('l.name')).as('location_name'),
+      guard(sql`coalesce(st.name, st.local_id, st.gsrn)`).as('clinician'),
+      'i.side',
+      'i.gtin',
+      guard(sql.ref('i.di')).as('device_identifier'),
+      guard(sql.ref('i.lot_number')).as('lot_number'),
+      guard(sql.ref('i.serial_number')).as('serial_number'),
+      'i.expiration_date',
+      'i.entry_type',
+      matchKind.as('match'),
+      iso(sql.ref('ex.first_scanned_at')).as('explanted_at'),
+      sql<string>`coalesce(${latestContact(q.recallId)}, 'identified')`.as('contact_status'),
+      'i.id as item_id',
+      'i.procedure_id',
+    ])
+    .compile();
 }
 
-export const CSV_HEADER = `${COLUMNS.map(([name]) => name).join(',')}\r\n`;
-
-export function csvLine(item: AffectedItem): string {
-  let line = '';
-  for (let c = 0; c < COLUMNS.length; c++) line += (c === 0 ? '' : ',') + csvField((COLUMNS[c] as (typeof COLUMNS)[number])[1](item));
-  return `${line}\r\n`;
+/** COPY takes no bind parameters: each one is written as a literal, escaped by the driver. */
+function inline(query: CompiledQuery, client: pg.PoolClient): string {
+  const literal = (v: unknown): string => {
+    if (v === null || v === undefined) return 'null';
+    if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+    if (typeof v === 'boolean') return v ? 'true' : 'false';
+    if (Array.isArray(v)) return v.length === 0 ? `'{}'` : `array[${v.map(literal).join(',')}]`;
+    if (v instanceof Date) return client.escapeLiteral(v.toISOString());
+    if (typeof v === 'string') return client.escapeLiteral(v);
+    throw new Error(`cannot write a ${typeof v} parameter into COPY`);
+  };
+  return query.sql.replace(/\$(\d+)/g, (_, n: string) => literal(query.parameters[Number(n) - 1]));
 }
 
-/** The affected list as CSV text in chunks of about 64 KiB, read from a cursor: memory stays flat. */
-export async function* streamAffectedCsv(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'after'>): AsyncGenerator<string> {
-  let chunk = CSV_HEADER;
-  for await (const item of streamAffected(db, q)) {
-    chunk += csvLine(item);
-    if (chunk.length >= 65_536) {
-      yield chunk;
-      chunk = '';
-    }
+export const CSV_COLUMNS = [
+  'nhs_number',
+  'procedure_date',
+  'organisation',
+  'location_gln',
+  'location_name',
+  'clinician',
+  'side',
+  'gtin',
+  'device_identifier',
+  'lot_number',
+  'serial_number',
+  'expiration_date',
+  'entry_type',
+  'match',
+  'explanted_at',
+  'contact_status',
+  'item_id',
+  'procedure_id',
+] as const;
+
+/**
+ * Starts the export and answers the stream of CSV bytes. The connection goes
+ * back to the pool when the stream ends; if it is abandoned half way (the
+ * client went away), the connection is closed instead, as it is mid-COPY.
+ */
+export async function copyAffectedCsv(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'after'>): Promise<Readable> {
+  const client = await poolOf(db).connect();
+  let stream: Readable;
+  try {
+    stream = client.query(copyTo(`copy (${inline(exportQuery(db, q), client)}) to stdout with (format csv, header true)`));
+  } catch (error) {
+    client.release(error instanceof Error ? error : true);
+    throw error;
   }
-  if (chunk) yield chunk;
+  let done = false;
+  const finish = (error?: Error) => {
+    if (done) return;
+    done = true;
+    client.release(error ?? undefined);
+  };
+  stream.on('end', () => finish());
+  stream.on('error', (error: Error) => finish(error));
+  stream.on('close', () => finish(new Error('CSV export abandoned before its end')));
+  return stream;
 }

@@ -144,45 +144,49 @@ export interface AffectedQuery {
   readonly limit: number;
 }
 
-function affectedSelect(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'after'>) {
-  const { where, matchKind } = recallPredicates(q.scopes);
+/** The affected items of a recall (joins, scope predicates and tenancy), before choosing columns. */
+export function affectedBase(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'after'>) {
+  const { where } = recallPredicates(q.scopes);
   let query = db
     .selectFrom('items as i')
-    .innerJoin('procedures as p', 'p.id', 'i.procedure_id')
     .innerJoin('patients as pt', 'pt.id', 'i.patient_id')
     .innerJoin('organisations as o', 'o.id', 'i.organisation_id')
-    .leftJoin('locations as l', 'l.id', 'p.location_id')
-    .leftJoin('staff as st', 'st.id', 'p.lead_clinician_id')
+    .leftJoin('locations as l', 'l.id', 'i.location_id')
+    .leftJoin('staff as st', 'st.id', 'i.lead_clinician_id')
     .leftJoin('items as ex', 'ex.id', 'i.explanted_by_item_id')
     .where('i.status', '=', 'active')
     .where('i.action', '=', 'implanted')
-    .where(where)
-    .select([
-      'i.id as item_id',
-      'i.organisation_id',
-      'o.ods_code',
-      'i.patient_id',
-      'pt.nhs_number',
-      'p.id as procedure_id',
-      'p.started_at',
-      'l.name as location_name',
-      'l.gln as location_gln',
-      sql<string | null>`coalesce(st.name, st.local_id, st.gsrn)`.as('clinician'),
-      'p.side',
-      'i.gtin',
-      'i.di',
-      'i.lot_number',
-      'i.serial_number',
-      'i.expiration_date',
-      'i.entry_type',
-      'ex.first_scanned_at as explanted_at',
-      matchKind.as('match'),
-    ]);
+    .where(where);
   if (q.tenancy.kind === 'organisation') query = query.where('i.organisation_id', '=', q.tenancy.organisationId);
   return query;
 }
 
-const latestContact = (recallId: string | undefined) =>
+function affectedSelect(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'after'>) {
+  const { matchKind } = recallPredicates(q.scopes);
+  return affectedBase(db, q).select([
+    'i.id as item_id',
+    'i.organisation_id',
+    'o.ods_code',
+    'i.patient_id',
+    'pt.nhs_number',
+    'i.procedure_id',
+    'i.procedure_started_at as started_at',
+    'l.name as location_name',
+    'l.gln as location_gln',
+    sql<string | null>`coalesce(st.name, st.local_id, st.gsrn)`.as('clinician'),
+    'i.side',
+    'i.gtin',
+    'i.di',
+    'i.lot_number',
+    'i.serial_number',
+    'i.expiration_date',
+    'i.entry_type',
+    'ex.first_scanned_at as explanted_at',
+    matchKind.as('match'),
+  ]);
+}
+
+export const latestContact = (recallId: string | undefined) =>
   recallId === undefined
     ? sql<ContactStatus | null>`null`
     : sql<ContactStatus | null>`(select rc.status from recall_contacts rc where rc.recall_id = ${recallId} and rc.item_id = i.id order by rc.id desc limit 1)`;
@@ -199,15 +203,6 @@ export async function affectedItems(db: Kysely<Database>, q: AffectedQuery): Pro
   if (q.after !== undefined) query = query.where('i.id', '>', q.after);
   if (q.itemId !== undefined) query = query.where('i.id', '=', q.itemId);
   return (await query.execute()).map(toAffected);
-}
-
-/**
- * Every affected item, streamed from a server-side cursor: constant memory however
- * long the list. Unordered: sorting by id would make Postgres walk the whole
- * items table in key order instead of using the product indexes.
- */
-export async function* streamAffected(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'after'>): AsyncGenerator<AffectedItem> {
-  for await (const row of affectedSelect(db, q).select(latestContact(q.recallId).as('contact_status')).stream(5000)) yield toAffected(row);
 }
 
 function toAffected(r: AffectedRow): AffectedItem {

@@ -5,7 +5,7 @@ import { requestContext } from '../../plugins/auth.js';
 import { tenancyOf } from '../../shared/actor.js';
 import { IdParamsSchema } from '../../shared/schemas.js';
 import { recordAudit } from '../audit/audit.service.js';
-import { streamAffectedCsv } from './recall.export.js';
+import { copyAffectedCsv } from './recall.export.js';
 import type { RecallScope } from './recall.matching.js';
 import type { AffectedItem, Recall } from './recall.repository.js';
 import {
@@ -152,7 +152,7 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
         querystring: PageQuery,
         response: { 200: { description: 'A page (JSON) or the whole list (CSV).', content: {
               'application/json': { schema: AffectedPageSchema },
-              'text/csv': { schema: z.custom<Readable>((v) => v instanceof Readable).meta({ type: 'string', description: 'RFC 4180 CSV with a header row.' }) },
+              'text/csv': { schema: z.custom<Readable>((v) => v instanceof Readable).meta({ type: 'string', description: 'CSV (RFC 4180 quoting, LF line ends) with a header row.' }) },
             },
           },
         },
@@ -165,7 +165,7 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
         const { recall } = await getRecall(app.db, ctx, req.params.id);
         const asOf = app.clock.now();
         await recordAudit(app.db, ctx, { action: 'recall.patients.export', organisationId: ctx.actor.organisationId, detail: { recallId: recall.id, asOf: asOf.toISOString() } });
-        const stream = Readable.from(streamAffectedCsv(app.db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId: recall.id }));
+        const stream = await copyAffectedCsv(app.db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId: recall.id });
         const file = `recall-${recall.reference.replace(/[^A-Za-z0-9._-]/g, '_')}-${asOf.toISOString().replace(/[:.]/g, '')}.csv`;
         return reply.type('text/csv; charset=utf-8').header('x-as-of', asOf.toISOString()).header('content-disposition', `attachment; filename="${file}"`).header('cache-control', 'no-store').send(stream);
       }

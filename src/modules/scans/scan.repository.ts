@@ -1,5 +1,6 @@
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import type { Awaiting, Database, EntryType, ItemAction, ItemsTable, ScansTable } from '../../db/database.js';
+import type { Procedure } from '../procedures/procedure.repository.js';
 import type { Device } from './scan.rules.js';
 
 export interface Item extends Device {
@@ -246,7 +247,7 @@ export async function sameRawScannedSince(db: Kysely<Database>, procedureId: str
 
 export interface NewItem {
   readonly organisationId: string;
-  readonly procedureId: string;
+  readonly procedure: Pick<Procedure, 'id' | 'startedAt' | 'locationId' | 'leadClinicianId' | 'side'>;
   readonly patientId: string;
   readonly action: ItemAction;
   readonly device: Device;
@@ -261,7 +262,11 @@ export async function insertItem(db: Kysely<Database>, i: NewItem): Promise<Item
     .insertInto('items')
     .values({
       organisation_id: i.organisationId,
-      procedure_id: i.procedureId,
+      procedure_id: i.procedure.id,
+      procedure_started_at: i.procedure.startedAt,
+      location_id: i.procedure.locationId,
+      lead_clinician_id: i.procedure.leadClinicianId,
+      side: i.procedure.side,
       patient_id: i.patientId,
       action: i.action,
       ...deviceColumns(i.device),

@@ -187,7 +187,7 @@ export async function recordScan(
     }
     item ??= await insertItem(trx, {
       organisationId,
-      procedureId: procedure.id,
+      procedure,
       patientId: procedure.patientId,
       action: input.action,
       device,
