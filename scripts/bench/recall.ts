@@ -74,11 +74,12 @@ try {
       // Two items per procedure; product and lot spread evenly, so each (GTIN, lot) batch has ITEMS / 50,000 items.
       await sql`
         insert into items (organisation_id, procedure_id, patient_id, action, issuing_agency, di, gtin, lot_number, serial_number,
-                           expiration_date, entry_type, first_scanned_at, procedure_started_at, side)
+                           expiration_date, entry_type, first_scanned_at, procedure_started_at, side, nhs_number)
         select p.organisation_id, p.id, p.patient_id, 'implanted', 'GS1', g.gtin, g.gtin, g.lot, 'S' || g.k,
                (p.started_at + interval '3 years')::date, case when g.k % 20 = 0 then 'manual' else 'barcode' end, p.started_at,
-               p.started_at, 'left'
-        from (select id, organisation_id, patient_id, started_at, row_number() over () as r from procedures) p
+               p.started_at, 'left', p.nhs_number
+        from (select pr.id, pr.organisation_id, pr.patient_id, pr.started_at, pa.nhs_number, row_number() over () as r
+              from procedures pr join patients pa on pa.id = pr.patient_id) p
         cross join lateral (
           select k, '0950600' || lpad(((k * 7919) % ${PRODUCTS}::int)::text, 7, '0') as gtin, 'L' || ((k / ${PRODUCTS}::int) % ${LOTS_PER_PRODUCT}::int) as lot
           from (values (p.r * 2), (p.r * 2 + 1)) v(k)

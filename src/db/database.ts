@@ -157,6 +157,8 @@ export interface ItemsTable {
   location_id: string | null;
   lead_clinician_id: string | null;
   side: Side | null;
+  /** The patient's NHS number, copied for the recall register (see migration 2026_11_21_1000). */
+  nhs_number: string;
 }
 
 export interface ScansTable {

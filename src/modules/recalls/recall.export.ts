@@ -23,7 +23,7 @@ function exportQuery(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'aft
   const { matchKind } = recallPredicates(q.scopes);
   return affectedBase(db, q)
     .select([
-      'pt.nhs_number',
+      'i.nhs_number',
       iso(sql.ref('i.procedure_started_at')).as('procedure_date'),
       'o.ods_code as organisation',
       'l.gln as location_gln',

@@ -149,7 +149,6 @@ export function affectedBase(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit
   const { where } = recallPredicates(q.scopes);
   let query = db
     .selectFrom('items as i')
-    .innerJoin('patients as pt', 'pt.id', 'i.patient_id')
     .innerJoin('organisations as o', 'o.id', 'i.organisation_id')
     .leftJoin('locations as l', 'l.id', 'i.location_id')
     .leftJoin('staff as st', 'st.id', 'i.lead_clinician_id')
@@ -168,7 +167,7 @@ function affectedSelect(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | '
     'i.organisation_id',
     'o.ods_code',
     'i.patient_id',
-    'pt.nhs_number',
+    'i.nhs_number',
     'i.procedure_id',
     'i.procedure_started_at as started_at',
     'l.name as location_name',

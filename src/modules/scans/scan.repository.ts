@@ -268,6 +268,7 @@ export async function insertItem(db: Kysely<Database>, i: NewItem): Promise<Item
       lead_clinician_id: i.procedure.leadClinicianId,
       side: i.procedure.side,
       patient_id: i.patientId,
+      nhs_number: (eb) => eb.selectFrom('patients').select('nhs_number').where('id', '=', i.patientId),
       action: i.action,
       ...deviceColumns(i.device),
       entry_type: i.entryType,
