@@ -110,7 +110,7 @@ try {
   const cold = await measure();
   // Warm: the tables and indexes loaded into shared_buffers (pg_prewarm), as on a server that has run a while.
   await sql`create extension if not exists pg_prewarm`.execute(db);
-  for (const relation of ['items', 'procedures', 'patients', 'items_gtin_lot', 'procedures_pkey', 'patients_pkey', 'items_pkey']) {
+  for (const relation of ['items', 'items_recall_register', 'organisations', 'locations', 'staff']) {
     await sql`select pg_prewarm(${relation})`.execute(db);
   }
   const warm = await measure();

@@ -20,8 +20,9 @@ const guard = (value: RawBuilder<unknown>) => sql<string | null>`case when ${val
 const iso = (value: RawBuilder<unknown>) => sql<string | null>`to_char(${value} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 function exportQuery(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'after'>): CompiledQuery {
-  const { matchKind } = recallPredicates(q.scopes);
+  const { matchKind, products } = recallPredicates(q.scopes);
   return affectedBase(db, q)
+    .where(products)
     .select([
       'i.nhs_number',
       iso(sql.ref('i.procedure_started_at')).as('procedure_date'),
@@ -89,6 +90,11 @@ export async function copyAffectedCsv(db: Kysely<Database>, q: Omit<AffectedQuer
   const client = await poolOf(db).connect();
   let stream: Readable;
   try {
+    // A long list reads the recall register index alone when bitmap scans are off:
+    // an index-only scan in index order, instead of one heap page per implant.
+    // SET LOCAL keeps the setting to this transaction, never to the pooled connection.
+    await client.query('begin read only');
+    await client.query('set local enable_bitmapscan = off');
     stream = client.query(copyTo(`copy (${inline(exportQuery(db, q), client)}) to stdout with (format csv, header true)`));
   } catch (error) {
     client.release(error instanceof Error ? error : true);
@@ -98,7 +104,14 @@ export async function copyAffectedCsv(db: Kysely<Database>, q: Omit<AffectedQuer
   const finish = (error?: Error) => {
     if (done) return;
     done = true;
-    client.release(error ?? undefined);
+    if (error) {
+      client.release(error); // mid-COPY: the connection is closed, not reused
+      return;
+    }
+    client.query('commit').then(
+      () => client.release(),
+      (e: unknown) => client.release(e instanceof Error ? e : true),
+    );
   };
   stream.on('end', () => finish());
   stream.on('error', (error: Error) => finish(error));
