@@ -19,7 +19,17 @@ import {
   RecallItemParams,
   RecallSchema,
 } from './recall.schemas.js';
-import { adHocAffected, affectedPatients, closeRecallFor, createRecall, getRecall, listVisibleRecalls, previewRecall, updateContact } from './recall.service.js';
+import {
+  adHocAffected,
+  affectedPatients,
+  closeRecallFor,
+  createRecall,
+  getRecall,
+  listVisibleRecalls,
+  previewRecall,
+  updateContact,
+  visibleRecall,
+} from './recall.service.js';
 
 const toScopeApi = (s: RecallScope) => ({
   gtin: s.gtin,
@@ -162,7 +172,7 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
       const ctx = requestContext(req);
       const wantsCsv = req.query.format === 'csv' || (req.query.format === undefined && (req.headers.accept ?? '').includes('text/csv'));
       if (wantsCsv) {
-        const { recall } = await getRecall(app.db, ctx, req.params.id);
+        const recall = await visibleRecall(app.db, ctx, req.params.id);
         const asOf = app.clock.now();
         await recordAudit(app.db, ctx, { action: 'recall.patients.export', organisationId: ctx.actor.organisationId, detail: { recallId: recall.id, asOf: asOf.toISOString() } });
         const stream = await copyAffectedCsv(app.db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId: recall.id });

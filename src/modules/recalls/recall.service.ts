@@ -65,10 +65,15 @@ export async function createRecall(db: Kysely<Database>, ctx: RequestContext, in
   }
 }
 
-export async function getRecall(db: Kysely<Database>, ctx: RequestContext, id: string) {
+/** The recall if the actor may see it; 404 otherwise (another organisation's looks absent). */
+export async function visibleRecall(db: Kysely<Database>, ctx: RequestContext, id: string): Promise<Recall> {
   const recall = await findRecall(db, id);
   if (!recall || !visible(ctx.actor, recall)) throw new ProblemError('NOT_FOUND', 'No such recall.');
-  return withCounts(db, ctx.actor, recall);
+  return recall;
+}
+
+export async function getRecall(db: Kysely<Database>, ctx: RequestContext, id: string) {
+  return withCounts(db, ctx.actor, await visibleRecall(db, ctx, id));
 }
 
 export async function listVisibleRecalls(db: Kysely<Database>, ctx: RequestContext) {
@@ -77,9 +82,8 @@ export async function listVisibleRecalls(db: Kysely<Database>, ctx: RequestConte
 }
 
 export async function closeRecallFor(db: Kysely<Database>, ctx: RequestContext, id: string, clock: Clock) {
-  const recall = await findRecall(db, id);
+  const recall = await visibleRecall(db, ctx, id);
   // Only its owner closes a recall: an organisation its own, a national key the national ones.
-  if (!recall || !visible(ctx.actor, recall)) throw new ProblemError('NOT_FOUND', 'No such recall.');
   if (recall.organisationId !== ctx.actor.organisationId) throw new ProblemError('FORBIDDEN', 'Only the organisation that made a recall (or a national key, for national recalls) can close it.');
   await db.transaction().execute(async (trx) => {
     await closeRecall(trx, id, clock.now());
@@ -111,8 +115,7 @@ async function auditAffected(db: Kysely<Database>, ctx: RequestContext, action: 
 }
 
 export async function affectedPatients(db: Kysely<Database>, ctx: RequestContext, id: string, page: Page, clock: Clock) {
-  const recall = await findRecall(db, id);
-  if (!recall || !visible(ctx.actor, recall)) throw new ProblemError('NOT_FOUND', 'No such recall.');
+  const recall = await visibleRecall(db, ctx, id);
   const asOf = clock.now();
   const items = await affectedItems(db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId: id, after: page.after, limit: page.limit });
   await auditAffected(db, ctx, 'recall.patients.read', items, { recallId: id });
@@ -129,8 +132,7 @@ export async function adHocAffected(db: Kysely<Database>, ctx: RequestContext, g
 
 /** Records a step of contacting the patient of an affected item (history kept, append-only). */
 export async function updateContact(db: Kysely<Database>, ctx: RequestContext, recallId: string, itemId: string, status: ContactStatus, note: string | undefined) {
-  const recall = await findRecall(db, recallId);
-  if (!recall || !visible(ctx.actor, recall)) throw new ProblemError('NOT_FOUND', 'No such recall.');
+  const recall = await visibleRecall(db, ctx, recallId);
   const [item] = await affectedItems(db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), itemId, limit: 1 });
   if (!item) throw new ProblemError('NOT_FOUND', 'No such affected item in this recall.');
   await db.transaction().execute(async (trx) => {
