@@ -4,19 +4,48 @@
  * cluster from the embedded binaries (fsync off) in a temporary folder. Then
  * it migrates a template database once; each test file clones it.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createDb } from '../../src/db/create-db.js';
-import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { startEmbeddedPostgres, stopEmbeddedPostgres } from '../../src/db/embedded.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { databaseUrl, STATE_FILE, type TestPostgresState } from './postgres-state.js';
+
+const PREFIX = 'implant-trace-test-pg-';
+
+/**
+ * Clusters of earlier runs whose tap process is gone (a run killed before its
+ * `after` script) are stopped and removed, so they never pile up on a machine.
+ */
+async function removeOrphanedClusters(): Promise<void> {
+  for (const name of await readdir(os.tmpdir()).catch(() => [] as string[])) {
+    if (!name.startsWith(PREFIX)) continue;
+    const dir = path.join(os.tmpdir(), name);
+    const runner = Number.parseInt(await readFile(path.join(dir, 'runner.pid'), 'utf8').catch(() => ''), 10);
+    if (Number.isInteger(runner) && isAlive(runner)) continue;
+    await stopEmbeddedPostgres(dir).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 let adminUrl = process.env.TEST_DATABASE_URL;
 let embeddedDataDir: string | null = null;
 if (!adminUrl) {
-  embeddedDataDir = await mkdtemp(path.join(os.tmpdir(), 'implant-trace-test-pg-'));
+  await removeOrphanedClusters();
+  embeddedDataDir = await mkdtemp(path.join(os.tmpdir(), PREFIX));
+  // The tap process (our parent) owns this cluster; its `after` script stops it.
+  await writeFile(path.join(embeddedDataDir, 'runner.pid'), `${process.ppid}\n`);
   const server = await startEmbeddedPostgres({ dataDir: embeddedDataDir, durable: false, database: 'postgres' });
   adminUrl = server.adminUrl;
 }
