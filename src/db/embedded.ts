@@ -316,7 +316,8 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it exists, under another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,4 +1,5 @@
 import type { Role } from '../db/database.js';
+import { ProblemError } from './problem.js';
 
 /** Who is calling: the API key that authenticated the request, with its tenancy. */
 export interface Actor {
@@ -36,4 +37,12 @@ export function tenancyOf(actor: Actor): TenancyScope {
 /** Whether the actor may see a row owned by `organisationId`. */
 export function canSee(actor: Actor, organisationId: string | null): boolean {
   return actor.national || (organisationId !== null && organisationId === actor.organisationId);
+}
+
+/** The actor's organisation, for operations that belong to one (a national key has none: 403). */
+export function requireOrganisation(ctx: RequestContext): string {
+  if (ctx.actor.organisationId === null) {
+    throw new ProblemError('FORBIDDEN', 'This operation belongs to an organisation: use a key of that organisation, not a national one.');
+  }
+  return ctx.actor.organisationId;
 }

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createDb } from '../../src/db/create-db.js';
-import { startEmbeddedPostgres, stopEmbeddedPostgres } from '../../src/db/embedded.js';
+import { isAlive, startEmbeddedPostgres, stopEmbeddedPostgres } from '../../src/db/embedded.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { databaseUrl, STATE_FILE, type TestPostgresState } from './postgres-state.js';
 
@@ -30,14 +30,6 @@ async function removeOrphanedClusters(): Promise<void> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 let adminUrl = process.env.TEST_DATABASE_URL;
 let embeddedDataDir: string | null = null;

@@ -3,6 +3,13 @@ import { fileURLToPath } from 'node:url';
 
 const SERVER = fileURLToPath(new URL('../../src/server.ts', import.meta.url));
 
+/** This process's environment without the service's own variables, so each test sets exactly what it means. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of ['DATABASE_URL', 'DATA_DIR', 'BOOTSTRAP_ADMIN_KEY', 'PORT', 'HOST', 'LOG_LEVEL']) delete env[name];
+  return env;
+}
+
 export interface ServerProcess {
   readonly child: ChildProcess;
   /** Base URL once listening. */
@@ -17,10 +24,8 @@ export interface ServerProcess {
  * the same TypeScript loader as the test runner, on a free port.
  */
 export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
-  const inherited = { ...process.env };
-  for (const name of ['DATABASE_URL', 'DATA_DIR', 'BOOTSTRAP_ADMIN_KEY', 'PORT', 'HOST', 'LOG_LEVEL']) delete inherited[name];
   const child = spawn(process.execPath, [...process.execArgv, SERVER], {
-    env: { ...inherited, PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { ...cleanEnv(), PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -47,9 +52,7 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
 
 /** Runs the entry point to completion (for boots that must fail). */
 export async function runServerToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const inherited = { ...process.env };
-  for (const name of ['DATABASE_URL', 'DATA_DIR', 'BOOTSTRAP_ADMIN_KEY', 'PORT']) delete inherited[name];
-  const child = spawn(process.execPath, [...process.execArgv, SERVER], { env: { ...inherited, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...process.execArgv, SERVER], { env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

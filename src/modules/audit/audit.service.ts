@@ -38,3 +38,41 @@ export async function recordAudit(db: Kysely<Database>, ctx: RequestContext, ...
     })),
   );
 }
+
+/** A row of a list of patient data: whose it is. */
+export interface ListedRow {
+  readonly organisationId: string;
+  readonly patientId: string;
+  readonly procedureId: string;
+}
+
+/**
+ * Audits a list of patient data (a search, a recall page): one row per
+ * organisation whose patients it shows, with their patient and procedure ids;
+ * one row with no ids when the list is empty.
+ */
+export async function recordListAudit(
+  db: Kysely<Database>,
+  ctx: RequestContext,
+  action: string,
+  rows: readonly ListedRow[],
+  detail: Readonly<Record<string, unknown>> = {},
+): Promise<void> {
+  const byOrganisation = new Map<string, ListedRow[]>();
+  for (const row of rows) {
+    const list = byOrganisation.get(row.organisationId);
+    if (list) list.push(row);
+    else byOrganisation.set(row.organisationId, [row]);
+  }
+  const entries: AuditEntry[] =
+    byOrganisation.size === 0
+      ? [{ action, organisationId: ctx.actor.organisationId, detail: { ...detail, results: 0 } }]
+      : [...byOrganisation].map(([organisationId, list]) => ({
+          action,
+          organisationId,
+          patientIds: [...new Set(list.map((r) => r.patientId))],
+          procedureIds: [...new Set(list.map((r) => r.procedureId))],
+          detail: { ...detail, results: list.length },
+        }));
+  await recordAudit(db, ctx, ...entries);
+}

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { parseBarcode } from '../../barcode/index.js';
 import type { Database, LocationKind } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import type { RequestContext } from '../../shared/actor.js';
+import { requireOrganisation, type RequestContext } from '../../shared/actor.js';
 import { ProblemError } from '../../shared/problem.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { findLocation, findStaff, insertLocation, insertStaff, type Location, type StaffMember } from './location.repository.js';
@@ -12,14 +12,6 @@ export type StaffRef =
   | { readonly gsrn: string; readonly name?: string | undefined }
   | { readonly barcode: string; readonly name?: string | undefined }
   | { readonly localId: string; readonly name?: string | undefined };
-
-function requireOrganisation(ctx: RequestContext): string {
-  if (ctx.actor.organisationId === null) {
-    throw new ProblemError('FORBIDDEN', 'This operation belongs to an organisation: use a key of that organisation, not a national one.');
-  }
-  return ctx.actor.organisationId;
-}
-export { requireOrganisation };
 
 /** A GS1 identifier read from a scanned label, or a 422 that says why the label will not do. */
 export function keyFromLabel(barcode: string, ai: string, what: string, today: Date): { value: string; ais: Readonly<Record<string, string>> } {

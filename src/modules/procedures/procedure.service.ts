@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database, Side } from '../../db/database.js';
-import { canSee, tenancyOf, type RequestContext } from '../../shared/actor.js';
+import { canSee, requireOrganisation, tenancyOf, type RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';
-import { recordAudit } from '../audit/audit.service.js';
+import { recordAudit, recordListAudit } from '../audit/audit.service.js';
 import { findLocationById, findStaffById } from '../locations/location.repository.js';
-import { keyFromLabel, requireOrganisation, resolveLocation, resolveStaff, type LocationRef, type StaffRef } from '../locations/location.service.js';
+import { keyFromLabel, resolveLocation, resolveStaff, type LocationRef, type StaffRef } from '../locations/location.service.js';
 import { findProductByDi } from '../products/product.repository.js';
 import { itemsOfProcedure, scansOfProcedure } from '../scans/scan.repository.js';
 import { toItemApi, toScanApi } from '../scans/scan.service.js';
@@ -136,22 +136,7 @@ export async function completeProcedureFor(db: Kysely<Database>, ctx: RequestCon
 
 export async function searchVisibleProcedures(db: Kysely<Database>, ctx: RequestContext, search: ProcedureSearch) {
   const found = await searchProcedures(db, tenancyOf(ctx.actor), search);
-  // One audit row per organisation whose patients were listed.
-  const byOrganisation = new Map<string, typeof found>();
-  for (const p of found) byOrganisation.set(p.organisationId, [...(byOrganisation.get(p.organisationId) ?? []), p]);
-  await recordAudit(
-    db,
-    ctx,
-    ...(byOrganisation.size === 0
-      ? [{ action: 'procedure.search', detail: { results: 0 } }]
-      : [...byOrganisation].map(([organisationId, ps]) => ({
-          action: 'procedure.search',
-          organisationId,
-          patientIds: [...new Set(ps.map((p) => p.patientId))],
-          procedureIds: ps.map((p) => p.id),
-          detail: { results: ps.length },
-        }))),
-  );
+  await recordListAudit(db, ctx, 'procedure.search', found.map((p) => ({ organisationId: p.organisationId, patientId: p.patientId, procedureId: p.id })));
   return found.map((p) => ({
     id: p.id,
     organisation: p.odsCode,

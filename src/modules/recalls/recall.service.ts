@@ -4,7 +4,7 @@ import { isUniqueViolation } from '../../db/errors.js';
 import { canSee, tenancyOf, type Actor, type RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';
-import { recordAudit } from '../audit/audit.service.js';
+import { recordAudit, recordListAudit } from '../audit/audit.service.js';
 import type { RecallScope } from './recall.matching.js';
 import {
   affectedItems,
@@ -15,7 +15,6 @@ import {
   insertContact,
   insertRecall,
   listRecalls,
-  type AffectedItem,
   type Recall,
 } from './recall.repository.js';
 
@@ -97,28 +96,11 @@ export interface Page {
   readonly limit: number;
 }
 
-/** Audits a list of affected patients: one row per organisation whose patients it shows. */
-async function auditAffected(db: Kysely<Database>, ctx: RequestContext, action: string, items: readonly AffectedItem[], detail: Record<string, unknown>) {
-  const byOrganisation = new Map<string, AffectedItem[]>();
-  for (const i of items) byOrganisation.set(i.organisationId, [...(byOrganisation.get(i.organisationId) ?? []), i]);
-  const entries =
-    byOrganisation.size === 0
-      ? [{ action, organisationId: ctx.actor.organisationId, detail: { ...detail, items: 0 } }]
-      : [...byOrganisation].map(([organisationId, list]) => ({
-          action,
-          organisationId,
-          patientIds: [...new Set(list.map((i) => i.patientId))],
-          procedureIds: [...new Set(list.map((i) => i.procedureId))],
-          detail: { ...detail, items: list.length },
-        }));
-  await recordAudit(db, ctx, ...entries);
-}
-
 export async function affectedPatients(db: Kysely<Database>, ctx: RequestContext, id: string, page: Page, clock: Clock) {
   const recall = await visibleRecall(db, ctx, id);
   const asOf = clock.now();
   const items = await affectedItems(db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId: id, after: page.after, limit: page.limit });
-  await auditAffected(db, ctx, 'recall.patients.read', items, { recallId: id });
+  await recordListAudit(db, ctx, 'recall.patients.read', items, { recallId: id });
   return { asOf, items, nextCursor: items.length === page.limit ? (items[items.length - 1]?.itemId ?? null) : null };
 }
 
@@ -126,7 +108,7 @@ export async function adHocAffected(db: Kysely<Database>, ctx: RequestContext, g
   const scope: RecallScope = lots === undefined ? { gtin, allLots: true } : { gtin, lots };
   const asOf = clock.now();
   const items = await affectedItems(db, { scopes: [scope], tenancy: tenancyOf(ctx.actor), after: page.after, limit: page.limit });
-  await auditAffected(db, ctx, 'recall.adhoc.read', items, { gtin });
+  await recordListAudit(db, ctx, 'recall.adhoc.read', items, { gtin });
   return { asOf, items, nextCursor: items.length === page.limit ? (items[items.length - 1]?.itemId ?? null) : null };
 }
 
