@@ -10,6 +10,9 @@ import { locationRoutes } from './modules/locations/location.routes.js';
 import { procedureRoutes } from './modules/procedures/procedure.routes.js';
 import { productRoutes } from './modules/products/product.routes.js';
 import { recallRoutes } from './modules/recalls/recall.routes.js';
+import { registryRoutes } from './modules/registries/registry.routes.js';
+import { consentRoutes } from './modules/consents/consent.routes.js';
+import { feedRoutes } from './modules/feeds/feed.routes.js';
 import { reportRoutes } from './modules/reports/report.routes.js';
 import { scanRoutes } from './modules/scans/scan.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -107,6 +110,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(productRoutes);
   await app.register(reportRoutes);
   await app.register(recallRoutes);
+  await app.register(registryRoutes);
+  await app.register(consentRoutes);
+  await app.register(feedRoutes);
 
   return app;
 }

@@ -33,6 +33,8 @@ export interface ApiKeysTable {
   created_by: string | null;
   revoked_at: Date | null;
   revoked_by: string | null;
+  /** For registry keys: the one registry whose feed the key reads. */
+  registry_code: string | null;
 }
 
 export const AUDIT_OUTCOMES = ['success', 'denied', 'failure'] as const;
@@ -104,6 +106,9 @@ export interface ProceduresTable {
   completed_at: Date | null;
   created_at: CreatedAt;
   created_by: string | null;
+  /** Feed position: set by trigger to the last transaction that changed the procedure (see migration 2026_11_21_1200). */
+  change_xid: ColumnType<string, never, never>;
+  change_seq: ColumnType<string, never, number>;
 }
 
 export interface ProductsTable {
@@ -240,6 +245,55 @@ export interface RecallContactsTable {
   actor_key_id: string;
 }
 
+export const WITHOUT_CONSENT_POLICIES = ['pseudonymous', 'omit'] as const;
+export type WithoutConsentPolicy = (typeof WITHOUT_CONSENT_POLICIES)[number];
+
+export interface RegistriesTable {
+  code: string;
+  name: string;
+  without_consent: WithoutConsentPolicy;
+  pseudonym_secret: Buffer;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export const CONSENT_STATUSES = ['granted', 'withdrawn'] as const;
+export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
+
+export interface ConsentsTable {
+  id: Generated<string>;
+  nhs_number: string;
+  registry_code: string;
+  status: ConsentStatus;
+  recorded_at: Date;
+  created_at: CreatedAt;
+  organisation_id: string;
+  actor_key_id: string;
+}
+
+export const FHIR_EXPORT_TYPES = ['Patient', 'Procedure', 'Device', 'Location'] as const;
+export type FhirExportType = (typeof FHIR_EXPORT_TYPES)[number];
+export const BULK_EXPORT_STATUSES = ['accepted', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type BulkExportStatus = (typeof BULK_EXPORT_STATUSES)[number];
+
+export interface BulkExportsTable {
+  id: Generated<string>;
+  registry_code: string;
+  organisation_id: string | null;
+  actor_key_id: string;
+  request_url: string;
+  types: FhirExportType[];
+  since: Date | null;
+  status: Generated<BulkExportStatus>;
+  progress: string | null;
+  transaction_time: Date | null;
+  output: ColumnType<{ type: FhirExportType; file: string; count: number }[], string | undefined, string>;
+  error: string | null;
+  created_at: CreatedAt;
+  completed_at: Date | null;
+  expires_at: Date;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   api_keys: ApiKeysTable;
@@ -255,6 +309,9 @@ export interface Database {
   recalls: RecallsTable;
   recall_scopes: RecallScopesTable;
   recall_contacts: RecallContactsTable;
+  registries: RegistriesTable;
+  consents: ConsentsTable;
+  bulk_exports: BulkExportsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -11,6 +11,8 @@ export interface Actor {
   /** The key's organisation; null exactly when the key is national. */
   readonly organisationId: string | null;
   readonly odsCode: string | null;
+  /** For registry keys: the registry whose feeds the key reads (null: none; outcomes only). */
+  readonly registryCode: string | null;
 }
 
 /** What a service needs to know about the request it serves: the actor, and ids for the audit trail. */

@@ -134,6 +134,36 @@ export const PROBLEMS = {
     title: 'Personal data in a URL',
     description: 'The request carries a patient identifier or personal details in its URL, where proxies and logs keep it. Send it in a POST body instead.',
   },
+  REGISTRY_UNKNOWN: {
+    status: 422,
+    title: 'Unknown registry',
+    description: 'No registry with this code is configured. `GET /v1/registries` lists them.',
+  },
+  REGISTRY_NOT_PERMITTED: {
+    status: 403,
+    title: 'Not this registry',
+    description: "The API key is not bound to this registry. A registry key reads only the feeds and exports of the registry it was issued for.",
+  },
+  CURSOR_INVALID: {
+    status: 400,
+    title: 'Invalid feed cursor',
+    description: 'The `after` cursor was not issued by this feed. Resume from the last `nextCursor` received, or start again without `after`.',
+  },
+  EXPORT_NOT_FOUND: {
+    status: 404,
+    title: 'Export not found',
+    description: 'No such Bulk Data export for this key: it never existed, belongs to another key, was cancelled, or has expired and been deleted.',
+  },
+  EXPORT_FAILED: {
+    status: 500,
+    title: 'Export failed',
+    description: 'The Bulk Data export could not be completed. Start a new one; the failure is in the service log.',
+  },
+  PREFER_ASYNC_REQUIRED: {
+    status: 400,
+    title: 'Asynchronous request required',
+    description: 'A FHIR Bulk Data kick-off needs the header `Prefer: respond-async`.',
+  },
   RATE_LIMITED: {
     status: 429,
     title: 'Too many requests',

@@ -32,6 +32,13 @@ export function problemResponse(description: string) {
   return { description, content: { 'application/problem+json': { schema: ProblemSchema } } };
 }
 
+export const RegistryCodeSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z][A-Z0-9-]{1,15}$/, 'must be a registry code, e.g. NJR: 2 to 16 letters, digits or hyphens, starting with a letter')
+  .meta({ id: 'RegistryCode' });
+
 export const OdsCodeSchema = z
   .string()
   .trim()

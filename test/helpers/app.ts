@@ -83,7 +83,7 @@ export async function createOrganisationWithKeys(app: TestApp, odsCode: string):
       method: 'POST',
       url: '/v1/api-keys',
       key: app.adminKey,
-      payload: { name: `${odsCode} ${role}`, role, organisation: odsCode },
+      payload: { name: `${odsCode} ${role}`, role, organisation: odsCode, ...(role === 'registry' ? { registry: 'NJR' } : {}) },
     });
     if (res.statusCode !== 201) throw new Error(`creating ${role} key: ${res.statusCode} ${res.body}`);
     const body = res.json<{ id: string; key: string }>();

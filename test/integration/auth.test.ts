@@ -44,7 +44,7 @@ t.test('authentication', async (t) => {
     for (const role of ['admin', 'scanner', 'procurement', 'registry'] as const) {
       const res = await app.request({ method: 'GET', url: '/v1/me', key: org.keys[role] });
       t.equal(res.statusCode, 200);
-      t.same(res.json(), { keyId: org.keyIds[role], keyName: `RRK ${role}`, role, national: false, organisation: 'RRK' });
+      t.same(res.json(), { keyId: org.keyIds[role], keyName: `RRK ${role}`, role, national: false, organisation: 'RRK', registry: role === 'registry' ? 'NJR' : null });
     }
     const national = await app.request({ method: 'GET', url: '/v1/me', key: app.adminKey });
     t.match(national.json(), { role: 'admin', national: true, organisation: null, keyName: 'bootstrap' });

@@ -9,6 +9,7 @@ export interface ApiKeyRecord {
   readonly national: boolean;
   readonly organisationId: string | null;
   readonly odsCode: string | null;
+  readonly registryCode: string | null;
   readonly keyPrefix: string;
   readonly createdAt: Date;
   readonly revokedAt: Date | null;
@@ -19,6 +20,7 @@ export interface NewApiKey {
   readonly role: Role;
   readonly national: boolean;
   readonly organisationId: string | null;
+  readonly registryCode: string | null;
   readonly keyHash: Buffer;
   readonly keyPrefix: string;
   readonly createdBy: string | null;
@@ -35,6 +37,7 @@ function selectKeys(db: Kysely<Database>) {
       'k.national',
       'k.organisation_id',
       'o.ods_code',
+      'k.registry_code',
       'k.key_prefix',
       'k.created_at',
       'k.revoked_at',
@@ -50,6 +53,7 @@ const toRecord = (row: KeyRow): ApiKeyRecord => ({
   national: row.national,
   organisationId: row.organisation_id,
   odsCode: row.ods_code,
+  registryCode: row.registry_code,
   keyPrefix: row.key_prefix,
   createdAt: row.created_at,
   revokedAt: row.revoked_at,
@@ -66,6 +70,7 @@ export async function findActorByKeyHash(db: Kysely<Database>, keyHash: Buffer):
       national: row.national,
       organisationId: row.organisation_id,
       odsCode: row.ods_code,
+      registryCode: row.registry_code,
     }
   );
 }
@@ -88,6 +93,7 @@ export async function insertKey(db: Kysely<Database>, key: NewApiKey): Promise<s
       role: key.role,
       national: key.national,
       organisation_id: key.organisationId,
+      registry_code: key.registryCode,
       key_hash: key.keyHash,
       key_prefix: key.keyPrefix,
       created_by: key.createdBy,

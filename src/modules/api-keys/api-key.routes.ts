@@ -12,6 +12,7 @@ const toApi = (k: ApiKeyRecord) => ({
   role: k.role,
   national: k.national,
   organisation: k.odsCode,
+  registry: k.registryCode,
   prefix: k.keyPrefix,
   createdAt: k.createdAt.toISOString(),
   revokedAt: k.revokedAt?.toISOString() ?? null,
@@ -71,7 +72,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const { actor } = requestContext(req);
-      return { keyId: actor.keyId, keyName: actor.keyName, role: actor.role, national: actor.national, organisation: actor.odsCode };
+      return { keyId: actor.keyId, keyName: actor.keyName, role: actor.role, national: actor.national, organisation: actor.odsCode, registry: actor.registryCode };
     },
   );
 };

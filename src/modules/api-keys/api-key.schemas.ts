@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '../../db/database.js';
-import { OdsCodeSchema } from '../../shared/schemas.js';
+import { OdsCodeSchema, RegistryCodeSchema } from '../../shared/schemas.js';
 
 export const RoleSchema = z.enum(ROLES).meta({ id: 'Role' }).describe(
   'admin: organisations and keys. scanner: theatre capture. procurement: catalogue, recalls, reports. registry: feeds and outcomes.',
@@ -12,10 +12,17 @@ export const CreateApiKeyBody = z
     role: RoleSchema,
     organisation: OdsCodeSchema.optional().describe('ODS code of the organisation the key belongs to.'),
     national: z.boolean().optional().describe('A national key reads across organisations. National admins only.'),
+    registry: RegistryCodeSchema.optional().describe(
+      'Registry keys only: the registry (e.g. NJR) whose feeds and exports the key reads. A registry key without one reads outcomes only.',
+    ),
   })
   .refine((b) => (b.national === true) !== (b.organisation !== undefined), {
     message: 'give exactly one of organisation (an ODS code) or national: true',
     path: ['organisation'],
+  })
+  .refine((b) => b.registry === undefined || b.role === 'registry', {
+    message: 'only a key with role registry can be bound to a registry',
+    path: ['registry'],
   })
   .meta({ id: 'CreateApiKeyBody' });
 
@@ -26,6 +33,7 @@ export const ApiKeySchema = z
     role: RoleSchema,
     national: z.boolean(),
     organisation: z.string().nullable().describe('ODS code; null for national keys.'),
+    registry: z.string().nullable().describe('The registry a registry key reads; null otherwise.'),
     prefix: z.string().describe('The first characters of the key, to tell keys apart. Not a secret.'),
     createdAt: z.iso.datetime(),
     revokedAt: z.iso.datetime().nullable(),
@@ -45,5 +53,6 @@ export const MeSchema = z
     role: RoleSchema,
     national: z.boolean(),
     organisation: z.string().nullable().describe('ODS code; null for national keys.'),
+    registry: z.string().nullable().describe('The registry a registry key reads; null otherwise.'),
   })
   .meta({ id: 'Me' });

@@ -6,6 +6,7 @@ import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { findOrganisationByOdsCode } from '../organisations/organisation.repository.js';
+import { findRegistry } from '../registries/registry.repository.js';
 import {
   findActorByKeyHash,
   findKeyByHash,
@@ -44,6 +45,7 @@ export interface CreateApiKeyInput {
   readonly role: Role;
   readonly organisation?: string | undefined;
   readonly national?: boolean | undefined;
+  readonly registry?: string | undefined;
 }
 
 export interface CreatedApiKey {
@@ -67,6 +69,11 @@ export async function createApiKey(db: Kysely<Database>, ctx: RequestContext, in
     organisationId = organisation.id;
   }
 
+  const registryCode = input.registry ?? null;
+  if (registryCode !== null && !(await findRegistry(db, registryCode))) {
+    throw new ProblemError('REGISTRY_UNKNOWN', `No registry with code ${registryCode} is configured.`);
+  }
+
   const { key, hash, prefix } = generateApiKey();
   const record = await db.transaction().execute(async (trx) => {
     const id = await insertKey(trx, {
@@ -74,6 +81,7 @@ export async function createApiKey(db: Kysely<Database>, ctx: RequestContext, in
       role: input.role,
       national,
       organisationId,
+      registryCode,
       keyHash: hash,
       keyPrefix: prefix,
       createdBy: ctx.actor.keyId,
@@ -81,7 +89,7 @@ export async function createApiKey(db: Kysely<Database>, ctx: RequestContext, in
     await recordAudit(trx, ctx, {
       action: 'api-key.create',
       organisationId,
-      detail: { keyId: id, role: input.role, national },
+      detail: { keyId: id, role: input.role, national, registry: registryCode },
     });
     const created = await findKeyById(trx, id);
     if (!created) throw new Error('inserted key not found');
@@ -128,6 +136,7 @@ export async function ensureBootstrapKey(db: Kysely<Database>, secret: string): 
       role: 'admin',
       national: true,
       organisationId: null,
+      registryCode: null,
       keyHash: hash,
       keyPrefix: 'bootstrap',
       createdBy: null,

@@ -358,25 +358,24 @@ export async function serialInProcedure(db: Kysely<Database>, procedureId: strin
   return (await query.executeTakeFirst()) !== undefined;
 }
 
-/** The implant an explant removes: same patient and device, by serial if known, else by lot; the newest not yet explanted. */
-export async function findImplantToExplant(
-  db: Kysely<Database>,
-  organisationId: string,
-  patientId: string,
-  device: Device,
-  exceptItemId: string,
-): Promise<Item | undefined> {
+/**
+ * The implant an explant removes: same patient (by NHS number, so a revision
+ * at another hospital links to the primary operation) and device, by serial if
+ * known, else by lot; the newest not yet explanted.
+ */
+export async function findImplantToExplant(db: Kysely<Database>, explant: Item, device: Device): Promise<Item | undefined> {
   if (device.di === null) return undefined;
   let query = db
     .selectFrom('items')
     .selectAll()
-    .where('organisation_id', '=', organisationId)
-    .where('patient_id', '=', patientId)
+    .where('nhs_number', '=', (eb) => eb.selectFrom('items as e').select('e.nhs_number').where('e.id', '=', explant.id))
     .where('di', '=', device.di)
     .where('action', '=', 'implanted')
     .where('status', '=', 'active')
     .where('explanted_by_item_id', 'is', null)
-    .where('id', '<>', exceptItemId);
+    .where('id', '<>', explant.id)
+    // Only an implant done before the explant's operation can be what it removes.
+    .where('procedure_started_at', '<=', (eb) => eb.selectFrom('items as e').select('e.procedure_started_at').where('e.id', '=', explant.id));
   if (device.serialNumber !== null) query = query.where('serial_number', '=', device.serialNumber);
   else if (device.lotNumber !== null) query = query.where('lot_number', '=', device.lotNumber);
   else return undefined;

@@ -198,7 +198,7 @@ export async function recordScan(
 
     let explantMatched: boolean | null = null;
     if (item.action === 'explanted' && device.di !== null && item.explantOfItemId === null) {
-      const implant = await findImplantToExplant(trx, organisationId, procedure.patientId, device, item.id);
+      const implant = await findImplantToExplant(trx, item, device);
       explantMatched = implant !== undefined;
       if (implant) {
         item = await updateItem(trx, item.id, { explantOfItemId: implant.id }, now);

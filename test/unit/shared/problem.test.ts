@@ -35,7 +35,7 @@ t.test('JSON pointer tokens are escaped per RFC 6901', async (t) => {
 });
 
 t.test('tenancy: national sees all, an organisation only its own, fail closed otherwise', async (t) => {
-  const national: Actor = { keyId: 'k', keyName: 'n', role: 'procurement', national: true, organisationId: null, odsCode: null };
+  const national: Actor = { keyId: 'k', keyName: 'n', role: 'procurement', national: true, organisationId: null, odsCode: null, registryCode: null };
   const local: Actor = { ...national, national: false, organisationId: 'org-a', odsCode: 'AAA' };
   t.same(tenancyOf(national), { kind: 'national' });
   t.same(tenancyOf(local), { kind: 'organisation', organisationId: 'org-a' });
