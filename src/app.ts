@@ -13,6 +13,7 @@ import { recallRoutes } from './modules/recalls/recall.routes.js';
 import { registryRoutes } from './modules/registries/registry.routes.js';
 import { consentRoutes } from './modules/consents/consent.routes.js';
 import { feedRoutes } from './modules/feeds/feed.routes.js';
+import { outcomeRoutes } from './modules/outcomes/outcome.routes.js';
 import { reportRoutes } from './modules/reports/report.routes.js';
 import { scanRoutes } from './modules/scans/scan.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -113,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(registryRoutes);
   await app.register(consentRoutes);
   await app.register(feedRoutes);
+  await app.register(outcomeRoutes);
 
   return app;
 }

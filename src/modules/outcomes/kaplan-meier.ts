@@ -36,6 +36,8 @@ export interface SurvivalObservation {
   readonly time: number;
   /** True: revised at `time`. False: censored at `time` (still unrevised then). */
   readonly revised: boolean;
+  /** How many identical observations this row stands for (default 1): lets the database aggregate. */
+  readonly count?: number;
 }
 
 export interface SurvivalTableOptions {
@@ -48,6 +50,8 @@ export interface SurvivalTableOptions {
 export interface TimeToEvent {
   readonly time: number;
   readonly event: boolean;
+  /** How many identical observations this stands for (default 1). */
+  readonly count?: number;
 }
 
 /** One distinct observed time of the Kaplan–Meier step function. */
@@ -107,6 +111,12 @@ function checkTime(time: number): void {
   if (!Number.isFinite(time) || time < 0) throw new RangeError(`time must be a finite number >= 0, got ${String(time)}`);
 }
 
+function countOf(o: { readonly count?: number }): number {
+  const count = o.count ?? 1;
+  if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`count must be a positive integer, got ${String(count)}`);
+  return count;
+}
+
 /** Greenwood's standard error of S from Greenwood's sum Σ d/(n(n−d)). */
 export function greenwoodStdErr(survival: number, greenwoodSum: number): number {
   if (survival <= 0) return 0;
@@ -115,10 +125,13 @@ export function greenwoodStdErr(survival: number, greenwoodSum: number): number 
 
 /** The Kaplan–Meier step function: one step per distinct time, censor-only times included (events 0). */
 export function kaplanMeier(times: readonly TimeToEvent[]): KaplanMeierStep[] {
-  for (const o of times) checkTime(o.time);
+  let atRisk = 0;
+  for (const o of times) {
+    checkTime(o.time);
+    atRisk += countOf(o);
+  }
   const sorted = [...times].sort((a, b) => a.time - b.time);
   const steps: KaplanMeierStep[] = [];
-  let atRisk = sorted.length;
   let survival = 1;
   let greenwoodSum = 0;
   let i = 0;
@@ -127,8 +140,9 @@ export function kaplanMeier(times: readonly TimeToEvent[]): KaplanMeierStep[] {
     let events = 0;
     let censored = 0;
     while (i < sorted.length && (sorted[i] as TimeToEvent).time === time) {
-      if ((sorted[i] as TimeToEvent).event) events++;
-      else censored++;
+      const o = sorted[i] as TimeToEvent;
+      if (o.event) events += countOf(o);
+      else censored += countOf(o);
       i++;
     }
     if (events > 0) {
@@ -211,15 +225,17 @@ export function survivalTable(observations: readonly SurvivalObservation[], opti
     horizon = Math.floor(options.horizonYears);
   }
 
-  const byGroup = new Map<string, { label: string; times: TimeToEvent[]; revisions: number }>();
+  const byGroup = new Map<string, { label: string; times: TimeToEvent[]; n: number; revisions: number }>();
   for (const o of observations) {
     let g = byGroup.get(o.group);
     if (g === undefined) {
-      g = { label: o.label, times: [], revisions: 0 };
+      g = { label: o.label, times: [], n: 0, revisions: 0 };
       byGroup.set(o.group, g);
     }
-    g.times.push({ time: o.time, event: o.revised });
-    if (o.revised) g.revisions++;
+    const count = countOf(o);
+    g.times.push({ time: o.time, event: o.revised, count });
+    g.n += count;
+    if (o.revised) g.revisions += count;
   }
 
   const groups: SurvivalGroup[] = [];
@@ -242,7 +258,7 @@ export function survivalTable(observations: readonly SurvivalObservation[], opti
         stdErr: at.stdErr,
       });
     }
-    groups.push({ group, label: g.label, n: g.times.length, revisions: g.revisions, points });
+    groups.push({ group, label: g.label, n: g.n, revisions: g.revisions, points });
   }
   return groups.sort(byLabelThenGroup);
 }

@@ -327,3 +327,21 @@ t.test('survivalTable: horizon option, the 20-year cap and z', async (t) => {
   const narrow = survivalTable(obs('k', 'Knee', '1 2 3+ 4+'))[0]?.points[2];
   t.ok(wide !== undefined && narrow !== undefined && wide.survivalLower < narrow.survivalLower && wide.survivalUpper > narrow.survivalUpper, 'a bigger z: a wider interval');
 });
+
+t.test('counted observations (as the database aggregates them) give the same curve as one row each', async (t) => {
+  const expanded = kaplanMeier(SIX_MP);
+  const counted = new Map<string, { time: number; event: boolean; count: number }>();
+  for (const o of SIX_MP) {
+    const key = `${o.time}:${o.event}`;
+    const c = counted.get(key);
+    if (c) c.count++;
+    else counted.set(key, { ...o, count: 1 });
+  }
+  t.ok(counted.size < SIX_MP.length, 'the data has ties to fold');
+  t.same(kaplanMeier([...counted.values()]), expanded);
+  const table = survivalTable([...counted.values()].map((o) => ({ group: 'g', label: 'G', time: o.time, revised: o.event, count: o.count })));
+  t.equal(table[0]?.n, 21);
+  t.equal(table[0]?.revisions, 9);
+  t.throws(() => kaplanMeier([{ time: 1, event: true, count: 0 }]), RangeError);
+  t.throws(() => kaplanMeier([{ time: 1, event: true, count: 1.5 }]), RangeError);
+});
