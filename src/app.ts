@@ -14,6 +14,8 @@ import { registryRoutes } from './modules/registries/registry.routes.js';
 import { consentRoutes } from './modules/consents/consent.routes.js';
 import { feedRoutes } from './modules/feeds/feed.routes.js';
 import { outcomeRoutes } from './modules/outcomes/outcome.routes.js';
+import { BulkExporter } from './modules/fhir/bulk-export.js';
+import { fhirRoutes } from './modules/fhir/fhir.routes.js';
 import { reportRoutes } from './modules/reports/report.routes.js';
 import { scanRoutes } from './modules/scans/scan.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -30,6 +32,7 @@ declare module 'fastify' {
     db: Db;
     clock: Clock;
     config: Config;
+    exporter: BulkExporter;
   }
 }
 
@@ -82,6 +85,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('db', deps.db);
   app.decorate('clock', deps.clock ?? systemClock);
   app.decorate('config', config);
+  app.decorate(
+    'exporter',
+    new BulkExporter(deps.db, { exportDir: config.exportDir, ttlHours: config.exportTtlHours, clock: deps.clock ?? systemClock, log: app.log }),
+  );
+  app.addHook('onClose', async () => app.exporter.close());
 
   let closing = false;
   app.addHook('preClose', async () => {
@@ -115,6 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(consentRoutes);
   await app.register(feedRoutes);
   await app.register(outcomeRoutes);
+  await app.register(fhirRoutes);
 
   return app;
 }

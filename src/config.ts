@@ -24,6 +24,13 @@ const EnvSchema = z.object({
     })
     .optional(),
   DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data'),
+  EXPORT_DIR: z.string().trim().min(1, 'must not be empty').optional(),
+  EXPORT_TTL_HOURS: z.coerce
+    .number({ error: 'must be a whole number of hours from 1 to 720' })
+    .int('must be a whole number of hours from 1 to 720')
+    .min(1, 'must be a whole number of hours from 1 to 720')
+    .max(720, 'must be a whole number of hours from 1 to 720')
+    .default(24),
   BOOTSTRAP_ADMIN_KEY: z
     .string()
     .refine((v) => v.length >= 32 && v.length <= 256 && /^[\x21-\x7e]+$/.test(v), {
@@ -53,6 +60,10 @@ export interface Config {
   /** Unset: the service runs its own embedded Postgres under `dataDir`. */
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
+  /** Where FHIR Bulk Data exports write their NDJSON files (default: `<dataDir>/exports`). */
+  readonly exportDir: string;
+  /** How long an export's files are kept after it completes. */
+  readonly exportTtlHours: number;
   readonly bootstrapAdminKey: string | undefined;
   readonly logLevel: LogLevel;
   readonly databasePoolSize: number;
@@ -82,6 +93,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.DATA_DIR),
+    exportDir: path.resolve(e.EXPORT_DIR ?? path.join(e.DATA_DIR, 'exports')),
+    exportTtlHours: e.EXPORT_TTL_HOURS,
     bootstrapAdminKey: e.BOOTSTRAP_ADMIN_KEY,
     logLevel: e.LOG_LEVEL,
     databasePoolSize: e.DATABASE_POOL_SIZE,

@@ -79,6 +79,9 @@ async function main(): Promise<void> {
   });
 
   try {
+    // Exports that were running when the service last stopped cannot finish: say so, and clear expired ones.
+    await app.exporter.recover();
+    await app.exporter.sweep();
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     app.log.fatal({ err: error }, 'could not listen');

@@ -109,6 +109,8 @@ export interface ProceduresTable {
   /** Feed position: set by trigger to the last transaction that changed the procedure (see migration 2026_11_21_1200). */
   change_xid: ColumnType<string, never, never>;
   change_seq: ColumnType<string, never, number>;
+  /** When the transaction that last changed it began (set by the same trigger; for FHIR `_since`). */
+  changed_at: ColumnType<Date, never, never>;
 }
 
 export interface ProductsTable {

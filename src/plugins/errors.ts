@@ -2,7 +2,7 @@ import type { FastifyError, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { pointerToken, problemBody, ProblemError, type ProblemCode, type ValidationIssue } from '../shared/problem.js';
+import { pointerToken, problemBody, ProblemError, type ProblemBody, type ProblemCode, type ValidationIssue } from '../shared/problem.js';
 
 const FASTIFY_CODES: Readonly<Record<string, ProblemCode>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_REQUEST',
@@ -41,8 +41,38 @@ export const errorsPlugin = fp(
 );
 
 export function sendProblem(reply: FastifyReply, status: number, body: object): FastifyReply {
+  // FHIR clients expect an OperationOutcome; it carries the same stable code.
+  if (reply.request.url.startsWith('/fhir/')) {
+    return reply.code(status).type('application/fhir+json; charset=utf-8').send(JSON.stringify(operationOutcome(status, body as ProblemBody)));
+  }
   // Sent pre-serialised so that no response schema can strip or reject a problem member.
   return reply.code(status).type('application/problem+json; charset=utf-8').send(JSON.stringify(body));
+}
+
+/** FHIR issue type for an HTTP status (R4 issue-type value set). */
+function issueType(status: number): string {
+  if (status === 401) return 'login';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not-found';
+  if (status === 429) return 'throttled';
+  if (status === 503) return 'transient';
+  if (status >= 500) return 'exception';
+  return 'invalid';
+}
+
+/** A problem as a FHIR R4 OperationOutcome: the code in `details`, the explanation in `diagnostics`. */
+export function operationOutcome(status: number, problem: ProblemBody): object {
+  return {
+    resourceType: 'OperationOutcome',
+    issue: [
+      {
+        severity: status >= 500 ? 'fatal' : 'error',
+        code: issueType(status),
+        details: { coding: [{ system: 'urn:implant-trace:problem', code: problem.code, display: problem.title }], text: problem.title },
+        diagnostics: problem.detail,
+      },
+    ],
+  };
 }
 
 interface Classified {

@@ -1,0 +1,251 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Database, FhirExportType } from '../../db/database.js';
+import type { Clock } from '../../shared/clock.js';
+import { disclosureFor, pseudonymFor } from '../registries/disclosure.js';
+import { findRegistry, type Registry } from '../registries/registry.repository.js';
+import {
+  consentMap,
+  deleteExpiredJobs,
+  deleteJob,
+  failInterruptedJobs,
+  streamDevices,
+  streamLocations,
+  streamPatients,
+  streamProcedures,
+  transactionTime,
+  updateJob,
+  type ExportJob,
+  type ExportScope,
+} from './fhir.repository.js';
+import { deviceResource, locationResource, patientResource, procedureResource } from './fhir.resources.js';
+
+interface Logger {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+const FLUSH_BYTES = 256 * 1024;
+const PROGRESS_EVERY = 10_000;
+
+class Cancelled extends Error {}
+
+/** NDJSON lines into a file, in large writes, honouring back-pressure. */
+class NdjsonFile {
+  readonly #out;
+  #buffer = '';
+  count = 0;
+  constructor(file: string) {
+    this.#out = createWriteStream(file, { flags: 'wx', mode: 0o600 });
+  }
+  async write(resource: object): Promise<void> {
+    this.#buffer += `${JSON.stringify(resource)}\n`;
+    this.count++;
+    if (this.#buffer.length >= FLUSH_BYTES) await this.#flush();
+  }
+  async #flush(): Promise<void> {
+    const chunk = this.#buffer;
+    this.#buffer = '';
+    if (chunk !== '' && !this.#out.write(chunk)) await once(this.#out, 'drain');
+  }
+  async close(): Promise<void> {
+    await this.#flush();
+    this.#out.end();
+    await once(this.#out, 'close');
+  }
+}
+
+/**
+ * FHIR Bulk Data exports, run in this process. Each export reads one
+ * REPEATABLE READ snapshot (so its files agree with each other and with its
+ * transactionTime), streams rows through cursors and writes NDJSON files under
+ * `exportDir/<id>/` — memory stays flat whatever the size. Patients without
+ * consent appear under their registry pseudonym, or not at all, as the
+ * registry's policy says. Files live until the export expires.
+ */
+export class BulkExporter {
+  readonly #running = new Map<string, { controller: AbortController; progress: string; done: Promise<void> }>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly options: { exportDir: string; ttlHours: number; clock: Clock; log: Logger },
+  ) {}
+
+  /** Starts an accepted job in the background. */
+  start(job: ExportJob): void {
+    const controller = new AbortController();
+    const entry = { controller, progress: 'queued', done: Promise.resolve() };
+    entry.done = this.#run(job, controller.signal, (p) => (entry.progress = p))
+      .catch(async (error: unknown) => {
+        if (error instanceof Cancelled) return;
+        this.options.log.error({ err: error, exportId: job.id }, 'bulk export failed');
+        await updateJob(this.db, job.id, { status: 'failed', error: 'The export failed. Start a new one.' }).catch(() => undefined);
+      })
+      .finally(() => this.#running.delete(job.id));
+    this.#running.set(job.id, entry);
+  }
+
+  /** Live progress of a running job, for X-Progress. */
+  progress(id: string): string | undefined {
+    return this.#running.get(id)?.progress;
+  }
+
+  isRunning(id: string): boolean {
+    return this.#running.has(id);
+  }
+
+  directoryOf(id: string): string {
+    return path.join(this.options.exportDir, id);
+  }
+
+  /** Stops a job if it runs, and deletes it and its files. */
+  async cancel(id: string): Promise<void> {
+    const running = this.#running.get(id);
+    if (running) {
+      running.controller.abort();
+      await running.done;
+    }
+    await deleteJob(this.db, id);
+    await rm(this.directoryOf(id), { recursive: true, force: true });
+  }
+
+  /** Deletes expired exports and their files. */
+  async sweep(): Promise<void> {
+    for (const id of await deleteExpiredJobs(this.db, this.options.clock.now())) {
+      await rm(this.directoryOf(id), { recursive: true, force: true });
+    }
+  }
+
+  /** At boot: jobs that were running when the service last stopped are marked failed. */
+  async recover(): Promise<void> {
+    for (const id of await failInterruptedJobs(this.db)) await rm(this.directoryOf(id), { recursive: true, force: true });
+  }
+
+  /** At shutdown: stops running jobs (they are marked failed at the next boot). */
+  async close(): Promise<void> {
+    for (const entry of this.#running.values()) entry.controller.abort();
+    await Promise.all([...this.#running.values()].map((e) => e.done));
+  }
+
+  async #run(job: ExportJob, signal: AbortSignal, report: (progress: string) => void): Promise<void> {
+    const registry = await findRegistry(this.db, job.registryCode);
+    if (!registry) throw new Error(`registry ${job.registryCode} vanished`);
+    await updateJob(this.db, job.id, { status: 'running', progress: 'started' });
+    const dir = this.directoryOf(job.id);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const scope: ExportScope = {
+      registry: registry.code,
+      tenancy: job.organisationId === null ? { kind: 'national' } : { kind: 'organisation', organisationId: job.organisationId },
+      since: job.since,
+    };
+    const output: { type: FhirExportType; file: string; count: number }[] = [];
+    const time = await this.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .setAccessMode('read only')
+      .execute(async (trx) => {
+        const time = await transactionTime(trx);
+        const consents = await consentMap(trx, registry.code);
+        const visible = (nhsNumber: string) => disclosureFor(registry, consents.get(nhsNumber)) !== 'withheld';
+        for (const type of job.types) {
+          const file = `${type}.ndjson`;
+          const ndjson = new NdjsonFile(path.join(dir, file));
+          try {
+            for await (const resource of this.#resources(trx, type, scope, registry, consents, visible)) {
+              if (signal.aborted) throw new Cancelled();
+              await ndjson.write(resource);
+              if (ndjson.count % PROGRESS_EVERY === 0) report(`${type}: ${ndjson.count} written`);
+            }
+          } finally {
+            await ndjson.close();
+          }
+          if (ndjson.count > 0) output.push({ type, file, count: ndjson.count });
+          else await unlink(path.join(dir, file));
+          report(`${type}: done (${ndjson.count})`);
+        }
+        return time;
+      });
+    const now = this.options.clock.now();
+    await updateJob(this.db, job.id, {
+      status: 'completed',
+      progress: 'completed',
+      transactionTime: time,
+      output,
+      completedAt: now,
+      expiresAt: new Date(now.getTime() + this.options.ttlHours * 3_600_000),
+    });
+    this.options.log.info({ exportId: job.id, output: output.map((o) => `${o.type}:${o.count}`) }, 'bulk export completed');
+  }
+
+  async *#resources(
+    db: Kysely<Database>,
+    type: FhirExportType,
+    scope: ExportScope,
+    registry: Registry,
+    consents: ReadonlyMap<string, string>,
+    visible: (nhsNumber: string) => boolean,
+  ): AsyncGenerator<object> {
+    const pseudonym = (nhsNumber: string) => pseudonymFor(registry, nhsNumber);
+    switch (type) {
+      case 'Patient':
+        for await (const r of streamPatients(db, scope)) {
+          if (!visible(r.nhs_number)) continue;
+          const identified = consents.get(r.nhs_number) === 'granted';
+          yield patientResource({
+            pseudonym: pseudonym(r.nhs_number),
+            registry: registry.code,
+            nhsNumber: identified ? r.nhs_number : null,
+            dateOfBirth: identified ? r.date_of_birth : null,
+          });
+        }
+        return;
+      case 'Procedure':
+        for await (const r of streamProcedures(db, scope)) {
+          if (!visible(r.nhs_number)) continue;
+          yield procedureResource({
+            id: r.id,
+            pseudonym: pseudonym(r.nhs_number),
+            status: r.status,
+            procedureCode: r.procedure_code,
+            startedAt: r.started_at,
+            completedAt: r.completed_at,
+            locationId: r.location_id,
+            odsCode: r.ods_code,
+            clinician: r.staff_id === null ? null : { gsrn: r.staff_gsrn, localId: r.staff_local_id, name: r.staff_name },
+            devices: r.devices,
+          });
+        }
+        return;
+      case 'Device':
+        for await (const r of streamDevices(db, scope)) {
+          if (!visible(r.nhs_number)) continue;
+          yield deviceResource({
+            id: r.id,
+            pseudonym: pseudonym(r.nhs_number),
+            status: r.status,
+            explanted: r.explanted_by_item_id !== null,
+            issuingAgency: r.issuing_agency,
+            di: r.di,
+            lotNumber: r.lot_number,
+            serialNumber: r.serial_number,
+            expirationDate: r.expiration_date,
+            manufacturingDate: r.manufacturing_date,
+            entryType: r.entry_type,
+            raw: r.raw,
+            brand: r.brand,
+            model: r.model,
+            manufacturer: r.manufacturer,
+          });
+        }
+        return;
+      case 'Location':
+        for await (const r of streamLocations(db, scope)) {
+          yield locationResource({ id: r.id, gln: r.gln, glnExtension: r.gln_extension, name: r.name, odsCode: r.ods_code });
+        }
+        return;
+    }
+  }
+}

@@ -1,0 +1,243 @@
+import { sql, type Kysely } from 'kysely';
+import type { BulkExportStatus, ConsentStatus, Database, FhirExportType, ItemAction } from '../../db/database.js';
+import type { TenancyScope } from '../../shared/actor.js';
+
+/** What an export covers: one registry, the caller's tenancy, and optionally only what changed since a time. */
+export interface ExportScope {
+  readonly registry: string;
+  readonly tenancy: TenancyScope;
+  readonly since: Date | null;
+}
+
+/** Procedures in scope: the caller's organisation (or all), changed since `since`. */
+function proceduresInScope(db: Kysely<Database>, scope: ExportScope) {
+  let query = db.selectFrom('procedures as p');
+  if (scope.tenancy.kind === 'organisation') query = query.where('p.organisation_id', '=', scope.tenancy.organisationId);
+  if (scope.since !== null) query = query.where('p.changed_at', '>=', scope.since);
+  return query;
+}
+
+/**
+ * The consent in force for every patient with a record for this registry.
+ * Consent records are few beside implants (one per patient and registry), so
+ * the export holds them in memory and streams everything else.
+ */
+export async function consentMap(db: Kysely<Database>, registry: string): Promise<Map<string, ConsentStatus>> {
+  const rows = await db
+    .selectFrom('consents')
+    .distinctOn('nhs_number')
+    .select(['nhs_number', 'status'])
+    .where('registry_code', '=', registry)
+    .orderBy('nhs_number')
+    .orderBy('recorded_at', 'desc')
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+  return new Map(rows.map((r) => [r.nhs_number, r.status]));
+}
+
+/**
+ * The time an export is consistent to: the start of the export's snapshot, or
+ * of the oldest write transaction still running when it was taken, whichever
+ * is earlier. Every change the snapshot missed belongs to a transaction that
+ * began at or after it, and so has `changed_at` >= it: a later `_since` export
+ * from this time misses nothing.
+ */
+export async function transactionTime(db: Kysely<Database>): Promise<Date> {
+  const row = await sql<{ t: Date }>`
+    select least(now(), (select min(xact_start) from pg_stat_activity where backend_xid is not null and pid <> pg_backend_pid())) as t
+  `.execute(db);
+  const t = row.rows[0]?.t;
+  if (!t) throw new Error('transactionTime: no row');
+  return t;
+}
+
+export function streamPatients(db: Kysely<Database>, scope: ExportScope) {
+  return db
+    .selectFrom('patients as pt')
+    .distinctOn('pt.nhs_number')
+    .select(['pt.nhs_number', 'pt.date_of_birth'])
+    .where('pt.id', 'in', proceduresInScope(db, scope).select('p.patient_id'))
+    .orderBy('pt.nhs_number')
+    .orderBy('pt.date_of_birth', (ob) => ob.asc().nullsLast())
+    .stream(1000);
+}
+
+export function streamProcedures(db: Kysely<Database>, scope: ExportScope) {
+  return proceduresInScope(db, scope)
+    .innerJoin('patients as pt', 'pt.id', 'p.patient_id')
+    .innerJoin('organisations as o', 'o.id', 'p.organisation_id')
+    .leftJoin('staff as s', 's.id', 'p.lead_clinician_id')
+    .select([
+      'p.id',
+      'pt.nhs_number',
+      'p.status',
+      'p.procedure_code',
+      'p.started_at',
+      'p.completed_at',
+      'p.location_id',
+      'o.ods_code',
+      's.id as staff_id',
+      's.gsrn as staff_gsrn',
+      's.local_id as staff_local_id',
+      's.name as staff_name',
+      sql<{ itemId: string; action: ItemAction }[]>`coalesce((
+        select json_agg(json_build_object('itemId', i.id, 'action', i.action) order by i.first_scanned_at, i.id)
+        from items i where i.procedure_id = p.id and i.status = 'active' and i.action in ('implanted', 'explanted')
+      ), '[]'::json)`.as('devices'),
+    ])
+    .stream(1000);
+}
+
+export function streamDevices(db: Kysely<Database>, scope: ExportScope) {
+  return db
+    .selectFrom('items as i')
+    .leftJoin('products as pr', 'pr.di', 'i.di')
+    .select([
+      'i.id',
+      'i.nhs_number',
+      'i.status',
+      'i.explanted_by_item_id',
+      'i.issuing_agency',
+      'i.di',
+      'i.lot_number',
+      'i.serial_number',
+      'i.expiration_date',
+      'i.manufacturing_date',
+      'i.entry_type',
+      'pr.brand',
+      'pr.model',
+      'pr.manufacturer',
+      (eb) =>
+        eb
+          .selectFrom('scans as s')
+          .select('s.raw')
+          .whereRef('s.item_id', '=', 'i.id')
+          .where('s.kind', '=', 'product')
+          .orderBy('s.recorded_at')
+          .limit(1)
+          .as('raw'),
+    ])
+    .where('i.action', 'in', ['implanted', 'explanted'])
+    .where('i.procedure_id', 'in', proceduresInScope(db, scope).select('p.id'))
+    .stream(2000);
+}
+
+export function streamLocations(db: Kysely<Database>, scope: ExportScope) {
+  return db
+    .selectFrom('locations as l')
+    .innerJoin('organisations as o', 'o.id', 'l.organisation_id')
+    .select(['l.id', 'l.gln', 'l.gln_extension', 'l.name', 'o.ods_code'])
+    .where('l.id', 'in', proceduresInScope(db, scope).select('p.location_id').where('p.location_id', 'is not', null))
+    .stream(1000);
+}
+
+// ---- the export jobs ----
+
+export interface ExportJob {
+  readonly id: string;
+  readonly registryCode: string;
+  readonly organisationId: string | null;
+  readonly actorKeyId: string;
+  readonly requestUrl: string;
+  readonly types: readonly FhirExportType[];
+  readonly since: Date | null;
+  readonly status: BulkExportStatus;
+  readonly progress: string | null;
+  readonly transactionTime: Date | null;
+  readonly output: readonly { type: FhirExportType; file: string; count: number }[];
+  readonly error: string | null;
+  readonly expiresAt: Date;
+}
+
+type JobRow = Awaited<ReturnType<ReturnType<typeof selectJobs>['executeTakeFirstOrThrow']>>;
+const selectJobs = (db: Kysely<Database>) => db.selectFrom('bulk_exports').selectAll();
+const toJob = (r: JobRow): ExportJob => ({
+  id: r.id,
+  registryCode: r.registry_code,
+  organisationId: r.organisation_id,
+  actorKeyId: r.actor_key_id,
+  requestUrl: r.request_url,
+  types: r.types,
+  since: r.since,
+  status: r.status,
+  progress: r.progress,
+  transactionTime: r.transaction_time,
+  output: r.output,
+  error: r.error,
+  expiresAt: r.expires_at,
+});
+
+export async function insertJob(
+  db: Kysely<Database>,
+  job: { registryCode: string; organisationId: string | null; actorKeyId: string; requestUrl: string; types: readonly FhirExportType[]; since: Date | null; expiresAt: Date },
+): Promise<ExportJob> {
+  const row = await db
+    .insertInto('bulk_exports')
+    .values({
+      registry_code: job.registryCode,
+      organisation_id: job.organisationId,
+      actor_key_id: job.actorKeyId,
+      request_url: job.requestUrl,
+      types: [...job.types],
+      since: job.since,
+      expires_at: job.expiresAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toJob(row);
+}
+
+export async function findJob(db: Kysely<Database>, id: string): Promise<ExportJob | undefined> {
+  const row = await selectJobs(db).where('id', '=', id).executeTakeFirst();
+  return row && toJob(row);
+}
+
+export async function updateJob(
+  db: Kysely<Database>,
+  id: string,
+  patch: {
+    status?: BulkExportStatus;
+    progress?: string | null;
+    transactionTime?: Date;
+    output?: ExportJob['output'];
+    error?: string | null;
+    completedAt?: Date;
+    expiresAt?: Date;
+  },
+): Promise<void> {
+  await db
+    .updateTable('bulk_exports')
+    .set({
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+      ...(patch.progress !== undefined ? { progress: patch.progress } : {}),
+      ...(patch.transactionTime !== undefined ? { transaction_time: patch.transactionTime } : {}),
+      ...(patch.output !== undefined ? { output: JSON.stringify(patch.output) } : {}),
+      ...(patch.error !== undefined ? { error: patch.error } : {}),
+      ...(patch.completedAt !== undefined ? { completed_at: patch.completedAt } : {}),
+      ...(patch.expiresAt !== undefined ? { expires_at: patch.expiresAt } : {}),
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Jobs that were under way when the service stopped: they cannot finish now. */
+export async function failInterruptedJobs(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db
+    .updateTable('bulk_exports')
+    .set({ status: 'failed', error: 'The service restarted while the export was running. Start a new export.' })
+    .where('status', 'in', ['accepted', 'running'])
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Removes expired jobs (and answers their ids, so their files go too). */
+export async function deleteExpiredJobs(db: Kysely<Database>, now: Date): Promise<string[]> {
+  const rows = await db.deleteFrom('bulk_exports').where('expires_at', '<=', now).returning('id').execute();
+  return rows.map((r) => r.id);
+}
+
+export async function deleteJob(db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom('bulk_exports').where('id', '=', id).execute();
+}
