@@ -10,10 +10,7 @@
  *   BENCH_DATABASE_URL=postgres://… npm run bench:recall
  *   BENCH_ITEMS=1000000 npm run bench:recall  (a smaller run)
  *
- * The data is generated inside Postgres (INSERT … SELECT generate_series) rather
- * than sent with COPY: the same bulk path without shipping 10 million rows
- * through the client. Foreign-key triggers are off while seeding
- * (session_replication_role = replica); the indexes are those of the migrations.
+ * The data is generated inside Postgres by ./seed.ts.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -24,6 +21,7 @@ import { startEmbeddedPostgres, type RunningPostgres } from '../../src/db/embedd
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { copyAffectedCsv } from '../../src/modules/recalls/recall.export.js';
 import { affectedItems } from '../../src/modules/recalls/recall.repository.js';
+import { seedItems } from './seed.js';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 10_000_000);
 const ORGANISATIONS = 50;
@@ -53,42 +51,7 @@ const db = createDb({ url, poolSize: 4 });
 try {
   await migrateToLatest(db);
   const existing = Number((await sql<{ n: string }>`select count(*) as n from items`.execute(db)).rows[0]?.n ?? 0);
-  if (existing < ITEMS) {
-    say(`seeding ${ITEMS.toLocaleString('en-GB')} items…`);
-    const t0 = performance.now();
-    await db.connection().execute(async (c) => {
-      await sql`set session_replication_role = replica`.execute(c);
-      await sql`set maintenance_work_mem = '512MB'`.execute(c);
-      await sql`insert into organisations (ods_code, name) select 'B' || lpad(g::text, 4, '0'), 'Bench trust ' || g from generate_series(1, ${ORGANISATIONS}::int) g on conflict do nothing`.execute(c);
-      await sql`create temp table bench_orgs as select id, row_number() over (order by ods_code) - 1 as n from organisations where ods_code like 'B%'`.execute(c);
-      const patients = Math.ceil(ITEMS / 2);
-      await sql`
-        insert into patients (organisation_id, nhs_number)
-        select o.id, lpad(g::text, 10, '0') from generate_series(1, ${patients}::int) g join bench_orgs o on o.n = g % ${ORGANISATIONS}::int`.execute(c);
-      say(`  patients ${(performance.now() - t0) / 1000 | 0} s`);
-      await sql`
-        insert into procedures (organisation_id, patient_id, started_at, side, status, completed_at)
-        select p.organisation_id, p.id, ts, 'left', 'completed', ts
-        from (select *, now() - (random() * interval '5 years') as ts from patients) p`.execute(c);
-      say(`  procedures ${(performance.now() - t0) / 1000 | 0} s`);
-      // Two items per procedure; product and lot spread evenly, so each (GTIN, lot) batch has ITEMS / 50,000 items.
-      await sql`
-        insert into items (organisation_id, procedure_id, patient_id, action, issuing_agency, di, gtin, lot_number, serial_number,
-                           expiration_date, entry_type, first_scanned_at, procedure_started_at, side, nhs_number)
-        select p.organisation_id, p.id, p.patient_id, 'implanted', 'GS1', g.gtin, g.gtin, g.lot, 'S' || g.k,
-               (p.started_at + interval '3 years')::date, case when g.k % 20 = 0 then 'manual' else 'barcode' end, p.started_at,
-               p.started_at, 'left', p.nhs_number
-        from (select pr.id, pr.organisation_id, pr.patient_id, pr.started_at, pa.nhs_number, row_number() over () as r
-              from procedures pr join patients pa on pa.id = pr.patient_id) p
-        cross join lateral (
-          select k, '0950600' || lpad(((k * 7919) % ${PRODUCTS}::int)::text, 7, '0') as gtin, 'L' || ((k / ${PRODUCTS}::int) % ${LOTS_PER_PRODUCT}::int) as lot
-          from (values (p.r * 2), (p.r * 2 + 1)) v(k)
-        ) g`.execute(c);
-      say(`  items ${(performance.now() - t0) / 1000 | 0} s`);
-      await sql`vacuum analyze`.execute(c);
-    });
-    say(`seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-  }
+  if (existing < ITEMS) await seedItems(db, { items: ITEMS, organisations: ORGANISATIONS, products: PRODUCTS, lotsPerProduct: LOTS_PER_PRODUCT, say });
   const counted = Number((await sql<{ n: string }>`select count(*) as n from items`.execute(db)).rows[0]?.n ?? 0);
 
   // Affected-patient query: one batch, the national view (the widest), over distinct random batches.

@@ -74,8 +74,8 @@ export class BulkExporter {
     private readonly options: { exportDir: string; ttlHours: number; clock: Clock; log: Logger },
   ) {}
 
-  /** Starts an accepted job in the background. */
-  start(job: ExportJob): void {
+  /** Starts an accepted job in the background; the promise settles when it has finished (never rejects). */
+  start(job: ExportJob): Promise<void> {
     const controller = new AbortController();
     const entry = { controller, progress: 'queued', done: Promise.resolve() };
     entry.done = this.#run(job, controller.signal, (p) => (entry.progress = p))
@@ -86,6 +86,7 @@ export class BulkExporter {
       })
       .finally(() => this.#running.delete(job.id));
     this.#running.set(job.id, entry);
+    return entry.done;
   }
 
   /** Live progress of a running job, for X-Progress. */

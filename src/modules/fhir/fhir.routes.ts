@@ -112,7 +112,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
         });
         return job;
       });
-      app.exporter.start(job);
+      void app.exporter.start(job);
       return reply.code(202).header('content-location', `${base(req)}/fhir/R4/$export-status/${job.id}`).send();
     },
   );
