@@ -13,7 +13,7 @@
  *   BENCH_ITEMS=200000 npm run bench:feed        (a smaller run)
  *   BENCH_DATABASE_URL=postgres://… npm run bench:feed
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,7 +61,7 @@ try {
   // A national NJR key, and consent to NJR for every other patient.
   const key = await db
     .insertInto('api_keys')
-    .values({ name: `bench registry ${randomUUID()}`, role: 'registry', national: true, organisation_id: null, registry_code: 'NJR', key_hash: Buffer.from(randomUUID()), key_prefix: 'bench', created_by: null })
+    .values({ name: `bench registry ${randomUUID()}`, role: 'registry', national: true, organisation_id: null, registry_code: 'NJR', key_hash: createHash('sha256').update(randomUUID()).digest(), key_prefix: 'bench', created_by: null })
     .returning('id')
     .executeTakeFirstOrThrow();
   const consents = Number((await sql<{ n: string }>`select count(*) as n from consents`.execute(db)).rows[0]?.n ?? 0);
@@ -145,6 +145,6 @@ try {
     await server.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   } else if (server) {
-    say(`kept the cluster in ${dataDir ?? ''} (BENCH_KEEP=1)`);
+    say(`kept the cluster in ${dataDir ?? ''} (BENCH_KEEP=1); reuse it with BENCH_DATABASE_URL=${server.url}`);
   }
 }

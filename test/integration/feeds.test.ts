@@ -172,6 +172,34 @@ t.test('registry change feed', async (t) => {
     t.notOk(app.logsContainNumber(patient), 'no NHS number in the logs');
   });
 
+  t.test('registries are national configuration', async (t) => {
+    const list = await app.request({ method: 'GET', url: '/v1/registries', key: org.keys.scanner });
+    t.same(list.json().items.map((r: { code: string; withoutConsent: string }) => `${r.code}:${r.withoutConsent}`), ['BCIR:pseudonymous', 'MDOR:omit', 'NJR:pseudonymous']);
+    t.notOk(list.body.includes('ecret'), 'the pseudonym secret never leaves the service');
+    const created = await app.request({ method: 'PUT', url: '/v1/registries/ndr', key: app.adminKey, payload: { name: 'National Device Registry', withoutConsent: 'omit' } });
+    t.equal(created.statusCode, 201, created.body);
+    t.same(created.json(), { code: 'NDR', name: 'National Device Registry', withoutConsent: 'omit' });
+    const updated = await app.request({ method: 'PUT', url: '/v1/registries/NDR', key: app.adminKey, payload: { name: 'National Device Registry', withoutConsent: 'pseudonymous' } });
+    t.equal(updated.statusCode, 200);
+    t.equal(updated.json().withoutConsent, 'pseudonymous');
+    t.equal((await app.request({ method: 'PUT', url: '/v1/registries/NDR', key: org.keys.admin, payload: { name: 'x', withoutConsent: 'omit' } })).statusCode, 403, 'not by an organisation admin');
+    t.equal((await app.request({ method: 'PUT', url: '/v1/registries/1X', key: app.adminKey, payload: { name: 'x', withoutConsent: 'omit' } })).statusCode, 422);
+    const consent = await app.request({ method: 'POST', url: '/v1/consents', key: org.keys.scanner, payload: { nhsNumber: nhsNumber(7601), registry: 'NDR', status: 'granted' } });
+    t.equal(consent.statusCode, 201);
+    const unknown = await app.request({ method: 'POST', url: '/v1/consents', key: org.keys.scanner, payload: { nhsNumber: nhsNumber(7601), registry: 'XYZ', status: 'granted' } });
+    t.equal(unknown.json().code, 'REGISTRY_UNKNOWN');
+    const future = await app.request({
+      method: 'POST',
+      url: '/v1/consents',
+      key: org.keys.scanner,
+      payload: { nhsNumber: nhsNumber(7601), registry: 'NDR', status: 'granted', recordedAt: '2999-01-01T00:00:00Z' },
+    });
+    t.equal(future.statusCode, 422);
+    const badNhs = await app.request({ method: 'POST', url: '/v1/consents', key: org.keys.scanner, payload: { nhsNumber: '1234567890', registry: 'NDR', status: 'granted' } });
+    t.equal(badNhs.statusCode, 422);
+    t.equal((await app.request({ method: 'POST', url: '/v1/consents', key: org.keys.registry, payload: { nhsNumber: nhsNumber(7601), registry: 'NDR', status: 'granted' } })).statusCode, 403);
+  });
+
   t.test('a registry that takes nothing without consent gets a withheld marker only', async (t) => {
     const key = await nationalKey('MDOR');
     const start = await drain(app, key, 'MDOR', null);
@@ -196,6 +224,21 @@ t.test('registry change feed', async (t) => {
     const own = await drain(app, other.keys.registry, 'NJR', null);
     t.ok(own.entries.some((e) => e.procedureId === mine));
     t.ok(own.entries.every((e) => e.procedure === null || e.procedure.organisation === 'RH8'));
+  });
+
+  t.test('positions are ordered as numbers: one transaction changing many procedures, paged across 99 -> 100', async (t) => {
+    const key = await nationalKey('NJR');
+    const patient = nhsNumber(7700);
+    const procedures: string[] = [];
+    for (let i = 0; i < 12; i++) procedures.push((await openProcedure(app, org.keys.scanner, { patient: { nhsNumber: patient } })).json<{ id: string }>().id);
+    const start = await drain(app, key, 'NJR', null);
+    await sql`select setval('feed_change_seq', 95)`.execute(app.db);
+    // One consent change moves all twelve procedures in one transaction: positions (xid, 96) … (xid, 107).
+    await app.request({ method: 'POST', url: '/v1/consents', key: org.keys.scanner, payload: { nhsNumber: patient, registry: 'NJR', status: 'granted' } });
+    const read = await drain(app, key, 'NJR', start.cursor, 3);
+    const ids = read.entries.map((e) => e.procedureId);
+    t.equal(new Set(ids).size, ids.length, 'no procedure twice');
+    t.same(new Set(ids), new Set(procedures), 'every procedure once');
   });
 
   t.test('a transaction that commits late is never skipped by a cursor already handed out', async (t) => {

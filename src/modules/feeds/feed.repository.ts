@@ -23,8 +23,9 @@ export async function nextChangedProcedures(
   limit: number,
 ): Promise<{ id: string; position: FeedPosition }[]> {
   const start = after ?? { xid: '0', seq: '0' };
-  const rows = await sql<{ id: string; change_xid: string; change_seq: string }>`
-    select id, change_xid::text as change_xid, change_seq::text as change_seq
+  // The text forms get their own names: ORDER BY would otherwise sort by them, as text.
+  const rows = await sql<{ id: string; xid_text: string; seq_text: string }>`
+    select id, change_xid::text as xid_text, change_seq::text as seq_text
     from procedures
     where (change_xid, change_seq) > (${start.xid}::xid8, ${start.seq}::bigint)
       and change_xid < pg_snapshot_xmin(pg_current_snapshot())
@@ -32,7 +33,7 @@ export async function nextChangedProcedures(
     order by change_xid, change_seq
     limit ${limit}
   `.execute(db);
-  return rows.rows.map((r) => ({ id: r.id, position: { xid: r.change_xid, seq: r.change_seq } }));
+  return rows.rows.map((r) => ({ id: r.id, position: { xid: r.xid_text, seq: r.seq_text } }));
 }
 
 export interface FeedProcedure {
