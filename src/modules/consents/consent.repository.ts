@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ConsentStatus, Database } from '../../db/database.js';
 
 export interface ConsentRecord {
@@ -62,7 +62,7 @@ export async function consentsInForce(db: Kysely<Database>, registryCode: string
     .distinctOn('nhs_number')
     .select(['nhs_number', 'status'])
     .where('registry_code', '=', registryCode)
-    .where('nhs_number', 'in', [...new Set(nhsNumbers)])
+    .where(sql<boolean>`nhs_number = any(${[...new Set(nhsNumbers)]}::text[])`)
     .orderBy('nhs_number')
     .orderBy('recorded_at', 'desc')
     .orderBy('created_at', 'desc')

@@ -81,7 +81,8 @@ export async function loadProcedures(db: Kysely<Database>, ids: readonly string[
       's.local_id as staff_local_id',
       's.name as staff_name',
     ])
-    .where('p.id', 'in', [...ids])
+    // One array parameter, not a thousand: far cheaper to bind and plan.
+    .where(sql<boolean>`p.id = any(${[...ids]}::uuid[])`)
     .execute();
   return rows.map((r) => ({
     id: r.id,
@@ -161,7 +162,7 @@ export async function loadItems(db: Kysely<Database>, procedureIds: readonly str
       'explant.procedure_id as explant_procedure_id',
       'explant.procedure_started_at as explant_started_at',
     ])
-    .where('i.procedure_id', 'in', [...procedureIds])
+    .where(sql<boolean>`i.procedure_id = any(${[...procedureIds]}::uuid[])`)
     .orderBy('i.procedure_id')
     .orderBy('i.first_scanned_at')
     .orderBy('i.id')

@@ -2,21 +2,24 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { Kysely } from 'kysely';
-import type { Database, FhirExportType } from '../../db/database.js';
+import type { CompiledQuery, Kysely } from 'kysely';
+import type pg from 'pg';
+import { poolOf } from '../../db/create-db.js';
+import { readAhead } from '../../db/read-ahead.js';
+import type { ConsentStatus, Database, FhirExportType } from '../../db/database.js';
 import type { Clock } from '../../shared/clock.js';
 import { disclosureFor, pseudonymFor } from '../registries/disclosure.js';
 import { findRegistry, type Registry } from '../registries/registry.repository.js';
 import {
-  consentMap,
+  consentQuery,
   deleteExpiredJobs,
   deleteJob,
+  devicesQuery,
   failInterruptedJobs,
-  streamDevices,
-  streamLocations,
-  streamPatients,
-  streamProcedures,
-  transactionTime,
+  locationsQuery,
+  patientsQuery,
+  proceduresQuery,
+  transactionTimeQuery,
   updateJob,
   type ExportJob,
   type ExportScope,
@@ -29,7 +32,7 @@ interface Logger {
 }
 
 const FLUSH_BYTES = 256 * 1024;
-const PROGRESS_EVERY = 10_000;
+const CHUNK = 2000;
 
 class Cancelled extends Error {}
 
@@ -143,32 +146,40 @@ export class BulkExporter {
       since: job.since,
     };
     const output: { type: FhirExportType; file: string; count: number }[] = [];
-    const time = await this.db
-      .transaction()
-      .setIsolationLevel('repeatable read')
-      .setAccessMode('read only')
-      .execute(async (trx) => {
-        const time = await transactionTime(trx);
-        const consents = await consentMap(trx, registry.code);
-        const visible = (nhsNumber: string) => disclosureFor(registry, consents.get(nhsNumber)) !== 'withheld';
-        for (const type of job.types) {
-          const file = `${type}.ndjson`;
-          const ndjson = new NdjsonFile(path.join(dir, file));
-          try {
-            for await (const resource of this.#resources(trx, type, scope, registry, consents, visible)) {
-              if (signal.aborted) throw new Cancelled();
-              await ndjson.write(resource);
-              if (ndjson.count % PROGRESS_EVERY === 0) report(`${type}: ${ndjson.count} written`);
-            }
-          } finally {
-            await ndjson.close();
+    // One REPEATABLE READ snapshot on one connection; rows come through cursors read ahead (src/db/read-ahead.ts).
+    const client = await poolOf(this.db).connect();
+    let time: Date;
+    try {
+      await client.query('begin isolation level repeatable read read only');
+      const run = async <R>(query: CompiledQuery<R>): Promise<R[]> => (await client.query(query.sql, query.parameters as unknown[])).rows as R[];
+      const first = (await run(transactionTimeQuery(this.db)))[0];
+      if (!first) throw new Error('no transaction time');
+      time = first.t;
+      const consents = new Map((await run(consentQuery(this.db, registry.code))).map((r) => [r.nhs_number, r.status]));
+      const disclose = new Disclosures(registry, consents);
+      for (const type of job.types) {
+        const file = `${type}.ndjson`;
+        const ndjson = new NdjsonFile(path.join(dir, file));
+        try {
+          for await (const resources of this.#resources(client, type, scope, disclose)) {
+            if (signal.aborted) throw new Cancelled();
+            for (const resource of resources) await ndjson.write(resource);
+            report(`${type}: ${ndjson.count} written`);
           }
-          if (ndjson.count > 0) output.push({ type, file, count: ndjson.count });
-          else await unlink(path.join(dir, file));
-          report(`${type}: done (${ndjson.count})`);
+        } finally {
+          await ndjson.close();
         }
-        return time;
-      });
+        if (ndjson.count > 0) output.push({ type, file, count: ndjson.count });
+        else await unlink(path.join(dir, file));
+        report(`${type}: done (${ndjson.count})`);
+      }
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
     const now = this.options.clock.now();
     await updateJob(this.db, job.id, {
       status: 'completed',
@@ -181,72 +192,104 @@ export class BulkExporter {
     this.options.log.info({ exportId: job.id, output: output.map((o) => `${o.type}:${o.count}`) }, 'bulk export completed');
   }
 
-  async *#resources(
-    db: Kysely<Database>,
-    type: FhirExportType,
-    scope: ExportScope,
-    registry: Registry,
-    consents: ReadonlyMap<string, string>,
-    visible: (nhsNumber: string) => boolean,
-  ): AsyncGenerator<object> {
-    const pseudonym = (nhsNumber: string) => pseudonymFor(registry, nhsNumber);
+  /** The resources of one type, a chunk at a time, for the patients the registry may see. */
+  async *#resources(client: pg.PoolClient, type: FhirExportType, scope: ExportScope, d: Disclosures): AsyncGenerator<object[]> {
     switch (type) {
       case 'Patient':
-        for await (const r of streamPatients(db, scope)) {
-          if (!visible(r.nhs_number)) continue;
-          const identified = consents.get(r.nhs_number) === 'granted';
-          yield patientResource({
-            pseudonym: pseudonym(r.nhs_number),
-            registry: registry.code,
-            nhsNumber: identified ? r.nhs_number : null,
-            dateOfBirth: identified ? r.date_of_birth : null,
+        for await (const rows of readAhead(client, patientsQuery(this.db, scope), CHUNK)) {
+          yield rows.flatMap((r) => {
+            const seen = d.of(r.nhs_number);
+            if (seen === null) return [];
+            return [
+              patientResource({
+                pseudonym: seen.pseudonym,
+                registry: d.registry.code,
+                nhsNumber: seen.identified ? r.nhs_number : null,
+                dateOfBirth: seen.identified ? r.date_of_birth : null,
+              }),
+            ];
           });
         }
         return;
       case 'Procedure':
-        for await (const r of streamProcedures(db, scope)) {
-          if (!visible(r.nhs_number)) continue;
-          yield procedureResource({
-            id: r.id,
-            pseudonym: pseudonym(r.nhs_number),
-            status: r.status,
-            procedureCode: r.procedure_code,
-            startedAt: r.started_at,
-            completedAt: r.completed_at,
-            locationId: r.location_id,
-            odsCode: r.ods_code,
-            clinician: r.staff_id === null ? null : { gsrn: r.staff_gsrn, localId: r.staff_local_id, name: r.staff_name },
-            devices: r.devices,
+        for await (const rows of readAhead(client, proceduresQuery(this.db, scope), CHUNK)) {
+          yield rows.flatMap((r) => {
+            const seen = d.of(r.nhs_number);
+            if (seen === null) return [];
+            return [
+              procedureResource({
+                id: r.id,
+                pseudonym: seen.pseudonym,
+                status: r.status,
+                procedureCode: r.procedure_code,
+                startedAt: r.started_at,
+                completedAt: r.completed_at,
+                locationId: r.location_id,
+                odsCode: r.ods_code,
+                clinician: r.staff_id === null ? null : { gsrn: r.staff_gsrn, localId: r.staff_local_id, name: r.staff_name },
+                devices: r.devices,
+              }),
+            ];
           });
         }
         return;
       case 'Device':
-        for await (const r of streamDevices(db, scope)) {
-          if (!visible(r.nhs_number)) continue;
-          yield deviceResource({
-            id: r.id,
-            pseudonym: pseudonym(r.nhs_number),
-            status: r.status,
-            explanted: r.explanted_by_item_id !== null,
-            issuingAgency: r.issuing_agency,
-            di: r.di,
-            lotNumber: r.lot_number,
-            serialNumber: r.serial_number,
-            expirationDate: r.expiration_date,
-            manufacturingDate: r.manufacturing_date,
-            entryType: r.entry_type,
-            raw: r.raw,
-            brand: r.brand,
-            model: r.model,
-            manufacturer: r.manufacturer,
+        for await (const rows of readAhead(client, devicesQuery(this.db, scope), CHUNK)) {
+          yield rows.flatMap((r) => {
+            const seen = d.of(r.nhs_number);
+            if (seen === null) return [];
+            return [
+              deviceResource({
+                id: r.id,
+                pseudonym: seen.pseudonym,
+                status: r.status,
+                explanted: r.explanted_by_item_id !== null,
+                issuingAgency: r.issuing_agency,
+                di: r.di,
+                lotNumber: r.lot_number,
+                serialNumber: r.serial_number,
+                expirationDate: r.expiration_date,
+                manufacturingDate: r.manufacturing_date,
+                entryType: r.entry_type,
+                raw: r.raw,
+                brand: r.brand,
+                model: r.model,
+                manufacturer: r.manufacturer,
+              }),
+            ];
           });
         }
         return;
       case 'Location':
-        for await (const r of streamLocations(db, scope)) {
-          yield locationResource({ id: r.id, gln: r.gln, glnExtension: r.gln_extension, name: r.name, odsCode: r.ods_code });
+        for await (const rows of readAhead(client, locationsQuery(this.db, scope), CHUNK)) {
+          yield rows.map((r) => locationResource({ id: r.id, gln: r.gln, glnExtension: r.gln_extension, name: r.name, odsCode: r.ods_code }));
         }
         return;
     }
+  }
+}
+
+/**
+ * What the registry may see of each patient, remembered for the export:
+ * a patient turns up in the Patient, Procedure and Device files, and the
+ * pseudonym (an HMAC) is worth computing once. Bounded: cleared when full.
+ */
+class Disclosures {
+  static readonly MAX = 250_000;
+  readonly #cache = new Map<string, { pseudonym: string; identified: boolean } | null>();
+  constructor(
+    readonly registry: Registry,
+    private readonly consents: ReadonlyMap<string, ConsentStatus>,
+  ) {}
+
+  /** The patient's pseudonym and whether they may be identified; null when the registry gets nothing of them. */
+  of(nhsNumber: string): { pseudonym: string; identified: boolean } | null {
+    const cached = this.#cache.get(nhsNumber);
+    if (cached !== undefined) return cached;
+    const disclosure = disclosureFor(this.registry, this.consents.get(nhsNumber));
+    const seen = disclosure === 'withheld' ? null : { pseudonym: pseudonymFor(this.registry, nhsNumber), identified: disclosure === 'identified' };
+    if (this.#cache.size >= Disclosures.MAX) this.#cache.clear();
+    this.#cache.set(nhsNumber, seen);
+    return seen;
   }
 }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { BulkExportStatus, ConsentStatus, Database, FhirExportType, ItemAction } from '../../db/database.js';
+import type { BulkExportStatus, Database, FhirExportType, ItemAction } from '../../db/database.js';
 import type { TenancyScope } from '../../shared/actor.js';
 
 /** What an export covers: one registry, the caller's tenancy, and optionally only what changed since a time. */
@@ -22,8 +22,8 @@ function proceduresInScope(db: Kysely<Database>, scope: ExportScope) {
  * Consent records are few beside implants (one per patient and registry), so
  * the export holds them in memory and streams everything else.
  */
-export async function consentMap(db: Kysely<Database>, registry: string): Promise<Map<string, ConsentStatus>> {
-  const rows = await db
+export function consentQuery(db: Kysely<Database>, registry: string) {
+  return db
     .selectFrom('consents')
     .distinctOn('nhs_number')
     .select(['nhs_number', 'status'])
@@ -32,8 +32,7 @@ export async function consentMap(db: Kysely<Database>, registry: string): Promis
     .orderBy('recorded_at', 'desc')
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
-    .execute();
-  return new Map(rows.map((r) => [r.nhs_number, r.status]));
+    .compile();
 }
 
 /**
@@ -43,16 +42,13 @@ export async function consentMap(db: Kysely<Database>, registry: string): Promis
  * began at or after it, and so has `changed_at` >= it: a later `_since` export
  * from this time misses nothing.
  */
-export async function transactionTime(db: Kysely<Database>): Promise<Date> {
-  const row = await sql<{ t: Date }>`
+export function transactionTimeQuery(db: Kysely<Database>) {
+  return sql<{ t: Date }>`
     select least(now(), (select min(xact_start) from pg_stat_activity where backend_xid is not null and pid <> pg_backend_pid())) as t
-  `.execute(db);
-  const t = row.rows[0]?.t;
-  if (!t) throw new Error('transactionTime: no row');
-  return t;
+  `.compile(db);
 }
 
-export function streamPatients(db: Kysely<Database>, scope: ExportScope) {
+export function patientsQuery(db: Kysely<Database>, scope: ExportScope) {
   return db
     .selectFrom('patients as pt')
     .distinctOn('pt.nhs_number')
@@ -60,10 +56,10 @@ export function streamPatients(db: Kysely<Database>, scope: ExportScope) {
     .where('pt.id', 'in', proceduresInScope(db, scope).select('p.patient_id'))
     .orderBy('pt.nhs_number')
     .orderBy('pt.date_of_birth', (ob) => ob.asc().nullsLast())
-    .stream(1000);
+    .compile();
 }
 
-export function streamProcedures(db: Kysely<Database>, scope: ExportScope) {
+export function proceduresQuery(db: Kysely<Database>, scope: ExportScope) {
   return proceduresInScope(db, scope)
     .innerJoin('patients as pt', 'pt.id', 'p.patient_id')
     .innerJoin('organisations as o', 'o.id', 'p.organisation_id')
@@ -86,10 +82,10 @@ export function streamProcedures(db: Kysely<Database>, scope: ExportScope) {
         from items i where i.procedure_id = p.id and i.status = 'active' and i.action in ('implanted', 'explanted')
       ), '[]'::json)`.as('devices'),
     ])
-    .stream(1000);
+    .compile();
 }
 
-export function streamDevices(db: Kysely<Database>, scope: ExportScope) {
+export function devicesQuery(db: Kysely<Database>, scope: ExportScope) {
   return db
     .selectFrom('items as i')
     .leftJoin('products as pr', 'pr.di', 'i.di')
@@ -120,16 +116,16 @@ export function streamDevices(db: Kysely<Database>, scope: ExportScope) {
     ])
     .where('i.action', 'in', ['implanted', 'explanted'])
     .where('i.procedure_id', 'in', proceduresInScope(db, scope).select('p.id'))
-    .stream(2000);
+    .compile();
 }
 
-export function streamLocations(db: Kysely<Database>, scope: ExportScope) {
+export function locationsQuery(db: Kysely<Database>, scope: ExportScope) {
   return db
     .selectFrom('locations as l')
     .innerJoin('organisations as o', 'o.id', 'l.organisation_id')
     .select(['l.id', 'l.gln', 'l.gln_extension', 'l.name', 'o.ods_code'])
     .where('l.id', 'in', proceduresInScope(db, scope).select('p.location_id').where('p.location_id', 'is not', null))
-    .stream(1000);
+    .compile();
 }
 
 // ---- the export jobs ----

@@ -38,11 +38,7 @@ export const pseudonymSystem = (registry: string) => `urn:implant-trace:registry
 
 type Json = Record<string, unknown>;
 
-/** Drops undefined members, so resources carry no empty elements (FHIR forbids them). */
-function compact<T extends Json>(resource: T): T {
-  for (const key of Object.keys(resource)) if (resource[key] === undefined) delete resource[key];
-  return resource;
-}
+// Members left undefined are dropped by JSON serialisation, so resources carry no empty elements (FHIR forbids them).
 
 export interface PatientRow {
   readonly pseudonym: string;
@@ -53,7 +49,7 @@ export interface PatientRow {
 }
 
 export function patientResource(p: PatientRow): Json {
-  return compact({
+  return ({
     resourceType: 'Patient',
     id: p.pseudonym,
     identifier:
@@ -84,19 +80,19 @@ export function procedureResource(p: ProcedureRow): Json {
     return action === undefined ? [] : [{ action: { coding: [{ system: SNOMED, ...action }] }, manipulated: { reference: `Device/${d.itemId}` } }];
   });
   const clinician = p.clinician;
-  return compact({
+  return ({
     resourceType: 'Procedure',
     id: p.id,
     status: p.status === 'completed' ? 'completed' : 'in-progress',
     code: p.procedureCode === null ? undefined : { text: p.procedureCode },
     subject: { reference: `Patient/${p.pseudonym}` },
-    performedPeriod: compact({ start: p.startedAt.toISOString(), end: p.completedAt?.toISOString() }),
+    performedPeriod: ({ start: p.startedAt.toISOString(), end: p.completedAt?.toISOString() }),
     performer:
       clinician === null
         ? undefined
         : [
             {
-              actor: compact({
+              actor: ({
                 identifier: clinician.gsrn === null ? undefined : { system: GSRN_SYSTEM, value: clinician.gsrn },
                 display: clinician.name ?? clinician.localId ?? clinician.gsrn ?? undefined,
               }),
@@ -141,14 +137,14 @@ export function deviceResource(d: DeviceRow): Json {
     ...(d.brand === null ? [] : [{ name: d.brand, type: 'user-friendly-name' }]),
     ...(d.model === null ? [] : [{ name: d.model, type: 'model-name' }]),
   ];
-  return compact({
+  return ({
     resourceType: 'Device',
     id: d.id,
     udiCarrier:
       d.di === null
         ? undefined
         : [
-            compact({
+            ({
               deviceIdentifier: d.di,
               issuer,
               carrierHRF: d.raw === null ? undefined : carrierHrf(d.raw),
