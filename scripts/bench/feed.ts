@@ -18,8 +18,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { createDb } from '../../src/db/create-db.js';
-import { startEmbeddedPostgres, type RunningPostgres } from '../../src/db/embedded.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { FHIR_EXPORT_TYPES } from '../../src/db/database.js';
 import { BulkExporter } from '../../src/modules/fhir/bulk-export.js';
@@ -27,27 +25,15 @@ import { findJob, insertJob } from '../../src/modules/fhir/fhir.repository.js';
 import { readFeed } from '../../src/modules/feeds/feed.service.js';
 import { systemClock } from '../../src/shared/clock.js';
 import type { RequestContext } from '../../src/shared/actor.js';
-import { seedItems } from './seed.js';
+import { openBenchDatabase, seedItems } from './seed.js';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const say = (m: string) => process.stderr.write(`${m}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-let server: RunningPostgres | undefined;
-let dataDir: string | undefined;
-let url = process.env.BENCH_DATABASE_URL;
-if (!url) {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'implant-trace-bench-'));
-  server = await startEmbeddedPostgres({
-    dataDir,
-    durable: false,
-    database: 'bench',
-    settings: { shared_buffers: '4GB', effective_cache_size: '16GB', work_mem: '64MB' },
-  });
-  url = server.url;
-}
-const db = createDb({ url, poolSize: 4 });
+const bench = await openBenchDatabase({ shared_buffers: '4GB', effective_cache_size: '16GB', work_mem: '64MB' }, say);
+const db = bench.db;
 const exportDir = await mkdtemp(path.join(os.tmpdir(), 'implant-trace-bench-exports-'));
 
 try {
@@ -139,12 +125,6 @@ try {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
-  await db.destroy();
   await rm(exportDir, { recursive: true, force: true });
-  if (server && process.env.BENCH_KEEP !== '1') {
-    await server.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  } else if (server) {
-    say(`kept the cluster in ${dataDir ?? ''} (BENCH_KEEP=1); reuse it with BENCH_DATABASE_URL=${server.url}`);
-  }
+  await bench.close();
 }

@@ -12,16 +12,12 @@
  *
  * The data is generated inside Postgres by ./seed.ts.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
-import { createDb } from '../../src/db/create-db.js';
-import { startEmbeddedPostgres, type RunningPostgres } from '../../src/db/embedded.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { copyAffectedCsv } from '../../src/modules/recalls/recall.export.js';
 import { affectedItems } from '../../src/modules/recalls/recall.repository.js';
-import { seedItems } from './seed.js';
+import { openBenchDatabase, seedItems } from './seed.js';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 10_000_000);
 const ORGANISATIONS = 50;
@@ -32,21 +28,9 @@ const QUERIES = Number(process.env.BENCH_QUERIES ?? 300);
 const say = (m: string) => process.stderr.write(`${m}\n`);
 const gtin = (n: number) => `0950600${String(n).padStart(7, '0')}`;
 
-let server: RunningPostgres | undefined;
-let dataDir: string | undefined;
-let url = process.env.BENCH_DATABASE_URL;
-if (!url) {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'implant-trace-bench-'));
-  // Memory for a 10-million-item database on a 24 GiB machine, as a production server would be set.
-  server = await startEmbeddedPostgres({
-    dataDir,
-    durable: false,
-    database: 'bench',
-    settings: { shared_buffers: '8GB', effective_cache_size: '16GB', work_mem: '64MB', max_parallel_workers_per_gather: '2' },
-  });
-  url = server.url;
-}
-const db = createDb({ url, poolSize: 4 });
+// Memory for a 10-million-item database on a 24 GiB machine, as a production server would be set.
+const bench = await openBenchDatabase({ shared_buffers: '8GB', effective_cache_size: '16GB', work_mem: '64MB', max_parallel_workers_per_gather: '2' }, say);
+const db = bench.db;
 
 try {
   await migrateToLatest(db);
@@ -99,11 +83,5 @@ try {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
-  await db.destroy();
-  if (server && process.env.BENCH_KEEP !== '1') {
-    await server.stop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  } else if (server) {
-    say(`kept the cluster in ${dataDir ?? ''} (BENCH_KEEP=1); set BENCH_DATABASE_URL=${'<its url>'} to reuse it`);
-  }
+  await bench.close();
 }

@@ -1,5 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
+import { createDb } from '../../src/db/create-db.js';
 import type { Db } from '../../src/db/database.js';
+import { startEmbeddedPostgres, type RunningPostgres } from '../../src/db/embedded.js';
 
 export interface SeedOptions {
   readonly items: number;
@@ -78,4 +83,39 @@ export async function seedItems(db: Db, o: SeedOptions): Promise<void> {
     await sql`vacuum analyze`.execute(c);
   });
   o.say(`seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+export interface BenchDatabase {
+  readonly db: Db;
+  /** Closes the pool; stops and deletes the throwaway cluster unless BENCH_KEEP=1. */
+  close(): Promise<void>;
+}
+
+/**
+ * The database a benchmark runs on: BENCH_DATABASE_URL if given, else a
+ * throwaway embedded cluster (fsync off) with these server settings.
+ */
+export async function openBenchDatabase(settings: Record<string, string>, say: (message: string) => void): Promise<BenchDatabase> {
+  let server: RunningPostgres | undefined;
+  let dataDir: string | undefined;
+  let url = process.env.BENCH_DATABASE_URL;
+  if (!url) {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'implant-trace-bench-'));
+    server = await startEmbeddedPostgres({ dataDir, durable: false, database: 'bench', settings });
+    url = server.url;
+  }
+  const db = createDb({ url, poolSize: 4 });
+  return {
+    db,
+    async close() {
+      await db.destroy();
+      if (!server) return;
+      if (process.env.BENCH_KEEP === '1') {
+        say(`kept the cluster in ${dataDir ?? ''} (BENCH_KEEP=1); reuse it with BENCH_DATABASE_URL=${server.url}`);
+        return;
+      }
+      await server.stop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
