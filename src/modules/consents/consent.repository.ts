@@ -53,23 +53,26 @@ export async function consentHistory(db: Kysely<Database>, nhsNumber: string): P
   return rows.map(toRecord);
 }
 
-/** The consent in force for each of these patients with one registry: granted, withdrawn, or absent (never asked). */
-export async function consentsInForce(db: Kysely<Database>, registryCode: string, nhsNumbers: readonly string[]): Promise<Map<string, ConsentStatus>> {
-  const result = new Map<string, ConsentStatus>();
-  if (nhsNumbers.length === 0) return result;
-  const rows = await db
+/**
+ * The consent in force with one registry: per patient, the latest record by
+ * `recordedAt`. For these patients only, or for every patient with a record
+ * (a Bulk Data export holds them all in memory: one row per patient at most).
+ */
+export function consentsInForceQuery(db: Kysely<Database>, registryCode: string, nhsNumbers?: readonly string[]) {
+  let query = db
     .selectFrom('consents')
     .distinctOn('nhs_number')
     .select(['nhs_number', 'status'])
-    .where('registry_code', '=', registryCode)
-    .where(sql<boolean>`nhs_number = any(${[...new Set(nhsNumbers)]}::text[])`)
-    .orderBy('nhs_number')
-    .orderBy('recorded_at', 'desc')
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .execute();
-  for (const row of rows) result.set(row.nhs_number, row.status);
-  return result;
+    .where('registry_code', '=', registryCode);
+  if (nhsNumbers !== undefined) query = query.where(sql<boolean>`nhs_number = any(${[...new Set(nhsNumbers)]}::text[])`);
+  return query.orderBy('nhs_number').orderBy('recorded_at', 'desc').orderBy('created_at', 'desc').orderBy('id', 'desc');
+}
+
+/** The consent in force for each of these patients with one registry: granted, withdrawn, or absent (never asked). */
+export async function consentsInForce(db: Kysely<Database>, registryCode: string, nhsNumbers: readonly string[]): Promise<Map<string, ConsentStatus>> {
+  if (nhsNumbers.length === 0) return new Map();
+  const rows = await consentsInForceQuery(db, registryCode, nhsNumbers).execute();
+  return new Map(rows.map((r) => [r.nhs_number, r.status]));
 }
 
 /** The patient ids one organisation holds for an NHS number (for the audit trail). */

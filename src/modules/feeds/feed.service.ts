@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { tenancyOf, type RequestContext } from '../../shared/actor.js';
-import { ProblemError } from '../../shared/problem.js';
 import { recordListAudit } from '../audit/audit.service.js';
 import { consentsInForce } from '../consents/consent.repository.js';
 import { disclosureFor, pseudonymFor, type ConsentState, type Disclosure } from '../registries/disclosure.js';
-import { findRegistry, type Registry } from '../registries/registry.repository.js';
+import type { Registry } from '../registries/registry.repository.js';
+import { registryForKey } from '../registries/registry.service.js';
 import { decodeCursor, encodeCursor } from './feed.cursor.js';
 import { loadItems, loadProcedures, nextChangedProcedures, type FeedItem, type FeedProcedure } from './feed.repository.js';
 
@@ -37,21 +37,6 @@ export interface FeedPage {
   readonly entries: readonly FeedEntry[];
   readonly nextCursor: string | null;
   readonly hasMore: boolean;
-}
-
-/** The registry a key may read: the one it was issued for, and only that one. */
-export async function registryForKey(db: Kysely<Database>, ctx: RequestContext, code: string): Promise<Registry> {
-  if (ctx.actor.registryCode !== code) {
-    throw new ProblemError(
-      'REGISTRY_NOT_PERMITTED',
-      ctx.actor.registryCode === null
-        ? 'This registry key is not bound to a registry, so it reads outcomes only. Ask an admin for a key issued for the registry.'
-        : `This key reads the ${ctx.actor.registryCode} feed only, not ${code}.`,
-    );
-  }
-  const registry = await findRegistry(db, code);
-  if (!registry) throw new ProblemError('REGISTRY_UNKNOWN', `No registry with code ${code} is configured.`);
-  return registry;
 }
 
 const wholeDays = (from: Date, to: Date) => Math.floor((to.getTime() - from.getTime()) / DAY_MS);

@@ -8,10 +8,10 @@ import { poolOf } from '../../db/create-db.js';
 import { readAhead } from '../../db/read-ahead.js';
 import type { ConsentStatus, Database, FhirExportType } from '../../db/database.js';
 import type { Clock } from '../../shared/clock.js';
+import { consentsInForceQuery } from '../consents/consent.repository.js';
 import { disclosureFor, pseudonymFor } from '../registries/disclosure.js';
 import { findRegistry, type Registry } from '../registries/registry.repository.js';
 import {
-  consentQuery,
   deleteExpiredJobs,
   deleteJob,
   devicesQuery,
@@ -155,7 +155,7 @@ export class BulkExporter {
       const first = (await run(transactionTimeQuery(this.db)))[0];
       if (!first) throw new Error('no transaction time');
       time = first.t;
-      const consents = new Map((await run(consentQuery(this.db, registry.code))).map((r) => [r.nhs_number, r.status]));
+      const consents = new Map((await run(consentsInForceQuery(this.db, registry.code).compile())).map((r) => [r.nhs_number, r.status]));
       const disclose = new Disclosures(registry, consents);
       for (const type of job.types) {
         const file = `${type}.ndjson`;

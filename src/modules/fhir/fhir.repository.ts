@@ -18,24 +18,6 @@ function proceduresInScope(db: Kysely<Database>, scope: ExportScope) {
 }
 
 /**
- * The consent in force for every patient with a record for this registry.
- * Consent records are few beside implants (one per patient and registry), so
- * the export holds them in memory and streams everything else.
- */
-export function consentQuery(db: Kysely<Database>, registry: string) {
-  return db
-    .selectFrom('consents')
-    .distinctOn('nhs_number')
-    .select(['nhs_number', 'status'])
-    .where('registry_code', '=', registry)
-    .orderBy('nhs_number')
-    .orderBy('recorded_at', 'desc')
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .compile();
-}
-
-/**
  * The time an export is consistent to: the start of the export's snapshot, or
  * of the oldest write transaction still running when it was taken, whichever
  * is earlier. Every change the snapshot missed belongs to a transaction that
@@ -182,6 +164,18 @@ export async function insertJob(
     .returningAll()
     .executeTakeFirstOrThrow();
   return toJob(row);
+}
+
+/** Whether an export for this registry and tenancy (null: national) is accepted or running. */
+export async function hasRunningJob(db: Kysely<Database>, registryCode: string, organisationId: string | null): Promise<boolean> {
+  const row = await db
+    .selectFrom('bulk_exports')
+    .select('id')
+    .where('registry_code', '=', registryCode)
+    .where('status', 'in', ['accepted', 'running'])
+    .where((eb) => (organisationId === null ? eb('organisation_id', 'is', null) : eb('organisation_id', '=', organisationId)))
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function findJob(db: Kysely<Database>, id: string): Promise<ExportJob | undefined> {

@@ -3,14 +3,15 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { FHIR_EXPORT_TYPES, type FhirExportType } from '../../db/database.js';
+import type { Kysely } from 'kysely';
+import { FHIR_EXPORT_TYPES, type Database, type FhirExportType } from '../../db/database.js';
 import { requestContext } from '../../plugins/auth.js';
 import type { RequestContext } from '../../shared/actor.js';
 import { ProblemError } from '../../shared/problem.js';
 import { RegistryCodeSchema } from '../../shared/schemas.js';
 import { recordAudit } from '../audit/audit.service.js';
-import { registryForKey } from '../feeds/feed.service.js';
-import { findJob, insertJob, type ExportJob } from './fhir.repository.js';
+import { registryForKey } from '../registries/registry.service.js';
+import { findJob, hasRunningJob, insertJob, type ExportJob } from './fhir.repository.js';
 
 const NDJSON_FORMATS = ['application/fhir+ndjson', 'application/ndjson', 'ndjson'] as const;
 
@@ -37,8 +38,8 @@ const JobParams = z.object({ id: z.uuid() });
 const FileParams = z.object({ id: z.uuid(), file: z.enum(FHIR_EXPORT_TYPES.map((t) => `${t}.ndjson`) as [string, ...string[]]) });
 
 /** An export is the business of the registry and tenancy that asked for it: any key of theirs may poll and fetch it. */
-async function visibleJob(app: { db: Parameters<typeof findJob>[0] }, ctx: RequestContext, id: string): Promise<ExportJob> {
-  const job = await findJob(app.db, id);
+async function visibleJob(db: Kysely<Database>, ctx: RequestContext, id: string): Promise<ExportJob> {
+  const job = await findJob(db, id);
   if (!job || job.registryCode !== ctx.actor.registryCode || job.organisationId !== ctx.actor.organisationId || job.status === 'cancelled') {
     throw new ProblemError('EXPORT_NOT_FOUND', 'No such export for this key.');
   }
@@ -83,14 +84,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
         throw new ProblemError('PREFER_ASYNC_REQUIRED', 'Send `Prefer: respond-async`: a bulk export runs in the background.');
       }
       await app.exporter.sweep();
-      const busy = await app.db
-        .selectFrom('bulk_exports')
-        .select('id')
-        .where('registry_code', '=', registry.code)
-        .where('status', 'in', ['accepted', 'running'])
-        .where((eb) => (ctx.actor.organisationId === null ? eb('organisation_id', 'is', null) : eb('organisation_id', '=', ctx.actor.organisationId)))
-        .executeTakeFirst();
-      if (busy) {
+      if (await hasRunningJob(app.db, registry.code, ctx.actor.organisationId)) {
         reply.header('retry-after', '10');
         throw new ProblemError('RATE_LIMITED', 'An export for this registry is already running: poll it, or retry when it has finished.');
       }
@@ -131,7 +125,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const ctx = requestContext(req);
       await app.exporter.sweep();
-      const job = await visibleJob(app, ctx, req.params.id);
+      const job = await visibleJob(app.db, ctx, req.params.id);
       if (job.status === 'accepted' || job.status === 'running') {
         const progress = app.exporter.progress(job.id) ?? job.progress ?? 'queued';
         return reply.code(202).header('x-progress', progress.slice(0, 100)).header('retry-after', '2').send(undefined);
@@ -164,7 +158,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const ctx = requestContext(req);
-      const job = await visibleJob(app, ctx, req.params.id);
+      const job = await visibleJob(app.db, ctx, req.params.id);
       await app.exporter.cancel(job.id);
       await recordAudit(app.db, ctx, { action: 'fhir.export.cancel', organisationId: ctx.actor.organisationId, detail: { exportId: job.id } });
       return reply.code(202).send();
@@ -186,7 +180,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
     async (req, reply) => {
       const ctx = requestContext(req);
       await app.exporter.sweep();
-      const job = await visibleJob(app, ctx, req.params.id);
+      const job = await visibleJob(app.db, ctx, req.params.id);
       const entry = job.status === 'completed' ? job.output.find((o) => o.file === req.params.file) : undefined;
       if (!entry) throw new ProblemError('EXPORT_NOT_FOUND', `The export has no ${req.params.file}.`);
       const file = path.join(app.exporter.directoryOf(job.id), entry.file);

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
 import type { Role } from '../../db/database.js';
-import { implantSurvival, type SurvivalReport } from './outcome.service.js';
+import { implantSurvival, type SurvivalQuery, type SurvivalReport } from './outcome.service.js';
 import { SurvivalQuerySchema, SurvivalReportSchema } from './outcome.schemas.js';
 import { renderSurvivalSvg } from './survival-svg.js';
 
@@ -13,7 +13,12 @@ const DESCRIPTION =
   'implant operation; an implant is revised when an explant is linked to it, at any organisation; follow-up is censored now. ' +
   'An organisation key sees its own implants, a national key all.';
 
-const gtinsOf = (gtin: string | string[] | undefined) => (gtin === undefined ? [] : Array.isArray(gtin) ? gtin : [gtin]);
+type Query = z.infer<typeof SurvivalQuerySchema>;
+const queryOf = (q: Query): SurvivalQuery => ({
+  groupBy: q.groupBy,
+  gtins: q.gtin === undefined ? [] : Array.isArray(q.gtin) ? q.gtin : [q.gtin],
+  horizonYears: q.horizonYears,
+});
 
 const GROUP_NOUN = { product: 'product', brand: 'brand', manufacturer: 'manufacturer' } as const;
 
@@ -33,7 +38,7 @@ export const outcomeRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags: ['outcomes'], summary: 'Implant survival (Kaplan–Meier) with numbers at risk and confidence intervals', description: DESCRIPTION, querystring: SurvivalQuerySchema, response: { 200: SurvivalReportSchema } },
     },
     async (req) => {
-      const report = await implantSurvival(app.db, requestContext(req), { groupBy: req.query.groupBy, gtins: gtinsOf(req.query.gtin), horizonYears: req.query.horizonYears }, app.clock.now());
+      const report = await implantSurvival(app.db, requestContext(req), queryOf(req.query), app.clock.now());
       return { ...report, asOf: report.asOf.toISOString() };
     },
   );
@@ -52,7 +57,7 @@ export const outcomeRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const report = await implantSurvival(app.db, requestContext(req), { groupBy: req.query.groupBy, gtins: gtinsOf(req.query.gtin), horizonYears: req.query.horizonYears }, app.clock.now());
+      const report = await implantSurvival(app.db, requestContext(req), queryOf(req.query), app.clock.now());
       return reply.type('image/svg+xml; charset=utf-8').header('cache-control', 'private, no-store').send(svgOf(report));
     },
   );
