@@ -93,18 +93,23 @@ export interface BenchDatabase {
 
 /**
  * The database a benchmark runs on: BENCH_DATABASE_URL if given, else a
- * throwaway embedded cluster (fsync off) with these server settings.
+ * throwaway embedded cluster with these server settings, fsync off unless
+ * `durable` (the ingestion benchmark measures commits as they really are).
  */
-export async function openBenchDatabase(settings: Record<string, string>, say: (message: string) => void): Promise<BenchDatabase> {
+export async function openBenchDatabase(
+  settings: Record<string, string>,
+  say: (message: string) => void,
+  options: { durable?: boolean; poolSize?: number } = {},
+): Promise<BenchDatabase> {
   let server: RunningPostgres | undefined;
   let dataDir: string | undefined;
   let url = process.env.BENCH_DATABASE_URL;
   if (!url) {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'implant-trace-bench-'));
-    server = await startEmbeddedPostgres({ dataDir, durable: false, database: 'bench', settings });
+    server = await startEmbeddedPostgres({ dataDir, durable: options.durable ?? false, database: 'bench', settings });
     url = server.url;
   }
-  const db = createDb({ url, poolSize: 4 });
+  const db = createDb({ url, poolSize: options.poolSize ?? 4 });
   return {
     db,
     async close() {
