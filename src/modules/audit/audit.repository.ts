@@ -18,22 +18,20 @@ export interface AuditRow {
 /** Appends audit events. There is deliberately no update or delete here (the table forbids both). */
 export async function insertAuditEvents(db: Kysely<Database>, rows: readonly AuditRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await db
-    .insertInto('audit_events')
-    .values(
-      rows.map((r) => ({
-        request_id: r.requestId,
-        actor_key_id: r.actorKeyId,
-        actor_organisation_id: r.actorOrganisationId,
-        actor_role: r.actorRole,
-        action: r.action,
-        route: r.route,
-        outcome: r.outcome,
-        organisation_id: r.organisationId,
-        patient_ids: [...r.patientIds],
-        procedure_ids: [...r.procedureIds],
-        detail: JSON.stringify(r.detail),
-      })),
-    )
-    .execute();
+  await db.insertInto('audit_events').values(rows.map(auditValues)).execute();
 }
+
+/** An audit row as column values, for an insert (also one made within another statement). */
+export const auditValues = (r: AuditRow) => ({
+  request_id: r.requestId,
+  actor_key_id: r.actorKeyId,
+  actor_organisation_id: r.actorOrganisationId,
+  actor_role: r.actorRole,
+  action: r.action,
+  route: r.route,
+  outcome: r.outcome,
+  organisation_id: r.organisationId,
+  patient_ids: [...r.patientIds],
+  procedure_ids: [...r.procedureIds],
+  detail: JSON.stringify(r.detail),
+});

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AuditOutcome, Database } from '../../db/database.js';
 import type { RequestContext } from '../../shared/actor.js';
-import { insertAuditEvents } from './audit.repository.js';
+import { insertAuditEvents, type AuditRow } from './audit.repository.js';
 
 /**
  * The audit trail every module writes through. Call it inside the same
@@ -23,21 +23,24 @@ export interface AuditEntry {
 export async function recordAudit(db: Kysely<Database>, ctx: RequestContext, ...entries: AuditEntry[]): Promise<void> {
   await insertAuditEvents(
     db,
-    entries.map((entry) => ({
-      requestId: ctx.requestId,
-      actorKeyId: ctx.actor.keyId,
-      actorOrganisationId: ctx.actor.organisationId,
-      actorRole: ctx.actor.role,
-      action: entry.action,
-      route: ctx.route,
-      outcome: entry.outcome ?? 'success',
-      organisationId: entry.organisationId ?? null,
-      patientIds: entry.patientIds ?? [],
-      procedureIds: entry.procedureIds ?? [],
-      detail: entry.detail ?? {},
-    })),
+    entries.map((entry) => auditRowOf(ctx, entry)),
   );
 }
+
+/** The audit row of one entry under a request's context (for writes that store it with other rows). */
+export const auditRowOf = (ctx: RequestContext, entry: AuditEntry): AuditRow => ({
+  requestId: ctx.requestId,
+  actorKeyId: ctx.actor.keyId,
+  actorOrganisationId: ctx.actor.organisationId,
+  actorRole: ctx.actor.role,
+  action: entry.action,
+  route: ctx.route,
+  outcome: entry.outcome ?? 'success',
+  organisationId: entry.organisationId ?? null,
+  patientIds: entry.patientIds ?? [],
+  procedureIds: entry.procedureIds ?? [],
+  detail: entry.detail ?? {},
+});
 
 /** A row of a list of patient data: whose it is. */
 export interface ListedRow {

@@ -57,6 +57,17 @@ export async function findProcedure(db: Kysely<Database>, id: string, lock = fal
   return row && toProcedure(row);
 }
 
+/**
+ * These procedures, locked against concurrent changes (scans of one procedure
+ * are serialised), by id. Locked in id order, so two transactions locking
+ * overlapping sets cannot deadlock each other.
+ */
+export async function lockProcedures(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, Procedure>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('procedures').selectAll().where('id', 'in', [...new Set(ids)]).orderBy('id').forUpdate().execute();
+  return new Map(rows.map((r) => [r.id, toProcedure(r)]));
+}
+
 export async function completeProcedure(db: Kysely<Database>, id: string, at: Date): Promise<void> {
   await db.updateTable('procedures').set({ status: 'completed', completed_at: at }).where('id', '=', id).where('status', '=', 'open').execute();
 }

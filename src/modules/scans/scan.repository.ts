@@ -1,6 +1,7 @@
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import type { Awaiting, Database, EntryType, ItemAction, ItemsTable, ScansTable } from '../../db/database.js';
 import type { Procedure } from '../procedures/procedure.repository.js';
+import { auditValues, type AuditRow } from '../audit/audit.repository.js';
 import type { Device } from './scan.rules.js';
 
 export interface Item extends Device {
@@ -109,37 +110,49 @@ const deviceColumns = (d: Device) => ({
 
 // --- idempotency ---------------------------------------------------------------------------
 
-export type Claim = { readonly claimed: true } | { readonly claimed: false; readonly requestHash: Buffer; readonly statusCode: number | null; readonly response: unknown };
-
-/**
- * Claims an Idempotency-Key for this request. A concurrent request with the same
- * key waits on the unique index until the first one commits, then sees it as taken
- * (or claims it, if the first rolled back).
- */
-export async function claimIdempotencyKey(db: Kysely<Database>, organisationId: string, key: string, requestHash: Buffer): Promise<Claim> {
-  const inserted = await db
-    .insertInto('idempotency_keys')
-    .values({ organisation_id: organisationId, key, request_hash: requestHash })
-    .onConflict((oc) => oc.columns(['organisation_id', 'key']).doNothing())
-    .returning('key')
-    .executeTakeFirst();
-  if (inserted) return { claimed: true };
-  const row = await db
-    .selectFrom('idempotency_keys')
-    .select(['request_hash', 'status_code', 'response'])
-    .where('organisation_id', '=', organisationId)
-    .where('key', '=', key)
-    .executeTakeFirstOrThrow();
-  return { claimed: false, requestHash: row.request_hash, statusCode: row.status_code, response: row.response };
+export interface IdempotencyRecord {
+  readonly requestHash: Buffer;
+  readonly statusCode: number | null;
+  readonly response: unknown;
 }
 
-export async function storeIdempotentResponse(db: Kysely<Database>, organisationId: string, key: string, statusCode: number, response: unknown): Promise<void> {
-  await db
-    .updateTable('idempotency_keys')
-    .set({ status_code: statusCode, response: JSON.stringify(response) })
-    .where('organisation_id', '=', organisationId)
-    .where('key', '=', key)
+export const idempotencyId = (organisationId: string, key: string) => `${organisationId}\u0000${key}`;
+
+/** The stored answers of these Idempotency-Keys, by idempotencyId(). */
+export async function findIdempotencyRecords(
+  db: Kysely<Database>,
+  keys: ReadonlyArray<{ readonly organisationId: string; readonly key: string }>,
+): Promise<Map<string, IdempotencyRecord>> {
+  if (keys.length === 0) return new Map();
+  const rows = await sql<{ organisation_id: string; key: string; request_hash: Buffer; status_code: number | null; response: unknown }>`
+    select k.organisation_id, k.key, k.request_hash, k.status_code, k.response
+    from idempotency_keys k
+    join unnest(${keys.map((k) => k.organisationId)}::uuid[], ${keys.map((k) => k.key)}::text[]) as q(organisation_id, key)
+      on k.organisation_id = q.organisation_id and k.key = q.key`.execute(db);
+  return new Map(rows.rows.map((r) => [idempotencyId(r.organisation_id, r.key), { requestHash: r.request_hash, statusCode: r.status_code, response: r.response }]));
+}
+
+/**
+ * Stores, in one statement of the transaction that recorded the scans, their
+ * audit rows and the answers given under their Idempotency-Keys. Answers how
+ * many answers were stored: fewer than given means another transaction took
+ * one of the keys first (this one waited for it to commit), and the caller
+ * must roll back.
+ */
+export async function storeScanAnswers(
+  db: Kysely<Database>,
+  audit: readonly AuditRow[],
+  answers: ReadonlyArray<{ readonly organisationId: string; readonly key: string; readonly requestHash: Buffer; readonly statusCode: number; readonly response: unknown }>,
+): Promise<number> {
+  if (answers.length === 0) return 0;
+  const stored = await db
+    .with('audit', (qb) => qb.insertInto('audit_events').values(audit.map(auditValues)))
+    .insertInto('idempotency_keys')
+    .values(answers.map((r) => ({ organisation_id: r.organisationId, key: r.key, request_hash: r.requestHash, status_code: r.statusCode, response: JSON.stringify(r.response) })))
+    .onConflict((oc) => oc.columns(['organisation_id', 'key']).doNothing())
+    .returning('key')
     .execute();
+  return stored.length;
 }
 
 // --- scans ---------------------------------------------------------------------------------
@@ -163,36 +176,45 @@ export interface NewScan {
   readonly actorKeyId: string;
 }
 
-export async function insertScan(db: Kysely<Database>, s: NewScan): Promise<Scan> {
+const scanValues = (s: NewScan & { readonly id?: string }) => {
   const d = s.device;
-  const row = await db
-    .insertInto('scans')
-    .values({
-      organisation_id: s.organisationId,
-      procedure_id: s.procedureId,
-      item_id: s.itemId,
-      kind: s.kind,
-      action: s.action,
-      entry_type: s.entryType,
-      raw: s.raw,
-      parsed: s.parsed === null ? null : JSON.stringify(s.parsed),
-      issuing_agency: d?.issuingAgency ?? null,
-      di: d?.di ?? null,
-      lot_number: d?.lotNumber ?? null,
-      serial_number: d?.serialNumber ?? null,
-      expiration_date: d?.expirationDate ?? null,
-      manufacturing_date: d?.manufacturingDate ?? null,
-      voids_scan_id: s.voidsScanId,
-      reason: s.reason,
-      late_entry: s.lateEntry,
-      warnings: JSON.stringify(s.warnings),
-      scanner_id: s.scannerId,
-      scanned_at: s.scannedAt,
-      actor_key_id: s.actorKeyId,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return toScan(row);
+  return {
+    ...(s.id !== undefined ? { id: s.id } : {}),
+    organisation_id: s.organisationId,
+    procedure_id: s.procedureId,
+    item_id: s.itemId,
+    kind: s.kind,
+    action: s.action,
+    entry_type: s.entryType,
+    raw: s.raw,
+    parsed: s.parsed === null ? null : JSON.stringify(s.parsed),
+    issuing_agency: d?.issuingAgency ?? null,
+    di: d?.di ?? null,
+    lot_number: d?.lotNumber ?? null,
+    serial_number: d?.serialNumber ?? null,
+    expiration_date: d?.expirationDate ?? null,
+    manufacturing_date: d?.manufacturingDate ?? null,
+    voids_scan_id: s.voidsScanId,
+    reason: s.reason,
+    late_entry: s.lateEntry,
+    warnings: JSON.stringify(s.warnings),
+    scanner_id: s.scannerId,
+    scanned_at: s.scannedAt,
+    // The time of each row, not of the transaction: scans recorded together keep their order.
+    recorded_at: sql<Date>`clock_timestamp()`,
+    actor_key_id: s.actorKeyId,
+  };
+};
+
+export async function insertScan(db: Kysely<Database>, s: NewScan): Promise<Scan> {
+  return toScan(await db.insertInto('scans').values(scanValues(s)).returningAll().executeTakeFirstOrThrow());
+}
+
+/** Many scans in one statement, in the order given (each with its id chosen by the caller). */
+export async function insertScans(db: Kysely<Database>, scans: ReadonlyArray<NewScan & { readonly id: string }>): Promise<Scan[]> {
+  if (scans.length === 0) return [];
+  const rows = new Map((await db.insertInto('scans').values(scans.map(scanValues)).returningAll().execute()).map((r) => [r.id, toScan(r)]));
+  return scans.map((s) => rows.get(s.id) as Scan);
 }
 
 export async function findScan(db: Kysely<Database>, id: string): Promise<Scan | undefined> {
@@ -228,21 +250,6 @@ export async function liveScansOfItem(db: Kysely<Database>, itemId: string): Pro
 const notVoided = (eb: ExpressionBuilder<Database & { s: ScansTable }, 's'>) =>
   eb.not(eb.exists(eb.selectFrom('scans as v').select('v.id').whereRef('v.voids_scan_id', '=', 's.id')));
 
-/** Whether the same raw label was scanned (and not voided) in the procedure by the same scanner since `since`. */
-export async function sameRawScannedSince(db: Kysely<Database>, procedureId: string, scannerId: string | null, raw: string, since: Date): Promise<boolean> {
-  const row = await db
-    .selectFrom('scans as s')
-    .select('s.id')
-    .where('s.procedure_id', '=', procedureId)
-    .where('s.kind', '=', 'product')
-    .where('s.raw', '=', raw)
-    .where(sql<boolean>`s.scanner_id is not distinct from ${scannerId}`)
-    .where('s.scanned_at', '>=', since)
-    .where(notVoided)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 // --- items ---------------------------------------------------------------------------------
 
 export interface NewItem {
@@ -257,28 +264,34 @@ export interface NewItem {
   readonly firstScannedAt: Date;
 }
 
-export async function insertItem(db: Kysely<Database>, i: NewItem): Promise<Item> {
-  const row = await db
+/** Many items in one statement, in the order given (each with its id chosen by the caller). */
+export async function insertItems(db: Kysely<Database>, items: ReadonlyArray<NewItem & { readonly id: string }>): Promise<Item[]> {
+  if (items.length === 0) return [];
+  const rows = await db
     .insertInto('items')
-    .values({
-      organisation_id: i.organisationId,
-      procedure_id: i.procedure.id,
-      procedure_started_at: i.procedure.startedAt,
-      location_id: i.procedure.locationId,
-      lead_clinician_id: i.procedure.leadClinicianId,
-      side: i.procedure.side,
-      patient_id: i.patientId,
-      nhs_number: (eb) => eb.selectFrom('patients').select('nhs_number').where('id', '=', i.patientId),
-      action: i.action,
-      ...deviceColumns(i.device),
-      entry_type: i.entryType,
-      scanner_id: i.scannerId,
-      awaiting: i.awaiting,
-      first_scanned_at: i.firstScannedAt,
-    })
+    .values(
+      items.map((i) => ({
+        id: i.id,
+        organisation_id: i.organisationId,
+        procedure_id: i.procedure.id,
+        procedure_started_at: i.procedure.startedAt,
+        location_id: i.procedure.locationId,
+        lead_clinician_id: i.procedure.leadClinicianId,
+        side: i.procedure.side,
+        patient_id: i.patientId,
+        nhs_number: (eb: ExpressionBuilder<Database, 'items'>) => eb.selectFrom('patients').select('nhs_number').where('id', '=', i.patientId),
+        action: i.action,
+        ...deviceColumns(i.device),
+        entry_type: i.entryType,
+        scanner_id: i.scannerId,
+        awaiting: i.awaiting,
+        first_scanned_at: i.firstScannedAt,
+      })),
+    )
     .returningAll()
-    .executeTakeFirstOrThrow();
-  return toItem(row);
+    .execute();
+  const byId = new Map(rows.map((r) => [r.id, toItem(r)]));
+  return items.map((i) => byId.get(i.id) as Item);
 }
 
 export async function updateItem(
@@ -328,34 +341,72 @@ export async function findPendingItem(db: Kysely<Database>, procedureId: string,
   return row && toItem(row);
 }
 
-/**
- * Whether this serial of this device is implanted (and not since explanted) in
- * another patient, in any organisation: a serial is one physical device.
- */
-export async function serialImplantedElsewhere(db: Kysely<Database>, di: string, serial: string, patientId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('items')
-    .select('id')
-    .where('di', '=', di)
-    .where('serial_number', '=', serial)
-    .where('action', '=', 'implanted')
-    .where('status', '=', 'active')
-    .where('explanted_by_item_id', 'is', null)
-    .where('patient_id', '<>', patientId)
-    .executeTakeFirst();
-  return row !== undefined;
+export interface ScanFactsQuery {
+  readonly procedureId: string;
+  readonly patientId: string;
+  readonly scannerId: string | null;
+  /** The label as read; null for a manual entry. */
+  readonly raw: string | null;
+  /** Double-scan window start. */
+  readonly since: Date;
+  readonly device: Pick<Device, 'di' | 'gtin' | 'hibcLic' | 'hibcPcn' | 'serialNumber'>;
+  /** The item this scan made or completed (not a duplicate of itself). */
+  readonly itemId: string;
 }
 
-export async function serialInProcedure(db: Kysely<Database>, procedureId: string, di: string, serial: string, exceptItemId: string | null): Promise<boolean> {
-  let query = db
-    .selectFrom('items')
-    .select('id')
-    .where('procedure_id', '=', procedureId)
-    .where('status', '=', 'active')
-    .where('di', '=', di)
-    .where('serial_number', '=', serial);
-  if (exceptItemId !== null) query = query.where('id', '<>', exceptItemId);
-  return (await query.executeTakeFirst()) !== undefined;
+export interface ScanFacts {
+  /** The same raw label, not voided, from the same scanner in the procedure since `since`. */
+  readonly sameRawScannedSince: boolean;
+  /** This serial of this device is implanted, and not since explanted, in another patient, in any organisation (a serial is one device). */
+  readonly serialImplantedElsewhere: boolean;
+  /** Another active item of the procedure has this serial of this device. */
+  readonly serialInProcedure: boolean;
+  /** The product's record says whether it is an implant; null when the product is not known. */
+  readonly implantable: boolean | null;
+  readonly productKnown: boolean;
+  /** An active recall names this product (GTIN or HIBC LIC + PCN); whether it covers this lot or serial is for the recall's own predicates. */
+  readonly recallNamesProduct: boolean;
+}
+
+/** What the warnings of many scans depend on, in one query (one round trip for a whole batch), in the order asked. */
+export async function scanFacts(db: Kysely<Database>, queries: readonly ScanFactsQuery[]): Promise<ScanFacts[]> {
+  if (queries.length === 0) return [];
+  const column = <T>(f: (q: ScanFactsQuery) => T) => queries.map(f);
+  const rows = await sql<{ same_raw: boolean; serial_elsewhere: boolean; serial_in_procedure: boolean; product_known: boolean; implantable: boolean | null; recall_names: boolean }>`
+    select
+      (q.raw is not null and exists (
+        select 1 from scans s
+        where s.procedure_id = q.procedure_id and s.kind = 'product' and s.raw = q.raw
+          and s.scanner_id is not distinct from q.scanner_id and s.scanned_at >= q.since
+          and not exists (select 1 from scans v where v.voids_scan_id = s.id))) as same_raw,
+      (q.di is not null and q.serial_number is not null and exists (
+        select 1 from items i
+        where i.di = q.di and i.serial_number = q.serial_number and i.action = 'implanted' and i.status = 'active'
+          and i.explanted_by_item_id is null and i.patient_id <> q.patient_id)) as serial_elsewhere,
+      (q.di is not null and q.serial_number is not null and exists (
+        select 1 from items i
+        where i.procedure_id = q.procedure_id and i.status = 'active' and i.di = q.di and i.serial_number = q.serial_number
+          and i.id <> q.item_id)) as serial_in_procedure,
+      p.di is not null as product_known,
+      p.implantable,
+      exists (
+        select 1 from recall_scopes rs join recalls r on r.id = rs.recall_id
+        where r.status = 'active' and (rs.gtin = q.gtin or (rs.hibc_lic = q.hibc_lic and rs.hibc_pcn = q.hibc_pcn))) as recall_names
+    from unnest(${column((q) => q.procedureId)}::uuid[], ${column((q) => q.patientId)}::uuid[], ${column((q) => q.scannerId)}::text[],
+                ${column((q) => q.raw)}::text[], ${column((q) => q.since)}::timestamptz[], ${column((q) => q.device.di)}::text[],
+                ${column((q) => q.device.gtin)}::text[], ${column((q) => q.device.hibcLic)}::text[], ${column((q) => q.device.hibcPcn)}::text[],
+                ${column((q) => q.device.serialNumber)}::text[], ${column((q) => q.itemId)}::uuid[])
+      with ordinality as q(procedure_id, patient_id, scanner_id, raw, since, di, gtin, hibc_lic, hibc_pcn, serial_number, item_id, n)
+    left join products p on p.di = q.di
+    order by q.n`.execute(db);
+  return rows.rows.map((r) => ({
+    sameRawScannedSince: r.same_raw,
+    serialImplantedElsewhere: r.serial_elsewhere,
+    serialInProcedure: r.serial_in_procedure,
+    productKnown: r.product_known,
+    implantable: r.implantable,
+    recallNamesProduct: r.recall_names,
+  }));
 }
 
 /**

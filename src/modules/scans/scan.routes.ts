@@ -4,13 +4,23 @@ import { requestContext } from '../../plugins/auth.js';
 import { ProblemError } from '../../shared/problem.js';
 import { IdParamsSchema, problemResponse } from '../../shared/schemas.js';
 import { RecordScanBody, ScanResultSchema, VoidResultSchema, VoidScanBody } from './scan.schemas.js';
-import { recordScan, voidScan } from './scan.service.js';
+import { Coalescer } from '../../shared/coalescer.js';
+import { recordScans, voidScan, type ScanOutcome, type ScanRequest } from './scan.service.js';
 
 const IdempotencyHeaders = z.looseObject({
   'idempotency-key': z.string().min(1).max(200).optional().describe('Required: one key per scan (e.g. a UUID made by the scanner). Retries reuse it.'),
 });
 
+/**
+ * Scans arriving while earlier ones are being committed go together in the
+ * next transaction: one durable commit for many scans, each answered after it.
+ * Two batches at a time, so one is being written while the next is prepared.
+ */
+const SCAN_BATCH = { maxBatch: 64, maxInFlight: 2 };
+
 export const scanRoutes: FastifyPluginAsyncZod = async (app) => {
+  const scans = new Coalescer<ScanRequest, ScanOutcome>((batch) => recordScans(app.db, batch, app.clock), SCAN_BATCH);
+
   app.post(
     '/v1/procedures/:id/scans',
     {
@@ -34,14 +44,12 @@ export const scanRoutes: FastifyPluginAsyncZod = async (app) => {
       const key = req.headers['idempotency-key'];
       if (key === undefined) throw new ProblemError('IDEMPOTENCY_KEY_MISSING', 'Send an Idempotency-Key header (e.g. a new UUID per scan; the same one on retries).');
       const { scannedAt, ...rest } = req.body;
-      const outcome = await recordScan(
-        app.db,
-        requestContext(req),
-        req.params.id,
-        key,
-        { ...rest, scannedAt: scannedAt === undefined ? undefined : new Date(scannedAt) },
-        app.clock,
-      );
+      const outcome = await scans.submit({
+        ctx: requestContext(req),
+        procedureId: req.params.id,
+        idempotencyKey: key,
+        input: { ...rest, scannedAt: scannedAt === undefined ? undefined : new Date(scannedAt) },
+      });
       if (outcome.replayed) reply.header('idempotency-replayed', 'true');
       return reply.code(201).send(outcome.body);
     },

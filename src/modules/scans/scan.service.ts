@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { parseBarcode } from '../../barcode/index.js';
 import type { ParseResult } from '../../barcode/types.js';
@@ -6,28 +6,29 @@ import type { Database, ItemAction } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { canSee, requireOrganisation, type RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
+import type { Settled } from '../../shared/coalescer.js';
 import { ProblemError } from '../../shared/problem.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { findProcedure } from '../procedures/procedure.repository.js';
-import { findProductByDi } from '../products/product.repository.js';
+import { auditRowOf, recordAudit } from '../audit/audit.service.js';
+import { findProcedure, lockProcedures, type Procedure } from '../procedures/procedure.repository.js';
 import { activeRecallsCovering } from '../recalls/recall.repository.js';
 import {
-  claimIdempotencyKey,
+  findIdempotencyRecords,
   findImplantToExplant,
   findItem,
   findPendingItem,
   findScan,
-  insertItem,
+  idempotencyId,
+  insertItems,
   insertScan,
+  insertScans,
   isScanVoided,
   liveScansOfItem,
-  sameRawScannedSince,
-  serialImplantedElsewhere,
-  serialInProcedure,
-  storeIdempotentResponse,
+  scanFacts,
+  storeScanAnswers,
   updateItem,
   type Item,
   type Scan,
+  type ScanFacts,
 } from './scan.repository.js';
 import { awaitingFor, completes, deviceFromParse, manualDevice, mergeDevices, NO_DEVICE, scanWarnings, type Device, type ScanWarning } from './scan.rules.js';
 
@@ -132,127 +133,253 @@ function readProductLabel(barcode: string, today: Date): { device: Device; parse
   return { device, parsed };
 }
 
+export interface ScanRequest {
+  readonly ctx: RequestContext;
+  readonly procedureId: string;
+  readonly idempotencyKey: string;
+  readonly input: RecordScanInput;
+}
+
+/** Another transaction stored an answer under one of the batch's Idempotency-Keys first. */
+class IdempotencyRace extends Error {}
+
 /**
- * Records one scan at the point of use, exactly once per Idempotency-Key: the
- * scan row, the item it creates or completes (split labels), the explant link,
- * the warnings and the audit row are one transaction. A scan with warnings is
- * still recorded: losing the record of what is inside a patient is the worst outcome.
+ * Records scans at the point of use, each exactly once per Idempotency-Key,
+ * several in one transaction: the scan rows, the items they create or complete
+ * (split labels), the explant links, the warnings, the audit rows and the
+ * stored answers commit together, so one durable commit acknowledges them all.
+ * A scan with warnings is still recorded: losing the record of what is inside
+ * a patient is the worst outcome.
+ *
+ * One scan's refusal (an unreadable barcode, a completed procedure, a reused
+ * key) is that scan's answer alone. Anything else that stops the transaction
+ * (a key taken by a concurrent request, a deadlock, a lost connection) stores
+ * nothing of the batch, and each scan is then recorded again on its own.
  */
-export async function recordScan(
-  db: Kysely<Database>,
-  ctx: RequestContext,
-  procedureId: string,
-  idempotencyKey: string,
-  input: RecordScanInput,
-  clock: Clock,
-): Promise<ScanOutcome> {
-  const organisationId = requireOrganisation(ctx);
-  const hash = requestHash(procedureId, input);
-  return db.transaction().execute(async (trx) => {
-    const claim = await claimIdempotencyKey(trx, organisationId, idempotencyKey, hash);
-    if (!claim.claimed) {
-      if (!claim.requestHash.equals(hash)) {
-        throw new ProblemError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different scan. Use a new key for a new scan.');
+export async function recordScans(db: Kysely<Database>, requests: readonly ScanRequest[], clock: Clock): Promise<Array<Settled<ScanOutcome>>> {
+  for (let attempt = 1; ; attempt++) {
+    const results: Array<Settled<ScanOutcome>> = [];
+    try {
+      await db.transaction().execute(async (trx) => {
+        // Scans of one procedure are recorded in turn (split labels and double scans depend on the one before),
+        // each turn a millisecond later at least, so their times keep their order.
+        let last = -Infinity;
+        for (const wave of wavesByProcedure(requests)) {
+          const now = new Date(Math.max(clock.now().getTime(), last + 1));
+          last = now.getTime();
+          for (const [index, result] of await recordWave(trx, wave.map((i) => requests[i] as ScanRequest), now)) results[wave[index] as number] = result;
+        }
+      });
+      return results;
+    } catch (error) {
+      if (requests.length > 1) {
+        // In turn, so that scans of one procedure keep their order.
+        const alone: Array<Settled<ScanOutcome>> = [];
+        for (const r of requests) alone.push(...(await recordScans(db, [r], clock)));
+        return alone;
       }
-      return { statusCode: claim.statusCode ?? 201, body: claim.response as ScanResponse, replayed: true };
+      // The concurrent request with our key has committed now: the next attempt answers its response.
+      if (error instanceof IdempotencyRace && attempt < 3) continue;
+      return [{ ok: false, error }];
     }
+  }
+}
 
-    const procedure = await findProcedure(trx, procedureId, true);
-    if (!procedure || procedure.organisationId !== organisationId) throw new ProblemError('NOT_FOUND', 'No such procedure.');
-    if (procedure.status === 'completed' && !input.lateEntry) {
-      throw new ProblemError('PROCEDURE_COMPLETED', 'The procedure is completed: send lateEntry with a reason to record this scan.');
-    }
-
-    const now = clock.now();
-    const scannedAt = input.scannedAt ?? now;
-    const manual = input.manual !== undefined;
-    const read = input.barcode !== undefined ? readProductLabel(input.barcode, now) : undefined;
-    const scanned: Device = read?.device ?? (input.manual ? manualDevice(input.manual) : NO_DEVICE);
-    const scannerId = input.scannerId ?? null;
-    const raw = input.barcode ?? null;
-    const sameScanJustBefore = raw !== null && (await sameRawScannedSince(trx, procedure.id, scannerId, raw, new Date(scannedAt.getTime() - DOUBLE_SCAN_WINDOW_MS)));
-
-    // Split labels: the other half of a pending item from this scanner, if it is waiting.
-    let item: Item | undefined;
-    let device = scanned;
-    const awaiting = awaitingFor(scanned, manual);
-    if (awaiting !== null) {
-      const other = awaiting === 'product-label' ? 'secondary-label' : 'product-label';
-      const pending = await findPendingItem(trx, procedure.id, scannerId, other, new Date(scannedAt.getTime() - SPLIT_LABEL_WINDOW_MS));
-      if (pending && completes(pending, scanned)) {
-        device = mergeDevices(pending, scanned);
-        item = await updateItem(trx, pending.id, { device, awaiting: awaitingFor(device, false) }, now);
-      }
-    }
-    item ??= await insertItem(trx, {
-      organisationId,
-      procedure,
-      patientId: procedure.patientId,
-      action: input.action,
-      device,
-      entryType: manual ? 'manual' : 'barcode',
-      scannerId,
-      awaiting,
-      firstScannedAt: scannedAt,
-    });
-
-    let explantMatched: boolean | null = null;
-    if (item.action === 'explanted' && device.di !== null && item.explantOfItemId === null) {
-      const implant = await findImplantToExplant(trx, item, device);
-      explantMatched = implant !== undefined;
-      if (implant) {
-        item = await updateItem(trx, item.id, { explantOfItemId: implant.id }, now);
-        await updateItem(trx, implant.id, { explantedByItemId: item.id }, now);
-      }
-    }
-
-    const product = device.di === null ? undefined : await findProductByDi(trx, device.di);
-    const serial = device.di !== null && device.serialNumber !== null;
-    const warnings = scanWarnings({
-      device,
-      action: item.action,
-      scanDate: dateInTheatre.format(scannedAt),
-      product: product ? { implantable: product.implantable } : null,
-      serialImplantedElsewhere: serial && (await serialImplantedElsewhere(trx, device.di as string, device.serialNumber as string, procedure.patientId)),
-      serialAlreadyInProcedure: serial && (await serialInProcedure(trx, procedure.id, device.di as string, device.serialNumber as string, item.id)),
-      sameScanJustBefore,
-      awaiting: item.awaiting,
-      explantMatched,
-      // Quarantine: an active recall (the organisation's or a national one) that covers the device.
-      recalls: await activeRecallsCovering(trx, organisationId, device),
-      parserWarnings: read?.parsed.warnings ?? [],
-    });
-
-    const scan = await insertScan(trx, {
-      organisationId,
-      procedureId: procedure.id,
-      itemId: item.id,
-      kind: 'product',
-      action: input.action,
-      entryType: manual ? 'manual' : 'barcode',
-      raw,
-      parsed: read ? read.parsed : (input.manual ?? null),
-      device: scanned,
-      voidsScanId: null,
-      reason: input.lateEntry?.reason ?? null,
-      lateEntry: input.lateEntry !== undefined,
-      warnings,
-      scannerId,
-      scannedAt,
-      actorKeyId: ctx.actor.keyId,
-    });
-    await recordAudit(trx, ctx, {
-      action: 'scan.record',
-      organisationId,
-      patientIds: [procedure.patientId],
-      procedureIds: [procedure.id],
-      detail: { scanId: scan.id, itemId: item.id, warnings: warnings.map((w) => w.code) },
-    });
-
-    const body: ScanResponse = { scan: toScanApi(scan), item: toItemApi(item), warnings };
-    await storeIdempotentResponse(trx, organisationId, idempotencyKey, 201, body);
-    return { statusCode: 201, body, replayed: false };
+/** Request indices in waves with at most one scan per procedure each, in arrival order. */
+function wavesByProcedure(requests: readonly ScanRequest[]): number[][] {
+  const waves: number[][] = [];
+  const seen = new Map<string, number>();
+  requests.forEach((r, i) => {
+    const wave = seen.get(r.procedureId) ?? 0;
+    seen.set(r.procedureId, wave + 1);
+    (waves[wave] ??= []).push(i);
   });
+  return waves;
+}
+
+interface Fresh {
+  readonly index: number;
+  readonly req: ScanRequest;
+  readonly organisationId: string;
+  readonly hash: Buffer;
+}
+
+interface Accepted extends Fresh {
+  readonly procedure: Procedure;
+  readonly read: { device: Device; parsed: ParseResult } | undefined;
+  readonly scanned: Device;
+  readonly scannedAt: Date;
+  readonly manual: boolean;
+  readonly awaiting: ReturnType<typeof awaitingFor>;
+  device: Device;
+  item?: Item;
+  explantMatched: boolean | null;
+}
+
+/** Scans of distinct procedures, in one transaction; answers [index in wave, result]. */
+async function recordWave(trx: Kysely<Database>, wave: readonly ScanRequest[], now: Date): Promise<Array<[number, Settled<ScanOutcome>]>> {
+  const results: Array<[number, Settled<ScanOutcome>]> = [];
+  const refuse = (index: number, error: unknown) => {
+    if (!(error instanceof ProblemError)) throw error;
+    results.push([index, { ok: false, error }]);
+  };
+
+  const fresh: Fresh[] = [];
+  wave.forEach((req, index) => {
+    try {
+      fresh.push({ index, req, organisationId: requireOrganisation(req.ctx), hash: requestHash(req.procedureId, req.input) });
+    } catch (error) {
+      refuse(index, error);
+    }
+  });
+  // Locked first: a retry waiting behind its own first attempt then sees that attempt's stored answer.
+  const procedures = await lockProcedures(trx, fresh.map((f) => f.req.procedureId));
+  const stored = await findIdempotencyRecords(trx, fresh.map((f) => ({ organisationId: f.organisationId, key: f.req.idempotencyKey })));
+
+  const accepted: Accepted[] = [];
+  for (const f of fresh) {
+    try {
+      const record = stored.get(idempotencyId(f.organisationId, f.req.idempotencyKey));
+      if (record) {
+        if (!record.requestHash.equals(f.hash)) {
+          throw new ProblemError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different scan. Use a new key for a new scan.');
+        }
+        results.push([f.index, { ok: true, value: { statusCode: record.statusCode ?? 201, body: record.response as ScanResponse, replayed: true } }]);
+        continue;
+      }
+      const { input } = f.req;
+      const procedure = procedures.get(f.req.procedureId);
+      if (!procedure || procedure.organisationId !== f.organisationId) throw new ProblemError('NOT_FOUND', 'No such procedure.');
+      if (procedure.status === 'completed' && !input.lateEntry) {
+        throw new ProblemError('PROCEDURE_COMPLETED', 'The procedure is completed: send lateEntry with a reason to record this scan.');
+      }
+      const manual = input.manual !== undefined;
+      const read = input.barcode !== undefined ? readProductLabel(input.barcode, now) : undefined;
+      const scanned: Device = read?.device ?? (input.manual ? manualDevice(input.manual) : NO_DEVICE);
+      const awaiting = awaitingFor(scanned, manual);
+      accepted.push({ ...f, procedure, read, scanned, scannedAt: input.scannedAt ?? now, manual, awaiting, device: scanned, explantMatched: null });
+    } catch (error) {
+      refuse(f.index, error);
+    }
+  }
+  if (accepted.length === 0) return results;
+
+  // Split labels: the other half of a pending item from this scanner, if it is waiting (rare: a query each).
+  for (const a of accepted) {
+    if (a.awaiting === null) continue;
+    const other = a.awaiting === 'product-label' ? 'secondary-label' : 'product-label';
+    const pending = await findPendingItem(trx, a.procedure.id, a.req.input.scannerId ?? null, other, new Date(a.scannedAt.getTime() - SPLIT_LABEL_WINDOW_MS));
+    if (pending && completes(pending, a.scanned)) {
+      a.device = mergeDevices(pending, a.scanned);
+      a.item = await updateItem(trx, pending.id, { device: a.device, awaiting: awaitingFor(a.device, false) }, now);
+    }
+  }
+  const toInsert = accepted.filter((a) => a.item === undefined);
+  const inserted = await insertItems(
+    trx,
+    toInsert.map((a) => ({
+      id: randomUUID(),
+      organisationId: a.organisationId,
+      procedure: a.procedure,
+      patientId: a.procedure.patientId,
+      action: a.req.input.action,
+      device: a.device,
+      entryType: a.manual ? 'manual' : 'barcode',
+      scannerId: a.req.input.scannerId ?? null,
+      awaiting: a.awaiting,
+      firstScannedAt: a.scannedAt,
+    })),
+  );
+  toInsert.forEach((a, k) => (a.item = inserted[k]));
+
+  // Explants: link to the implant they remove (rare: a query each).
+  for (const a of accepted) {
+    let item = a.item as Item;
+    if (item.action !== 'explanted' || a.device.di === null || item.explantOfItemId !== null) continue;
+    const implant = await findImplantToExplant(trx, item, a.device);
+    a.explantMatched = implant !== undefined;
+    if (implant) {
+      item = await updateItem(trx, item.id, { explantOfItemId: implant.id }, now);
+      await updateItem(trx, implant.id, { explantedByItemId: item.id }, now);
+      a.item = item;
+    }
+  }
+
+  const facts = await scanFacts(
+    trx,
+    accepted.map((a) => ({
+      procedureId: a.procedure.id,
+      patientId: a.procedure.patientId,
+      scannerId: a.req.input.scannerId ?? null,
+      raw: a.req.input.barcode ?? null,
+      since: new Date(a.scannedAt.getTime() - DOUBLE_SCAN_WINDOW_MS),
+      device: a.device,
+      itemId: (a.item as Item).id,
+    })),
+  );
+  // Quarantine: an active recall (the organisation's or a national one) that covers the device. Only the
+  // few devices whose product a recall names at all are checked against the recall's lots, serials and dates.
+  const recalls: Array<Awaited<ReturnType<typeof activeRecallsCovering>>> = [];
+  for (const [k, a] of accepted.entries()) recalls.push(facts[k]?.recallNamesProduct ? await activeRecallsCovering(trx, a.organisationId, a.device) : []);
+
+  const scanRows = accepted.map((a, k) => {
+    const item = a.item as Item;
+    const fact = facts[k] as ScanFacts;
+    const warnings = scanWarnings({
+      device: a.device,
+      action: item.action,
+      scanDate: dateInTheatre.format(a.scannedAt),
+      product: fact.productKnown ? { implantable: fact.implantable } : null,
+      serialImplantedElsewhere: fact.serialImplantedElsewhere,
+      serialAlreadyInProcedure: fact.serialInProcedure,
+      sameScanJustBefore: fact.sameRawScannedSince,
+      awaiting: item.awaiting,
+      explantMatched: a.explantMatched,
+      recalls: recalls[k] ?? [],
+      parserWarnings: a.read?.parsed.warnings ?? [],
+    });
+    return {
+      id: randomUUID(),
+      organisationId: a.organisationId,
+      procedureId: a.procedure.id,
+      itemId: item.id,
+      kind: 'product' as const,
+      action: a.req.input.action,
+      entryType: a.manual ? ('manual' as const) : ('barcode' as const),
+      raw: a.req.input.barcode ?? null,
+      parsed: a.read ? a.read.parsed : (a.req.input.manual ?? null),
+      device: a.scanned,
+      voidsScanId: null,
+      reason: a.req.input.lateEntry?.reason ?? null,
+      lateEntry: a.req.input.lateEntry !== undefined,
+      warnings,
+      scannerId: a.req.input.scannerId ?? null,
+      scannedAt: a.scannedAt,
+      actorKeyId: a.req.ctx.actor.keyId,
+    };
+  });
+  const scans = await insertScans(trx, scanRows);
+  const answers = accepted.map((a, k): ScanOutcome => ({
+    statusCode: 201,
+    body: { scan: toScanApi(scans[k] as Scan), item: toItemApi(a.item as Item), warnings: scanRows[k]?.warnings ?? [] },
+    replayed: false,
+  }));
+  const storedNow = await storeScanAnswers(
+    trx,
+    accepted.map((a, k) =>
+      auditRowOf(a.req.ctx, {
+        action: 'scan.record',
+        organisationId: a.organisationId,
+        patientIds: [a.procedure.patientId],
+        procedureIds: [a.procedure.id],
+        detail: { scanId: scans[k]?.id, itemId: a.item?.id, warnings: scanRows[k]?.warnings.map((w) => w.code) },
+      }),
+    ),
+    accepted.map((a, k) => ({ organisationId: a.organisationId, key: a.req.idempotencyKey, requestHash: a.hash, statusCode: 201, response: answers[k]?.body })),
+  );
+  if (storedNow !== accepted.length) throw new IdempotencyRace('An Idempotency-Key of this batch was taken by a concurrent request');
+  accepted.forEach((a, k) => results.push([a.index, { ok: true, value: answers[k] as ScanOutcome }]));
+  return results;
 }
 
 /**
