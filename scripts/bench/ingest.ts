@@ -21,8 +21,8 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { ensureBootstrapKey } from '../../src/modules/api-keys/api-key.service.js';
-import type { LoadOptions, LoadReport } from './ingest-load.js';
-import { EXPIRED_LOT, MIX_GTINS, RECALLED_LOT } from './scan-mix.js';
+import { setUpTrust, type LoadOptions, type LoadReport } from './scanners.js';
+import { EXPIRED_LOT } from './scan-mix.js';
 import { openBenchDatabase } from './seed.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -56,28 +56,7 @@ try {
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
 
-  const api = async (method: string, path: string, key: string, body?: unknown) => {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return JSON.parse(text) as Record<string, unknown>;
-  };
-  // One trust, its scanner and procurement keys, the products and one active recall.
-  await api('POST', '/v1/organisations', ADMIN_KEY, { odsCode: 'RBENCH', name: 'Bench trust' });
-  const scannerKey = String((await api('POST', '/v1/api-keys', ADMIN_KEY, { name: 'bench scanners', role: 'scanner', organisation: 'RBENCH' })).key);
-  const procurementKey = String((await api('POST', '/v1/api-keys', ADMIN_KEY, { name: 'bench procurement', role: 'procurement', organisation: 'RBENCH' })).key);
-  for (const [i, gtin] of MIX_GTINS.entries()) {
-    await api('PUT', `/v1/products/${gtin}`, procurementKey, { brand: `Bench implant ${i}`, manufacturer: 'Bench Orthopaedics', implantable: true });
-  }
-  await api('POST', '/v1/recalls', procurementKey, {
-    reference: 'FSN-BENCH-1',
-    title: 'Bench recall',
-    scope: [{ gtin: MIX_GTINS[0], lots: [RECALLED_LOT] }],
-  });
+  const scannerKey = await setUpTrust(url, ADMIN_KEY);
   say(`service on ${url}; pool ${POOL}; ${SCANNERS} scanners; ${RUNS} runs of ${SECONDS} s (+${WARMUP_SECONDS} s warm-up); expired lot ${EXPIRED_LOT}`);
 
   const load = (options: LoadOptions) =>

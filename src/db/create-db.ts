@@ -47,6 +47,11 @@ export function createDb(options: CreateDbOptions): Db {
   // An idle client's error (server restart, connection killed) must not crash the process;
   // the pool drops that client and the next query connects anew.
   pool.on('error', (error) => options.onPoolError?.(error));
+  // A connection that fails while checked out (killed mid-transaction, a server crash) emits 'error' on
+  // its client, where pg-pool listens only while the client is idle: with no listener, that event would
+  // crash the process. The failure reaches the request through its next query (a 503, or a batch
+  // redone), and the pool discards the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   // The cursor lets long lists (recall exports, feeds) stream with constant memory.
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
   POOLS.set(db, pool);

@@ -31,6 +31,8 @@ export interface EmbeddedPostgresOptions {
   readonly database?: string;
   /** Extra server settings (postgresql.conf names), e.g. { shared_buffers: '4GB' } for a benchmark. */
   readonly settings?: Readonly<Record<string, string>>;
+  /** Listen on this port (e.g. to restart a server where its clients expect it); a free one otherwise. */
+  readonly port?: number;
   readonly log?: (message: string) => void;
 }
 
@@ -40,7 +42,11 @@ export interface RunningPostgres {
   /** URL of the maintenance database `postgres` on the same server. */
   readonly adminUrl: string;
   readonly port: number;
-  stop(): Promise<void>;
+  /**
+   * Stops the server: 'fast' rolls back open transactions and closes every
+   * connection; 'immediate' is a crash (the next start recovers from the WAL).
+   */
+  stop(mode?: 'fast' | 'immediate'): Promise<void>;
 }
 
 interface Binaries {
@@ -86,7 +92,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const credentials = await ensureCluster(bins, runAs, dataDir, pgdata, options.durable, log);
 
   await stopStaleServer(bins, runAs, pgdata, ownerFile, log);
-  const port = await startServer(bins, runAs, pgdata, options.durable, options.settings ?? {}, log);
+  const port = await startServer(bins, runAs, pgdata, options.durable, options.settings ?? {}, options.port, log);
   await fs.writeFile(ownerFile, `${process.pid}\n`);
 
   const base = `postgres://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}`;
@@ -98,10 +104,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `${base}/${encodeURIComponent(database)}`,
     adminUrl,
     port,
-    async stop() {
+    async stop(mode: 'fast' | 'immediate' = 'fast') {
       if (stopped) return;
       stopped = true;
-      await run(bins.pg_ctl, ['stop', '-D', pgdata, '-m', 'fast', '-w', '-t', '60'], runAs);
+      await run(bins.pg_ctl, ['stop', '-D', pgdata, '-m', mode, '-w', '-t', '60'], runAs);
       await fs.rm(ownerFile, { force: true });
       log('embedded postgres stopped');
     },
@@ -276,6 +282,7 @@ async function startServer(
   pgdata: string,
   durable: boolean,
   extra: Readonly<Record<string, string>>,
+  fixedPort: number | undefined,
   log: (m: string) => void,
 ): Promise<number> {
   const settings = [
@@ -288,7 +295,7 @@ async function startServer(
   let lastError = '';
   // The port is chosen free just before start; another process may take it in between, so retry.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     const result = await run(
       bins.pg_ctl,
       ['start', '-D', pgdata, '-w', '-t', '60', '-l', path.join(pgdata, 'server.log'), '-o', [`-p ${port}`, ...settings].join(' ')],
