@@ -17,10 +17,20 @@ declare module 'fastify' {
     /** Every route must declare it; the app refuses to boot otherwise. */
     access?: Access;
   }
+  interface FastifyInstance {
+    /** Every route the app has, with the access it declares: what security tests enumerate. */
+    readonly routeAccess: readonly RouteAccess[];
+  }
   interface FastifyRequest {
     /** The authenticated caller; null on public routes. */
     actor: Actor | null;
   }
+}
+
+export interface RouteAccess {
+  readonly method: string;
+  readonly url: string;
+  readonly access: Access;
 }
 
 export interface AuthPluginOptions {
@@ -59,6 +69,8 @@ export function throttleClient(ip: string): string {
 export const authPlugin = fp<AuthPluginOptions>(
   async (app, options) => {
     app.decorateRequest('actor', null);
+    const routes: RouteAccess[] = [];
+    app.decorate('routeAccess', routes);
     // The app decorates config and clock before registering this plugin; a bare Fastify (tests) gets the defaults.
     const limit = app.hasDecorator('config') ? app.config.authFailureLimit : DEFAULT_FAILURE_LIMIT;
     const windowSeconds = app.hasDecorator('config') ? app.config.authFailureWindowSeconds : DEFAULT_FAILURE_WINDOW_SECONDS;
@@ -86,6 +98,7 @@ export const authPlugin = fp<AuthPluginOptions>(
         config.access = 'public';
       }
       documentAccess(route, config.access);
+      for (const method of [route.method].flat()) routes.push({ method, url: route.url, access: config.access });
     });
 
     app.addHook('onRequest', async (req, reply) => {
