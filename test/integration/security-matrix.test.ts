@@ -18,7 +18,7 @@ import { GTIN, nhsNumber } from '../helpers/theatre.js';
  * Without a key, with a malformed header, an unknown or a revoked key, every
  * protected route answers 401 UNAUTHENTICATED; public routes answer anyone.
  */
-const MATRIX: Record<string, 'public' | string> = {
+const MATRIX: Record<string, string> = {
   'GET /health': 'public',
   'GET /ready': 'public',
   'GET /openapi.json': 'public',
@@ -129,8 +129,9 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
 }
 
 /** The error code and detail of a problem+json, or of a FHIR OperationOutcome (on /fhir routes). */
-function problemOf(res: { headers: Record<string, unknown>; json<T>(): T }): { code?: string; detail?: string } {
-  const type = String(res.headers['content-type'] ?? '');
+function problemOf(res: { headers: Record<string, string | string[] | number | undefined>; json<T>(): T }): { code?: string; detail?: string } {
+  const header = res.headers['content-type'];
+  const type = typeof header === 'string' ? header : '';
   if (type.startsWith('application/fhir+json')) {
     const issue = res.json<{ issue: Array<{ details: { coding: Array<{ code: string }> }; diagnostics: string }> }>().issue[0];
     return { code: issue?.details.coding[0]?.code, detail: issue?.diagnostics };
