@@ -50,6 +50,18 @@ const EnvSchema = z.object({
     .min(1024, 'must be a whole number of bytes from 1024 to 104857600')
     .max(104_857_600, 'must be a whole number of bytes from 1024 to 104857600')
     .default(1_048_576),
+  AUTH_FAILURE_LIMIT: z.coerce
+    .number({ error: 'must be a whole number from 1 to 100000' })
+    .int('must be a whole number from 1 to 100000')
+    .min(1, 'must be a whole number from 1 to 100000')
+    .max(100_000, 'must be a whole number from 1 to 100000')
+    .default(20),
+  AUTH_FAILURE_WINDOW_SECONDS: z.coerce
+    .number({ error: 'must be a whole number of seconds from 1 to 86400' })
+    .int('must be a whole number of seconds from 1 to 86400')
+    .min(1, 'must be a whole number of seconds from 1 to 86400')
+    .max(86_400, 'must be a whole number of seconds from 1 to 86400')
+    .default(60),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -68,6 +80,9 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly databasePoolSize: number;
   readonly bodyLimitBytes: number;
+  /** Failed authentications one client may make within the window before it is refused (429) for a window. */
+  readonly authFailureLimit: number;
+  readonly authFailureWindowSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -99,5 +114,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    authFailureLimit: e.AUTH_FAILURE_LIMIT,
+    authFailureWindowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS,
   });
 }

@@ -3,8 +3,11 @@ import fp from 'fastify-plugin';
 import type { Role } from '../db/database.js';
 import { authenticate } from '../modules/api-keys/api-key.service.js';
 import type { Actor, RequestContext } from '../shared/actor.js';
-import { ProblemError } from '../shared/problem.js';
+import { systemClock } from '../shared/clock.js';
+import { problemBody, ProblemError } from '../shared/problem.js';
 import { problemResponse } from '../shared/schemas.js';
+import { AuthThrottle } from './auth-throttle.js';
+import { sendProblem } from './errors.js';
 
 /** Who may call a route: anyone, or holders of a key with one of these roles. */
 export type Access = 'public' | readonly Role[];
@@ -14,10 +17,20 @@ declare module 'fastify' {
     /** Every route must declare it; the app refuses to boot otherwise. */
     access?: Access;
   }
+  interface FastifyInstance {
+    /** Every route the app has, with the access it declares: what security tests enumerate. */
+    readonly routeAccess: readonly RouteAccess[];
+  }
   interface FastifyRequest {
     /** The authenticated caller; null on public routes. */
     actor: Actor | null;
   }
+}
+
+export interface RouteAccess {
+  readonly method: string;
+  readonly url: string;
+  readonly access: Access;
 }
 
 export interface AuthPluginOptions {
@@ -27,6 +40,27 @@ export interface AuthPluginOptions {
 
 const BEARER = /^Bearer +([\x21-\x7e]{1,512})$/i;
 
+/** Client addresses the failed-authentication throttle tracks at most (a few hundred kB). */
+const THROTTLE_MAX_CLIENTS = 10_000;
+const DEFAULT_FAILURE_LIMIT = 20;
+const DEFAULT_FAILURE_WINDOW_SECONDS = 60;
+
+/**
+ * The client a failure is counted against: its IPv4 address, or the /64
+ * network of an IPv6 one (a single host is usually handed a whole /64, so
+ * counting per address would give an attacker unlimited fresh addresses).
+ */
+export function throttleClient(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped?.[1]) return mapped[1];
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail = ''] = ip.split('%')[0]?.split('::') ?? [];
+  const left = head === '' ? [] : head.split(':');
+  const right = ip.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
+  const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 /**
  * Authentication and role checks, fail-closed: a route that does not declare
  * its access stops the boot; a request without a valid key never reaches a
@@ -35,6 +69,26 @@ const BEARER = /^Bearer +([\x21-\x7e]{1,512})$/i;
 export const authPlugin = fp<AuthPluginOptions>(
   async (app, options) => {
     app.decorateRequest('actor', null);
+    const routes: RouteAccess[] = [];
+    app.decorate('routeAccess', routes);
+    // The app decorates config and clock before registering this plugin; a bare Fastify (tests) gets the defaults.
+    const limit = app.hasDecorator('config') ? app.config.authFailureLimit : DEFAULT_FAILURE_LIMIT;
+    const windowSeconds = app.hasDecorator('config') ? app.config.authFailureWindowSeconds : DEFAULT_FAILURE_WINDOW_SECONDS;
+    const throttle = new AuthThrottle({
+      maxFailures: limit,
+      windowMs: windowSeconds * 1000,
+      maxClients: THROTTLE_MAX_CLIENTS,
+      clock: app.hasDecorator('clock') ? app.clock : systemClock,
+    });
+    /** Counts a failed authentication; the failure that starts a block is logged (address, never the key). */
+    const failed = (req: FastifyRequest, client: string) => {
+      if (throttle.recordFailure(client)) {
+        req.log.warn(
+          { ip: req.ip, client, failures: limit, windowSeconds },
+          'authentication throttled',
+        );
+      }
+    };
 
     app.addHook('onRoute', (route) => {
       const config = (route.config ??= {}) as { access?: Access };
@@ -44,6 +98,7 @@ export const authPlugin = fp<AuthPluginOptions>(
         config.access = 'public';
       }
       documentAccess(route, config.access);
+      for (const method of [route.method].flat()) routes.push({ method, url: route.url, access: config.access });
     });
 
     app.addHook('onRequest', async (req, reply) => {
@@ -51,9 +106,20 @@ export const authPlugin = fp<AuthPluginOptions>(
       // Undefined only for the not-found handler: there is nothing behind it to protect.
       if (access === undefined || access === 'public') return;
 
+      // Before anything else, and before any key lookup: a client that keeps failing is refused here.
+      const client = throttleClient(req.ip);
+      const throttled = throttle.check(client);
+      if (throttled.throttled) {
+        // Answered here rather than thrown: the block was logged once when it began, not per request.
+        reply.header('retry-after', String(throttled.retryAfterSeconds));
+        const detail = `Too many failed authentications from this client. Retry in ${throttled.retryAfterSeconds} s.`;
+        return sendProblem(reply, 429, problemBody('RATE_LIMITED', detail, req.id));
+      }
+
       const header = req.headers.authorization;
       const match = header === undefined ? null : BEARER.exec(header);
       if (!match?.[1]) {
+        failed(req, client);
         reply.header('www-authenticate', 'Bearer realm="implant-trace"');
         throw new ProblemError(
           'UNAUTHENTICATED',
@@ -62,6 +128,7 @@ export const authPlugin = fp<AuthPluginOptions>(
       }
       const actor = await authenticate(app.db, match[1]);
       if (!actor) {
+        failed(req, client);
         reply.header('www-authenticate', 'Bearer realm="implant-trace", error="invalid_token"');
         throw new ProblemError('UNAUTHENTICATED', 'The API key is unknown or has been revoked.');
       }
@@ -102,6 +169,9 @@ function documentAccess(route: RouteOptions, access: Access): void {
     schema.description = [schema.description, `Roles: ${access.join(', ')}.`].filter(Boolean).join('\n\n');
     responses['401'] ??= problemResponse('No API key, or an unknown or revoked one (UNAUTHENTICATED).');
     responses['403'] ??= problemResponse("The key's role does not admit this operation (FORBIDDEN).");
+    responses['429'] ??= problemResponse(
+      'Too many failed authentications from this client (RATE_LIMITED): refused, before any key is looked up, until `Retry-After` seconds have passed.',
+    );
   }
   if (schema.params) responses['404'] ??= problemResponse('No such resource in the caller\'s organisation (NOT_FOUND).');
   if (schema.body) responses['400'] ??= problemResponse('The body is not well-formed JSON (MALFORMED_REQUEST).');

@@ -15,6 +15,8 @@ t.test('defaults need no configuration at all', async (t) => {
     logLevel: 'info',
     databasePoolSize: 10,
     bodyLimitBytes: 1_048_576,
+    authFailureLimit: 20,
+    authFailureWindowSeconds: 60,
   });
   t.ok(Object.isFrozen(config), 'the config is frozen');
 });
@@ -31,6 +33,8 @@ t.test('every variable is read', async (t) => {
     LOG_LEVEL: 'warn',
     DATABASE_POOL_SIZE: '25',
     BODY_LIMIT_BYTES: '2048',
+    AUTH_FAILURE_LIMIT: '50',
+    AUTH_FAILURE_WINDOW_SECONDS: '300',
   });
   t.same(config, {
     port: 8080,
@@ -43,6 +47,8 @@ t.test('every variable is read', async (t) => {
     logLevel: 'warn',
     databasePoolSize: 25,
     bodyLimitBytes: 2048,
+    authFailureLimit: 50,
+    authFailureWindowSeconds: 300,
   });
 });
 
@@ -62,6 +68,8 @@ const bad: Array<[string, Record<string, string>, RegExp]> = [
   ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
   ['DATABASE_POOL_SIZE', { DATABASE_POOL_SIZE: '0' }, /DATABASE_POOL_SIZE must be a whole number from 1 to 200/],
   ['BODY_LIMIT_BYTES', { BODY_LIMIT_BYTES: '10' }, /BODY_LIMIT_BYTES must be a whole number of bytes/],
+  ['AUTH_FAILURE_LIMIT', { AUTH_FAILURE_LIMIT: '0' }, /AUTH_FAILURE_LIMIT must be a whole number from 1 to 100000/],
+  ['AUTH_FAILURE_WINDOW_SECONDS', { AUTH_FAILURE_WINDOW_SECONDS: '1.5' }, /AUTH_FAILURE_WINDOW_SECONDS must be a whole number of seconds/],
   ['HOST', { HOST: '   ' }, /HOST must not be empty/],
 ];
 for (const [name, env, message] of bad) {

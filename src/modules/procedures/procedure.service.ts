@@ -126,10 +126,15 @@ export async function completeProcedureFor(db: Kysely<Database>, ctx: RequestCon
   await db.transaction().execute(async (trx) => {
     const procedure = await findProcedure(trx, id, true);
     if (!procedure || procedure.organisationId !== ctx.actor.organisationId) throw new ProblemError('NOT_FOUND', 'No such procedure.');
-    if (procedure.status === 'open') {
-      await completeProcedure(trx, id, clock.now());
-      await recordAudit(trx, ctx, { action: 'procedure.complete', organisationId: procedure.organisationId, patientIds: [procedure.patientId], procedureIds: [id] });
-    }
+    if (procedure.status === 'open') await completeProcedure(trx, id, clock.now());
+    // Also when it was completed already: nothing changes, but the answer is the patient's record, a read.
+    await recordAudit(trx, ctx, {
+      action: 'procedure.complete',
+      organisationId: procedure.organisationId,
+      patientIds: [procedure.patientId],
+      procedureIds: [id],
+      detail: { alreadyCompleted: procedure.status !== 'open' },
+    });
   });
   return procedureDetail(db, id);
 }

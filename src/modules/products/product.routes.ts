@@ -26,7 +26,7 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
   app.put(
     '/v1/products/:gtin',
     {
-      config: { access: ['procurement', 'admin'] },
+      config: { access: ['procurement'] },
       schema: { tags: ['catalogue'], summary: 'Add or replace a product in the catalogue by its GTIN', params: GtinParams, body: PutProductBody, response: { 200: ProductSchema } },
     },
     async (req) => toProductApi(await putProduct(app.db, requestContext(req), req.params.gtin, req.body, app.clock)),
@@ -44,7 +44,7 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/products/import',
     {
-      config: { access: ['procurement', 'admin'] },
+      config: { access: ['procurement'] },
       bodyLimit: IMPORT_LIMIT_BYTES,
       schema: {
         tags: ['catalogue'],

@@ -160,6 +160,19 @@ export function affectedBase(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit
   return query;
 }
 
+/**
+ * Who is on the affected list, per row (organisation, patient, procedure), without the rest:
+ * what an export of the whole list discloses, for its audit row.
+ */
+export async function affectedPatientIds(
+  db: Kysely<Database>,
+  q: Omit<AffectedQuery, 'limit' | 'after'>,
+): Promise<Array<{ organisationId: string; patientId: string; procedureId: string }>> {
+  const { products } = recallPredicates(q.scopes);
+  const rows = await affectedBase(db, q).where(products).select(['i.organisation_id', 'i.patient_id', 'i.procedure_id']).distinct().execute();
+  return rows.map((r) => ({ organisationId: r.organisation_id, patientId: r.patient_id, procedureId: r.procedure_id }));
+}
+
 function affectedSelect(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'after'>) {
   const { matchKind } = recallPredicates(q.scopes);
   return affectedBase(db, q).select([

@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
 import { tenancyOf } from '../../shared/actor.js';
 import { IdParamsSchema } from '../../shared/schemas.js';
-import { recordAudit } from '../audit/audit.service.js';
+import { recordListAudit } from '../audit/audit.service.js';
 import { copyAffectedCsv } from './recall.export.js';
 import type { RecallScope } from './recall.matching.js';
-import type { AffectedItem, Recall } from './recall.repository.js';
+import { affectedPatientIds, type AffectedItem, type Recall } from './recall.repository.js';
 import {
   AdHocQuery,
   AffectedPageSchema,
@@ -174,8 +174,10 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
       if (wantsCsv) {
         const recall = await visibleRecall(app.db, ctx, req.params.id);
         const asOf = app.clock.now();
-        await recordAudit(app.db, ctx, { action: 'recall.patients.export', organisationId: ctx.actor.organisationId, detail: { recallId: recall.id, asOf: asOf.toISOString() } });
-        const stream = await copyAffectedCsv(app.db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId: recall.id });
+        const query = { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId: recall.id };
+        // The whole list leaves: its patients and procedures are named in the audit before it streams.
+        await recordListAudit(app.db, ctx, 'recall.patients.export', await affectedPatientIds(app.db, query), { recallId: recall.id, asOf: asOf.toISOString() });
+        const stream = await copyAffectedCsv(app.db, query);
         const file = `recall-${recall.reference.replace(/[^A-Za-z0-9._-]/g, '_')}-${asOf.toISOString().replace(/[:.]/g, '')}.csv`;
         return reply.type('text/csv; charset=utf-8').header('x-as-of', asOf.toISOString()).header('content-disposition', `attachment; filename="${file}"`).header('cache-control', 'no-store').send(stream);
       }

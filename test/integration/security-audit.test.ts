@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import t from 'tap';
+import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { GTIN, nhsNumber } from '../helpers/theatre.js';
+import { leaks, twoOrganisations, type Holdings } from '../helpers/two-organisations.js';
+
+/**
+ * The routes that read or write patient data, written by hand. Each must leave
+ * an audit row naming the key, the route, and the patients and procedures.
+ */
+const PATIENT_ROUTES = [
+  'POST /v1/procedures',
+  'GET /v1/procedures/:id',
+  'POST /v1/procedures/:id/complete',
+  'POST /v1/procedures/search',
+  'POST /v1/procedures/:id/scans',
+  'GET /v1/recalls/:id/patients',
+  'GET /v1/recalls/affected-patients',
+  'PATCH /v1/recalls/:id/items/:itemId',
+  'POST /v1/consents',
+  'POST /v1/consents/search',
+  'GET /v1/feeds/procedures',
+  'GET /fhir/R4/$export-file/:id/:file',
+  // Last: it voids the fixture's item, which then no longer is an affected patient.
+  'POST /v1/scans/:id/void',
+] as const;
+
+interface Drive {
+  readonly key: string;
+  readonly keyId: string;
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly url: string;
+  readonly payload?: object | string;
+  readonly headers?: Record<string, string>;
+  /** The patient and procedure the audit row must name. */
+  readonly patientId: string;
+  readonly procedureId: string;
+}
+
+async function startExport(app: TestApp, a: Holdings): Promise<string> {
+  const kick = await app.request({ method: 'GET', url: '/fhir/R4/Group/NJR/$export', key: a.org.keys.registry, headers: { prefer: 'respond-async' } });
+  const status = new URL(String(kick.headers['content-location'])).pathname;
+  for (let i = 0; i < 500; i++) {
+    const res = await app.request({ method: 'GET', url: status, key: a.org.keys.registry });
+    if (res.statusCode === 200) return status.split('/').pop() ?? '';
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('export did not finish');
+}
+
+async function auditRows(app: TestApp, requestId: string) {
+  return app.db
+    .selectFrom('audit_events')
+    .select(['actor_key_id', 'route', 'action', 'patient_ids', 'procedure_ids', 'organisation_id', 'detail'])
+    .where('request_id', '=', requestId)
+    .execute();
+}
+
+t.test('audit: every route that reads or writes patient data leaves a row naming key, route, patients and procedures', async (t) => {
+  const app = await buildTestApp(t);
+  const { a } = await twoOrganisations(app);
+  const exportId = await startExport(app, a);
+  const k = a.org.keys;
+  const id = a.org.keyIds;
+  const at = { patientId: a.patientId, procedureId: a.procedureId };
+
+  const drives: Record<(typeof PATIENT_ROUTES)[number], Drive | Drive[]> = {
+    'POST /v1/procedures': { key: k.scanner, keyId: id.scanner, method: 'POST', url: '/v1/procedures', payload: { patient: { nhsNumber: a.nhs } }, patientId: a.patientId, procedureId: '(created)' },
+    'GET /v1/procedures/:id': [
+      { key: k.scanner, keyId: id.scanner, method: 'GET', url: `/v1/procedures/${a.procedureId}`, ...at },
+      { key: k.procurement, keyId: id.procurement, method: 'GET', url: `/v1/procedures/${a.procedureId}`, ...at },
+    ],
+    'POST /v1/procedures/:id/complete': [
+      { key: k.scanner, keyId: id.scanner, method: 'POST', url: `/v1/procedures/${a.openProcedureId}/complete`, patientId: a.patientId, procedureId: a.openProcedureId },
+      // Completing a completed procedure changes nothing, but answers the patient's record again: a read.
+      { key: k.scanner, keyId: id.scanner, method: 'POST', url: `/v1/procedures/${a.procedureId}/complete`, ...at },
+    ],
+    'POST /v1/procedures/search': { key: k.procurement, keyId: id.procurement, method: 'POST', url: '/v1/procedures/search', payload: { nhsNumber: a.nhs }, ...at },
+    'POST /v1/procedures/:id/scans': {
+      key: k.scanner,
+      keyId: id.scanner,
+      method: 'POST',
+      url: `/v1/procedures/${a.procedureId}/scans`,
+      payload: { barcode: `01${GTIN}10LOT-AUDIT`, lateEntry: { reason: 'audit' } },
+      headers: { 'idempotency-key': randomUUID() },
+      ...at,
+    },
+    'POST /v1/scans/:id/void': { key: k.scanner, keyId: id.scanner, method: 'POST', url: `/v1/scans/${a.scanId}/void`, payload: { reason: 'audit' }, ...at },
+    'GET /v1/recalls/:id/patients': [
+      { key: k.procurement, keyId: id.procurement, method: 'GET', url: `/v1/recalls/${a.recallId}/patients`, ...at },
+      { key: k.procurement, keyId: id.procurement, method: 'GET', url: `/v1/recalls/${a.recallId}/patients?format=csv`, ...at },
+    ],
+    'GET /v1/recalls/affected-patients': { key: k.procurement, keyId: id.procurement, method: 'GET', url: `/v1/recalls/affected-patients?gtin=${GTIN}`, ...at },
+    'PATCH /v1/recalls/:id/items/:itemId': { key: k.procurement, keyId: id.procurement, method: 'PATCH', url: `/v1/recalls/${a.recallId}/items/${a.itemId}`, payload: { status: 'contacted' }, ...at },
+    'POST /v1/consents': { key: k.scanner, keyId: id.scanner, method: 'POST', url: '/v1/consents', payload: { nhsNumber: a.nhs, registry: 'BCIR', status: 'granted' }, ...at, procedureId: '(none)' },
+    'POST /v1/consents/search': { key: k.procurement, keyId: id.procurement, method: 'POST', url: '/v1/consents/search', payload: { nhsNumber: a.nhs }, ...at, procedureId: '(none)' },
+    'GET /v1/feeds/procedures': { key: k.registry, keyId: id.registry, method: 'GET', url: '/v1/feeds/procedures?registry=NJR', ...at },
+    'GET /fhir/R4/$export-file/:id/:file': [
+      { key: k.registry, keyId: id.registry, method: 'GET', url: `/fhir/R4/$export-file/${exportId}/Procedure.ndjson`, ...at },
+      { key: k.registry, keyId: id.registry, method: 'GET', url: `/fhir/R4/$export-file/${exportId}/Patient.ndjson`, ...at, procedureId: '(none)' },
+    ],
+  };
+
+  for (const route of PATIENT_ROUTES) {
+    for (const drive of [drives[route]].flat()) {
+      // Known gap: a Bulk Data download is audited with its export id, not yet with the patients and
+      // procedures in the file (the exporter would have to record them as it writes; see docs/SECURITY.md).
+      const todo = route === 'GET /fhir/R4/$export-file/:id/:file' ? { todo: 'FHIR export files are audited by export id, not yet by patient' } : {};
+      t.test(`${route}: ${drive.url.split('?')[1] ?? drive.method}`, todo, async (t) => {
+        const res = await app.request({ method: drive.method, url: drive.url, key: drive.key, ...(drive.payload ? { payload: drive.payload } : {}), ...(drive.headers ? { headers: drive.headers } : {}) });
+        t.ok(res.statusCode < 300, `answered ${res.statusCode}`);
+        const rows = await auditRows(app, String(res.headers['x-request-id']));
+        t.ok(rows.length > 0, 'an audit row');
+        for (const row of rows) {
+          t.equal(row.actor_key_id, drive.keyId, 'names the key');
+          t.equal(row.route, route, 'names the route');
+        }
+        t.ok(rows.some((r) => r.patient_ids.includes(drive.patientId)), `names the patient (${JSON.stringify(rows.map((r) => r.patient_ids))})`);
+        const procedureId = drive.procedureId === '(created)' ? res.json<{ id: string }>().id : drive.procedureId;
+        if (procedureId !== '(none)') t.ok(rows.some((r) => r.procedure_ids.includes(procedureId)), `names the procedure (${JSON.stringify(rows.map((r) => r.procedure_ids))})`);
+      });
+    }
+  }
+
+  t.test('the list covers every route whose answer carries patient data', async (t) => {
+    // Drive every authenticated route of the live app with A's keys and ids; an answer that carries an
+    // NHS number, a patient id or a procedure id is patient data, and its route must be in the list.
+    const b = (await app.request({ method: 'POST', url: '/v1/procedures', key: k.scanner, payload: { patient: { nhsNumber: nhsNumber(39_001) } } })).json<{ id: string; patient: { id: string } }>();
+    const marks = [a.nhs, a.patientId, a.procedureId, a.openProcedureId, nhsNumber(39_001), b.id, b.patient.id];
+    const params: Record<string, string> = { ':itemId': a.itemId, ':gtin': GTIN, ':registry': 'NJR', ':file': 'Procedure.ndjson' };
+    const idFor = (url: string) =>
+      url.startsWith('/v1/procedures') ? b.id : url.startsWith('/v1/scans') ? randomUUID() : url.startsWith('/v1/recalls') ? a.recallId : url.startsWith('/fhir') ? exportId : randomUUID();
+    const query: Record<string, string> = {
+      '/v1/labels': '?symbology=gs1datamatrix&data=(01)09506000134352',
+      '/v1/reports/data-quality': '?from=2025-01-01T00:00:00Z&to=2027-01-01T00:00:00Z',
+      '/v1/recalls/affected-patients': `?gtin=${GTIN}`,
+      '/v1/feeds/procedures': '?registry=NJR',
+    };
+    const bodies: Record<string, object> = {
+      'POST /v1/procedures/search': {},
+      'POST /v1/consents/search': { nhsNumber: a.nhs },
+      'POST /v1/consents': { nhsNumber: a.nhs, registry: 'MDOR', status: 'withdrawn' },
+      'POST /v1/procedures': { patient: { nhsNumber: a.nhs } },
+      'POST /v1/procedures/:id/scans': { barcode: `01${GTIN}10LOT-COVER` },
+      'POST /v1/barcodes/parse': { barcode: '8018950600013435000000' },
+      'POST /v1/labels': { symbology: 'gs1datamatrix', data: '(01)09506000134352' },
+      'PATCH /v1/recalls/:id/items/:itemId': { status: 'reviewed' },
+    };
+    const keys = [k.scanner, k.procurement, k.registry, k.admin, app.adminKey];
+    const carrying: string[] = [];
+    const routes = app.app.routeAccess.filter((r) => r.method !== 'HEAD' && r.access !== 'public');
+    t.ok(routes.length > 35);
+    for (const route of routes) {
+      const name = `${route.method} ${route.url}`;
+      if (['DELETE /v1/api-keys/:id', 'DELETE /fhir/R4/$export-status/:id', 'POST /v1/organisations', 'PUT /v1/registries/:code'].includes(name)) continue; // no patient data; would disturb the fixture
+      let url = route.url.replace(':id', idFor(route.url));
+      for (const [param, value] of Object.entries(params)) url = url.replace(param, value);
+      url += query[route.url] ?? '';
+      for (const key of keys) {
+        const res = await app.request({
+          method: route.method,
+          url,
+          key,
+          ...(bodies[name] ? { payload: bodies[name] } : route.method === 'POST' || route.method === 'PUT' ? { payload: {} } : {}),
+          headers: { 'idempotency-key': randomUUID(), accept: '*/*' },
+        });
+        if (res.statusCode === 403) continue;
+        if (marks.some((m) => res.body.includes(m))) carrying.push(name);
+        break;
+      }
+    }
+    t.ok(carrying.length >= 8, `patient data found in ${carrying.length} routes (the probe works)`);
+    t.same(carrying.filter((r) => !(PATIENT_ROUTES as readonly string[]).includes(r)), [], 'every route that answered patient data is in the audited list');
+  });
+
+  t.test('no NHS number, key or bearer token in the logs', async (t) => {
+    t.same(leaks(app, [a.nhs, nhsNumber(39_001), nhsNumber(32_001)], [...Object.values(k), app.adminKey]), []);
+  });
+});

@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import t from 'tap';
+import type { Role } from '../../src/db/database.js';
+import { buildTestApp, createOrganisationWithKeys } from '../helpers/app.js';
+import { GTIN, nhsNumber } from '../helpers/theatre.js';
+
+/**
+ * The authorisation matrix, written by hand from the README's API table (not
+ * read from the code): every route × every kind of caller.
+ *
+ * Five letters per protected route, for the callers in this order:
+ *   national admin, organisation admin, scanner, procurement, registry.
+ *   y  admitted: the answer is neither 401 nor 403 (a 404 or 422 is fine)
+ *   -  refused by role: 403 FORBIDDEN naming the key's role
+ *   s  the role is admitted but not this key's scope: 403 FORBIDDEN for another
+ *      reason (national-only configuration, or an operation that belongs to one
+ *      organisation and so is not for a national key)
+ * Without a key, with a malformed header, an unknown or a revoked key, every
+ * protected route answers 401 UNAUTHENTICATED; public routes answer anyone.
+ */
+const MATRIX: Record<string, string> = {
+  'GET /health': 'public',
+  'GET /ready': 'public',
+  'GET /openapi.json': 'public',
+  'GET /problems': 'public',
+  'GET /problems/:code': 'public',
+  'GET /docs': 'public',
+  'GET /docs/static/*': 'public',
+  'GET /docs/json': 'public',
+  'GET /docs/yaml': 'public',
+  'GET /docs/static/index.html': 'public',
+  'GET /docs/static/swagger-initializer.js': 'public',
+  //                                 N A S P R
+  'POST /v1/organisations': /*      */ 'ys---',
+  'GET /v1/organisations': /*       */ 'yy---',
+  'POST /v1/api-keys': /*           */ 'yy---',
+  'GET /v1/api-keys': /*            */ 'yy---',
+  'DELETE /v1/api-keys/:id': /*     */ 'yy---',
+  'GET /v1/me': /*                  */ 'yyyyy',
+  'POST /v1/barcodes/parse': /*     */ 'yyyyy',
+  'GET /v1/labels': /*              */ 'yyyyy',
+  'POST /v1/labels': /*             */ 'yyyyy',
+  'POST /v1/locations': /*          */ 'sy---',
+  'POST /v1/staff': /*              */ 'sy---',
+  'POST /v1/procedures': /*         */ '--y--',
+  'GET /v1/procedures/:id': /*      */ '--yy-',
+  'POST /v1/procedures/:id/complete': '--y--',
+  'POST /v1/procedures/search': /*  */ '---y-',
+  'POST /v1/procedures/:id/scans': /**/ '--y--',
+  'POST /v1/scans/:id/void': /*     */ '--y--',
+  'PUT /v1/products/:gtin': /*      */ '---y-',
+  'GET /v1/products/:gtin': /*      */ 'yyyyy',
+  'POST /v1/products/import': /*    */ '---y-',
+  'GET /v1/reports/data-quality': /**/ '---y-',
+  'POST /v1/recalls': /*            */ '---y-',
+  'POST /v1/recalls/preview': /*    */ '---y-',
+  'GET /v1/recalls': /*             */ '---y-',
+  'GET /v1/recalls/affected-patients': '---y-',
+  'GET /v1/recalls/:id': /*         */ '---y-',
+  'POST /v1/recalls/:id/close': /*  */ '---y-',
+  'GET /v1/recalls/:id/patients': /**/ '---y-',
+  'PATCH /v1/recalls/:id/items/:itemId': '---y-',
+  'GET /v1/registries': /*          */ 'yyyyy',
+  'PUT /v1/registries/:code': /*    */ 'ys---',
+  'POST /v1/consents': /*           */ '--yy-',
+  'POST /v1/consents/search': /*    */ '--yy-',
+  'GET /v1/feeds/procedures': /*    */ '----y',
+  'GET /v1/outcomes/survival': /*   */ '---yy',
+  'GET /v1/outcomes/survival.svg': /**/ '---yy',
+  'GET /fhir/R4/Group/:registry/$export': '----y',
+  'GET /fhir/R4/$export-status/:id': '----y',
+  'DELETE /fhir/R4/$export-status/:id': '----y',
+  'GET /fhir/R4/$export-file/:id/:file': '----y',
+};
+
+const CALLERS = ['national', 'admin', 'scanner', 'procurement', 'registry'] as const;
+type Caller = (typeof CALLERS)[number];
+const ROLE_OF: Record<Caller, Role> = { national: 'admin', admin: 'admin', scanner: 'scanner', procurement: 'procurement', registry: 'registry' };
+
+let counter = 0;
+const unique = () => `${process.pid % 1000}${++counter}`;
+
+/** A concrete, plausible request for a route pattern (fresh each time: some create things). */
+function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; payload?: string | object; headers?: Record<string, string> } {
+  const [verb = '', pattern = ''] = route.split(' ');
+  const method = verb as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  const url = pattern
+    .replace(':id', randomUUID())
+    .replace(':itemId', randomUUID())
+    .replace(':gtin', GTIN)
+    .replace(':code', pattern.startsWith('/problems') ? 'FORBIDDEN' : `T${unique()}`)
+    .replace(':registry', 'NJR')
+    .replace(':file', 'Patient.ndjson')
+    .replace('/docs/static/*', '/docs/static/swagger-ui.css');
+  const query: Record<string, string> = {
+    'GET /v1/labels': '?symbology=gs1datamatrix&data=(01)09506000134352',
+    'GET /v1/reports/data-quality': '?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z',
+    'GET /v1/recalls/affected-patients': `?gtin=${GTIN}`,
+    'GET /v1/feeds/procedures': '?registry=NJR',
+  };
+  const body: Record<string, object> = {
+    'POST /v1/organisations': { odsCode: `X${unique()}`, name: 'Matrix Trust' },
+    'POST /v1/api-keys': { name: 'matrix', role: 'scanner', organisation: odsCode },
+    'POST /v1/barcodes/parse': { barcode: '0109506000134352' },
+    'POST /v1/labels': { symbology: 'gs1datamatrix', data: '(01)09506000134352' },
+    'POST /v1/locations': { gln: '9506000134369', name: `Theatre ${unique()}` },
+    'POST /v1/staff': { localId: `S${unique()}`, name: 'A. Surgeon' },
+    'POST /v1/procedures': { patient: { nhsNumber: nhsNumber(700_000 + counter) } },
+    'POST /v1/procedures/:id/complete': {},
+    'POST /v1/procedures/search': { nhsNumber: nhsNumber(1) },
+    'POST /v1/procedures/:id/scans': { barcode: '0109506000134352' },
+    'POST /v1/scans/:id/void': { reason: 'wrong box' },
+    'PUT /v1/products/:gtin': { brand: 'Matrix' },
+    'POST /v1/recalls': { reference: `FSN-${unique()}`, title: 'matrix', scope: [{ gtin: GTIN, allLots: true }] },
+    'POST /v1/recalls/preview': { reference: 'FSN-P', title: 'matrix', scope: [{ gtin: GTIN, allLots: true }] },
+    'POST /v1/recalls/:id/close': {},
+    'PATCH /v1/recalls/:id/items/:itemId': { status: 'contacted' },
+    'PUT /v1/registries/:code': { name: 'Matrix registry', withoutConsent: 'omit' },
+    'POST /v1/consents': { nhsNumber: nhsNumber(2), registry: 'NJR', status: 'granted' },
+    'POST /v1/consents/search': { nhsNumber: nhsNumber(2) },
+  };
+  const headers: Record<string, string> = {};
+  if (route === 'POST /v1/procedures/:id/scans') headers['idempotency-key'] = randomUUID();
+  if (route === 'POST /v1/products/import') {
+    headers['content-type'] = 'text/csv';
+    return { method, url, payload: 'PrimaryDI,brandName\n09506000134352,Matrix\n', headers };
+  }
+  return { method, url: url + (query[route] ?? ''), ...(body[route] === undefined ? {} : { payload: body[route] }), headers };
+}
+
+/** The error code and detail of a problem+json, or of a FHIR OperationOutcome (on /fhir routes). */
+function problemOf(res: { headers: Record<string, string | string[] | number | undefined>; json<T>(): T }): { code?: string; detail?: string } {
+  const header = res.headers['content-type'];
+  const type = typeof header === 'string' ? header : '';
+  if (type.startsWith('application/fhir+json')) {
+    const issue = res.json<{ issue: Array<{ details: { coding: Array<{ code: string }> }; diagnostics: string }> }>().issue[0];
+    return { code: issue?.details.coding[0]?.code, detail: issue?.diagnostics };
+  }
+  return type.includes('json') ? res.json<{ code?: string; detail?: string }>() : {};
+}
+
+t.test('authorisation matrix: every route × every caller', async (t) => {
+  // Hundreds of deliberate failures from one address: the throttle is tested on its own (auth-throttle.test.ts).
+  const app = await buildTestApp(t, { env: { AUTH_FAILURE_LIMIT: '100000' } });
+  const org = await createOrganisationWithKeys(app, 'RMX');
+  const revokedKey = org.keys.registry;
+  const revoked = await app.request({ method: 'DELETE', url: `/v1/api-keys/${org.keyIds.registry}`, key: app.adminKey });
+  t.equal(revoked.statusCode, 204);
+  const registryKey = await app.request({ method: 'POST', url: '/v1/api-keys', key: app.adminKey, payload: { name: 'RMX registry 2', role: 'registry', organisation: 'RMX', registry: 'NJR' } });
+  const keys: Record<Caller, string> = { national: app.adminKey, admin: org.keys.admin, scanner: org.keys.scanner, procurement: org.keys.procurement, registry: registryKey.json<{ key: string }>().key };
+
+  const strangers: Array<[string, Record<string, string>]> = [
+    ['no key', {}],
+    ['malformed header', { authorization: `Token ${org.keys.admin}` }],
+    ['unknown key', { authorization: 'Bearer itk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }],
+    ['revoked key', { authorization: `Bearer ${revokedKey}` }],
+  ];
+
+  for (const [route, expected] of Object.entries(MATRIX)) {
+    t.test(route, async (t) => {
+      if (expected === 'public') {
+        const res = await app.request(requestFor(route, org.odsCode));
+        t.ok(res.statusCode < 400, `public: ${res.statusCode}`);
+        return;
+      }
+      for (const [who, headers] of strangers) {
+        const req = requestFor(route, org.odsCode);
+        const res = await app.request({ ...req, headers: { ...req.headers, ...headers } });
+        t.equal(res.statusCode, 401, who);
+        t.equal(problemOf(res).code, 'UNAUTHENTICATED', who);
+      }
+      if (route.startsWith('GET ')) {
+        const head = await app.request({ ...requestFor(route, org.odsCode), method: 'HEAD' });
+        t.equal(head.statusCode, 401, 'HEAD without a key');
+      }
+      for (const [i, caller] of CALLERS.entries()) {
+        const cell = expected[i];
+        const res = await app.request({ ...requestFor(route, org.odsCode), key: keys[caller] });
+        const body = problemOf(res);
+        if (cell === 'y') {
+          t.not(res.statusCode, 401, `${caller} admitted`);
+          t.not(res.statusCode, 403, `${caller} admitted (${res.statusCode} ${body.code ?? ''} ${body.detail ?? ''})`);
+          t.ok(res.statusCode < 500, `${caller}: no server error (${res.statusCode} ${body.code ?? ''})`);
+        } else if (cell === '-') {
+          t.equal(res.statusCode, 403, `${caller} refused by role`);
+          t.equal(body.code, 'FORBIDDEN');
+          t.match(body.detail, `The key's role is ${ROLE_OF[caller]}`);
+        } else {
+          t.equal(cell, 's', 'the table has only y, - and s');
+          t.equal(res.statusCode, 403, `${caller} refused by scope`);
+          t.equal(body.code, 'FORBIDDEN');
+          t.notMatch(body.detail, "The key's role is", 'refused by the rule of the operation, not by role');
+        }
+      }
+    });
+  }
+
+  t.test('no secret, bearer token or NHS number reaches the logs', async (t) => {
+    const raw = app.rawLogs();
+    for (const key of [...Object.values(keys), revokedKey, 'itk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']) t.notOk(raw.includes(key), 'no key');
+    t.notOk(/Bearer /i.test(raw), 'no bearer header');
+    for (const n of [nhsNumber(1), nhsNumber(2)]) t.notOk(app.logsContainNumber(n), 'no NHS number');
+  });
+});
+
+t.test('the table has a row for every route of the live app, and no other', async (t) => {
+  const app = await buildTestApp(t);
+  await app.app.ready();
+  const live = new Set(app.app.routeAccess.filter((r) => r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`));
+  t.ok(live.size > 40, `the app has its routes (${live.size})`);
+  const table = new Set(Object.keys(MATRIX));
+  t.same([...live].filter((r) => !table.has(r)).sort(), [], 'routes without a row in the matrix');
+  t.same([...table].filter((r) => !live.has(r)).sort(), [], 'rows without a route');
+
+  const openapi = app.app.swagger() as unknown as { paths: Record<string, Record<string, unknown>> };
+  const documented = Object.entries(openapi.paths).flatMap(([p, ops]) =>
+    Object.keys(ops)
+      .filter((m) => m !== 'head')
+      .map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`),
+  );
+  t.same(documented.filter((r) => !table.has(r)), [], 'and every operation of the OpenAPI document is in the table');
+
+  t.test('HEAD routes declare the same access as their GET', async (t) => {
+    for (const head of app.app.routeAccess.filter((r) => r.method === 'HEAD')) {
+      const get = app.app.routeAccess.find((r) => r.method === 'GET' && r.url === head.url);
+      t.same(head.access, get?.access, head.url);
+    }
+  });
+});
