@@ -59,7 +59,16 @@ const REDACT = [
   '*.nhsNumber',
   'body',
   '*.body',
+  // Postgres errors quote the values they reject (`Key (nhs_number)=(…) already exists`).
+  'err.detail',
+  'err.where',
+  'err.internalQuery',
 ];
+
+const trustHops =
+  (hops: number) =>
+  (_address: string, hop: number): boolean =>
+    hop < hops;
 
 /** The root Fastify plugin tree. Tests build it and call inject(); server.ts listens. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -69,12 +78,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       level: config.logLevel,
       redact: { paths: REDACT, censor: '[redacted]' },
       serializers: {
-        req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url, id: req.id }),
+        // The path only: a query string may carry what must never be logged (an identifier put there by mistake).
+        req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url.split('?')[0], id: req.id }),
       },
       ...(deps.logStream ? { stream: deps.logStream } : {}),
     },
     genReqId: () => randomUUID(),
     bodyLimit: config.bodyLimitBytes,
+    // A hop count is given as proxy-addr's trust function (the first n hops are proxies).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     // Closing is answered by our own hook below, as problem+json.
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },

@@ -62,6 +62,13 @@ const EnvSchema = z.object({
     .min(1, 'must be a whole number of seconds from 1 to 86400')
     .max(86_400, 'must be a whole number of seconds from 1 to 86400')
     .default(60),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .refine((v) => /^(true|false|[0-9]{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$/.test(v), {
+      message: 'must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses or CIDRs',
+    })
+    .optional(),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -83,6 +90,11 @@ export interface Config {
   /** Failed authentications one client may make within the window before it is refused (429) for a window. */
   readonly authFailureLimit: number;
   readonly authFailureWindowSeconds: number;
+  /**
+   * Behind a reverse proxy: whose X-Forwarded-For to believe (fastify's trustProxy), so that
+   * the client address (rate limits, logs) is the caller's, not the proxy's. False: none.
+   */
+  readonly trustProxy: boolean | number | string;
 }
 
 export class ConfigError extends Error {
@@ -116,5 +128,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     authFailureLimit: e.AUTH_FAILURE_LIMIT,
     authFailureWindowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS,
+    trustProxy: trustProxyOf(e.TRUST_PROXY),
   });
+}
+
+function trustProxyOf(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^[0-9]+$/.test(value)) return Number(value);
+  return value;
 }

@@ -182,3 +182,20 @@ t.test('IPv6 clients are counted per /64, IPv4-mapped addresses as IPv4', async 
   t.equal((await me(app, '2001:db8:1:2::12', 'Bearer itk_v6-guess')).statusCode, 429, 'a new address in the same /64 is still throttled');
   t.equal((await me(app, '2001:db8:1:3::12', 'Bearer itk_v6-guess')).statusCode, 401, 'another /64 is another client');
 });
+
+t.test('behind a trusted proxy, clients are told apart by X-Forwarded-For; untrusted, the header is ignored', async (t) => {
+  const PROXY = '10.0.0.5';
+  const fail = (app: TestApp, forwardedFor: string) =>
+    app.request({ method: 'GET', url: '/v1/me', remoteAddress: PROXY, headers: { authorization: 'Bearer wrong', 'x-forwarded-for': forwardedFor } });
+
+  const trusted = await buildTestApp(t, { env: { AUTH_FAILURE_LIMIT: '2', TRUST_PROXY: PROXY } });
+  await fail(trusted, '203.0.113.7');
+  await fail(trusted, '203.0.113.7');
+  t.equal((await fail(trusted, '203.0.113.7')).statusCode, 429, 'the guessing client is throttled');
+  t.equal((await fail(trusted, '198.51.100.9')).statusCode, 401, 'another client behind the same proxy is not');
+
+  const untrusted = await buildTestApp(t, { env: { AUTH_FAILURE_LIMIT: '2' } });
+  await fail(untrusted, '203.0.113.7');
+  await fail(untrusted, '198.51.100.1');
+  t.equal((await fail(untrusted, '198.51.100.2')).statusCode, 429, 'a forged header does not escape the limit');
+});

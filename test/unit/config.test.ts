@@ -17,6 +17,7 @@ t.test('defaults need no configuration at all', async (t) => {
     bodyLimitBytes: 1_048_576,
     authFailureLimit: 20,
     authFailureWindowSeconds: 60,
+    trustProxy: false,
   });
   t.ok(Object.isFrozen(config), 'the config is frozen');
 });
@@ -35,6 +36,7 @@ t.test('every variable is read', async (t) => {
     BODY_LIMIT_BYTES: '2048',
     AUTH_FAILURE_LIMIT: '50',
     AUTH_FAILURE_WINDOW_SECONDS: '300',
+    TRUST_PROXY: '1',
   });
   t.same(config, {
     port: 8080,
@@ -49,7 +51,16 @@ t.test('every variable is read', async (t) => {
     bodyLimitBytes: 2048,
     authFailureLimit: 50,
     authFailureWindowSeconds: 300,
+    trustProxy: 1,
   });
+});
+
+t.test('TRUST_PROXY: none by default; true, a hop count, or the proxies\' addresses', async (t) => {
+  t.equal(loadConfig({}).trustProxy, false);
+  t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
+  t.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+  t.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
+  t.equal(loadConfig({ TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy, '10.0.0.0/8,127.0.0.1');
 });
 
 t.test('an empty variable counts as unset', async (t) => {
@@ -71,6 +82,7 @@ const bad: Array<[string, Record<string, string>, RegExp]> = [
   ['AUTH_FAILURE_LIMIT', { AUTH_FAILURE_LIMIT: '0' }, /AUTH_FAILURE_LIMIT must be a whole number from 1 to 100000/],
   ['AUTH_FAILURE_WINDOW_SECONDS', { AUTH_FAILURE_WINDOW_SECONDS: '1.5' }, /AUTH_FAILURE_WINDOW_SECONDS must be a whole number of seconds/],
   ['HOST', { HOST: '   ' }, /HOST must not be empty/],
+  ['TRUST_PROXY', { TRUST_PROXY: 'yes please' }, /TRUST_PROXY must be true, false, a number of proxy hops/],
 ];
 for (const [name, env, message] of bad) {
   t.test(`a bad ${name} stops the boot with a message naming it (${JSON.stringify(env)})`, async (t) => {
