@@ -5,6 +5,7 @@
  */
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { durabilityWarnings } from './db/durability.js';
 import { migrateToLatest } from './db/migrator.js';
 import { openDatabase, type OpenDatabase } from './db/open.js';
 import { ensureBootstrapKey } from './modules/api-keys/api-key.service.js';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     database = await openDatabase(config, { log: say, onPoolError: (e) => say(`database connection lost: ${e.message}`) });
     const migrated = await migrateToLatest(database.db);
     for (const m of migrated) say(`migration ${m.migrationName}: ${m.status}`);
+    for (const warning of await durabilityWarnings(database.db)) say(`WARNING: ${warning}. Turn it on for patient records.`);
     if (config.bootstrapAdminKey !== undefined) {
       const outcome = await ensureBootstrapKey(database.db, config.bootstrapAdminKey);
       if (outcome === 'revoked') say('BOOTSTRAP_ADMIN_KEY names a key that was revoked; it stays revoked. Unset the variable.');

@@ -87,6 +87,7 @@ t.test('embedded Postgres: no set-up, data kept across restarts, recovery after 
 
   const first = await startServer(env);
   t.equal((await fetch(`${first.url}/ready`)).status, 200);
+  t.notMatch(first.output(), /WARNING/, 'the embedded database is durable: no warning at boot');
   t.equal((await call(first.url, 'POST', '/v1/organisations', { odsCode: 'RH8', name: 'Kept' })).status, 201);
   first.child.kill('SIGTERM');
   t.equal(await first.exited, 0);
