@@ -134,14 +134,15 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     const mix = new ScannerMix(`S${index}`, o.seed * 1000 + index);
     let procedureId = '';
     for (let n = 0; performance.now() < endAt && remaining > 0; n++) {
+      // Counted before any await, so that concurrent scanners send exactly totalScans between them.
+      remaining--;
       if (o.target === 'scans' && n % SCANS_PER_PROCEDURE === 0) {
-        const opened = await reliably('/v1/procedures', { patient: { nhsNumber: nhsNumber(o.seed * 1_000_000 + index * 10_000 + n) } }, { 'idempotency-key': `p-${o.seed}-${index}-${n}` });
+        const opened = await reliably('/v1/procedures', { patient: { nhsNumber: nhsNumber(o.seed * 1_000_000 + index * 10_000 + n) } }, {});
         if (opened.status !== 201) throw new Error(`opening a procedure answered ${opened.status}: ${opened.body}`);
         procedureId = (JSON.parse(opened.body) as { id: string }).id;
         mix.startProcedure();
         procedures++;
       }
-      remaining--;
       const scan: MixScan = mix.next();
       const path = o.target === 'scans' ? `/v1/procedures/${procedureId}/scans` : '/bench/baseline';
       const t0 = performance.now();
