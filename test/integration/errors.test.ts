@@ -1,4 +1,6 @@
+import Fastify from 'fastify';
 import t from 'tap';
+import { errorsPlugin, frameworkErrors } from '../../src/plugins/errors.js';
 import { ProblemError } from '../../src/shared/problem.js';
 import { buildTestApp } from '../helpers/app.js';
 
@@ -87,4 +89,37 @@ t.test('every kind of error leaves as problem+json with a stable code', async (t
     t.ok(logged, 'the failure is logged under the request id');
     t.match(logged?.err, { message: /secret internal detail/ });
   });
+});
+
+// Found by the HTTP fuzzer: Fastify answers a path that does not percent-decode, or a path
+// parameter over 100 characters, before routing and without the error handler (plain JSON).
+const BAD_URLS = [
+  ['/v1/procedures/%ED%A0%80', 400, 'a lone surrogate, percent-encoded'],
+  ['/v1/procedures/%', 400, 'a bare %'],
+  [`/v1/procedures/${'x'.repeat(300)}`, 400, 'a path parameter of 300 characters'],
+  ['/fhir/R4/$export-status/%ZZ', 400, 'under /fhir/'],
+] as const;
+
+t.test('URLs Fastify rejects before routing leave as problem+json too (the handler)', async (t) => {
+  // The handler on a bare Fastify with the option set, as src/app.ts should set it.
+  const app = Fastify({ logger: false, frameworkErrors });
+  await app.register(errorsPlugin);
+  app.get('/v1/procedures/:id', async () => 'unreachable');
+  app.get('/fhir/R4/$export-status/:id', async () => 'unreachable');
+  t.teardown(() => app.close());
+  for (const [url, status, what] of BAD_URLS) {
+    const res = await app.inject({ method: 'GET', url });
+    t.equal(res.statusCode, status, what);
+    if (url.startsWith('/fhir/')) t.match(res.json(), { resourceType: 'OperationOutcome', issue: [{ details: { coding: [{ code: 'MALFORMED_REQUEST' }] } }] }, what);
+    else t.match(res.json(), { code: 'MALFORMED_REQUEST', status, instance: res.headers['x-request-id'] }, what);
+  }
+});
+
+t.test('URLs Fastify rejects before routing leave as problem+json too (the app)', { todo: 'src/app.ts must pass `frameworkErrors` (src/plugins/errors.ts) to Fastify()' }, async (t) => {
+  const app = await buildTestApp(t);
+  for (const [url, status, what] of BAD_URLS) {
+    const res = await app.request({ method: 'GET', url, key: app.adminKey });
+    t.equal(res.statusCode, status, what);
+    t.match(String(res.headers['content-type']), url.startsWith('/fhir/') ? /^application\/fhir\+json/ : /^application\/problem\+json/, what);
+  }
 });
