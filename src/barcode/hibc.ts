@@ -381,9 +381,10 @@ function readSecondary(ctx: Ctx, from: number, to: number): { error: ParseError 
     if (!inCharset(c)) return charsetError(ctx, from);
     return fail(ctx, 'syntax', 'HIBC_SYNTAX_SECONDARY', `secondary data starts with '$' or a five-digit Julian date, found ${show(c)}`, from, 1);
   }
-  const flagged = data.charAt(from + 1) === '$';
+  // Flags are read within the field only: past `to` are the link and check characters.
+  const flagged = from + 1 < to && data.charAt(from + 1) === '$';
   const at = flagged ? from + 2 : from + 1;
-  const serial = data.charAt(at) === '+';
+  const serial = at < to && data.charAt(at) === '+';
   const start = serial ? at + 1 : at;
   if (!flagged) return readLotOrSerial(ctx, start, to, serial, serial ? SERIAL_MAX : LOT_MAX);
   const step = readQuantityAndDate(ctx, start, to);
@@ -404,7 +405,7 @@ function readLegacySecondary(ctx: Ctx, from: number, to: number): { error: Parse
 function readQuantityAndDate(ctx: Ctx, from: number, to: number): Step {
   const { data } = ctx;
   let at = from;
-  const quantityFlag = data.charAt(at);
+  const quantityFlag = at < to ? data.charAt(at) : '';
   if (quantityFlag === '8' || quantityFlag === '9') {
     const digits = quantityFlag === '8' ? 2 : 5;
     const quantity = readQuantity(ctx, at + 1, Math.min(at + 1 + digits, to), digits, digits);

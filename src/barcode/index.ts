@@ -111,11 +111,20 @@ function dispatch(raw: string, today: Date): ParseResult {
   if ((first === 61 || first === 38) /* = & */ && looksLikeIsbt128(data)) return isbt128(raw, p, today);
   if ((data.length === 8 || data.length === 12 || data.length === 13 || data.length === 14) && allDigits(data)) {
     // A bare GTIN (EAN/UPC or ITF-14 from a scanner without symbology identifiers, or typed):
-    // unless it has no valid check digit and reads as valid GS1 element strings instead.
+    // unless it has no valid check digit and reads as valid GS1 element strings instead, with
+    // a date or a check digit of their own to vouch for them. A typed GTIN with one digit
+    // wrong must not pass for a lot or an internal code; the one that passes for, say, an
+    // expiry and a lot is flagged.
     if (gs1CheckDigit(data.slice(0, -1)) === data.at(-1)) return eanUpc(raw, p);
     const asElements = elementString(data, offset, ctx);
-    if (asElements.valid) return gs1(raw, p, 'gs1-element', asElements);
-    return eanUpc(raw, p);
+    if (!asElements.valid || !asElements.elements.some(isSelfChecking)) return eanUpc(raw, p);
+    asElements.warnings.push({
+      code: 'POSSIBLE_MISTYPED_GTIN',
+      message: `${data.length} digits whose last is not a GTIN check digit, read as GS1 element strings: if a GTIN was typed, it has a typo`,
+      position: offset,
+      length: data.length,
+    });
+    return gs1(raw, p, 'gs1-element', asElements);
   }
   if (isAsciiDigit(first) && isAsciiDigit(data.charCodeAt(1))) return gs1(raw, p, 'gs1-element', elementString(data, offset, ctx));
 
@@ -127,6 +136,11 @@ function dispatch(raw: string, today: Date): ParseResult {
       Math.min(data.length, 3),
     ),
   );
+}
+
+/** An element whose value a date or check digit rule vouches for: digits that happen to fit it are unlikely. */
+function isSelfChecking(element: Gs1Reading['elements'][number]): boolean {
+  return element.def.components.some((c) => c.linters.some((l) => l === 'csum' || l.startsWith('yy')));
 }
 
 /** GS1 element string, retrying with a substitute separator when the scanner sent one instead of GS. */

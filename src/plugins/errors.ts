@@ -1,8 +1,9 @@
-import type { FastifyError, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { pointerToken, problemBody, ProblemError, type ProblemBody, type ProblemCode, type ValidationIssue } from '../shared/problem.js';
+import { refuseUnstorableText } from './input-text.js';
+import { pointerToken, problemBody, ProblemError, PROBLEMS, type ProblemBody, type ProblemCode, type ValidationIssue } from '../shared/problem.js';
 
 const FASTIFY_CODES: Readonly<Record<string, ProblemCode>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_REQUEST',
@@ -10,6 +11,8 @@ const FASTIFY_CODES: Readonly<Record<string, ProblemCode>> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_REQUEST',
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_BAD_URL: 'MALFORMED_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'MALFORMED_REQUEST',
 };
 
 const INTERNAL_DETAIL = 'The service failed unexpectedly. Quote the instance (request id) when reporting it.';
@@ -33,12 +36,30 @@ export const errorsPlugin = fp(
       return sendProblem(reply, body.status, body);
     });
 
+    // Text the database cannot hold is the caller's mistake (422), never a 500 or a silent change.
+    // Here because app.ts registers this plugin before every route; it could be a plugin of its own.
+    app.addHook('preValidation', refuseUnstorableText);
+
     app.setNotFoundHandler((req, reply) =>
       sendProblem(reply, 404, problemBody('ROUTE_NOT_FOUND', `No operation ${req.method} ${req.url.split('?')[0] ?? ''}.`, req.id)),
     );
   },
   { name: 'errors' },
 );
+
+/**
+ * For Fastify's `frameworkErrors` server option. Fastify answers two kinds of
+ * bad URL before routing, without the error handler: a path that does not
+ * percent-decode (FST_ERR_BAD_URL) and a path parameter longer than
+ * `maxParamLength` (FST_ERR_MAX_PARAM_LENGTH). Given this, they leave as
+ * problem+json like every other error.
+ */
+export function frameworkErrors(error: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const { code, detail } = classify(error);
+  req.log.info({ problem: code, fastify: error.code }, 'request rejected before routing');
+  reply.header('x-request-id', req.id);
+  void sendProblem(reply, PROBLEMS[code].status, problemBody(code, detail, req.id));
+}
 
 export function sendProblem(reply: FastifyReply, status: number, body: object): FastifyReply {
   // FHIR clients expect an OperationOutcome; it carries the same stable code.

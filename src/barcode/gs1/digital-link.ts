@@ -71,7 +71,7 @@ export function readDigitalLink(data: string, offset: number, ctx: LintContext):
   const k = findPrimaryKey(segments);
   if (k === -1) {
     return fail(
-      err('syntax', 'DL_NO_PRIMARY_KEY', 'the path holds no GS1 primary key (e.g. /01/<GTIN>) followed by its qualifiers in the standard order', pathStart, Math.max(path.length, 1)),
+      err('syntax', 'DL_NO_PRIMARY_KEY', 'the path holds no GS1 primary key (e.g. /01/<GTIN>) followed by its qualifiers in the standard order', pathStart, path.length),
     );
   }
 
@@ -82,6 +82,7 @@ export function readDigitalLink(data: string, offset: number, ctx: LintContext):
     const valueSeg = segments[s + 1] as Segment;
     const def = aiDefinition(aiSeg.text) as AiDefinition;
     let value = decode(valueSeg.text);
+    let positions: number[] | undefined;
     if (value === undefined) return fail(err('syntax', 'DL_BAD_PERCENT_ENCODING', `bad percent-encoding in the value of (${def.ai})`, valueSeg.position, valueSeg.text.length, def.ai));
     // The GTIN may be given as GTIN-8, -12 or -13 in a Digital Link; it is a GTIN-14 everywhere else.
     if (def.ai === '01' && /^(\d{8}|\d{12}|\d{13})$/.test(value)) {
@@ -92,9 +93,12 @@ export function readDigitalLink(data: string, offset: number, ctx: LintContext):
         length: valueSeg.text.length,
         ai: '01',
       });
+      // Positions point at the digits as given; the added zeros at the first of them.
+      const pad = 14 - value.length;
+      positions = Array.from({ length: 14 }, (_, i) => valueSeg.position + Math.max(i - pad, 0));
       value = value.padStart(14, '0');
     }
-    elements.push(element(def, value, aiSeg.position, valueSeg.position));
+    elements.push({ ...element(def, value, aiSeg.position, valueSeg.position), ...(positions && { positions }) });
   }
 
   const query = m[4];

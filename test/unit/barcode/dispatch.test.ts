@@ -81,3 +81,17 @@ t.test('a non-string input is read as empty, never thrown on', async (t) => {
   t.match(parseBarcode(undefined as unknown as string), { valid: false, error: { code: 'EMPTY_INPUT' } });
   t.match(parseBarcode(42 as unknown as string), { valid: false, error: { code: 'EMPTY_INPUT' } });
 });
+
+t.test('a bare GTIN with one digit mistyped is never read as other, unchecked, element strings', async (t) => {
+  // UPC-A 804705957085 with its first digit mistyped: "90" is an internal AI that takes any digits.
+  t.match(parse('904705957085'), { valid: false, carrier: 'ean-upc', error: { kind: 'checkDigit', code: 'GS1_CHECK_DIGIT', position: 11 } });
+  // GTIN-14 10614141000415 mistyped: a lot "614141000418" alone, nothing a check digit or a date vouches for.
+  t.match(parse('10614141000418'), { valid: false, carrier: 'ean-upc', error: { code: 'GS1_CHECK_DIGIT' } });
+});
+
+t.test('a bare GTIN-length string read as element strings says it may be a mistyped GTIN', async (t) => {
+  const r = parse('1726123110123');
+  t.match(r, { valid: true, carrier: 'gs1-element', expirationDate: '2026-12-31', lotNumber: '123' });
+  t.match(r.warnings.find((w) => w.code === 'POSSIBLE_MISTYPED_GTIN'), { position: 0, length: 13 });
+  t.notOk(parse('09506000134352').warnings.some((w) => w.code === 'POSSIBLE_MISTYPED_GTIN'), 'not on a GTIN whose check digit holds');
+});

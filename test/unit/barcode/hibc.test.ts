@@ -378,3 +378,12 @@ t.test('never throws, whatever the input', async (t) => {
   }
   t.same(outOfRange, [], 'every error lies within its input');
 });
+
+t.test('a short secondary: its flags are never read from its link and check characters', async (t) => {
+  // Found by the fuzzer: "$$" followed by the link '8' was read as the quantity flag, with -2 digits.
+  t.match(parseHibc('+$$8', 0, TODAY).error, { kind: 'hibcCheck', code: 'HIBC_CHECK_CHARACTER', position: 3, length: 1 });
+  for (const input of ['+$$8', '+$$9', '+$$+8', '+$+$9', '+$$$8', '+$$88', '+$$+', '+$$7']) {
+    const e = parseHibc(input, 0, TODAY).error;
+    t.ok(e && e.position >= 0 && e.length >= 0 && e.position + e.length <= input.length, `${JSON.stringify(input)}: ${JSON.stringify(e)} inside the input`);
+  }
+});

@@ -5,29 +5,11 @@
  */
 import fc from 'fast-check';
 import t from 'tap';
-import { gs1CheckDigit } from '../../../src/barcode/gs1/check-digit.js';
 import { parseBarcode } from '../../../src/barcode/index.js';
+import { bracketed, elementString, gtin, productLabel } from '../../helpers/barcode-arbitraries.js';
 
 const today = new Date('2026-11-21T00:00:00Z');
-const GS = '\u001d';
-const CSET82 = `!"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz`;
 const RUNS = Number(process.env.FC_RUNS ?? 2000);
-
-const digits = (n: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((d) => d.join(''));
-const gtin = digits(13).map((body) => body + gs1CheckDigit(body));
-const cset82 = (max: number) => fc.array(fc.constantFrom(...CSET82), { minLength: 1, maxLength: max }).map((c) => c.join(''));
-const yymmdd = fc.date({ min: new Date('1977-01-01T00:00:00Z'), max: new Date('2076-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(2, 10).replaceAll('-', ''));
-
-/** A valid product label: GTIN plus any of expiry, production date, lot, serial, count. */
-const productLabel = fc.record(
-  { '01': gtin, '17': fc.option(yymmdd), '11': fc.option(yymmdd), '10': fc.option(cset82(20)), '21': fc.option(cset82(20)) },
-  { requiredKeys: ['01'] },
-).map((r) => Object.entries(r).filter((e): e is [string, string] => typeof e[1] === 'string'));
-
-const bracketed = (els: ReadonlyArray<[string, string]>) => els.map(([ai, v]) => `(${ai})${v.replaceAll('(', '\\(')}`).join('');
-const FIXED = new Set(['01', '11', '17']);
-const elementString = (els: ReadonlyArray<[string, string]>) =>
-  els.map(([ai, v], i) => `${ai}${v}${!FIXED.has(ai) && i < els.length - 1 ? GS : ''}`).join('');
 
 t.test('no input throws or reaches the safety net', async (t) => {
   const noisy = fc.oneof(
