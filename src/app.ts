@@ -22,7 +22,8 @@ import { healthRoutes } from './modules/health/health.routes.js';
 import { organisationRoutes } from './modules/organisations/organisation.routes.js';
 import { problemRoutes } from './modules/problems/problem.routes.js';
 import { authPlugin } from './plugins/auth.js';
-import { errorsPlugin } from './plugins/errors.js';
+import { errorsPlugin, frameworkErrors } from './plugins/errors.js';
+import { refuseUnstorableText } from './plugins/input-text.js';
 import { DOCS_PREFIX, swaggerPlugin } from './plugins/swagger.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { ProblemError } from './shared/problem.js';
@@ -90,6 +91,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Closing is answered by our own hook below, as problem+json.
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true },
+    // URLs Fastify refuses before routing (bad percent-encoding, an overlong parameter) leave as problem+json too.
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -116,6 +119,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(errorsPlugin);
+  // Text the database cannot hold (NUL, unpaired surrogates) is the caller's mistake: 422, never a 500 or a silent change.
+  app.addHook('preValidation', refuseUnstorableText);
   await app.register(authPlugin, { docsPrefix: DOCS_PREFIX });
   await app.register(swaggerPlugin);
 

@@ -2,7 +2,6 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { refuseUnstorableText } from './input-text.js';
 import { pointerToken, problemBody, ProblemError, PROBLEMS, type ProblemBody, type ProblemCode, type ValidationIssue } from '../shared/problem.js';
 
 const FASTIFY_CODES: Readonly<Record<string, ProblemCode>> = {
@@ -35,10 +34,6 @@ export const errorsPlugin = fp(
       if (body.status === 503 || body.status === 429) reply.header('retry-after', '5');
       return sendProblem(reply, body.status, body);
     });
-
-    // Text the database cannot hold is the caller's mistake (422), never a 500 or a silent change.
-    // Here because app.ts registers this plugin before every route; it could be a plugin of its own.
-    app.addHook('preValidation', refuseUnstorableText);
 
     app.setNotFoundHandler((req, reply) =>
       sendProblem(reply, 404, problemBody('ROUTE_NOT_FOUND', `No operation ${req.method} ${req.url.split('?')[0] ?? ''}.`, req.id)),

@@ -115,7 +115,7 @@ t.test('URLs Fastify rejects before routing leave as problem+json too (the handl
   }
 });
 
-t.test('URLs Fastify rejects before routing leave as problem+json too (the app)', { todo: 'src/app.ts must pass `frameworkErrors` (src/plugins/errors.ts) to Fastify()' }, async (t) => {
+t.test('URLs Fastify rejects before routing leave as problem+json too (the app)', async (t) => {
   const app = await buildTestApp(t);
   for (const [url, status, what] of BAD_URLS) {
     const res = await app.request({ method: 'GET', url, key: app.adminKey });
