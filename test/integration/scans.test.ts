@@ -163,6 +163,14 @@ t.test('scans', async (t) => {
     t.equal(await scanCount(app), before);
   });
 
+  t.test('a lot that may have swallowed the expiry (a dropped GS) is recorded with a warning to check the label', async (t) => {
+    const proc = await newProcedure(app, key, 14_500);
+    const res = await scan(app, key, proc, { barcode: `01${GTIN}10123456` + `17261231` });
+    t.equal(res.statusCode, 201, 'recorded: the record of what was implanted is never lost');
+    t.match(res.json().item, { lotNumber: '12345617261231', expirationDate: null });
+    t.match(res.json().warnings, [{ code: 'POSSIBLE_MISSING_SEPARATOR', severity: 'warning', message: /\(17\)/ }], 'shown as a warning, not as information');
+  });
+
   t.test('exactly once: a retry answers the first response and stores nothing', async (t) => {
     const proc = await newProcedure(app, key, 15);
     const idem = randomUUID();

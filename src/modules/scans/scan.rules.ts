@@ -125,6 +125,9 @@ export interface ScanFacts {
   readonly parserWarnings: readonly ParseWarning[];
 }
 
+/** Parser warnings that mean the values read may not be the label's. */
+const MAY_BE_MISREAD: ReadonlySet<string> = new Set(['POSSIBLE_MISSING_SEPARATOR', 'POSSIBLE_MISTYPED_GTIN']);
+
 /**
  * The warnings of a scan. The scan is always recorded: these tell the theatre
  * to stop and check. Critical ones are patient-safety events.
@@ -167,7 +170,9 @@ export function scanWarnings(f: ScanFacts): ScanWarning[] {
   }
   for (const p of f.parserWarnings) {
     if (p.code === 'PARTIAL_LABEL' || p.code === 'SCANNER_NOISE_REMOVED') continue;
-    w.push({ code: p.code, severity: 'info', message: p.message });
+    // A reading that may be wrong (a lot that swallowed an expiry, a GTIN mistyped into other data) must be
+    // checked against the label before the record is trusted: a warning, not information.
+    w.push({ code: p.code, severity: MAY_BE_MISREAD.has(p.code) ? 'warning' : 'info', message: p.message });
   }
   return w;
 }

@@ -46,8 +46,19 @@ t.test('the other warnings', async (t) => {
   t.same(codes(facts({ serialAlreadyInProcedure: true, sameScanJustBefore: true })), ['DUPLICATE_SCAN:warning'], 'one duplicate warning, not two');
   t.same(codes(facts({ explantMatched: false, action: 'explanted' })), ['EXPLANT_NOT_MATCHED:info']);
   t.same(
-    codes(facts({ parserWarnings: [{ code: 'POSSIBLE_MISSING_SEPARATOR', message: 'x' }, { code: 'PARTIAL_LABEL', message: 'y' }, { code: 'SCANNER_NOISE_REMOVED', message: 'z' }] })),
-    ['POSSIBLE_MISSING_SEPARATOR:info'],
+    codes(
+      facts({
+        parserWarnings: [
+          { code: 'POSSIBLE_MISSING_SEPARATOR', message: 'x' },
+          { code: 'POSSIBLE_MISTYPED_GTIN', message: 'w' },
+          { code: 'UNEXPECTED_SEPARATOR_CHARACTER', message: 'v' },
+          { code: 'PARTIAL_LABEL', message: 'y' },
+          { code: 'SCANNER_NOISE_REMOVED', message: 'z' },
+        ],
+      }),
+    ),
+    ['POSSIBLE_MISSING_SEPARATOR:warning', 'POSSIBLE_MISTYPED_GTIN:warning', 'UNEXPECTED_SEPARATOR_CHARACTER:info'],
+    'a reading that may be wrong is a warning; other parser notes are information',
   );
 });
 
