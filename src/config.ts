@@ -62,6 +62,12 @@ const EnvSchema = z.object({
     .min(1, 'must be a whole number of seconds from 1 to 86400')
     .max(86_400, 'must be a whole number of seconds from 1 to 86400')
     .default(60),
+  AUTH_CACHE_SECONDS: z.coerce
+    .number({ error: 'must be a whole number of seconds from 0 to 300' })
+    .int('must be a whole number of seconds from 0 to 300')
+    .min(0, 'must be a whole number of seconds from 0 to 300')
+    .max(300, 'must be a whole number of seconds from 0 to 300')
+    .default(10),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -90,6 +96,8 @@ export interface Config {
   /** Failed authentications one client may make within the window before it is refused (429) for a window. */
   readonly authFailureLimit: number;
   readonly authFailureWindowSeconds: number;
+  /** How long a successful key lookup is reused (0: never); a key revoked on another instance works this long at most. */
+  readonly authCacheSeconds: number;
   /**
    * Behind a reverse proxy: whose X-Forwarded-For to believe (fastify's trustProxy), so that
    * the client address (rate limits, logs) is the caller's, not the proxy's. False: none.
@@ -128,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     authFailureLimit: e.AUTH_FAILURE_LIMIT,
     authFailureWindowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS,
+    authCacheSeconds: e.AUTH_CACHE_SECONDS,
     trustProxy: trustProxyOf(e.TRUST_PROXY),
   });
 }

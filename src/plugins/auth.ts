@@ -1,6 +1,7 @@
 import type { FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Role } from '../db/database.js';
+import { ActorCache } from '../modules/api-keys/actor-cache.js';
 import { authenticate } from '../modules/api-keys/api-key.service.js';
 import type { Actor, RequestContext } from '../shared/actor.js';
 import { systemClock } from '../shared/clock.js';
@@ -20,6 +21,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route the app has, with the access it declares: what security tests enumerate. */
     readonly routeAccess: readonly RouteAccess[];
+    /** Keys authenticated moments ago; revoking a key must forget it here. */
+    readonly actorCache: ActorCache;
   }
   interface FastifyRequest {
     /** The authenticated caller; null on public routes. */
@@ -74,6 +77,9 @@ export const authPlugin = fp<AuthPluginOptions>(
     // The app decorates config and clock before registering this plugin; a bare Fastify (tests) gets the defaults.
     const limit = app.hasDecorator('config') ? app.config.authFailureLimit : DEFAULT_FAILURE_LIMIT;
     const windowSeconds = app.hasDecorator('config') ? app.config.authFailureWindowSeconds : DEFAULT_FAILURE_WINDOW_SECONDS;
+    const clock = app.hasDecorator('clock') ? app.clock : systemClock;
+    const actors = new ActorCache((app.hasDecorator('config') ? app.config.authCacheSeconds : 0) * 1000, clock);
+    app.decorate('actorCache', actors);
     const throttle = new AuthThrottle({
       maxFailures: limit,
       windowMs: windowSeconds * 1000,
@@ -126,7 +132,7 @@ export const authPlugin = fp<AuthPluginOptions>(
           header === undefined ? 'No API key was sent. Send `Authorization: Bearer <key>`.' : 'The Authorization header is not of the form `Bearer <key>`.',
         );
       }
-      const actor = await authenticate(app.db, match[1]);
+      const actor = await authenticate(app.db, match[1], actors);
       if (!actor) {
         failed(req, client);
         reply.header('www-authenticate', 'Bearer realm="implant-trace", error="invalid_token"');

@@ -145,3 +145,25 @@ t.test('BOOTSTRAP_ADMIN_KEY: created once, then present; a revoked one stays rev
   const after = await app.request({ method: 'GET', url: '/v1/me', key: secret });
   t.equal(after.statusCode, 401, 'revocation is final even though the variable is still set');
 });
+
+t.test('key lookups are cached briefly: a key revoked through another instance is refused within AUTH_CACHE_SECONDS', async (t) => {
+  let now = Date.parse('2026-11-21T09:00:00Z');
+  const clock = { now: () => new Date(now) };
+  const app = await buildTestApp(t, { clock, env: { AUTH_CACHE_SECONDS: '10' } });
+  const org = await createOrganisationWithKeys(app, 'RCA');
+  const me = async () => (await app.request({ method: 'GET', url: '/v1/me', key: org.keys.scanner })).statusCode;
+  t.equal(await me(), 200);
+  // Another instance revokes it: this one does not hear of it.
+  await app.db.updateTable('api_keys').set({ revoked_at: new Date(now) }).where('id', '=', org.keyIds.scanner).execute();
+  now += 9_000;
+  t.equal(await me(), 200, 'still accepted within the cache lifetime');
+  now += 1_001;
+  t.equal(await me(), 401, 'refused once the lifetime has passed');
+
+  const uncached = await buildTestApp(t, { env: { AUTH_CACHE_SECONDS: '0' } });
+  const other = await createOrganisationWithKeys(uncached, 'RCB');
+  t.equal((await uncached.request({ method: 'GET', url: '/v1/me', key: other.keys.scanner })).statusCode, 200);
+  await uncached.db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', other.keyIds.scanner).execute();
+  t.equal((await uncached.request({ method: 'GET', url: '/v1/me', key: other.keys.scanner })).statusCode, 401, 'AUTH_CACHE_SECONDS=0: refused at once');
+  t.notOk(uncached.app.actorCache.size > 0, 'nothing was cached');
+});

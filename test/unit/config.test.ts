@@ -17,6 +17,7 @@ t.test('defaults need no configuration at all', async (t) => {
     bodyLimitBytes: 1_048_576,
     authFailureLimit: 20,
     authFailureWindowSeconds: 60,
+    authCacheSeconds: 10,
     trustProxy: false,
   });
   t.ok(Object.isFrozen(config), 'the config is frozen');
@@ -37,6 +38,7 @@ t.test('every variable is read', async (t) => {
     AUTH_FAILURE_LIMIT: '50',
     AUTH_FAILURE_WINDOW_SECONDS: '300',
     TRUST_PROXY: '1',
+    AUTH_CACHE_SECONDS: '0',
   });
   t.same(config, {
     port: 8080,
@@ -51,6 +53,7 @@ t.test('every variable is read', async (t) => {
     bodyLimitBytes: 2048,
     authFailureLimit: 50,
     authFailureWindowSeconds: 300,
+    authCacheSeconds: 0,
     trustProxy: 1,
   });
 });
@@ -82,6 +85,7 @@ const bad: Array<[string, Record<string, string>, RegExp]> = [
   ['AUTH_FAILURE_LIMIT', { AUTH_FAILURE_LIMIT: '0' }, /AUTH_FAILURE_LIMIT must be a whole number from 1 to 100000/],
   ['AUTH_FAILURE_WINDOW_SECONDS', { AUTH_FAILURE_WINDOW_SECONDS: '1.5' }, /AUTH_FAILURE_WINDOW_SECONDS must be a whole number of seconds/],
   ['HOST', { HOST: '   ' }, /HOST must not be empty/],
+  ['AUTH_CACHE_SECONDS', { AUTH_CACHE_SECONDS: '301' }, /AUTH_CACHE_SECONDS must be a whole number of seconds from 0 to 300/],
   ['TRUST_PROXY', { TRUST_PROXY: 'yes please' }, /TRUST_PROXY must be true, false, a number of proxy hops/],
 ];
 for (const [name, env, message] of bad) {

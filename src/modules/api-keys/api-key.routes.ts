@@ -60,6 +60,8 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       await revokeApiKey(app.db, requestContext(req), req.params.id, app.clock);
+      // Refused from the next request on, not after the cache's lifetime.
+      app.actorCache.forget(req.params.id);
       return reply.code(204).send();
     },
   );

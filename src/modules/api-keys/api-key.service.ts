@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { ActorCache } from './actor-cache.js';
 import type { Kysely } from 'kysely';
 import type { Database, Role } from '../../db/database.js';
 import { canSee, tenancyOf, type Actor, type RequestContext } from '../../shared/actor.js';
@@ -35,9 +36,17 @@ export function generateApiKey(): { key: string; hash: Buffer; prefix: string } 
   return { key, hash: hashApiKey(key), prefix: key.slice(0, DISPLAY_PREFIX_LENGTH) };
 }
 
-/** The actor behind a presented key, or undefined when the key is unknown or revoked. */
-export async function authenticate(db: Kysely<Database>, key: string): Promise<Actor | undefined> {
-  return findActorByKeyHash(db, hashApiKey(key));
+/**
+ * The actor behind a presented key, or undefined when the key is unknown or
+ * revoked; from the cache when the key was authenticated moments ago.
+ */
+export async function authenticate(db: Kysely<Database>, key: string, cache?: ActorCache): Promise<Actor | undefined> {
+  const hash = hashApiKey(key);
+  const cached = cache?.get(hash);
+  if (cached) return cached;
+  const actor = await findActorByKeyHash(db, hash);
+  if (actor) cache?.set(hash, actor);
+  return actor;
 }
 
 export interface CreateApiKeyInput {
