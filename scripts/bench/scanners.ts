@@ -10,6 +10,7 @@
  */
 import http from 'node:http';
 import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
 import type { Database } from '../../src/db/database.js';
 import { MIX_GTINS, RECALLED_LOT, ScannerMix, type MixScan } from './scan-mix.js';
 
@@ -242,4 +243,22 @@ export async function reconcile(db: Kysely<Database>, organisationOds: string, a
   const matched = Number(found.rows[0]?.n ?? 0);
   const total = Number(stored.rows[0]?.n ?? 0);
   return { acknowledged: keys.length, stored: total, lost: keys.length - matched, duplicated: total - matched };
+}
+
+/**
+ * Kills every connection the service holds to this database, busy or idle, as a
+ * failing network or a DBA would. Answers how many, and how many were mid-query.
+ */
+export async function killServiceConnections(adminUrl: string, database: string): Promise<{ killed: number; busy: number }> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const r = await client.query<{ busy: boolean }>(
+      `select state <> 'idle' as busy, pg_terminate_backend(pid) from pg_stat_activity where application_name = 'implant-trace' and datname = $1`,
+      [database],
+    );
+    return { killed: r.rowCount ?? 0, busy: r.rows.filter((row) => row.busy).length };
+  } finally {
+    await client.end();
+  }
 }

@@ -11,14 +11,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createDb } from '../../src/db/create-db.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../src/db/embedded.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { ensureBootstrapKey } from '../../src/modules/api-keys/api-key.service.js';
-import { reconcile, runLoad, setUpTrust, type LoadReport, type Reconciliation } from '../bench/scanners.js';
+import { killServiceConnections, reconcile, runLoad, setUpTrust, type LoadReport, type Reconciliation } from '../bench/scanners.js';
 
 const N = Number(process.env.FAULT_SCANS ?? 10_000);
 const SCANNERS = Number(process.env.FAULT_SCANNERS ?? 50);
@@ -36,19 +35,6 @@ try {
   await migrateToLatest(db);
   await ensureBootstrapKey(db, ADMIN_KEY);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  const terminate = async () => {
-    const client = new pg.Client({ connectionString: server.adminUrl });
-    await client.connect();
-    try {
-      const r = await client.query<{ busy: boolean }>(
-        `select state <> 'idle' as busy, pg_terminate_backend(pid) from pg_stat_activity where application_name = 'implant-trace' and datname = 'faults'`,
-      );
-      return { killed: r.rowCount ?? 0, busy: r.rows.filter((row) => row.busy).length };
-    } finally {
-      await client.end();
-    }
-  };
-
   const rows: Array<{ fault: string; injected: string; report: LoadReport; sum: Reconciliation; seconds: number }> = [];
 
   // 1. Connections killed, every 100 ms, for the whole run.
@@ -61,7 +47,7 @@ try {
     let busy = 0;
     while (!done) {
       await sleep(100);
-      const k = await terminate();
+      const k = await killServiceConnections(server.adminUrl, 'faults');
       killed += k.killed;
       busy += k.busy;
     }

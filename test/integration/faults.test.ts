@@ -8,7 +8,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -16,7 +15,7 @@ import { createDb } from '../../src/db/create-db.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../src/db/embedded.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { ensureBootstrapKey } from '../../src/modules/api-keys/api-key.service.js';
-import { reconcile, runLoad, setUpTrust } from '../../scripts/bench/scanners.js';
+import { killServiceConnections, reconcile, runLoad, setUpTrust } from '../../scripts/bench/scanners.js';
 
 const ADMIN_KEY = 'faults-admin-key-0123456789abcdefghijklmnopqrstuvwxyz';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,16 +39,6 @@ t.test('faults', async (t) => {
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => app.close());
 
-  const admin = async <T extends pg.QueryResultRow>(query: string): Promise<pg.QueryResult<T>> => {
-    const client = new pg.Client({ connectionString: server.adminUrl });
-    await client.connect();
-    try {
-      return await client.query<T>(query);
-    } finally {
-      await client.end();
-    }
-  };
-
   t.test('connections killed mid-load: N scans, exactly N stored', async (t) => {
     const scannerKey = await setUpTrust(url, ADMIN_KEY, 'RKILL');
     const N = 400;
@@ -59,12 +48,9 @@ t.test('faults', async (t) => {
     let killedBusy = 0;
     while (!done) {
       await sleep(40);
-      // Every connection of the service, busy or idle, as a failing network or a DBA would.
-      const r = await admin<{ busy: boolean }>(
-        `select state <> 'idle' as busy, pg_terminate_backend(pid) from pg_stat_activity where application_name = 'implant-trace' and datname = 'faults'`,
-      );
-      killed += r.rowCount ?? 0;
-      killedBusy += r.rows.filter((row) => row.busy).length;
+      const k = await killServiceConnections(server.adminUrl, 'faults');
+      killed += k.killed;
+      killedBusy += k.busy;
     }
     const report = await load;
     const sum = await reconcile(db, 'RKILL', report.acknowledgedKeys ?? []);
