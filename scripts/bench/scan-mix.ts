@@ -11,7 +11,23 @@
  */
 import { randomUUID } from 'node:crypto';
 
+/** The GS1 group separator (FNC1 in a data string), ASCII 29. */
 export const GS = '\u001d';
+
+/**
+ * A valid NHS number built from nine digits (the modulus 11 check digit
+ * computed), skipping those that can have none. The test suite's too.
+ */
+export function nhsNumber(seed: number): string {
+  for (let n = seed; ; n++) {
+    const body = String(100_000_000 + (n % 900_000_000)).slice(0, 9);
+    let sum = 0;
+    for (let i = 0; i < 9; i++) sum += Number(body[i]) * (10 - i);
+    const check = 11 - (sum % 11);
+    if (check === 10) continue;
+    return body + String(check === 11 ? 0 : check);
+  }
+}
 /** The products the mix scans: GTINs on GS1 UK's example prefix. */
 export const MIX_GTINS = Array.from({ length: 40 }, (_, i) => gtin(`950600${String(2000 + i).padStart(7, '0')}`));
 /** The lot of MIX_GTINS[0] a recall covers. */

@@ -12,7 +12,7 @@ import http from 'node:http';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../../src/db/database.js';
-import { MIX_GTINS, RECALLED_LOT, ScannerMix, type MixScan } from './scan-mix.js';
+import { MIX_GTINS, nhsNumber, RECALLED_LOT, ScannerMix, type MixScan } from './scan-mix.js';
 
 export interface LoadOptions {
   readonly url: string;
@@ -55,17 +55,6 @@ export interface LoadReport {
 }
 
 const SCANS_PER_PROCEDURE = 20;
-
-function nhsNumber(seed: number): string {
-  for (let n = seed; ; n++) {
-    const body = String(100_000_000 + (n % 900_000_000)).slice(0, 9);
-    let sum = 0;
-    for (let i = 0; i < 9; i++) sum += Number(body[i]) * (10 - i);
-    const check = 11 - (sum % 11);
-    if (check === 10) continue;
-    return body + String(check === 11 ? 0 : check);
-  }
-}
 
 interface Answer {
   status: number;

@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { TestApp } from './app.js';
 
-/** A valid NHS number built from nine digits (the check digit computed), skipping impossible ones. */
-export function nhsNumber(seed: number): string {
-  for (let n = seed; ; n++) {
-    const body = String(100_000_000 + (n % 900_000_000)).slice(0, 9);
-    let sum = 0;
-    for (let i = 0; i < 9; i++) sum += Number(body[i]) * (10 - i);
-    const check = 11 - (sum % 11);
-    if (check === 10) continue;
-    return body + String(check === 11 ? 0 : check);
-  }
-}
+import { nhsNumber } from '../../scripts/bench/scan-mix.js';
 
-export const GS = '\u001d';
+// The theatre's test data and the benchmarks' load share one generator.
+export { GS, nhsNumber } from '../../scripts/bench/scan-mix.js';
+
 export const GTIN = '09506000134352';
 /** Another valid GTIN on the same prefix. */
 export const GTIN_B = '09506000134369';
