@@ -22,6 +22,7 @@ import { healthRoutes } from './modules/health/health.routes.js';
 import { organisationRoutes } from './modules/organisations/organisation.routes.js';
 import { problemRoutes } from './modules/problems/problem.routes.js';
 import { authPlugin } from './plugins/auth.js';
+import { CONSOLE_PREFIX, consolePlugin } from './plugins/console.js';
 import { errorsPlugin, frameworkErrors } from './plugins/errors.js';
 import { refuseUnstorableText } from './plugins/input-text.js';
 import { DOCS_PREFIX, swaggerPlugin } from './plugins/swagger.js';
@@ -121,8 +122,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(errorsPlugin);
   // Text the database cannot hold (NUL, unpaired surrogates) is the caller's mistake: 422, never a 500 or a silent change.
   app.addHook('preValidation', refuseUnstorableText);
-  await app.register(authPlugin, { docsPrefix: DOCS_PREFIX });
+  await app.register(authPlugin, { publicPrefixes: [DOCS_PREFIX, CONSOLE_PREFIX] });
   await app.register(swaggerPlugin);
+  await app.register(consolePlugin, { root: config.consoleDir });
 
   await app.register(healthRoutes);
   await app.register(problemRoutes);

@@ -1,5 +1,7 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { packageRoot } from './shared/package-root.js';
 
 /**
  * The service's whole configuration, read once from the environment at boot.
@@ -68,6 +70,7 @@ const EnvSchema = z.object({
     .min(0, 'must be a whole number of seconds from 0 to 300')
     .max(300, 'must be a whole number of seconds from 0 to 300')
     .default(10),
+  CONSOLE_DIR: z.string().trim().min(1, 'must not be empty').optional(),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -76,6 +79,9 @@ const EnvSchema = z.object({
     })
     .optional(),
 });
+
+/** `dist/console` beside this package's package.json, whether this file runs from src/ or dist/src/. */
+const DEFAULT_CONSOLE_DIR = path.join(packageRoot(path.dirname(fileURLToPath(import.meta.url))), 'dist', 'console');
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -103,6 +109,8 @@ export interface Config {
    * the client address (rate limits, logs) is the caller's, not the proxy's. False: none.
    */
   readonly trustProxy: boolean | number | string;
+  /** The built web console (`npm run build` writes it); default: `dist/console` of this package. */
+  readonly consoleDir: string;
 }
 
 export class ConfigError extends Error {
@@ -138,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     authFailureWindowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS,
     authCacheSeconds: e.AUTH_CACHE_SECONDS,
     trustProxy: trustProxyOf(e.TRUST_PROXY),
+    consoleDir: e.CONSOLE_DIR === undefined ? DEFAULT_CONSOLE_DIR : path.resolve(e.CONSOLE_DIR),
   });
 }
 

@@ -37,8 +37,12 @@ export interface RouteAccess {
 }
 
 export interface AuthPluginOptions {
-  /** Routes under this prefix (Swagger UI's own) are public documentation. */
-  readonly docsPrefix: string;
+  /**
+   * Routes under these prefixes that declare no access are public: Swagger UI's
+   * documentation and the web console's static pages (which hold no data: every
+   * call they make presents the user's own key).
+   */
+  readonly publicPrefixes: readonly string[];
 }
 
 const BEARER = /^Bearer +([\x21-\x7e]{1,512})$/i;
@@ -99,8 +103,8 @@ export const authPlugin = fp<AuthPluginOptions>(
     app.addHook('onRoute', (route) => {
       const config = (route.config ??= {}) as { access?: Access };
       if (config.access === undefined) {
-        const isDocs = route.url === options.docsPrefix || route.url.startsWith(`${options.docsPrefix}/`);
-        if (!isDocs) throw new Error(`Route ${String(route.method)} ${route.url} does not declare config.access`);
+        const isPublic = options.publicPrefixes.some((prefix) => route.url === prefix || route.url.startsWith(`${prefix}/`));
+        if (!isPublic) throw new Error(`Route ${String(route.method)} ${route.url} does not declare config.access`);
         config.access = 'public';
       }
       documentAccess(route, config.access);

@@ -73,7 +73,7 @@ t.test('authentication', async (t) => {
 t.test('a route that does not declare its access stops the boot', async (t) => {
   const app = Fastify();
   await app.register(errorsPlugin);
-  await app.register(authPlugin, { docsPrefix: '/docs' });
+  await app.register(authPlugin, { publicPrefixes: ['/docs'] });
   t.throws(() => app.get('/v1/forgotten', async () => 'oops'), /does not declare config\.access/);
   await app.close();
 });

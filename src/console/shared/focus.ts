@@ -1,0 +1,12 @@
+import { useEffect, useRef } from 'preact/hooks';
+
+/**
+ * A ref that takes the focus when its element first appears. The autofocus
+ * attribute works only for elements present when a page loads, not for ones
+ * a script renders later.
+ */
+export function useFocusOnMount<T extends HTMLElement>() {
+  const ref = useRef<T>(null);
+  useEffect(() => ref.current?.focus(), []);
+  return ref;
+}

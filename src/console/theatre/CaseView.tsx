@@ -1,0 +1,328 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { useFocusOnMount } from '../shared/focus.js';
+import { NetworkError, type Api } from '../shared/api.js';
+import { formatDate, formatDateTime, formatNhsNumber } from '../shared/format.js';
+import type { Line } from './lines.js';
+import type { QueueState, ScanAction } from './queue.js';
+import type { Procedure } from './types.js';
+import { WedgeInput } from './WedgeInput.js';
+import { visibleBarcode } from './wedge.js';
+
+interface Props {
+  readonly api: Api;
+  readonly procedure: Procedure;
+  readonly lines: readonly Line[];
+  readonly queue: QueueState;
+  readonly scanRef: { current: HTMLInputElement | null };
+  readonly onScan: (text: string, action: ScanAction) => 'taken' | 'empty';
+  readonly onCancelQueued: (key: string) => void;
+  readonly onDismiss: (key: string) => void;
+  readonly onEscape: () => void;
+  readonly onChanged: () => void;
+  readonly onCompleted: (procedure: Procedure) => void;
+  readonly onLeave: () => void;
+}
+
+const ACTIONS: ReadonlyArray<{ value: ScanAction; label: string }> = [
+  { value: 'implanted', label: 'Implant' },
+  { value: 'explanted', label: 'Explant' },
+  { value: 'wasted', label: 'Wasted' },
+  { value: 'returned', label: 'Returned' },
+];
+
+const VOID_REASONS = ['Scanned in error', 'Scanned twice', 'Wrong patient', 'Item not used'];
+
+const SEVERITY_TEXT = { critical: 'STOP', warning: 'Check', info: 'Note' } as const;
+
+function Field({ label, value }: { label: string; value: string | null | undefined }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>{value ?? '—'}</dd>
+    </div>
+  );
+}
+
+function FocusedButton(props: { onClick: () => void; disabled: boolean; children: ComponentChildren }) {
+  const ref = useFocusOnMount<HTMLButtonElement>();
+  return (
+    <button type="button" ref={ref} onClick={props.onClick} disabled={props.disabled}>
+      {props.children}
+    </button>
+  );
+}
+
+function FocusedSelect(props: { id: string; value: string; onChange: (e: Event & { currentTarget: HTMLSelectElement }) => void; children: ComponentChildren }) {
+  const ref = useFocusOnMount<HTMLSelectElement>();
+  return (
+    <select id={props.id} ref={ref} value={props.value} onChange={props.onChange}>
+      {props.children}
+    </select>
+  );
+}
+
+function productName(line: Line & { kind: 'item' }): string {
+  const p = line.product;
+  const name = [p?.brand, p?.model].filter(Boolean).join(' ');
+  if (name) return p?.manufacturer ? `${name} (${p.manufacturer})` : name;
+  if (line.item.hibc) return `HIBC ${line.item.hibc.lic} ${line.item.hibc.pcn}`;
+  return line.item.gtin ? `GTIN ${line.item.gtin}` : (line.item.di ?? 'Unidentified product');
+}
+
+/** One open case: whose and where, the scan field, and every line of the case. */
+export function CaseView(props: Props) {
+  const { api, procedure, lines, queue } = props;
+  const [action, setAction] = useState<ScanAction>('implanted');
+  const [text, setText] = useState('');
+  const [voiding, setVoiding] = useState<{ scanId: string; reason: string } | null>(null);
+  const [completing, setCompleting] = useState(false);
+  const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const pendingHere = queue.pending.filter((s) => s.procedureId === procedure.id).length;
+  const completed = procedure.status === 'completed';
+  const focusScan = () => props.scanRef.current?.focus();
+
+  // The scan field keeps the focus: whenever focus falls back to the page (a click on nothing, a closed form), it goes back.
+  useEffect(() => {
+    const onFocusOut = () =>
+      setTimeout(() => {
+        if (document.activeElement === document.body || document.activeElement === null) focusScan();
+      }, 0);
+    document.addEventListener('focusout', onFocusOut);
+    return () => document.removeEventListener('focusout', onFocusOut);
+  }, []);
+
+  const scan = () => {
+    const taken = props.onScan(text, action);
+    if (taken === 'taken') {
+      setText('');
+      // The next scan is an implant unless the team says otherwise: an explant or waste is chosen each time.
+      setAction('implanted');
+    }
+  };
+
+  const submitVoid = async () => {
+    if (!voiding) return;
+    setBusy(true);
+    try {
+      const answer = await api.request(`/v1/scans/${voiding.scanId}/void`, { method: 'POST', body: { reason: voiding.reason } });
+      if (answer.ok) {
+        setMessage({ text: 'The line was voided. Nothing is deleted: the void is on record.', error: false });
+        setVoiding(null);
+        props.onChanged();
+      } else {
+        setMessage({ text: answer.problem.detail, error: true });
+      }
+    } catch (e) {
+      setMessage({ text: e instanceof NetworkError ? 'Offline: a line can be voided only when the service can be reached.' : 'The void failed.', error: true });
+    } finally {
+      setBusy(false);
+      focusScan();
+    }
+  };
+
+  const complete = async () => {
+    setBusy(true);
+    try {
+      const answer = await api.request<Procedure>(`/v1/procedures/${procedure.id}/complete`, { method: 'POST' });
+      if (answer.ok) props.onCompleted(answer.data);
+      else setMessage({ text: answer.problem.detail, error: true });
+    } catch (e) {
+      setMessage({ text: e instanceof NetworkError ? 'Offline: the case can be completed when the service can be reached.' : 'The case could not be completed.', error: true });
+    } finally {
+      setBusy(false);
+      setCompleting(false);
+    }
+  };
+
+  return (
+    <main id="main" class="case">
+      <header class="case-header">
+        <h1>
+          Case: <span class="nhs">{formatNhsNumber(procedure.patient.nhsNumber)}</span>
+        </h1>
+        <dl class="case-facts">
+          <Field label="NHS number" value={formatNhsNumber(procedure.patient.nhsNumber)} />
+          <Field label="Date of birth" value={procedure.patient.dateOfBirth ? formatDate(procedure.patient.dateOfBirth) : null} />
+          <Field label="Location" value={procedure.location?.name ?? procedure.location?.gln ?? null} />
+          <Field label="Started" value={formatDateTime(procedure.startedAt)} />
+          <Field label="Side" value={procedure.side} />
+          <Field label="Status" value={completed ? `Completed ${formatDateTime(procedure.completedAt)}` : 'Open'} />
+        </dl>
+        <div class="case-actions">
+          <button type="button" class="secondary" onClick={props.onLeave}>
+            Switch case
+          </button>
+          {!completed && (
+            <button type="button" onClick={() => setCompleting(true)} disabled={busy}>
+              Complete case
+            </button>
+          )}
+        </div>
+      </header>
+
+      {completing && (
+        <section class="confirm" role="dialog" aria-modal="false" aria-labelledby="complete-heading">
+          <h2 id="complete-heading">Complete this case?</h2>
+          {pendingHere > 0 ? (
+            <p class="error">
+              {pendingHere} {pendingHere === 1 ? 'scan is' : 'scans are'} still waiting to be sent. The case can be completed once they are on record.
+            </p>
+          ) : (
+            <p>Scans after completion need a late-entry reason.</p>
+          )}
+          <FocusedButton onClick={() => void complete()} disabled={busy || pendingHere > 0}>
+            Complete case
+          </FocusedButton>
+          <button type="button" class="secondary" onClick={() => (setCompleting(false), focusScan())}>
+            Not yet
+          </button>
+        </section>
+      )}
+
+      {!completed && (
+        <section class="scan-panel" aria-label="Scan">
+          <fieldset class="actions">
+            <legend>This scan is</legend>
+            {ACTIONS.map((a) => (
+              <label key={a.value} class={action === a.value ? 'chosen' : ''}>
+                <input type="radio" name="action" value={a.value} checked={action === a.value} onChange={() => (setAction(a.value), focusScan())} />
+                {a.label}
+              </label>
+            ))}
+          </fieldset>
+          <label for="scan">Scan an item</label>
+          <WedgeInput
+            id="scan"
+            inputRef={props.scanRef}
+            value={text}
+            onValue={setText}
+            onEnter={scan}
+            onEscape={props.onEscape}
+            autoFocus
+            describedBy="scan-hint"
+            placeholder="Scan the label, or type it and press Enter"
+          />
+          <p id="scan-hint" class="hint">
+            Scans go in as {ACTIONS.find((a) => a.value === action)?.label.toLowerCase()}. Escape acknowledges a warning.
+          </p>
+        </section>
+      )}
+
+      {message && (
+        <p class={message.error ? 'error' : 'notice'} role={message.error ? 'alert' : 'status'}>
+          {message.text}
+        </p>
+      )}
+
+      <section aria-labelledby="lines-heading">
+        <h2 id="lines-heading">
+          Items in this case <span class="count">({lines.filter((l) => l.kind === 'item' && l.item.status === 'active').length} on record)</span>
+        </h2>
+        {lines.length === 0 && <p class="hint">Nothing scanned yet.</p>}
+        <ol class="lines">
+          {lines.map((line) => {
+            if (line.kind === 'pending') {
+              const p = line.parsed;
+              return (
+                <li key={line.scan.key} class="line pending" data-testid="line">
+                  <p class="line-title">
+                    <span class="badge waiting">{line.sending ? 'Sending…' : 'Waiting to send'}</span>
+                    {p?.gtin ? `GTIN ${p.gtin}` : p?.di ? p.di : visibleBarcode(line.scan.body.barcode ?? line.scan.body.manual?.gtin ?? '')}
+                  </p>
+                  <dl class="line-facts">
+                    <Field label="Lot" value={p?.lotNumber ?? line.scan.body.manual?.lotNumber} />
+                    <Field label="Serial" value={p?.serialNumber ?? line.scan.body.manual?.serialNumber} />
+                    <Field label="Expiry" value={formatDate(p?.expirationDate ?? line.scan.body.manual?.expirationDate)} />
+                    <Field label="Action" value={line.scan.body.action} />
+                  </dl>
+                  <p class="hint">Not yet checked for recalls or earlier use: it is kept on this device and sent when the service can be reached.</p>
+                  {!line.sending && (
+                    <button type="button" class="secondary" onClick={() => props.onCancelQueued(line.scan.key)}>
+                      Cancel this scan
+                    </button>
+                  )}
+                </li>
+              );
+            }
+            if (line.kind === 'refused') {
+              return (
+                <li key={line.scan.key} class="line refused" data-testid="line">
+                  <p class="line-title">
+                    <span class="badge refused">Not recorded</span>
+                    {visibleBarcode(line.scan.body.barcode ?? line.scan.body.manual?.gtin ?? '')}
+                  </p>
+                  <p class="problem">{line.problem.detail}</p>
+                  <button type="button" class="secondary" onClick={() => props.onDismiss(line.scan.key)}>
+                    Dismiss
+                  </button>
+                </li>
+              );
+            }
+            const { item } = line;
+            const voided = item.status === 'voided';
+            const critical = line.warnings.some((w) => w.severity === 'critical');
+            return (
+              <li key={item.id} class={`line item${voided ? ' voided' : ''}${critical ? ' critical' : ''}`} data-testid="line" data-item-id={item.id}>
+                <p class="line-title">
+                  {voided && <span class="badge voided">Voided</span>}
+                  <span class="action">{item.action}</span> {productName(line)}
+                </p>
+                <dl class="line-facts">
+                  <Field label="GTIN" value={item.gtin ?? item.di} />
+                  <Field label="Lot" value={item.lotNumber} />
+                  <Field label="Serial" value={item.serialNumber} />
+                  <Field label="Expiry" value={formatDate(item.expirationDate)} />
+                  {item.entryType === 'manual' && <Field label="Entry" value="Typed in" />}
+                  {item.awaiting && <Field label="Waiting for" value={item.awaiting === 'secondary-label' ? 'the lot/serial label' : 'the product label'} />}
+                </dl>
+                {line.warnings.length > 0 && (
+                  <ul class="warnings">
+                    {line.warnings.map((w) => (
+                      <li key={w.code + w.message} class={`warning ${w.severity}`}>
+                        <strong>
+                          {SEVERITY_TEXT[w.severity]}: {w.code.replace(/_/g, ' ').toLowerCase()}.
+                        </strong>{' '}
+                        {w.message}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                {line.voidableScanId && !completed && voiding?.scanId !== line.voidableScanId && (
+                  <button type="button" class="secondary" onClick={() => setVoiding({ scanId: line.voidableScanId ?? '', reason: VOID_REASONS[0] ?? 'Scanned in error' })}>
+                    Void<span class="visually-hidden"> {productName(line)}</span>
+                  </button>
+                )}
+                {voiding && voiding.scanId === line.voidableScanId && (
+                  <form
+                    class="void-form"
+                    onSubmit={(e) => {
+                      e.preventDefault();
+                      void submitVoid();
+                    }}
+                  >
+                    <label for={`void-reason-${item.id}`}>Why void this line?</label>
+                    <FocusedSelect id={`void-reason-${item.id}`} value={voiding.reason} onChange={(e) => setVoiding({ ...voiding, reason: e.currentTarget.value })}>
+                      {VOID_REASONS.map((r) => (
+                        <option key={r} value={r}>
+                          {r}
+                        </option>
+                      ))}
+                    </FocusedSelect>
+                    <button type="submit" disabled={busy}>
+                      Void line
+                    </button>
+                    <button type="button" class="secondary" onClick={() => (setVoiding(null), focusScan())}>
+                      Keep it
+                    </button>
+                  </form>
+                )}
+              </li>
+            );
+          })}
+        </ol>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,194 @@
+import { useRef, useState } from 'preact/hooks';
+import { NetworkError, type Api } from '../shared/api.js';
+import { formatDateTime } from '../shared/format.js';
+import type { Problem } from '../shared/problem.js';
+import { forgetCase, recentCases, type RecentCase } from './cases.js';
+import type { Procedure } from './types.js';
+import { WedgeInput } from './WedgeInput.js';
+import { barcodeFromWedge } from './wedge.js';
+
+interface Props {
+  readonly api: Api;
+  readonly organisation: string | null;
+  readonly substitute: string;
+  readonly notice: string | null;
+  readonly onOpened: (procedure: Procedure) => void;
+  readonly onResume: (id: string) => void;
+}
+
+const digitsOnly = (text: string) => text.replace(/[\s-]/g, '');
+
+/** What the patient field holds: an NHS number typed (10 digits, spaces allowed) or a wristband scanned. */
+export function patientOf(text: string, substitute: string): { nhsNumber: string } | { barcode: string } {
+  const digits = digitsOnly(text);
+  return /^\d{10}$/.test(digits) ? { nhsNumber: digits } : { barcode: barcodeFromWedge(text.trim(), substitute) };
+}
+
+/** What the location field holds: a GLN typed (13 digits) or a wall label scanned. */
+export function locationOf(text: string, substitute: string): { gln: string } | { barcode: string } {
+  const digits = digitsOnly(text);
+  return /^\d{13}$/.test(digits) ? { gln: digits } : { barcode: barcodeFromWedge(text.trim(), substitute) };
+}
+
+/** Which field a refusal is about, from its code or its validation paths. */
+function fieldOf(problem: Problem): 'patient' | 'location' | null {
+  if (['PATIENT_NOT_FOUND', 'PATIENT_MISMATCH'].includes(problem.code)) return 'patient';
+  const paths = (problem.errors ?? []).map((e) => e.path);
+  if (paths.some((p) => p.includes('patient'))) return 'patient';
+  if (paths.some((p) => p.includes('location'))) return 'location';
+  if (problem.code === 'BARCODE_INVALID') return /location|414|GLN/i.test(problem.detail) ? 'location' : 'patient';
+  return null;
+}
+
+/** Start a case: scan the wristband (or type the NHS number), scan the theatre's wall label. Or resume one. */
+export function OpenCase({ api, organisation, substitute, notice, onOpened, onResume }: Props) {
+  const [patient, setPatient] = useState('');
+  const [location, setLocation] = useState('');
+  const [side, setSide] = useState('');
+  /** A wristband the service does not know yet: its NHS number links them. */
+  const [wristbandNhs, setWristbandNhs] = useState<string | null>(null);
+  const [error, setError] = useState<{ message: string; field: 'patient' | 'location' | null } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [recent, setRecent] = useState<RecentCase[]>(() => recentCases(organisation));
+  const patientRef = useRef<HTMLInputElement>(null);
+  const locationRef = useRef<HTMLInputElement>(null);
+  const nhsRef = useRef<HTMLInputElement>(null);
+
+  const submit = async () => {
+    if (patient.trim() === '') {
+      setError({ message: 'Scan the patient’s wristband or type the NHS number.', field: 'patient' });
+      patientRef.current?.focus();
+      return;
+    }
+    if (location.trim() === '') {
+      setError({ message: 'Scan the theatre’s location label or type its GLN.', field: 'location' });
+      locationRef.current?.focus();
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const who = patientOf(patient, substitute);
+      const linked = wristbandNhs !== null && 'barcode' in who ? { ...who, nhsNumber: digitsOnly(wristbandNhs) } : who;
+      const body = { patient: linked, location: locationOf(location, substitute), ...(side ? { side } : {}) };
+      const answer = await api.request<Procedure>('/v1/procedures', { method: 'POST', body });
+      if (answer.ok) {
+        onOpened(answer.data);
+        return;
+      }
+      if (answer.problem.code === 'PATIENT_NOT_FOUND' && 'barcode' in who && wristbandNhs === null) {
+        setWristbandNhs('');
+        setError({ message: 'This wristband is not known yet. Type the NHS number printed on it: the two are linked from now on.', field: 'patient' });
+        setTimeout(() => nhsRef.current?.focus(), 0);
+        return;
+      }
+      const field = fieldOf(answer.problem);
+      const detail = answer.problem.errors?.map((e) => e.message).join('; ') || answer.problem.detail;
+      setError({ message: detail, field });
+      (field === 'location' ? locationRef : patientRef).current?.focus();
+    } catch (e) {
+      setError({ message: e instanceof NetworkError ? 'The service cannot be reached: a case can only be opened online. Check the network.' : 'The case could not be opened.', field: null });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main id="main" class="panel open-case">
+      <h1>Open a case</h1>
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+        novalidate
+      >
+        <label for="patient">Patient: scan the wristband, or type the NHS number</label>
+        <WedgeInput
+          id="patient"
+          inputRef={patientRef}
+          value={patient}
+          onValue={(v) => (setPatient(v), setWristbandNhs(null))}
+          autoFocus
+          invalid={error?.field === 'patient'}
+          describedBy={error?.field === 'patient' ? 'open-error' : undefined}
+          // A wedge ends the wristband with Enter: go on to the location label.
+          onEnter={() => (location.trim() === '' ? locationRef.current?.focus() : void submit())}
+        />
+        {wristbandNhs !== null && (
+          <>
+            <label for="wristband-nhs">NHS number on the wristband</label>
+            <input
+              id="wristband-nhs"
+              ref={nhsRef}
+              inputMode="numeric"
+              autocomplete="off"
+              value={wristbandNhs}
+              onInput={(e) => setWristbandNhs(e.currentTarget.value)}
+              aria-describedby="open-error"
+            />
+          </>
+        )}
+        <label for="location">Location: scan the theatre’s wall label, or type its GLN</label>
+        <WedgeInput
+          id="location"
+          inputRef={locationRef}
+          value={location}
+          onValue={setLocation}
+          invalid={error?.field === 'location'}
+          describedBy={error?.field === 'location' ? 'open-error' : undefined}
+          onEnter={() => void submit()}
+        />
+        <label for="side">Side (optional)</label>
+        <select id="side" value={side} onChange={(e) => setSide(e.currentTarget.value)}>
+          <option value="">Not given</option>
+          <option value="left">Left</option>
+          <option value="right">Right</option>
+          <option value="bilateral">Bilateral</option>
+          <option value="not-applicable">Not applicable</option>
+        </select>
+        {error && (
+          <p id="open-error" class="error" role="alert">
+            {error.message}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Opening…' : 'Open case'}
+        </button>
+      </form>
+
+      {recent.length > 0 && (
+        <section aria-labelledby="recent-heading">
+          <h2 id="recent-heading">Cases on this device today</h2>
+          <ul class="recent">
+            {recent.map((c) => (
+              <li key={c.id}>
+                <span>
+                  {c.location ?? 'Unknown location'}, started {formatDateTime(c.startedAt)}
+                </span>
+                <button type="button" onClick={() => onResume(c.id)}>
+                  Resume<span class="visually-hidden"> case at {c.location ?? 'unknown location'} started {formatDateTime(c.startedAt)}</span>
+                </button>
+                <button
+                  type="button"
+                  class="secondary"
+                  onClick={() => {
+                    forgetCase(organisation, c.id);
+                    setRecent(recentCases(organisation));
+                  }}
+                >
+                  Remove from list<span class="visually-hidden"> (the case stays on record)</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,278 @@
+/**
+ * The theatre page: sign in with a scanner key, open or resume a case, scan.
+ * Scans go through the outbox (queue.ts): stored on the device with their
+ * Idempotency-Key first, then sent, so a dropped network loses none and
+ * doubles none.
+ */
+import { render } from 'preact';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { parseBarcode } from '../../barcode/index.js';
+import { createApi, NetworkError } from '../shared/api.js';
+import { uuid } from '../shared/ids.js';
+import { type Session, signIn, storedKey, storeKey } from '../shared/session.js';
+import { SignIn } from '../shared/SignIn.js';
+import { rememberCase } from './cases.js';
+import { CaseView } from './CaseView.js';
+import { linesOf, type Outcome } from './lines.js';
+import { OpenCase } from './OpenCase.js';
+import { deliveryOf, type KeyValueStore, type QueueState, ScanQueue, type ScanAction } from './queue.js';
+import { Settings, useSettings } from './Settings.js';
+import type { Procedure, ScanResult, Warning } from './types.js';
+import { barcodeFromWedge } from './wedge.js';
+
+const CONSOLE = 'theatre';
+
+function browserStore(storage: Storage): KeyValueStore {
+  return {
+    getItem: (k) => storage.getItem(k),
+    setItem: (k, v) => storage.setItem(k, v),
+    removeItem: (k) => storage.removeItem(k),
+    keys: () => Array.from({ length: storage.length }, (_, i) => storage.key(i)).filter((k): k is string => k !== null),
+  };
+}
+
+/** Two short high tones: heard over a theatre's noise, for critical warnings only. */
+function alarm(): void {
+  try {
+    const audio = new AudioContext();
+    for (const at of [0, 0.35]) {
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.value = 0.2;
+      tone.connect(gain).connect(audio.destination);
+      tone.start(audio.currentTime + at);
+      tone.stop(audio.currentTime + at + 0.25);
+    }
+  } catch {
+    // No audio on this device: the banner and the line say it.
+  }
+}
+
+interface Alert {
+  readonly key: string;
+  readonly warnings: readonly Warning[];
+}
+
+function Theatre() {
+  const [session, setSession] = useState<Session | null>(null);
+  const [restoring, setRestoring] = useState(() => storedKey(CONSOLE) !== null);
+  const keyRef = useRef<string | null>(null);
+  keyRef.current = session?.key ?? null;
+  const api = useMemo(() => createApi(() => keyRef.current), []);
+  const [settings, setSettings] = useSettings();
+  const [procedure, setProcedure] = useState<Procedure | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [outcomes, setOutcomes] = useState<Outcome[]>([]);
+  const [alerts, setAlerts] = useState<Alert[]>([]);
+  const [queueState, setQueueState] = useState<QueueState>({ pending: [], sending: null, waiting: null, retryAt: null });
+  const [online, setOnline] = useState(() => navigator.onLine);
+  const scanRef = useRef<HTMLInputElement | null>(null);
+  const procedureRef = useRef<Procedure | null>(null);
+  procedureRef.current = procedure;
+
+  // A key kept in this tab's session storage signs in again after a reload.
+  useEffect(() => {
+    const key = storedKey(CONSOLE);
+    if (key === null) return;
+    signIn(api, key, 'scanner')
+      .then((outcome) => (outcome.ok ? setSession(outcome.session) : storeKey(CONSOLE, null)))
+      .catch(() => undefined)
+      .finally(() => setRestoring(false));
+  }, [api]);
+
+  const refresh = useCallback(
+    async (id: string) => {
+      try {
+        const answer = await api.request<Procedure>(`/v1/procedures/${id}`);
+        if (answer.ok && procedureRef.current?.id === id) setProcedure(answer.data);
+      } catch {
+        // Offline: the lines from the scans' own answers stand until the next refresh.
+      }
+    },
+    [api],
+  );
+
+  const queue = useMemo(() => {
+    if (session === null) return null;
+    return new ScanQueue<ScanResult>({
+      store: browserStore(localStorage),
+      organisation: session.me.organisation,
+      deliver: async (scan) => {
+        const answer = await api.request<ScanResult>(`/v1/procedures/${scan.procedureId}/scans`, { method: 'POST', body: scan.body, headers: { 'idempotency-key': scan.key } });
+        return deliveryOf(answer.ok ? { ok: true, status: answer.status, data: answer.data, replayed: answer.headers.get('idempotency-replayed') === 'true' } : answer);
+      },
+      onDelivered: (scan, delivery) => {
+        const outcome: Outcome = delivery.kind === 'recorded' ? { kind: 'recorded', scan, result: delivery.result } : { kind: 'refused', scan, problem: delivery.problem };
+        setOutcomes((list) => [...list, outcome]);
+        if (delivery.kind === 'recorded') {
+          const critical = delivery.result.warnings.filter((w) => w.severity === 'critical');
+          if (critical.length > 0) {
+            setAlerts((list) => [...list, { key: scan.key, warnings: critical }]);
+            alarm();
+          }
+          if (procedureRef.current?.id === scan.procedureId) void refresh(scan.procedureId);
+        }
+      },
+      onChange: setQueueState,
+    });
+  }, [session, api, refresh]);
+
+  useEffect(() => {
+    if (!queue) return;
+    setQueueState(queue.state());
+    void queue.flush();
+    const back = () => (setOnline(true), queue.retryNow());
+    const gone = () => setOnline(false);
+    window.addEventListener('online', back);
+    window.addEventListener('offline', gone);
+    return () => {
+      window.removeEventListener('online', back);
+      window.removeEventListener('offline', gone);
+      queue.stop();
+    };
+  }, [queue]);
+
+  // A keyboard wedge types wherever the focus is: printable keys typed outside a text field go to the scan field.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      const scan = scanRef.current;
+      if (!scan || e.ctrlKey || e.altKey || e.metaKey || e.key.length !== 1) return;
+      if (target && (target.closest('input, textarea, select, [contenteditable]') || (e.key === ' ' && target.closest('button, summary')))) return;
+      scan.focus();
+    };
+    document.addEventListener('keydown', onKey, true);
+    return () => document.removeEventListener('keydown', onKey, true);
+  }, []);
+
+  const open = (p: Procedure) => {
+    rememberCase(session?.me.organisation ?? null, { id: p.id, location: p.location?.name ?? p.location?.gln ?? null, startedAt: p.startedAt });
+    setNotice(null);
+    setProcedure(p);
+  };
+
+  const resume = async (id: string) => {
+    try {
+      const answer = await api.request<Procedure>(`/v1/procedures/${id}`);
+      if (answer.ok) open(answer.data);
+      else setNotice(answer.problem.detail);
+    } catch (e) {
+      setNotice(e instanceof NetworkError ? 'The service cannot be reached: a case can be resumed once it can.' : 'The case could not be opened.');
+    }
+  };
+
+  const takeScan = (typed: string, action: ScanAction): 'taken' | 'empty' => {
+    if (!queue || !procedure || !session) return 'empty';
+    const barcode = barcodeFromWedge(typed.trim(), settings.substitute);
+    if (barcode === '') return 'empty';
+    const key = uuid();
+    const body = { barcode, action, scannedAt: new Date().toISOString(), scannerId: settings.scannerId };
+    // The same parser as the service's: an unreadable scan is refused at once, on line or off, and nothing is queued.
+    const parsed = parseBarcode(barcode);
+    if (parsed.error) {
+      const scan = { key, procedureId: procedure.id, organisation: session.me.organisation, body, seq: Date.now() * 1000 };
+      setOutcomes((list) => [...list, { kind: 'refused', scan, problem: { status: 422, code: 'BARCODE_INVALID', title: 'Unreadable barcode', detail: `Not recorded: ${parsed.error?.message ?? 'unreadable'}. Scan it again, or type it in.` } }]);
+      return 'taken';
+    }
+    queue.add({ key, procedureId: procedure.id, body });
+    return 'taken';
+  };
+
+  const signOut = () => {
+    storeKey(CONSOLE, null);
+    setSession(null);
+    setProcedure(null);
+    setOutcomes([]);
+    setAlerts([]);
+  };
+
+  if (session === null) {
+    if (restoring) return <p role="status">Signing in…</p>;
+    return (
+      <SignIn
+        api={api}
+        role="scanner"
+        title="Theatre scanning"
+        hint="Scan or type the theatre scanner key. It is kept in this tab only, until the tab is closed."
+        onSignedIn={(s) => {
+          storeKey(CONSOLE, s.key);
+          setSession(s);
+          queue?.retryNow();
+        }}
+      />
+    );
+  }
+
+  const alert = alerts[0];
+  const acknowledge = () => (setAlerts((list) => list.slice(1)), scanRef.current?.focus());
+  const waiting = queueState.pending.length;
+
+  return (
+    <>
+      <header class="top">
+        <span class="brand">Implant trace · Theatre</span>
+        <span class="who">
+          {session.me.keyName} · {session.me.organisation ?? 'national'}
+        </span>
+        <button type="button" class="secondary" onClick={signOut}>
+          Sign out
+        </button>
+      </header>
+      <div class={`connection ${waiting > 0 || !online ? 'offline' : 'online'}`} role="status" aria-live="polite">
+        {queueState.waiting === 'sign-in'
+          ? `${waiting} ${waiting === 1 ? 'scan is' : 'scans are'} waiting: the service refused this key. Sign out and in again.`
+          : waiting > 0
+            ? `${!online || queueState.waiting === 'offline' ? 'Offline' : queueState.waiting === 'unavailable' ? 'Service unavailable' : 'Sending'}: ${waiting} ${waiting === 1 ? 'scan' : 'scans'} kept on this device, sent when the service can be reached.`
+            : online
+              ? 'Online: every scan is on record.'
+              : 'Offline: scans are kept on this device and sent when the network returns.'}
+        {waiting > 0 && queueState.waiting !== null && queueState.waiting !== 'sign-in' && (
+          <button type="button" class="secondary" onClick={() => queue?.retryNow()}>
+            Retry now
+          </button>
+        )}
+      </div>
+      {alert && (
+        <section class="alert critical" role="alert" aria-labelledby="alert-heading">
+          <h2 id="alert-heading">STOP: do not implant</h2>
+          <ul>
+            {alert.warnings.map((w) => (
+              <li key={w.code}>
+                <strong>{w.code.replace(/_/g, ' ')}</strong>: {w.message}
+              </li>
+            ))}
+          </ul>
+          <button type="button" onClick={acknowledge}>
+            Acknowledge{alerts.length > 1 ? ` (${alerts.length - 1} more)` : ''}
+          </button>
+        </section>
+      )}
+      {procedure === null ? (
+        <OpenCase api={api} organisation={session.me.organisation} substitute={settings.substitute} notice={notice} onOpened={open} onResume={(id) => void resume(id)} />
+      ) : (
+        <CaseView
+          api={api}
+          procedure={procedure}
+          queue={queueState}
+          lines={linesOf({ procedureId: procedure.id, pending: queueState.pending, sending: queueState.sending, outcomes, items: procedure.items, today: new Date() })}
+          scanRef={scanRef}
+          onScan={takeScan}
+          onCancelQueued={(key) => queue?.cancel(key)}
+          onDismiss={(key) => setOutcomes((list) => list.filter((o) => o.scan.key !== key))}
+          onEscape={() => alert && acknowledge()}
+          onChanged={() => void refresh(procedure.id)}
+          onCompleted={(p) => {
+            setProcedure(null);
+            setNotice(`Case completed with ${p.items.filter((i) => i.status === 'active').length} items on record.`);
+          }}
+          onLeave={() => setProcedure(null)}
+        />
+      )}
+      <Settings settings={settings} onChange={setSettings} />
+    </>
+  );
+}
+
+const root = document.getElementById('app');
+if (root) render(<Theatre />, root);

@@ -1,0 +1,55 @@
+/** The API's answers the theatre page reads (the fields it uses; see openapi/openapi.json). */
+import type { ScanAction } from './queue.js';
+
+export interface Warning {
+  readonly code: string;
+  readonly severity: 'critical' | 'warning' | 'info';
+  readonly message: string;
+}
+
+export interface Scan {
+  readonly id: string;
+  readonly itemId: string | null;
+  readonly kind: 'product' | 'void';
+  readonly action: ScanAction | null;
+  readonly raw: string | null;
+  readonly voidsScanId: string | null;
+  readonly scannedAt: string;
+}
+
+export interface Item {
+  readonly id: string;
+  readonly action: ScanAction;
+  readonly status: 'active' | 'voided';
+  readonly di: string | null;
+  readonly gtin: string | null;
+  readonly hibc: { readonly lic: string; readonly pcn: string } | null;
+  readonly lotNumber: string | null;
+  readonly serialNumber: string | null;
+  readonly expirationDate: string | null;
+  readonly entryType: 'barcode' | 'manual';
+  readonly awaiting: 'product-label' | 'secondary-label' | null;
+  readonly firstScannedAt: string;
+}
+
+export interface ScanResult {
+  readonly scan: Scan;
+  readonly item: Item;
+  readonly warnings: readonly Warning[];
+}
+
+export interface ProcedureItem extends Item {
+  readonly product: { readonly brand: string | null; readonly model: string | null; readonly manufacturer: string | null } | null;
+  readonly history: readonly Scan[];
+}
+
+export interface Procedure {
+  readonly id: string;
+  readonly status: 'open' | 'completed';
+  readonly startedAt: string;
+  readonly completedAt: string | null;
+  readonly side: string | null;
+  readonly patient: { readonly nhsNumber: string; readonly dateOfBirth: string | null };
+  readonly location: { readonly gln: string; readonly name: string } | null;
+  readonly items: readonly ProcedureItem[];
+}
