@@ -5,7 +5,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { poolOf } from '../../db/create-db.js';
 import type { Database } from '../../db/database.js';
 import { recallPredicates } from './recall.matching.js';
-import { affectedBase, latestContact, type AffectedQuery } from './recall.repository.js';
+import { affectedBase, contactStatus, type AffectedQuery } from './recall.repository.js';
 
 /**
  * The affected list as CSV (RFC 4180 with a header row), written by Postgres
@@ -39,7 +39,7 @@ function exportQuery(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'aft
       'i.entry_type',
       matchKind.as('match'),
       iso(sql.ref('ex.first_scanned_at')).as('explanted_at'),
-      sql<string>`coalesce(${latestContact(q.recallId)}, 'identified')`.as('contact_status'),
+      contactStatus(q.recallId).as('contact_status'),
       'i.id as item_id',
       'i.procedure_id',
     ])

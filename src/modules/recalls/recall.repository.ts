@@ -132,7 +132,15 @@ export interface AffectedItem {
   readonly contactStatus: ContactStatus;
 }
 
-export interface AffectedQuery {
+/** Which items of the list to keep (none given: all); an item must pass each filter given. */
+export interface AffectedFilter {
+  /** Its contact status is one of these (no contact recorded: identified). */
+  readonly statuses?: readonly ContactStatus[] | undefined;
+  /** It matched in one of these ways. */
+  readonly matches?: readonly MatchKind[] | undefined;
+}
+
+export interface AffectedQuery extends AffectedFilter {
   readonly scopes: readonly RecallScope[];
   readonly tenancy: TenancyScope;
   /** For the contact status of each item; none for ad-hoc questions. */
@@ -144,9 +152,13 @@ export interface AffectedQuery {
   readonly limit: number;
 }
 
-/** The affected items of a recall (joins, scope predicates and tenancy), before choosing columns. */
+/**
+ * The affected items of a recall (joins, scope predicates, tenancy and the filter), before
+ * choosing columns. The filter is here so that the pages, the CSV and the audit row of an
+ * export all answer the same list.
+ */
 export function affectedBase(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'after'>) {
-  const { where } = recallPredicates(q.scopes);
+  const { where, matchKind } = recallPredicates(q.scopes);
   let query = db
     .selectFrom('items as i')
     .innerJoin('organisations as o', 'o.id', 'i.organisation_id')
@@ -157,6 +169,8 @@ export function affectedBase(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit
     .where('i.action', '=', 'implanted')
     .where(where);
   if (q.tenancy.kind === 'organisation') query = query.where('i.organisation_id', '=', q.tenancy.organisationId);
+  if (q.matches !== undefined) query = query.where(sql<boolean>`${matchKind} = any(${[...q.matches]}::text[])`);
+  if (q.statuses !== undefined) query = query.where(sql<boolean>`${contactStatus(q.recallId)} = any(${[...q.statuses]}::text[])`);
   return query;
 }
 
@@ -202,6 +216,9 @@ export const latestContact = (recallId: string | undefined) =>
   recallId === undefined
     ? sql<ContactStatus | null>`null`
     : sql<ContactStatus | null>`(select rc.status from recall_contacts rc where rc.recall_id = ${recallId} and rc.item_id = i.id order by rc.id desc limit 1)`;
+
+/** The contact status of `i`: its latest step, or identified while none is recorded. */
+export const contactStatus = (recallId: string | undefined) => sql<ContactStatus>`coalesce(${latestContact(recallId)}, 'identified')`;
 
 type AffectedRow = Awaited<ReturnType<ReturnType<typeof affectedSelectWithContact>['execute']>>[number];
 
@@ -250,7 +267,9 @@ export interface AffectedCounts {
   readonly explanted: number;
 }
 
-export async function countAffected(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'after'>): Promise<AffectedCounts> {
+/** The counts of the whole list: a filter given with the query is dropped, as the counts are what a filtered view is read against. */
+export async function countAffected(db: Kysely<Database>, query: Omit<AffectedQuery, 'limit' | 'after'>): Promise<AffectedCounts> {
+  const q = { scopes: query.scopes, tenancy: query.tenancy, recallId: query.recallId };
   const inner = affectedSelect(db, q).select(latestContact(q.recallId).as('contact_status'));
   const rows = await db
     .selectFrom(inner.as('a'))

@@ -24,6 +24,7 @@ import {
   affectedPatients,
   closeRecallFor,
   createRecall,
+  filterDetail,
   getRecall,
   listVisibleRecalls,
   previewRecall,
@@ -84,6 +85,9 @@ export const toAffectedApi = (i: AffectedItem) => ({
 
 const ROLES = ['procurement'] as const;
 
+/** A query parameter that may be repeated, as a list (absent: undefined). */
+const many = <T>(value: T | T[] | undefined): readonly T[] | undefined => (value === undefined ? undefined : Array.isArray(value) ? value : [value]);
+
 export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/v1/recalls',
@@ -125,7 +129,7 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const { gtin, lot, cursor, limit } = req.query;
-      const lots = lot === undefined ? undefined : Array.isArray(lot) ? lot : [lot];
+      const lots = many(lot);
       const page = await adHocAffected(app.db, requestContext(req), gtin, lots, { after: cursor, limit }, app.clock);
       return { asOf: page.asOf.toISOString(), items: page.items.map(toAffectedApi), nextCursor: page.nextCursor };
     },
@@ -157,7 +161,7 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['recalls'],
         summary: 'The affected items and patients: JSON pages, or the whole list as CSV',
         description:
-          'Keyset-paginated by `cursor` (stable while new scans arrive; a matching item scanned after the recall appears). CSV with `Accept: text/csv` or `?format=csv`: streamed, constant memory, `X-As-Of` header.',
+          'Keyset-paginated by `cursor` (stable while new scans arrive; a matching item scanned after the recall appears). CSV with `Accept: text/csv` or `?format=csv`: streamed, constant memory, `X-As-Of` header. `status` and `match` filter the pages and the CSV alike (the cursor walks the filtered list); the counts of the recall stay those of the whole list.',
         params: IdParamsSchema,
         querystring: PageQuery,
         response: { 200: { description: 'A page (JSON) or the whole list (CSV).', content: {
@@ -170,18 +174,21 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const ctx = requestContext(req);
+      const filter = { statuses: many(req.query.status), matches: many(req.query.match) };
       const wantsCsv = req.query.format === 'csv' || (req.query.format === undefined && (req.headers.accept ?? '').includes('text/csv'));
       if (wantsCsv) {
         const recall = await visibleRecall(app.db, ctx, req.params.id);
         const asOf = app.clock.now();
-        const query = { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId: recall.id };
-        // The whole list leaves: its patients and procedures are named in the audit before it streams.
-        await recordListAudit(app.db, ctx, 'recall.patients.export', await affectedPatientIds(app.db, query), { recallId: recall.id, asOf: asOf.toISOString() });
+        const query = { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId: recall.id, ...filter };
+        // The list (the whole one, or what the filter keeps) leaves: the patients and procedures
+        // in it, and only those, are named in the audit before it streams.
+        const exported = await affectedPatientIds(app.db, query);
+        await recordListAudit(app.db, ctx, 'recall.patients.export', exported, { recallId: recall.id, asOf: asOf.toISOString(), ...filterDetail(filter) });
         const stream = await copyAffectedCsv(app.db, query);
         const file = `recall-${recall.reference.replace(/[^A-Za-z0-9._-]/g, '_')}-${asOf.toISOString().replace(/[:.]/g, '')}.csv`;
         return reply.type('text/csv; charset=utf-8').header('x-as-of', asOf.toISOString()).header('content-disposition', `attachment; filename="${file}"`).header('cache-control', 'no-store').send(stream);
       }
-      const page = await affectedPatients(app.db, ctx, req.params.id, { after: req.query.cursor, limit: req.query.limit }, app.clock);
+      const page = await affectedPatients(app.db, ctx, req.params.id, { after: req.query.cursor, limit: req.query.limit }, app.clock, filter);
       return reply.type('application/json; charset=utf-8').send({ asOf: page.asOf.toISOString(), items: page.items.map(toAffectedApi), nextCursor: page.nextCursor });
     },
   );

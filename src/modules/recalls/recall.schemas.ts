@@ -120,10 +120,20 @@ export const AffectedPageSchema = z
   .object({ asOf: z.iso.datetime(), items: z.array(AffectedItemSchema), nextCursor: z.string().nullable() })
   .meta({ id: 'AffectedPage' });
 
+/** One of `values`, or the parameter repeated (`?status=a&status=b`): any of them. A refusal names what is allowed. */
+const oneOrMany = <const V extends readonly [string, ...string[]]>(values: V) =>
+  z.union([z.enum(values), z.array(z.enum(values)).min(1)], { error: `expected ${values.join(', ')} (repeat the parameter for several)` });
+
 export const PageQuery = z.strictObject({
   cursor: z.uuid().optional().describe('nextCursor of the previous page.'),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
   format: z.enum(['json', 'csv']).optional().describe('csv: the whole list as CSV (also with Accept: text/csv).'),
+  status: oneOrMany(CONTACT_STATUSES)
+    .optional()
+    .describe('Only the items whose contact status (the latest step recorded; none: identified) is this. Repeat for several; none: all. Filters the pages and the CSV, never the counts.'),
+  match: oneOrMany(MATCH_KINDS)
+    .optional()
+    .describe('Only the items matched so (udi, lot, gtin-only, manual). Repeat for several; none: all. Combined with status, an item must pass both.'),
 });
 
 export const AdHocQuery = z.strictObject({

@@ -15,6 +15,7 @@ import {
   insertContact,
   insertRecall,
   listRecalls,
+  type AffectedFilter,
   type Recall,
 } from './recall.repository.js';
 
@@ -96,11 +97,17 @@ export interface Page {
   readonly limit: number;
 }
 
-export async function affectedPatients(db: Kysely<Database>, ctx: RequestContext, id: string, page: Page, clock: Clock) {
+/** A filter as the audit row of a list records it: why the list names fewer patients than the recall. */
+export const filterDetail = (filter: AffectedFilter) => ({
+  ...(filter.statuses !== undefined ? { status: filter.statuses } : {}),
+  ...(filter.matches !== undefined ? { match: filter.matches } : {}),
+});
+
+export async function affectedPatients(db: Kysely<Database>, ctx: RequestContext, id: string, page: Page, clock: Clock, filter: AffectedFilter = {}) {
   const recall = await visibleRecall(db, ctx, id);
   const asOf = clock.now();
-  const items = await affectedItems(db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId: id, after: page.after, limit: page.limit });
-  await recordListAudit(db, ctx, 'recall.patients.read', items, { recallId: id });
+  const items = await affectedItems(db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId: id, ...filter, after: page.after, limit: page.limit });
+  await recordListAudit(db, ctx, 'recall.patients.read', items, { recallId: id, ...filterDetail(filter) });
   return { asOf, items, nextCursor: items.length === page.limit ? (items[items.length - 1]?.itemId ?? null) : null };
 }
 
