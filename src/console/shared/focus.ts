@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 
 /**
  * A ref that takes the focus when its element first appears. The autofocus
@@ -7,6 +7,7 @@ import { useEffect, useRef } from 'preact/hooks';
  */
 export function useFocusOnMount<T extends HTMLElement>() {
   const ref = useRef<T>(null);
-  useEffect(() => ref.current?.focus(), []);
+  // A layout effect: the focus moves before anything that runs later (a timer, a paint) sees it on the page body.
+  useLayoutEffect(() => ref.current?.focus(), []);
   return ref;
 }

@@ -226,7 +226,7 @@ export function CaseView(props: Props) {
             if (line.kind === 'pending') {
               const p = line.parsed;
               return (
-                <li key={line.scan.key} class="line pending" data-testid="line">
+                <li key={line.scan.key} class="line pending" data-testid="line" data-state="pending">
                   <p class="line-title">
                     <span class="badge waiting">{line.sending ? 'Sending…' : 'Waiting to send'}</span>
                     {p?.gtin ? `GTIN ${p.gtin}` : p?.di ? p.di : visibleBarcode(line.scan.body.barcode ?? line.scan.body.manual?.gtin ?? '')}
@@ -248,7 +248,7 @@ export function CaseView(props: Props) {
             }
             if (line.kind === 'refused') {
               return (
-                <li key={line.scan.key} class="line refused" data-testid="line">
+                <li key={line.scan.key} class="line refused" data-testid="line" data-state="refused">
                   <p class="line-title">
                     <span class="badge refused">Not recorded</span>
                     {visibleBarcode(line.scan.body.barcode ?? line.scan.body.manual?.gtin ?? '')}
@@ -264,7 +264,7 @@ export function CaseView(props: Props) {
             const voided = item.status === 'voided';
             const critical = line.warnings.some((w) => w.severity === 'critical');
             return (
-              <li key={item.id} class={`line item${voided ? ' voided' : ''}${critical ? ' critical' : ''}`} data-testid="line" data-item-id={item.id}>
+              <li key={item.id} class={`line item${voided ? ' voided' : ''}${critical ? ' critical' : ''}`} data-testid="line" data-state={voided ? 'voided' : 'recorded'} data-item-id={item.id}>
                 <p class="line-title">
                   {voided && <span class="badge voided">Voided</span>}
                   <span class="action">{item.action}</span> {productName(line)}
@@ -280,7 +280,7 @@ export function CaseView(props: Props) {
                 {line.warnings.length > 0 && (
                   <ul class="warnings">
                     {line.warnings.map((w) => (
-                      <li key={w.code + w.message} class={`warning ${w.severity}`}>
+                      <li key={w.code + w.message} class={`warn ${w.severity}`}>
                         <strong>
                           {SEVERITY_TEXT[w.severity]}: {w.code.replace(/_/g, ' ').toLowerCase()}.
                         </strong>{' '}

@@ -1,4 +1,4 @@
-import { useEffect } from 'preact/hooks';
+import { useLayoutEffect } from 'preact/hooks';
 import { GS, GS_SYMBOL, isGroupSeparatorKey } from './wedge.js';
 
 interface Props {
@@ -22,7 +22,7 @@ interface Props {
  * autocorrect or spellcheck may change what the scanner typed.
  */
 export function WedgeInput(props: Props) {
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (props.autoFocus) props.inputRef.current?.focus();
   }, []);
   const insertGs = (input: HTMLInputElement) => {
