@@ -30,6 +30,9 @@ const MATRIX: Record<string, string> = {
   'GET /docs/yaml': 'public',
   'GET /docs/static/index.html': 'public',
   'GET /docs/static/swagger-initializer.js': 'public',
+  // The web console's static pages: no data, every call they make carries the user's key.
+  'GET /console': 'public',
+  'GET /console/*': 'public',
   //                                 N A S P R
   'POST /v1/organisations': /*      */ 'ys---',
   'GET /v1/organisations': /*       */ 'yy---',
@@ -91,7 +94,8 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
     .replace(':code', pattern.startsWith('/problems') ? 'FORBIDDEN' : `T${unique()}`)
     .replace(':registry', 'NJR')
     .replace(':file', 'Patient.ndjson')
-    .replace('/docs/static/*', '/docs/static/swagger-ui.css');
+    .replace('/docs/static/*', '/docs/static/swagger-ui.css')
+    .replace('/console/*', '/console/theatre');
   const query: Record<string, string> = {
     'GET /v1/labels': '?symbology=gs1datamatrix&data=(01)09506000134352',
     'GET /v1/reports/data-quality': '?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z',
