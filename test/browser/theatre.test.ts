@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The theatre page in real headless Chromium against the real service: a
  * keyboard-wedge scanner typing into the page, critical warnings, the outbox
@@ -54,234 +55,233 @@ async function axeViolations(page: Page): Promise<string[]> {
 }
 
 const unavailable = browserUnavailable();
-if (unavailable && !browserRequired()) {
-  t.skip(`theatre page in a browser: ${unavailable}`);
-} else {
-  t.test('theatre page', async (t) => {
-    const server = await startConsoleServer(t);
-    const org: OrganisationKeys = await createOrganisationWithKeys(server, 'RTH');
-    const browser = await launchBrowser(t);
-    const url = `${server.baseUrl}/console/theatre`;
+// Skipped where no browser is installed; where one is required (CI), its absence fails at launch.
+const skip = unavailable !== null && !browserRequired() ? unavailable : false;
 
-    t.test('a scanner key signs in; a procurement key is refused, with the reason', async (t) => {
-      const { page, errors } = await newTablet(browser, t);
-      await page.goto(url);
-      t.same(await axeViolations(page), [], 'the sign-in page has no WCAG A/AA violations');
-      await signIn(page, org.keys.procurement);
-      t.match(await page.getByRole('alert').innerText(), /procurement key\. This page needs a scanner key/);
-      await signIn(page, 'not-a-key-at-all');
-      t.match(await page.getByRole('alert').innerText(), /not known/);
-      await signIn(page, org.keys.scanner);
-      await page.getByRole('heading', { name: 'Open a case' }).waitFor();
-      t.same(await axeViolations(page), [], 'the open-case page has no WCAG A/AA violations');
-      t.same(errors, [], 'no page errors');
-    });
+t.test('theatre page', { skip }, async (t) => {
+  const server = await startConsoleServer(t);
+  const org: OrganisationKeys = await createOrganisationWithKeys(server, 'RTH');
+  const browser = await launchBrowser(t);
+  const url = `${server.baseUrl}/console/theatre`;
 
-    t.test('a wedge-typed GS1 DataMatrix with GS lands as the right item, whichever way the scanner sends GS', async (t) => {
-      const { page, errors } = await newTablet(browser, t);
-      await page.goto(url);
-      await signIn(page, org.keys.scanner);
-      const nhs = nhsNumber(801);
-      await openCase(page, nhs);
-      const procedureId = await currentProcedureId(server, nhs);
-      t.match(await page.locator('h1').innerText(), new RegExp(`${nhs.slice(0, 3)} ${nhs.slice(3, 6)} ${nhs.slice(6)}`), 'the case shows whose it is');
-
-      // GS as the control character itself; lot first, so without GS the expiry would be swallowed into the lot.
-      await wedgeType(page, `]d201${GTIN}10LOT42${GS}17301231`, { gsAs: 'control-character' });
-      await t.resolves(recorded(page, 'LOT42').waitFor(), 'the line appears');
-      const first = lines(page).first();
-      t.match(await first.innerText(), /GTIN\s+09506000134352[\s\S]*Lot\s+LOT42[\s\S]*Expiry\s+31 Dec 2030/);
-
-      // GS as Ctrl+], the classic keyboard chord for ASCII 29.
-      await wedgeType(page, `]d201${GTIN_B}10LOT77${GS}21SER-9${GS}17291130`, { gsAs: 'ctrl-bracket' });
-      await recorded(page, 'SER-9').waitFor();
-
-      // GS as a substitute configured on the scanner: set on the page once.
-      await page.getByText('Scanner settings').click();
-      await page.getByLabel('The scanner sends the GS1 separator as').selectOption('<GS>');
-      await page.getByLabel('Scan an item').focus();
-      await wedgeType(page, `]d201${GTIN}10LOT88<GS>17310131`);
-      await recorded(page, 'LOT88').waitFor();
-
-      const items = await itemsOf(server, procedureId);
-      t.same(
-        items.map((i) => [i.gtin, i.lot_number, i.serial_number, i.expiration_date]),
-        [
-          [GTIN, 'LOT42', null, '2030-12-31'],
-          [GTIN_B, 'LOT77', 'SER-9', '2029-11-30'],
-          [GTIN, 'LOT88', null, '2031-01-31'],
-        ],
-        'three items on record, each with its own lot, serial and expiry',
-      );
-      t.equal(await page.getByLabel('Scan an item').inputValue(), '', 'the field is cleared for the next scan');
-      t.same(errors, []);
-    });
-
-    t.test('a critical warning cannot be missed: banner, alarm text and line, in words as well as colour', async (t) => {
-      const recall = await server.request({
-        method: 'POST',
-        url: '/v1/recalls',
-        key: org.keys.procurement,
-        payload: { reference: 'FSN-2026-77', title: 'Liner may crack', scope: [{ gtin: GTIN_B, lots: ['BADLOT'] }] },
-      });
-      t.equal(recall.statusCode, 201);
-      const { page, errors } = await newTablet(browser, t);
-      await page.goto(url);
-      await signIn(page, org.keys.scanner);
-      await openCase(page, nhsNumber(802));
-      await wedgeType(page, `]d201${GTIN_B}10BADLOT${GS}17301231`);
-      const banner = page.getByRole('alert').filter({ hasText: 'STOP' });
-      await banner.waitFor();
-      t.match(await banner.innerText(), /STOP: do not implant[\s\S]*PRODUCT RECALLED[\s\S]*FSN-2026-77/);
-      const line = lines(page).filter({ hasText: 'BADLOT' });
-      t.match(await line.getAttribute('class'), /critical/);
-      t.match(await line.innerText(), /STOP: product recalled\./);
-      // Severity also shows as colour: the critical warning is white on dark red.
-      const colours = await line.locator('.warn.critical').evaluate((el) => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]);
-      t.same(colours, ['rgb(177, 14, 30)', 'rgb(255, 255, 255)']);
-      t.same(await axeViolations(page), [], 'the case page with a critical warning has no WCAG A/AA violations');
-      // Escape in the scan field acknowledges; the line keeps its warning.
-      t.equal(await page.evaluate(() => document.activeElement?.id), 'scan', 'the scan field kept the focus');
-      await page.keyboard.press('Escape');
-      await banner.waitFor({ state: 'detached' });
-      t.match(await line.innerText(), /STOP: product recalled\./, 'the line still says it after acknowledgement');
-
-      // An expired implant is critical too.
-      await wedgeType(page, `]d201${GTIN}10OLDLOT${GS}17200131`);
-      await page.getByRole('alert').filter({ hasText: 'PRODUCT EXPIRED' }).waitFor();
-      t.same(errors, []);
-    });
-
-    t.test('offline: scans are kept on the device, survive the page closing, and are recorded once when the network returns', async (t) => {
-      const { context, page, errors } = await newTablet(browser, t);
-      await page.goto(url);
-      await signIn(page, org.keys.scanner);
-      const nhs = nhsNumber(803);
-      await openCase(page, nhs);
-      const procedureId = await currentProcedureId(server, nhs);
-
-      await context.setOffline(true);
-      for (const lot of ['OFF1', 'OFF2', 'OFF3']) await wedgeType(page, `]d201${GTIN}10${lot}${GS}17301231`);
-      await t.resolves(lines(page).filter({ hasText: 'Waiting to send' }).nth(2).waitFor(), 'three scans wait on the device');
-      t.match(await page.locator('.connection').innerText(), /Offline: 3 scans kept on this device/);
-      t.match(await lines(page).filter({ hasText: 'OFF2' }).innerText(), /Lot\s+OFF2[\s\S]*Expiry\s+31 Dec 2030/, 'a waiting scan is read on the device');
-      t.equal((await scansOf(server, procedureId)).length, 0, 'nothing reached the service');
-
-      // The tab closes while offline; the team signs in again on a new one when the network is back.
-      await page.close();
-      await context.setOffline(false);
-      const again = await context.newPage();
-      again.on('pageerror', (e) => errors.push(e.message));
-      await again.goto(url);
-      await signIn(again, org.keys.scanner);
-      await again.getByRole('button', { name: /^Resume/ }).first().click();
-      await again.getByLabel('Scan an item').waitFor();
-      await again.locator('.connection').filter({ hasText: 'every scan is on record' }).waitFor();
-      await recorded(again, 'OFF3').waitFor();
-      const scans = await scansOf(server, procedureId);
-      t.same(scans.map((s) => s.lot_number), ['OFF1', 'OFF2', 'OFF3'], 'each scan recorded once, in the order taken');
-      t.equal(await again.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('implant-trace.outbox.')).length), 0, 'the outbox is empty');
-      t.same(errors, []);
-    });
-
-    t.test('a response lost on the way back: the retry with the same key is answered from the first, recorded once', async (t) => {
-      const { page, errors } = await newTablet(browser, t);
-      await page.goto(url);
-      await signIn(page, org.keys.scanner);
-      const nhs = nhsNumber(804);
-      await openCase(page, nhs);
-      const procedureId = await currentProcedureId(server, nhs);
-      const keys: string[] = [];
-      let dropped = 0;
-      await page.route('**/v1/procedures/*/scans', async (route) => {
-        keys.push(route.request().headers()['idempotency-key'] ?? '');
-        if (dropped === 0) {
-          dropped += 1;
-          await route.fetch(); // reaches the service, which records it…
-          await route.abort('connectionreset'); // …but the answer never arrives
-          return;
-        }
-        await route.continue();
-      });
-      await wedgeType(page, `]d201${GTIN}10LOST1${GS}17301231`);
-      await recorded(page, 'LOST1').waitFor({ timeout: 15_000 });
-      t.equal(keys.length, 2, `sent twice: ${JSON.stringify(keys)}`);
-      t.equal(keys[0], keys[1], 'with one Idempotency-Key');
-      t.equal((await scansOf(server, procedureId)).length, 1, 'recorded once');
-      t.equal(await lines(page).count(), 1, 'shown once');
-      t.same(errors, []);
-    });
-
-    t.test('void a line, complete the case: keyboard only, with the focus back on the scan field', async (t) => {
-      const { page, errors } = await newTablet(browser, t);
-      await page.goto(url);
-      await signIn(page, org.keys.scanner);
-      const nhs = nhsNumber(805);
-      await openCase(page, nhs);
-      const procedureId = await currentProcedureId(server, nhs);
-      await wedgeType(page, `]d201${GTIN}10KEEP1${GS}17301231`);
-      await wedgeType(page, `]d201${GTIN}10WRONG1${GS}17301231`);
-      await recorded(page, 'WRONG1').waitFor();
-
-      // Tab from the scan field to the newest line's Void button.
-      let guard = 0;
-      while (!(await page.evaluate(() => document.activeElement?.textContent ?? '')).startsWith('Void') && guard++ < 20) await page.keyboard.press('Tab');
-      t.match(await page.evaluate(() => document.activeElement?.closest('li')?.textContent ?? ''), /WRONG1/, 'Tab reaches the Void of the newest line');
-      await page.keyboard.press('Enter');
-      t.equal(await page.evaluate(() => document.activeElement?.tagName), 'SELECT', 'the reason takes the focus');
-      await page.keyboard.press('ArrowDown'); // "Scanned twice"
-      await page.keyboard.press('Tab');
-      await page.keyboard.press('Enter'); // Void line
-      await page.locator('[data-state=voided]').filter({ hasText: 'WRONG1' }).waitFor();
-      t.equal(await page.evaluate(() => document.activeElement?.id), 'scan', 'the focus is back on the scan field');
-
-      // A scanner fires while the focus is on a button: the scan still lands in the scan field.
-      await page.getByRole('button', { name: 'Switch case' }).focus();
-      await wedgeType(page, `]d201${GTIN_B}10AFTER1${GS}17301231`);
-      await recorded(page, 'AFTER1').waitFor();
-
-      const items = await itemsOf(server, procedureId);
-      t.same(items.map((i) => [i.lot_number, i.status]), [['KEEP1', 'active'], ['WRONG1', 'voided'], ['AFTER1', 'active']]);
-      const voids = await server.db.selectFrom('scans').select(['reason']).where('procedure_id', '=', procedureId).where('kind', '=', 'void').execute();
-      t.same(voids.map((v) => v.reason), ['Scanned twice'], 'the void is on record with its reason');
-
-      await page.getByRole('button', { name: 'Complete case' }).focus();
-      await page.keyboard.press('Enter');
-      t.equal(await page.evaluate(() => document.activeElement?.textContent), 'Complete case', 'the confirmation takes the focus');
-      await page.keyboard.press('Enter');
-      await page.getByText(/Case completed with 2 items on record/).waitFor();
-      const procedure = await server.db.selectFrom('procedures').select(['status']).where('id', '=', procedureId).executeTakeFirstOrThrow();
-      t.equal(procedure.status, 'completed');
-      t.same(errors, []);
-    });
-
-    t.test('an unreadable scan is refused at once with the parser’s reason, and nothing is sent', async (t) => {
-      const { page, errors } = await newTablet(browser, t);
-      await page.goto(url);
-      await signIn(page, org.keys.scanner);
-      const nhs = nhsNumber(806);
-      await openCase(page, nhs);
-      const procedureId = await currentProcedureId(server, nhs);
-      await wedgeType(page, `]d201${GTIN.slice(0, 13)}9`);
-      const refused = lines(page).filter({ hasText: 'Not recorded' });
-      await refused.waitFor();
-      t.match(await refused.innerText(), /check digit/i);
-      t.equal((await scansOf(server, procedureId)).length, 0);
-      t.same(errors, []);
-    });
-
-    t.test('fits a tablet in portrait and a phone: nothing scrolls sideways', async (t) => {
-      for (const viewport of [{ width: 768, height: 1024 }, { width: 390, height: 844 }]) {
-        const { page } = await newTablet(browser, t);
-        await page.setViewportSize(viewport);
-        await page.goto(url);
-        await signIn(page, org.keys.scanner);
-        await openCase(page, nhsNumber(807 + viewport.width));
-        await wedgeType(page, `]d201${GTIN}10WIDTH1${GS}17301231`);
-        await recorded(page, 'WIDTH1').waitFor();
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-        t.equal(overflow, 0, `no sideways scroll at ${viewport.width}×${viewport.height}`);
-      }
-    });
+  t.test('a scanner key signs in; a procurement key is refused, with the reason', async (t) => {
+    const { page, errors } = await newTablet(browser, t);
+    await page.goto(url);
+    t.same(await axeViolations(page), [], 'the sign-in page has no WCAG A/AA violations');
+    await signIn(page, org.keys.procurement);
+    t.match(await page.getByRole('alert').innerText(), /procurement key\. This page needs a scanner key/);
+    await signIn(page, 'not-a-key-at-all');
+    t.match(await page.getByRole('alert').innerText(), /not known/);
+    await signIn(page, org.keys.scanner);
+    await page.getByRole('heading', { name: 'Open a case' }).waitFor();
+    t.same(await axeViolations(page), [], 'the open-case page has no WCAG A/AA violations');
+    t.same(errors, [], 'no page errors');
   });
-}
+
+  t.test('a wedge-typed GS1 DataMatrix with GS lands as the right item, whichever way the scanner sends GS', async (t) => {
+    const { page, errors } = await newTablet(browser, t);
+    await page.goto(url);
+    await signIn(page, org.keys.scanner);
+    const nhs = nhsNumber(801);
+    await openCase(page, nhs);
+    const procedureId = await currentProcedureId(server, nhs);
+    t.match(await page.locator('h1').innerText(), new RegExp(`${nhs.slice(0, 3)} ${nhs.slice(3, 6)} ${nhs.slice(6)}`), 'the case shows whose it is');
+
+    // GS as the control character itself; lot first, so without GS the expiry would be swallowed into the lot.
+    await wedgeType(page, `]d201${GTIN}10LOT42${GS}17301231`, { gsAs: 'control-character' });
+    await t.resolves(recorded(page, 'LOT42').waitFor(), 'the line appears');
+    const first = lines(page).first();
+    t.match(await first.innerText(), /GTIN\s+09506000134352[\s\S]*Lot\s+LOT42[\s\S]*Expiry\s+31 Dec 2030/);
+
+    // GS as Ctrl+], the classic keyboard chord for ASCII 29.
+    await wedgeType(page, `]d201${GTIN_B}10LOT77${GS}21SER-9${GS}17291130`, { gsAs: 'ctrl-bracket' });
+    await recorded(page, 'SER-9').waitFor();
+
+    // GS as a substitute configured on the scanner: set on the page once.
+    await page.getByText('Scanner settings').click();
+    await page.getByLabel('The scanner sends the GS1 separator as').selectOption('<GS>');
+    await page.getByLabel('Scan an item').focus();
+    await wedgeType(page, `]d201${GTIN}10LOT88<GS>17310131`);
+    await recorded(page, 'LOT88').waitFor();
+
+    const items = await itemsOf(server, procedureId);
+    t.same(
+      items.map((i) => [i.gtin, i.lot_number, i.serial_number, i.expiration_date]),
+      [
+        [GTIN, 'LOT42', null, '2030-12-31'],
+        [GTIN_B, 'LOT77', 'SER-9', '2029-11-30'],
+        [GTIN, 'LOT88', null, '2031-01-31'],
+      ],
+      'three items on record, each with its own lot, serial and expiry',
+    );
+    t.equal(await page.getByLabel('Scan an item').inputValue(), '', 'the field is cleared for the next scan');
+    t.same(errors, []);
+  });
+
+  t.test('a critical warning cannot be missed: banner, alarm text and line, in words as well as colour', async (t) => {
+    const recall = await server.request({
+      method: 'POST',
+      url: '/v1/recalls',
+      key: org.keys.procurement,
+      payload: { reference: 'FSN-2026-77', title: 'Liner may crack', scope: [{ gtin: GTIN_B, lots: ['BADLOT'] }] },
+    });
+    t.equal(recall.statusCode, 201);
+    const { page, errors } = await newTablet(browser, t);
+    await page.goto(url);
+    await signIn(page, org.keys.scanner);
+    await openCase(page, nhsNumber(802));
+    await wedgeType(page, `]d201${GTIN_B}10BADLOT${GS}17301231`);
+    const banner = page.getByRole('alert').filter({ hasText: 'STOP' });
+    await banner.waitFor();
+    t.match(await banner.innerText(), /STOP: do not implant[\s\S]*PRODUCT RECALLED[\s\S]*FSN-2026-77/);
+    const line = lines(page).filter({ hasText: 'BADLOT' });
+    t.match(await line.getAttribute('class'), /critical/);
+    t.match(await line.innerText(), /STOP: product recalled\./);
+    // Severity also shows as colour: the critical warning is white on dark red.
+    const colours = await line.locator('.warn.critical').evaluate((el) => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]);
+    t.same(colours, ['rgb(177, 14, 30)', 'rgb(255, 255, 255)']);
+    t.same(await axeViolations(page), [], 'the case page with a critical warning has no WCAG A/AA violations');
+    // Escape in the scan field acknowledges; the line keeps its warning.
+    t.equal(await page.evaluate(() => document.activeElement?.id), 'scan', 'the scan field kept the focus');
+    await page.keyboard.press('Escape');
+    await banner.waitFor({ state: 'detached' });
+    t.match(await line.innerText(), /STOP: product recalled\./, 'the line still says it after acknowledgement');
+
+    // An expired implant is critical too.
+    await wedgeType(page, `]d201${GTIN}10OLDLOT${GS}17200131`);
+    await page.getByRole('alert').filter({ hasText: 'PRODUCT EXPIRED' }).waitFor();
+    t.same(errors, []);
+  });
+
+  t.test('offline: scans are kept on the device, survive the page closing, and are recorded once when the network returns', async (t) => {
+    const { context, page, errors } = await newTablet(browser, t);
+    await page.goto(url);
+    await signIn(page, org.keys.scanner);
+    const nhs = nhsNumber(803);
+    await openCase(page, nhs);
+    const procedureId = await currentProcedureId(server, nhs);
+
+    await context.setOffline(true);
+    for (const lot of ['OFF1', 'OFF2', 'OFF3']) await wedgeType(page, `]d201${GTIN}10${lot}${GS}17301231`);
+    await t.resolves(lines(page).filter({ hasText: 'Waiting to send' }).nth(2).waitFor(), 'three scans wait on the device');
+    t.match(await page.locator('.connection').innerText(), /Offline: 3 scans kept on this device/);
+    t.match(await lines(page).filter({ hasText: 'OFF2' }).innerText(), /Lot\s+OFF2[\s\S]*Expiry\s+31 Dec 2030/, 'a waiting scan is read on the device');
+    t.equal((await scansOf(server, procedureId)).length, 0, 'nothing reached the service');
+
+    // The tab closes while offline; the team signs in again on a new one when the network is back.
+    await page.close();
+    await context.setOffline(false);
+    const again = await context.newPage();
+    again.on('pageerror', (e) => errors.push(e.message));
+    await again.goto(url);
+    await signIn(again, org.keys.scanner);
+    await again.getByRole('button', { name: /^Resume/ }).first().click();
+    await again.getByLabel('Scan an item').waitFor();
+    await again.locator('.connection').filter({ hasText: 'every scan is on record' }).waitFor();
+    await recorded(again, 'OFF3').waitFor();
+    const scans = await scansOf(server, procedureId);
+    t.same(scans.map((s) => s.lot_number), ['OFF1', 'OFF2', 'OFF3'], 'each scan recorded once, in the order taken');
+    t.equal(await again.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('implant-trace.outbox.')).length), 0, 'the outbox is empty');
+    t.same(errors, []);
+  });
+
+  t.test('a response lost on the way back: the retry with the same key is answered from the first, recorded once', async (t) => {
+    const { page, errors } = await newTablet(browser, t);
+    await page.goto(url);
+    await signIn(page, org.keys.scanner);
+    const nhs = nhsNumber(804);
+    await openCase(page, nhs);
+    const procedureId = await currentProcedureId(server, nhs);
+    const keys: string[] = [];
+    let dropped = 0;
+    await page.route('**/v1/procedures/*/scans', async (route) => {
+      keys.push(route.request().headers()['idempotency-key'] ?? '');
+      if (dropped === 0) {
+        dropped += 1;
+        await route.fetch(); // reaches the service, which records it…
+        await route.abort('connectionreset'); // …but the answer never arrives
+        return;
+      }
+      await route.continue();
+    });
+    await wedgeType(page, `]d201${GTIN}10LOST1${GS}17301231`);
+    await recorded(page, 'LOST1').waitFor({ timeout: 15_000 });
+    t.equal(keys.length, 2, `sent twice: ${JSON.stringify(keys)}`);
+    t.equal(keys[0], keys[1], 'with one Idempotency-Key');
+    t.equal((await scansOf(server, procedureId)).length, 1, 'recorded once');
+    t.equal(await lines(page).count(), 1, 'shown once');
+    t.same(errors, []);
+  });
+
+  t.test('void a line, complete the case: keyboard only, with the focus back on the scan field', async (t) => {
+    const { page, errors } = await newTablet(browser, t);
+    await page.goto(url);
+    await signIn(page, org.keys.scanner);
+    const nhs = nhsNumber(805);
+    await openCase(page, nhs);
+    const procedureId = await currentProcedureId(server, nhs);
+    await wedgeType(page, `]d201${GTIN}10KEEP1${GS}17301231`);
+    await wedgeType(page, `]d201${GTIN}10WRONG1${GS}17301231`);
+    await recorded(page, 'WRONG1').waitFor();
+
+    // Tab from the scan field to the newest line's Void button.
+    let guard = 0;
+    while (!(await page.evaluate(() => document.activeElement?.textContent ?? '')).startsWith('Void') && guard++ < 20) await page.keyboard.press('Tab');
+    t.match(await page.evaluate(() => document.activeElement?.closest('li')?.textContent ?? ''), /WRONG1/, 'Tab reaches the Void of the newest line');
+    await page.keyboard.press('Enter');
+    t.equal(await page.evaluate(() => document.activeElement?.tagName), 'SELECT', 'the reason takes the focus');
+    await page.keyboard.press('ArrowDown'); // "Scanned twice"
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter'); // Void line
+    await page.locator('[data-state=voided]').filter({ hasText: 'WRONG1' }).waitFor();
+    t.equal(await page.evaluate(() => document.activeElement?.id), 'scan', 'the focus is back on the scan field');
+
+    // A scanner fires while the focus is on a button: the scan still lands in the scan field.
+    await page.getByRole('button', { name: 'Switch case' }).focus();
+    await wedgeType(page, `]d201${GTIN_B}10AFTER1${GS}17301231`);
+    await recorded(page, 'AFTER1').waitFor();
+
+    const items = await itemsOf(server, procedureId);
+    t.same(items.map((i) => [i.lot_number, i.status]), [['KEEP1', 'active'], ['WRONG1', 'voided'], ['AFTER1', 'active']]);
+    const voids = await server.db.selectFrom('scans').select(['reason']).where('procedure_id', '=', procedureId).where('kind', '=', 'void').execute();
+    t.same(voids.map((v) => v.reason), ['Scanned twice'], 'the void is on record with its reason');
+
+    await page.getByRole('button', { name: 'Complete case' }).focus();
+    await page.keyboard.press('Enter');
+    t.equal(await page.evaluate(() => document.activeElement?.textContent), 'Complete case', 'the confirmation takes the focus');
+    await page.keyboard.press('Enter');
+    await page.getByText(/Case completed with 2 items on record/).waitFor();
+    const procedure = await server.db.selectFrom('procedures').select(['status']).where('id', '=', procedureId).executeTakeFirstOrThrow();
+    t.equal(procedure.status, 'completed');
+    t.same(errors, []);
+  });
+
+  t.test('an unreadable scan is refused at once with the parser’s reason, and nothing is sent', async (t) => {
+    const { page, errors } = await newTablet(browser, t);
+    await page.goto(url);
+    await signIn(page, org.keys.scanner);
+    const nhs = nhsNumber(806);
+    await openCase(page, nhs);
+    const procedureId = await currentProcedureId(server, nhs);
+    await wedgeType(page, `]d201${GTIN.slice(0, 13)}9`);
+    const refused = lines(page).filter({ hasText: 'Not recorded' });
+    await refused.waitFor();
+    t.match(await refused.innerText(), /check digit/i);
+    t.equal((await scansOf(server, procedureId)).length, 0);
+    t.same(errors, []);
+  });
+
+  t.test('fits a tablet in portrait and a phone: nothing scrolls sideways', async (t) => {
+    for (const viewport of [{ width: 768, height: 1024 }, { width: 390, height: 844 }]) {
+      const { page } = await newTablet(browser, t);
+      await page.setViewportSize(viewport);
+      await page.goto(url);
+      await signIn(page, org.keys.scanner);
+      await openCase(page, nhsNumber(807 + viewport.width));
+      await wedgeType(page, `]d201${GTIN}10WIDTH1${GS}17301231`);
+      await recorded(page, 'WIDTH1').waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      t.equal(overflow, 0, `no sideways scroll at ${viewport.width}×${viewport.height}`);
+    }
+  });
+});

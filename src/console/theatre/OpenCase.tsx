@@ -2,10 +2,10 @@ import { useRef, useState } from 'preact/hooks';
 import { NetworkError, type Api } from '../shared/api.js';
 import { formatDateTime } from '../shared/format.js';
 import type { Problem } from '../shared/problem.js';
+import { digitsOnly, locationOf, patientOf } from './fields.js';
 import { forgetCase, recentCases, type RecentCase } from './cases.js';
 import type { Procedure } from './types.js';
 import { WedgeInput } from './WedgeInput.js';
-import { barcodeFromWedge } from './wedge.js';
 
 interface Props {
   readonly api: Api;
@@ -14,20 +14,6 @@ interface Props {
   readonly notice: string | null;
   readonly onOpened: (procedure: Procedure) => void;
   readonly onResume: (id: string) => void;
-}
-
-const digitsOnly = (text: string) => text.replace(/[\s-]/g, '');
-
-/** What the patient field holds: an NHS number typed (10 digits, spaces allowed) or a wristband scanned. */
-export function patientOf(text: string, substitute: string): { nhsNumber: string } | { barcode: string } {
-  const digits = digitsOnly(text);
-  return /^\d{10}$/.test(digits) ? { nhsNumber: digits } : { barcode: barcodeFromWedge(text.trim(), substitute) };
-}
-
-/** What the location field holds: a GLN typed (13 digits) or a wall label scanned. */
-export function locationOf(text: string, substitute: string): { gln: string } | { barcode: string } {
-  const digits = digitsOnly(text);
-  return /^\d{13}$/.test(digits) ? { gln: digits } : { barcode: barcodeFromWedge(text.trim(), substitute) };
 }
 
 /** Which field a refusal is about, from its code or its validation paths. */
