@@ -8,15 +8,16 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { buildConsole } from '../../scripts/build-console.js';
+import { CHROMIUM, launchChromium } from '../../scripts/chromium.js';
 import { buildTestApp, type TestApp, type TestAppOptions } from './app.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM };
 
 /**
  * Why the browser tests cannot run here, or null when they can. Without a
@@ -29,9 +30,6 @@ export function browserUnavailable(): string | null {
 }
 
 export const browserRequired = () => process.env.CI === 'true' || process.env.REQUIRE_BROWSER === '1';
-
-/** The flags this machine's closed network needs (no background connections, no first-run work). */
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
 let built: Promise<string> | undefined;
 
@@ -59,7 +57,7 @@ export async function startConsoleServer(t: Teardown, options: TestAppOptions = 
 }
 
 export async function launchBrowser(t: Teardown): Promise<Browser> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  const browser = await launchChromium();
   t.teardown(() => browser.close());
   return browser;
 }

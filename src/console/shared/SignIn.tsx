@@ -27,16 +27,20 @@ export function SignIn({ api, role, title, hint, onSignedIn }: Props) {
     }
     setBusy(true);
     setError(null);
+    let outcome: Awaited<ReturnType<typeof signIn>>;
     try {
-      const outcome = await signIn(api, key, role);
-      if (outcome.ok) onSignedIn(outcome.session);
-      else setError(outcome.message);
+      outcome = await signIn(api, key, role);
     } catch (e) {
-      setError(e instanceof NetworkError ? 'The service cannot be reached. Check the network and try again.' : 'Sign-in failed.');
-    } finally {
-      setBusy(false);
-      input.current?.focus();
+      outcome = { ok: false, message: e instanceof NetworkError ? 'The service cannot be reached. Check the network and try again.' : 'Sign-in failed.' };
     }
+    setBusy(false);
+    if (outcome.ok) {
+      // The page that follows takes the focus; this form is about to go.
+      onSignedIn(outcome.session);
+      return;
+    }
+    setError(outcome.message);
+    input.current?.focus();
   };
 
   return (

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { useFocusOnMount } from '../shared/focus.js';
 import { NetworkError, type Api } from '../shared/api.js';
 import { formatDate, formatDateTime, formatNhsNumber } from '../shared/format.js';
@@ -82,16 +82,6 @@ export function CaseView(props: Props) {
   const pendingHere = queue.pending.filter((s) => s.procedureId === procedure.id).length;
   const completed = procedure.status === 'completed';
   const focusScan = () => props.scanRef.current?.focus();
-
-  // The scan field keeps the focus: whenever focus falls back to the page (a click on nothing, a closed form), it goes back.
-  useEffect(() => {
-    const onFocusOut = () =>
-      setTimeout(() => {
-        if (document.activeElement === document.body || document.activeElement === null) focusScan();
-      }, 0);
-    document.addEventListener('focusout', onFocusOut);
-    return () => document.removeEventListener('focusout', onFocusOut);
-  }, []);
 
   const scan = () => {
     const taken = props.onScan(text, action);
@@ -201,6 +191,7 @@ export function CaseView(props: Props) {
             onEnter={scan}
             onEscape={props.onEscape}
             autoFocus
+            home
             describedBy="scan-hint"
             placeholder="Scan the label, or type it and press Enter"
           />

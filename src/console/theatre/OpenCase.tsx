@@ -101,6 +101,7 @@ export function OpenCase({ api, organisation, substitute, notice, onOpened, onRe
           value={patient}
           onValue={(v) => (setPatient(v), setWristbandNhs(null))}
           autoFocus
+          home
           invalid={error?.field === 'patient'}
           describedBy={error?.field === 'patient' ? 'open-error' : undefined}
           // A wedge ends the wristband with Enter: go on to the location label.

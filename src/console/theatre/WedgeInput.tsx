@@ -13,6 +13,8 @@ interface Props {
   readonly invalid?: boolean;
   readonly disabled?: boolean;
   readonly autoFocus?: boolean;
+  /** The field the focus returns to whenever it falls back to the page (the scan field, the patient field). */
+  readonly home?: boolean;
   readonly placeholder?: string;
 }
 
@@ -39,6 +41,7 @@ export function WedgeInput(props: Props) {
       ref={props.inputRef}
       type="text"
       class="wedge"
+      data-home-field={props.home ? '' : undefined}
       value={props.value}
       autocomplete="off"
       autocapitalize="off"

@@ -133,18 +133,32 @@ function Theatre() {
     };
   }, [queue]);
 
-  // A keyboard wedge types wherever the focus is: printable keys typed outside a text field go to the scan field.
+  // The page's home field (the scan field in a case, the patient field before one) keeps the focus:
+  // whenever the focus falls back to the page (a click on nothing, a closed form, a removed button)
+  // it returns there, and printable keys typed outside a text field (a keyboard wedge firing while
+  // a button has the focus) go there too.
   useEffect(() => {
+    const home = () => document.querySelector<HTMLInputElement>('[data-home-field]');
+    const onFocusOut = () =>
+      setTimeout(() => {
+        if (document.activeElement === document.body || document.activeElement === null) home()?.focus();
+      }, 0);
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
-      const scan = scanRef.current;
-      if (!scan || e.ctrlKey || e.altKey || e.metaKey || e.key.length !== 1) return;
+      if (e.ctrlKey || e.altKey || e.metaKey || e.key.length !== 1) return;
       if (target && (target.closest('input, textarea, select, [contenteditable]') || (e.key === ' ' && target.closest('button, summary')))) return;
-      scan.focus();
+      home()?.focus();
     };
+    document.addEventListener('focusout', onFocusOut);
     document.addEventListener('keydown', onKey, true);
-    return () => document.removeEventListener('keydown', onKey, true);
+    return () => {
+      document.removeEventListener('focusout', onFocusOut);
+      document.removeEventListener('keydown', onKey, true);
+    };
   }, []);
+  useEffect(() => {
+    if (document.activeElement === document.body) document.querySelector<HTMLInputElement>('[data-home-field]')?.focus();
+  });
 
   const open = (p: Procedure) => {
     rememberCase(session?.me.organisation ?? null, { id: p.id, location: p.location?.name ?? p.location?.gln ?? null, startedAt: p.startedAt });
