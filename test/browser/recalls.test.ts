@@ -1,0 +1,351 @@
+/**
+ * The recall console in real Chromium against the real app and Postgres:
+ * sign-in (and a scanner key refused), a recall created from the form with its
+ * live preview, the affected list filtered, a contact step recorded from the
+ * keyboard alone, the CSV of a filtered list, closing, the survival plot, and
+ * axe-core's WCAG 2 A/AA checks on every view.
+ *
+ * SCREENSHOTS_DIR=/tmp/shots saves screenshots of each view at 1024×768 and 390×844.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import axe from 'axe-core';
+import { parse } from 'csv-parse/sync';
+import type { Page } from 'playwright-core';
+import t from 'tap';
+import { CSV_COLUMNS } from '../../src/modules/recalls/recall.export.js';
+import { createOrganisationWithKeys } from '../helpers/app.js';
+import { browserRequired, browserUnavailable, launchBrowser, newTablet, startConsoleServer } from '../helpers/browser.js';
+import { GS, GTIN, GTIN_B, newProcedure, nhsNumber, scan } from '../helpers/theatre.js';
+
+const SHOTS = process.env.SCREENSHOTS_DIR;
+const GLN = '9506000134369';
+/** A GTIN whose check digit is wrong. */
+const BAD_GTIN = '09506000134353';
+
+const spaced = (digits: string) => `${digits.slice(0, 3)} ${digits.slice(3, 6)} ${digits.slice(6)}`;
+const sorted = (list: readonly string[]) => [...list].sort();
+
+interface AxeResult {
+  violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: unknown[] }> }>;
+}
+
+/**
+ * The little of the DOM the page functions below use: this project's Node
+ * types have no DOM lib. waitForFunction needs functions, not strings: the
+ * console's CSP (no 'unsafe-eval') refuses a string predicate.
+ */
+interface Node_ {
+  readonly textContent: string | null;
+  readonly complete?: boolean;
+}
+declare const document: { querySelector(selector: string): Node_ | null; querySelectorAll(selector: string): ArrayLike<Node_> };
+
+/** A script run in the page by the DevTools protocol (a string: no DOM types here). */
+const inPage = <T>(page: Page, script: string): Promise<T> => page.evaluate<T>(script);
+const focusedText = (page: Page) => inPage<string | null>(page, 'document.activeElement?.textContent ?? null');
+const focusedTag = (page: Page) => inPage<string | null>(page, 'document.activeElement?.tagName ?? null');
+
+async function axeViolations(page: Page): Promise<string[]> {
+  // The page's CSP refuses inline scripts (addScriptTag); the DevTools protocol's evaluate is not bound by it.
+  if (!(await inPage<boolean>(page, "'axe' in window"))) await page.evaluate(axe.source);
+  const result = await inPage<AxeResult>(page, "window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] })");
+  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** The NHS numbers and lots of the affected table's rows, as shown. */
+async function rows(page: Page): Promise<Array<{ nhs: string; lot: string; status: string }>> {
+  return inPage(
+    page,
+    `Array.from(document.querySelectorAll('table.affected tbody tr:not(.editor-row)'), (tr) => {
+      const cells = Array.from(tr.children, (c) => c.innerText.trim());
+      return { nhs: cells[0] ?? '', lot: cells[4] ?? '', status: tr.querySelector('.status')?.textContent ?? '' };
+    })`,
+  );
+}
+
+/** Waits until the table shows exactly these NHS numbers (the list re-queries the server on each filter change). */
+async function expectRows(page: Page, nhs: readonly string[]): Promise<Array<{ nhs: string; lot: string; status: string }>> {
+  const want = JSON.stringify(sorted(nhs));
+  await page
+    .waitForFunction(
+      (w) =>
+        !document.querySelector('.showing')?.textContent?.startsWith('Loading') &&
+        JSON.stringify(Array.from(document.querySelectorAll('table.affected tbody tr:not(.editor-row) th'), (th) => th.textContent).sort()) === w,
+      want,
+      { timeout: 10_000 },
+    )
+    .catch(() => undefined);
+  return rows(page);
+}
+
+const unavailable = browserUnavailable();
+// Without a browser the test is skipped, unless one is required (CI): then launching fails loudly.
+t.test('recall console', { skip: unavailable && !browserRequired() ? `browser tests: ${unavailable}` : false }, async (t) => {
+  const app = await startConsoleServer(t);
+  const org = await createOrganisationWithKeys(app, 'RCC');
+  const s = org.keys.scanner;
+  const loc = await app.request({ method: 'POST', url: '/v1/locations', key: org.keys.admin, payload: { gln: GLN, name: 'Theatre 2', kind: 'theatre' } });
+  t.equal(loc.statusCode, 201, 'a theatre location');
+
+  // Six patients. A recall of GTIN lot LOTA affects 1 and 2 (lot) and 4 (lot never captured: gtin-only).
+  const seeds = [601, 611, 621, 631, 641, 651];
+  const patients = seeds.map(nhsNumber);
+  t.equal(new Set(patients).size, 6, 'six different patients');
+  const barcodes = [
+    `]d201${GTIN}10LOTA${GS}17301231${GS}21SER1`,
+    `]d201${GTIN}10LOTA${GS}17301231`,
+    `]d201${GTIN}10LOTB${GS}17301231${GS}21SER3`,
+    `]d201${GTIN}`,
+    `]d201${GTIN_B}10LOTA${GS}17301231`,
+    `]d201${GTIN}10LOTC${GS}17301231${GS}21SER6`,
+  ];
+  for (const [i, barcode] of barcodes.entries()) {
+    const procedure = await newProcedure(app, s, seeds[i] ?? 0, i % 2 === 0 ? { location: { gln: GLN } } : {});
+    const res = await scan(app, s, procedure, { barcode });
+    t.equal(res.statusCode, 201, res.body);
+  }
+  const [p1, p2, p3, p4] = patients as [string, string, string, string];
+
+  const browser = await launchBrowser(t);
+  const { page, errors } = await newTablet(browser, t);
+  const previews: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('/v1/recalls/preview')) previews.push(r.postData() ?? '');
+  });
+  const base = `${app.baseUrl}/console/recalls`;
+
+  await t.test('sign in: a scanner key is refused, a procurement key opens the console', async (t) => {
+    await page.goto(base);
+    await page.waitForSelector('#api-key');
+    t.same(await axeViolations(page), [], 'no WCAG A/AA violation on the sign-in page');
+    await shot(page, 'signin-1024');
+    await page.fill('#api-key', s);
+    await page.keyboard.press('Enter');
+    const refusal = await page.waitForSelector('#sign-in-error');
+    t.equal(await refusal.textContent(), 'This is a scanner key. This page needs a procurement key.');
+    t.equal(await page.getAttribute('#api-key', 'aria-invalid'), 'true');
+
+    await page.fill('#api-key', org.keys.procurement);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('h1:text("Recalls")');
+    t.match(await page.textContent('header.top'), /RCC procurement · RCC/, 'the key and its organisation in the top bar');
+    await page.waitForSelector('text=No recalls yet');
+    t.equal(await focusedTag(page), 'H1', 'the focus is on the heading');
+    t.same(await axeViolations(page), [], 'no WCAG A/AA violation on the (empty) recall list');
+  });
+
+  let recallId = '';
+  await t.test('a new recall: live preview, a field error, create', async (t) => {
+    await page.click('button:text("New recall")');
+    await page.waitForSelector('h1:text("New recall")');
+    t.equal(await focusedText(page), 'New recall', 'the focus moves to the form’s heading');
+    await page.fill('#reference', 'FSN-UI-1');
+    await page.fill('#title', 'Acetabular liner: sterile barrier breach');
+    await page.fill('#manufacturer', 'Example Orthopaedics');
+    await page.fill('#issuedAt', '2026-11-20');
+
+    // An invalid GTIN: the service's message beside the field, tied to it for screen readers.
+    await page.fill('#scope-0-gtin', BAD_GTIN);
+    await page.fill('#scope-0-lots', 'LOTA');
+    const fieldError = await page.waitForSelector('#scope-0-gtin-error');
+    t.match(await fieldError.textContent(), /check digit/i);
+    t.equal(await page.getAttribute('#scope-0-gtin', 'aria-invalid'), 'true');
+    t.match(await page.getAttribute('#scope-0-gtin', 'aria-describedby'), /scope-0-gtin-error/);
+    t.match(await page.textContent('#preview'), /Not counted yet: 1 problem/);
+
+    // Fixed: the count of what lot LOTA of GTIN covers.
+    const previewOf = (text: string) =>
+      page.waitForFunction((w) => document.querySelector('#preview')?.textContent === w, text, { timeout: 10_000 }).then(
+        () => true,
+        async (e: unknown) => (t.comment(`the preview says: ${await page.textContent("#preview")} (${String(e).slice(0, 300)})`), false),
+      );
+    await page.fill('#scope-0-gtin', GTIN);
+    const three = '3 patients, 3 items; by match: 0 udi (serial), 2 lot or date, 1 product only, 0 typed in. 0 since explanted.';
+    t.ok(await previewOf(three), `preview: ${three}`);
+    t.equal(await page.locator('#scope-0-gtin-error').count(), 0, 'the GTIN error is gone');
+    t.equal(await page.getAttribute('#preview', 'aria-live'), 'polite');
+
+    // A lot added, typed key by key: one preview after the pause, not one a key; then removed again.
+    const before = previews.length;
+    await page.focus('#scope-0-lots');
+    await page.keyboard.press('End');
+    await page.keyboard.type(', LOTB', { delay: 40 });
+    const four = '4 patients, 4 items; by match: 0 udi (serial), 3 lot or date, 1 product only, 0 typed in. 0 since explanted.';
+    t.ok(await previewOf(four), `preview with LOTB: ${four}`);
+    t.ok(previews.length - before <= 2, `typing six characters sent ${previews.length - before} preview(s), debounced`);
+    t.same(JSON.parse(previews.at(-1) ?? '{}').scope, [{ gtin: GTIN, lots: ['LOTA', 'LOTB'] }], 'the preview sends the lots as a list');
+    await page.fill('#scope-0-lots', 'LOTA');
+    t.ok(await previewOf(three), 'preview without LOTB again');
+
+    // The preview agrees with the service's own count.
+    const api = await app.request({ method: 'POST', url: '/v1/recalls/preview', key: org.keys.procurement, payload: { reference: 'x', title: 'x', scope: [{ gtin: GTIN, lots: ['LOTA'] }] } });
+    t.match(api.json(), { patients: 3, items: 3, byMatch: { lot: 2, 'gtin-only': 1 } });
+
+    // A second scope, then removed: the count does not change for a blank one.
+    await page.click('button:text("Add another scope")');
+    await page.waitForSelector('#scope-1-gtin');
+    t.equal(await inPage(page, 'document.activeElement?.name'), 'scope-1-by', 'the focus moves into the new scope');
+    t.same(await axeViolations(page), [], 'no WCAG A/AA violation on the form');
+    await shot(page, 'form-1024');
+    await page.click('button:text("Remove scope 2")');
+    t.equal(await page.locator('#scope-1-gtin').count(), 0, 'the scope is gone');
+
+    await page.click('button:text("Create recall")');
+    await page.waitForSelector('h1:text("Recall FSN-UI-1")');
+    recallId = /#\/recall\/([0-9a-f-]{36})$/.exec(page.url())?.[1] ?? '';
+    t.ok(recallId, 'the new recall opens');
+    t.match(await focusedText(page), /^Recall FSN-UI-1/, 'the focus is on the recall’s heading');
+    const saved = await app.request({ method: 'GET', url: `/v1/recalls/${recallId}`, key: org.keys.procurement });
+    t.match(saved.json(), { reference: 'FSN-UI-1', manufacturer: 'Example Orthopaedics', issuedAt: '2026-11-20', scope: [{ gtin: GTIN, lots: ['LOTA'] }] });
+  });
+
+  await t.test('the affected list, filtered by match kind and by status', async (t) => {
+    const all = await expectRows(page, [p1, p2, p4].map(spaced));
+    t.same(sorted(all.map((r) => r.nhs)), sorted([p1, p2, p4].map(spaced)), 'patients 1, 2 and 4');
+    t.same(sorted(all.map((r) => `${r.nhs} ${r.lot}`)), sorted([`${spaced(p1)} LOTA`, `${spaced(p2)} LOTA`, `${spaced(p4)} —`]));
+    t.notOk(all.some((r) => r.nhs === spaced(p3)), 'lot LOTB is not affected');
+    t.match(await page.textContent('.showing'), 'Showing 3 of the recall’s 3 affected items (3 patients).');
+    t.match(await page.textContent('.affected'), 'Theatre 2', 'the location is shown');
+    t.same(await axeViolations(page), [], 'no WCAG A/AA violation on the detail view');
+    await shot(page, 'detail-1024');
+
+    await page.check('#match-lot');
+    t.same(sorted((await expectRows(page, [p1, p2].map(spaced))).map((r) => r.nhs)), sorted([p1, p2].map(spaced)), 'match lot: patients 1 and 2');
+    t.match(await page.textContent('.showing'), /Showing 2 of the recall’s 3 affected items.*Filtered: only match Lot or date, which are 2/);
+    await page.uncheck('#match-lot');
+    await page.check('#match-gtin-only');
+    t.same((await expectRows(page, [spaced(p4)])).map((r) => r.nhs), [spaced(p4)], 'match gtin-only: patient 4');
+    await page.uncheck('#match-gtin-only');
+    await page.check('#status-contacted');
+    await page.waitForSelector('text=No affected item matches this filter.');
+    t.same(await rows(page), [], 'nobody contacted yet');
+    await page.uncheck('#status-contacted');
+    t.equal((await expectRows(page, [p1, p2, p4].map(spaced))).length, 3);
+  });
+
+  await t.test('a contact step recorded with the keyboard alone', async (t) => {
+    const target = `Update contact status for NHS number ${spaced(p2)}`;
+    let reached = false;
+    for (let i = 0; i < 60 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = (await focusedText(page)) === target;
+    }
+    t.ok(reached, 'the row’s Update button is reachable by Tab');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.contact-editor select');
+    t.equal(await focusedTag(page), 'SELECT', 'the focus moves to the status');
+    await page.keyboard.press('ArrowDown'); // identified → contacted
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Phoned; letter sent');
+    await page.keyboard.press('Tab');
+    t.equal(await focusedText(page), 'Save');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`text=Contact status for NHS number ${spaced(p2)} saved: Contacted.`);
+    t.equal(await focusedText(page), target, 'the focus returns to the row');
+    const row = (await rows(page)).find((r) => r.nhs === spaced(p2));
+    t.equal(row?.status, 'Contacted', 'the row shows the new status');
+    // The counts are fetched again.
+    await page.waitForFunction(() => document.querySelector('label[for="status-contacted"]')?.textContent === 'Contacted (1)', undefined, { timeout: 10_000 });
+    t.pass('the counts say 1 contacted');
+
+    const stored = await app.request({ method: 'GET', url: `/v1/recalls/${recallId}/patients?status=contacted`, key: org.keys.procurement });
+    t.same(stored.json().items.map((i: { patient: { nhsNumber: string } }) => i.patient.nhsNumber), [p2], 'persisted: patient 2 is contacted');
+    const history = await app.db.selectFrom('recall_contacts').select(['status', 'note']).where('recall_id', '=', recallId).execute();
+    t.same(history, [{ status: 'contacted', note: 'Phoned; letter sent' }], 'the step and its note are on record');
+
+    await page.check('#status-contacted');
+    t.same((await expectRows(page, [spaced(p2)])).map((r) => r.nhs), [spaced(p2)], 'status contacted: patient 2');
+    await page.uncheck('#status-contacted');
+    await page.check('#status-identified');
+    t.same(sorted((await expectRows(page, [p1, p4].map(spaced))).map((r) => r.nhs)), sorted([p1, p4].map(spaced)), 'status identified: patients 1 and 4');
+    t.match(await page.textContent('.showing'), /Showing 2 of the recall’s 3 affected items.*Filtered: only contact status Identified, which are 2/);
+  });
+
+  await t.test('Download CSV honours the filter', async (t) => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:text("Download CSV (this filter)")')]);
+    t.match(download.suggestedFilename(), /^recall-FSN-UI-1-\d{4}-\d{2}-\d{2}T\d{9}Z\.csv$/, 'the server’s filename');
+    const file = await download.path();
+    const records = parse(await readFile(file, 'utf8'));
+    t.same(records[0], [...CSV_COLUMNS], 'the header row');
+    const body = records.slice(1).map((r) => `${r[CSV_COLUMNS.indexOf('nhs_number')]} ${r[CSV_COLUMNS.indexOf('lot_number')]} ${r[CSV_COLUMNS.indexOf('contact_status')]}`);
+    t.same(sorted(body), sorted([`${p1} LOTA identified`, `${p4}  identified`]), 'exactly the identified rows');
+    await page.waitForSelector('text=/Saved recall-FSN-UI-1-.*only contact status Identified/');
+
+    // Network down: said so, nothing else breaks.
+    await page.route('**/v1/recalls/*/patients?*format=csv*', (route) => route.abort('internetdisconnected'));
+    await page.click('button:text("Download CSV (this filter)")');
+    const alert = await page.waitForSelector('[role="alert"]:has-text("cannot be reached")');
+    t.ok(alert, 'a network failure is said');
+    await page.unroute('**/v1/recalls/*/patients?*format=csv*');
+    await page.uncheck('#status-identified');
+    await expectRows(page, [p1, p2, p4].map(spaced));
+  });
+
+  await t.test('close the recall, after a confirmation', async (t) => {
+    await page.click('button:text("Close recall")');
+    await page.waitForSelector('text=Close recall FSN-UI-1?');
+    t.equal(await focusedText(page), 'Yes, close the recall', 'the focus is on the confirmation');
+    t.equal((await app.request({ method: 'GET', url: `/v1/recalls/${recallId}`, key: org.keys.procurement })).json().status, 'active', 'not closed before confirming');
+    await page.click('button:text("Yes, close the recall")');
+    await page.waitForSelector('.badge.status-closed');
+    t.equal((await app.request({ method: 'GET', url: `/v1/recalls/${recallId}`, key: org.keys.procurement })).json().status, 'closed');
+
+    await page.click('nav >> text=Recalls');
+    await page.waitForSelector('table.recall-list');
+    const listed = await inPage<string[]>(page, `Array.from(document.querySelectorAll('table.recall-list tbody tr'), (tr) => tr.innerText.replace(/\\s+/g, ' ').trim())`);
+    t.equal(listed.length, 1);
+    t.match(listed[0], /^FSN-UI-1 Acetabular liner: sterile barrier breach 20 Nov 2026 Closed 3 3 Open/);
+    t.same(await axeViolations(page), [], 'no WCAG A/AA violation on the recall list');
+    await shot(page, 'list-1024');
+  });
+
+  await t.test('the survival plot and its table', async (t) => {
+    await page.click('nav >> text=Survival');
+    await page.waitForSelector('h1:text("Implant survival")');
+    await page.fill('#survival-gtin', BAD_GTIN);
+    await page.keyboard.press('Enter');
+    t.match(await (await page.waitForSelector('#survival-gtin-error')).textContent(), /not a valid GTIN/);
+    await page.fill('#survival-gtin', GTIN);
+    await page.keyboard.press('Enter');
+    const img = await page.waitForSelector('.plot img');
+    await page.waitForFunction(() => document.querySelector('.plot img')?.complete === true);
+    t.ok(await inPage(page, `(() => { const i = document.querySelector('.plot img'); return i.naturalWidth > 0 && i.src.startsWith('blob:'); })()`), 'the SVG blob loaded');
+    t.match(await img.getAttribute('alt'), new RegExp(`GTIN ${GTIN}: .*5 implants, 0 revisions.*table below`));
+    t.match(await page.textContent('.survival-table caption'), /Yearly figures for .*5 implants, 0 revisions/);
+    const head = await inPage<string[]>(page, `Array.from(document.querySelectorAll('.survival-table thead th'), (th) => th.getAttribute('scope') + ':' + th.textContent)`);
+    t.same(head, ['col:Year', 'col:At risk', 'col:Survival', 'col:Cumulative revision', 'col:95% confidence interval']);
+    const first = await inPage<string[]>(page, `Array.from(document.querySelectorAll('.survival-table tbody tr'), (tr) => tr.innerText.replace(/\\s+/g, ' ').trim())`);
+    t.ok(first.length >= 1, 'at least one yearly point');
+    t.match(first[0], /^0 5 100\.0% 0\.0%/);
+    t.same(await axeViolations(page), [], 'no WCAG A/AA violation on the survival view');
+    await shot(page, 'survival-1024');
+  });
+
+  if (SHOTS) {
+    await t.test('screenshots at phone width', async () => {
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, locale: 'en-GB', timezoneId: 'Europe/London' });
+      t.teardown(() => context.close());
+      const phone = await context.newPage();
+      await phone.goto(base);
+      await phone.fill('#api-key', org.keys.procurement);
+      await phone.keyboard.press('Enter');
+      await phone.waitForSelector('table.recall-list');
+      await shot(phone, 'list-390');
+      await phone.goto(`${base}#/recall/${recallId}`);
+      await phone.waitForSelector('table.affected');
+      await shot(phone, 'detail-390');
+      await phone.goto(`${base}#/new`);
+      await phone.fill('#scope-0-gtin', GTIN);
+      await phone.fill('#scope-0-lots', 'LOTA');
+      await phone.waitForSelector('.preview-counts');
+      await shot(phone, 'form-390');
+    });
+  }
+
+  t.same(errors, [], 'no page errors');
+});
