@@ -10,9 +10,10 @@ import type { Page } from 'playwright-core';
 import t from 'tap';
 import { createOrganisationWithKeys, type OrganisationKeys } from '../helpers/app.js';
 import { browserRequired, browserUnavailable, launchBrowser, newTablet, startConsoleServer, wedgeType, type ConsoleServer } from '../helpers/browser.js';
-import { GS, GTIN, GTIN_B, nhsNumber, PLACE } from '../helpers/theatre.js';
+import { GS, GTIN, GTIN_B, nhsNumber, PLACE, WRISTBAND } from '../helpers/theatre.js';
 
 const THEATRE_GLN = PLACE.slice(3);
+const GSRN = '950600013435200039';
 
 async function signIn(page: Page, key: string) {
   await page.getByLabel('API key').fill(key);
@@ -76,6 +77,39 @@ t.test('theatre page', { skip }, async (t) => {
     await page.getByRole('heading', { name: 'Open a case' }).waitFor();
     t.same(await axeViolations(page), [], 'the open-case page has no WCAG A/AA violations');
     t.same(errors, [], 'no page errors');
+  });
+
+  t.test('opening a case: a mistyped NHS number is marked on its field; an unknown wristband asks for its NHS number once', async (t) => {
+    const { page, errors } = await newTablet(browser, t);
+    await page.goto(url);
+    await signIn(page, org.keys.scanner);
+    await page.getByLabel(/^Patient/).waitFor();
+    t.equal(await page.evaluate(() => document.activeElement?.id), 'patient', 'the patient field has the focus');
+    const good = nhsNumber(811);
+    const mistyped = good.slice(0, 9) + String((Number(good[9]) + 1) % 10);
+    await wedgeType(page, mistyped);
+    await wedgeType(page, THEATRE_GLN);
+    await page.locator('#open-error').waitFor();
+    t.equal(await page.locator('#patient').getAttribute('aria-invalid'), 'true', 'the patient field is marked');
+    t.equal(await page.locator('#location').getAttribute('aria-invalid'), null, 'the location field is not');
+    t.equal(await page.evaluate(() => document.activeElement?.id), 'patient', 'and takes the focus back');
+
+    // A wristband the service has never seen: its NHS number links them, once.
+    await page.locator('#patient').fill('');
+    await wedgeType(page, WRISTBAND(GSRN)); // the location is still filled in: Enter opens the case
+    await page.getByLabel('NHS number on the wristband').waitFor();
+    t.equal(await page.evaluate(() => document.activeElement?.id), 'wristband-nhs', 'the NHS number field takes the focus');
+    await page.keyboard.type(good);
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Scan an item').waitFor();
+    const patient = await server.db.selectFrom('patients').select(['wristband_gsrn']).where('nhs_number', '=', good).executeTakeFirstOrThrow();
+    t.equal(patient.wristband_gsrn, GSRN, 'the wristband is linked to the patient');
+    await page.getByRole('button', { name: 'Switch case' }).click();
+    await wedgeType(page, WRISTBAND(GSRN));
+    await wedgeType(page, THEATRE_GLN);
+    await page.getByLabel('Scan an item').waitFor();
+    t.match(await page.locator('h1').innerText(), new RegExp(`${good.slice(0, 3)} ${good.slice(3, 6)} ${good.slice(6)}`), 'the wristband alone opens the next case');
+    t.same(errors, []);
   });
 
   t.test('a wedge-typed GS1 DataMatrix with GS lands as the right item, whichever way the scanner sends GS', async (t) => {

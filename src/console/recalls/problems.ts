@@ -1,7 +1,6 @@
 /**
  * What the recall console says when a call fails. The service's validation
- * issues carry an RFC 6901 `pointer` (`/scope/0/gtin`); shared/problem.ts
- * types them with `path`, so both are read here.
+ * issues carry an RFC 6901 `pointer` (`/scope/0/gtin`) to the field they are about.
  */
 import { NetworkError, type Problem } from '../shared/api.js';
 
@@ -31,8 +30,7 @@ function plain(message: string): string {
 }
 
 export function issuesOf(problem: Problem): Issue[] {
-  const raw = (problem.errors ?? []) as ReadonlyArray<{ pointer?: string; path?: string; message: string }>;
-  return raw.map((e) => ({ pointer: e.pointer ?? e.path ?? '', message: plain(e.message) }));
+  return (problem.errors ?? []).map((e) => ({ pointer: e.pointer, message: plain(e.message) }));
 }
 
 export function isAbort(error: unknown): boolean {

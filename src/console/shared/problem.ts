@@ -5,5 +5,6 @@ export interface Problem {
   readonly title: string;
   readonly detail: string;
   readonly instance?: string;
-  readonly errors?: ReadonlyArray<{ readonly path: string; readonly message: string }>;
+  /** Validation issues: where (`in`: body, querystring…; `pointer`: RFC 6901, e.g. /scope/0/gtin) and what. */
+  readonly errors?: ReadonlyArray<{ readonly in: string; readonly pointer: string; readonly message: string; readonly code: string }>;
 }

@@ -1,5 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
 import { NetworkError, type Api } from '../shared/api.js';
+import { useFocusOnMount } from '../shared/focus.js';
 import { formatDateTime } from '../shared/format.js';
 import type { Problem } from '../shared/problem.js';
 import { digitsOnly, locationOf, patientOf } from './fields.js';
@@ -19,11 +20,17 @@ interface Props {
 /** Which field a refusal is about, from its code or its validation paths. */
 function fieldOf(problem: Problem): 'patient' | 'location' | null {
   if (['PATIENT_NOT_FOUND', 'PATIENT_MISMATCH'].includes(problem.code)) return 'patient';
-  const paths = (problem.errors ?? []).map((e) => e.path);
-  if (paths.some((p) => p.includes('patient'))) return 'patient';
-  if (paths.some((p) => p.includes('location'))) return 'location';
+  const paths = (problem.errors ?? []).map((e) => e.pointer);
+  if (paths.some((p) => p.startsWith('/patient'))) return 'patient';
+  if (paths.some((p) => p.startsWith('/location'))) return 'location';
   if (problem.code === 'BARCODE_INVALID') return /location|414|GLN/i.test(problem.detail) ? 'location' : 'patient';
   return null;
+}
+
+/** The NHS number printed on a wristband the service does not know yet: it takes the focus when it appears. */
+function WristbandNhsInput({ value, onValue }: { value: string; onValue: (v: string) => void }) {
+  const ref = useFocusOnMount<HTMLInputElement>();
+  return <input id="wristband-nhs" ref={ref} inputMode="numeric" autocomplete="off" value={value} onInput={(e) => onValue(e.currentTarget.value)} aria-describedby="open-error" />;
 }
 
 /** Start a case: scan the wristband (or type the NHS number), scan the theatre's wall label. Or resume one. */
@@ -38,7 +45,6 @@ export function OpenCase({ api, organisation, substitute, notice, onOpened, onRe
   const [recent, setRecent] = useState<RecentCase[]>(() => recentCases(organisation));
   const patientRef = useRef<HTMLInputElement>(null);
   const locationRef = useRef<HTMLInputElement>(null);
-  const nhsRef = useRef<HTMLInputElement>(null);
 
   const submit = async () => {
     if (patient.trim() === '') {
@@ -65,7 +71,6 @@ export function OpenCase({ api, organisation, substitute, notice, onOpened, onRe
       if (answer.problem.code === 'PATIENT_NOT_FOUND' && 'barcode' in who && wristbandNhs === null) {
         setWristbandNhs('');
         setError({ message: 'This wristband is not known yet. Type the NHS number printed on it: the two are linked from now on.', field: 'patient' });
-        setTimeout(() => nhsRef.current?.focus(), 0);
         return;
       }
       const field = fieldOf(answer.problem);
@@ -110,15 +115,7 @@ export function OpenCase({ api, organisation, substitute, notice, onOpened, onRe
         {wristbandNhs !== null && (
           <>
             <label for="wristband-nhs">NHS number on the wristband</label>
-            <input
-              id="wristband-nhs"
-              ref={nhsRef}
-              inputMode="numeric"
-              autocomplete="off"
-              value={wristbandNhs}
-              onInput={(e) => setWristbandNhs(e.currentTarget.value)}
-              aria-describedby="open-error"
-            />
+            <WristbandNhsInput value={wristbandNhs} onValue={setWristbandNhs} />
           </>
         )}
         <label for="location">Location: scan the theatre’s wall label, or type its GLN</label>
