@@ -19,6 +19,8 @@ t.test('defaults need no configuration at all', async (t) => {
     authFailureWindowSeconds: 60,
     authCacheSeconds: 10,
     trustProxy: false,
+    // The built console beside this package's package.json, wherever the code runs from.
+    consoleDir: path.resolve(import.meta.dirname, '../../dist/console'),
   });
   t.ok(Object.isFrozen(config), 'the config is frozen');
 });
@@ -38,6 +40,7 @@ t.test('every variable is read', async (t) => {
     AUTH_FAILURE_LIMIT: '50',
     AUTH_FAILURE_WINDOW_SECONDS: '300',
     TRUST_PROXY: '1',
+    CONSOLE_DIR: 'web/console',
     AUTH_CACHE_SECONDS: '0',
   });
   t.same(config, {
@@ -55,6 +58,7 @@ t.test('every variable is read', async (t) => {
     authFailureWindowSeconds: 300,
     authCacheSeconds: 0,
     trustProxy: 1,
+    consoleDir: path.resolve('web/console'),
   });
 });
 

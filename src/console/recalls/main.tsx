@@ -8,10 +8,10 @@
  * so Back and a reload work; an NHS number is never put there.
  */
 import { render } from 'preact';
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { createApi } from '../shared/api.js';
-import { type Session, signIn, storedKey, storeKey } from '../shared/session.js';
+import { useEffect, useState } from 'preact/hooks';
 import { SignIn } from '../shared/SignIn.js';
+import { TopBar } from '../shared/TopBar.js';
+import { useSession } from '../shared/useSession.js';
 import { RecallDetail } from './RecallDetail.js';
 import { RecallForm } from './RecallForm.js';
 import { RecallList } from './RecallList.js';
@@ -33,11 +33,7 @@ function viewOf(hash: string): View {
 }
 
 function Recalls() {
-  const [session, setSession] = useState<Session | null>(null);
-  const [restoring, setRestoring] = useState(() => storedKey(CONSOLE) !== null);
-  const keyRef = useRef<string | null>(null);
-  keyRef.current = session?.key ?? null;
-  const api = useMemo(() => createApi(() => keyRef.current), []);
+  const { api, session, restoring, start, end } = useSession(CONSOLE, 'procurement');
   const [view, setView] = useState<View>(() => viewOf(location.hash));
 
   useEffect(() => {
@@ -46,19 +42,8 @@ function Recalls() {
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
 
-  // A key kept in this tab's session storage signs in again after a reload.
-  useEffect(() => {
-    const key = storedKey(CONSOLE);
-    if (key === null) return;
-    signIn(api, key, 'procurement')
-      .then((outcome) => (outcome.ok ? setSession(outcome.session) : storeKey(CONSOLE, null)))
-      .catch(() => undefined)
-      .finally(() => setRestoring(false));
-  }, [api]);
-
   const signOut = () => {
-    storeKey(CONSOLE, null);
-    setSession(null);
+    end();
     if (location.hash !== '') history.replaceState(null, '', location.pathname + location.search);
     setView({ name: 'list' });
   };
@@ -71,10 +56,7 @@ function Recalls() {
         role="procurement"
         title="Recall console"
         hint="Type or paste the procurement key. It is kept in this tab only, until the tab is closed."
-        onSignedIn={(s) => {
-          storeKey(CONSOLE, s.key);
-          setSession(s);
-        }}
+        onSignedIn={start}
       />
     );
   }
@@ -83,8 +65,7 @@ function Recalls() {
 
   return (
     <>
-      <header class="top">
-        <span class="brand">Implant trace · Recalls</span>
+      <TopBar title="Recalls" session={session} onSignOut={signOut}>
         <nav class="views" aria-label="Recall console">
           <a href="#/" aria-current={current('list')}>
             Recalls
@@ -93,13 +74,7 @@ function Recalls() {
             Survival
           </a>
         </nav>
-        <span class="who">
-          {session.me.keyName} · {session.me.organisation ?? 'national'}
-        </span>
-        <button type="button" class="secondary" onClick={signOut}>
-          Sign out
-        </button>
-      </header>
+      </TopBar>
       {view.name === 'list' && <RecallList api={api} />}
       {view.name === 'new' && <RecallForm api={api} onCreated={(r) => go(`#/recall/${r.id}`)} onCancel={() => go('#/')} />}
       {view.name === 'recall' && <RecallDetail key={view.id} api={api} id={view.id} />}

@@ -7,10 +7,11 @@
 import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { parseBarcode } from '../../barcode/index.js';
-import { createApi, NetworkError } from '../shared/api.js';
+import { NetworkError } from '../shared/api.js';
 import { uuid } from '../shared/ids.js';
-import { type Session, signIn, storedKey, storeKey } from '../shared/session.js';
 import { SignIn } from '../shared/SignIn.js';
+import { TopBar } from '../shared/TopBar.js';
+import { useSession } from '../shared/useSession.js';
 import { rememberCase } from './cases.js';
 import { CaseView } from './CaseView.js';
 import { linesOf, type Outcome } from './lines.js';
@@ -55,11 +56,7 @@ interface Alert {
 }
 
 function Theatre() {
-  const [session, setSession] = useState<Session | null>(null);
-  const [restoring, setRestoring] = useState(() => storedKey(CONSOLE) !== null);
-  const keyRef = useRef<string | null>(null);
-  keyRef.current = session?.key ?? null;
-  const api = useMemo(() => createApi(() => keyRef.current), []);
+  const { api, session, restoring, start, end } = useSession(CONSOLE, 'scanner');
   const [settings, setSettings] = useSettings();
   const [procedure, setProcedure] = useState<Procedure | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -70,16 +67,6 @@ function Theatre() {
   const scanRef = useRef<HTMLInputElement | null>(null);
   const procedureRef = useRef<Procedure | null>(null);
   procedureRef.current = procedure;
-
-  // A key kept in this tab's session storage signs in again after a reload.
-  useEffect(() => {
-    const key = storedKey(CONSOLE);
-    if (key === null) return;
-    signIn(api, key, 'scanner')
-      .then((outcome) => (outcome.ok ? setSession(outcome.session) : storeKey(CONSOLE, null)))
-      .catch(() => undefined)
-      .finally(() => setRestoring(false));
-  }, [api]);
 
   const refresh = useCallback(
     async (id: string) => {
@@ -194,8 +181,7 @@ function Theatre() {
   };
 
   const signOut = () => {
-    storeKey(CONSOLE, null);
-    setSession(null);
+    end();
     setProcedure(null);
     setOutcomes([]);
     setAlerts([]);
@@ -209,11 +195,7 @@ function Theatre() {
         role="scanner"
         title="Theatre scanning"
         hint="Scan or type the theatre scanner key. It is kept in this tab only, until the tab is closed."
-        onSignedIn={(s) => {
-          storeKey(CONSOLE, s.key);
-          setSession(s);
-          queue?.retryNow();
-        }}
+        onSignedIn={start}
       />
     );
   }
@@ -224,15 +206,7 @@ function Theatre() {
 
   return (
     <>
-      <header class="top">
-        <span class="brand">Implant trace · Theatre</span>
-        <span class="who">
-          {session.me.keyName} · {session.me.organisation ?? 'national'}
-        </span>
-        <button type="button" class="secondary" onClick={signOut}>
-          Sign out
-        </button>
-      </header>
+      <TopBar title="Theatre" session={session} onSignOut={signOut} />
       <div class={`connection ${waiting > 0 || !online ? 'offline' : 'online'}`} role="status" aria-live="polite">
         {queueState.waiting === 'sign-in'
           ? `${waiting} ${waiting === 1 ? 'scan is' : 'scans are'} waiting: the service refused this key. Sign out and in again.`

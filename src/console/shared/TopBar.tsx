@@ -1,0 +1,18 @@
+import type { ComponentChildren } from 'preact';
+import type { Session } from './session.js';
+
+/** The bar over every signed-in page: which console, which key, and the way out. */
+export function TopBar({ title, session, onSignOut, children }: { title: string; session: Session; onSignOut: () => void; children?: ComponentChildren }) {
+  return (
+    <header class="top">
+      <span class="brand">Implant trace · {title}</span>
+      {children}
+      <span class="who">
+        {session.me.keyName} · {session.me.organisation ?? 'national'}
+      </span>
+      <button type="button" class="secondary" onClick={onSignOut}>
+        Sign out
+      </button>
+    </header>
+  );
+}
