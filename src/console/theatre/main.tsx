@@ -82,7 +82,7 @@ function Theatre() {
 
   const queue = useMemo(() => {
     if (session === null) return null;
-    return new ScanQueue<ScanResult>({
+    const outbox: ScanQueue<ScanResult> = new ScanQueue<ScanResult>({
       store: browserStore(localStorage),
       organisation: session.me.organisation,
       deliver: async (scan) => {
@@ -98,11 +98,14 @@ function Theatre() {
             setAlerts((list) => [...list, { key: scan.key, warnings: critical }]);
             alarm();
           }
-          if (procedureRef.current?.id === scan.procedureId) void refresh(scan.procedureId);
+          // The case is fetched again (for product names) once its last waiting scan is in, not once per scan of a backlog.
+          const more = outbox.pending().some((s) => s.procedureId === scan.procedureId);
+          if (!more && procedureRef.current?.id === scan.procedureId) void refresh(scan.procedureId);
         }
       },
       onChange: setQueueState,
     });
+    return outbox;
   }, [session, api, refresh]);
 
   useEffect(() => {
