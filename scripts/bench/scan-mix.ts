@@ -19,8 +19,12 @@ export const GS = '\u001d';
  * computed), skipping those that can have none. The test suite's too.
  */
 export function nhsNumber(seed: number): string {
-  for (let n = seed; ; n++) {
-    const body = String(100_000_000 + (n % 900_000_000)).slice(0, 9);
+  // Each seed owns 11 consecutive bodies, so skipping a body whose check digit
+  // would be 10 never lands on the next seed's number (seeds 502 and 503 once
+  // gave the same one); among 11 consecutive bodies one always has a check digit.
+  const base = (seed * 11) % 899_999_989;
+  for (let n = base; ; n++) {
+    const body = String(100_000_000 + n);
     let sum = 0;
     for (let i = 0; i < 9; i++) sum += Number(body[i]) * (10 - i);
     const check = 11 - (sum % 11);

@@ -151,6 +151,22 @@ t.test('scans', async (t) => {
     t.match(badGtin.json(), { code: 'VALIDATION_FAILED', errors: [{ pointer: '/manual/gtin', message: /check digit/ }] });
   });
 
+  t.test('a typed lot or serial is held to the GS1 rules for AIs (10) and (21); nothing is stored when it breaks them', async (t) => {
+    const proc = await newProcedure(app, key, 113);
+    const before = await scanCount(app);
+    const space = await scan(app, key, proc, { manual: { gtin: GTIN, lotNumber: 'LOT 7' } });
+    t.equal(space.statusCode, 422);
+    t.match(space.json(), { code: 'VALIDATION_FAILED', errors: [{ in: 'body', pointer: '/manual/lotNumber', message: /cannot contain a space/ }] });
+    const accented = await scan(app, key, proc, { manual: { gtin: GTIN, lotNumber: 'LOT7', serialNumber: 'SÉR1' } });
+    t.match(accented.json(), { code: 'VALIDATION_FAILED', errors: [{ pointer: '/manual/serialNumber', message: /cannot contain "É"/ }] });
+    t.equal(accented.json().errors.length, 1, 'only the serial is named: the lot is fine');
+    const long = await scan(app, key, proc, { manual: { gtin: GTIN, serialNumber: 'S'.repeat(21) } });
+    t.match(long.json(), { code: 'VALIDATION_FAILED', errors: [{ pointer: '/manual/serialNumber' }] });
+    t.equal(await scanCount(app), before, 'nothing stored');
+    const cset82 = await scan(app, key, proc, { manual: { gtin: GTIN, lotNumber: `A-1/2.3_x%&'()*+,:;<=>?`.slice(0, 20) } });
+    t.equal(cset82.statusCode, 201, 'every character of GS1 set 82 is taken');
+  });
+
   t.test('an unreadable barcode -> 422 with the parser error; nothing stored', async (t) => {
     const proc = await newProcedure(app, key, 14);
     const before = await scanCount(app);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkManualEntry } from '../../barcode/manual.js';
 import { ITEM_ACTIONS } from '../../db/database.js';
 import { GtinSchema, IsoDateSchema, ScanTextSchema } from '../../shared/schemas.js';
 
@@ -8,9 +9,15 @@ export const RecordScanBody = z
     manual: z
       .strictObject({
         gtin: GtinSchema,
-        lotNumber: z.string().min(1).max(20).optional(),
-        serialNumber: z.string().min(1).max(20).optional(),
+        lotNumber: z.string().min(1).max(20).optional().describe('As AI (10) on a label: 1 to 20 characters of GS1 character set 82.'),
+        serialNumber: z.string().min(1).max(20).optional().describe('As AI (21) on a label: 1 to 20 characters of GS1 character set 82.'),
         expirationDate: IsoDateSchema.optional(),
+      })
+      .superRefine((m, ctx) => {
+        // The lot and serial a label would carry in AIs (10) and (21): held to the same GS1 rules as when scanned.
+        for (const issue of checkManualEntry(m)) {
+          if (issue.field === 'lotNumber' || issue.field === 'serialNumber') ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message, params: { gs1: issue.code } });
+        }
       })
       .optional()
       .describe('Typed in when no barcode can be read. Recorded as manual entry.'),
