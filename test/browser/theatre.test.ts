@@ -290,6 +290,80 @@ t.test('theatre page', { skip }, async (t) => {
     t.same(errors, []);
   });
 
+  t.test('an item typed in when its label will not scan: checked on the device, recorded as typed in; a late entry after completion, with its reason', async (t) => {
+    const { page, errors } = await newTablet(browser, t);
+    await page.goto(url);
+    await signIn(page, org.keys.scanner);
+    const nhs = nhsNumber(808);
+    await openCase(page, nhs);
+    const procedureId = await currentProcedureId(server, nhs);
+
+    await page.getByRole('button', { name: 'Type an item in' }).click();
+    t.equal(await page.evaluate(() => document.activeElement?.id), 'manual-gtin', 'the GTIN field takes the focus');
+    await page.keyboard.type('09506000134353'); // a slip of the last digit
+    await page.getByLabel('Lot').fill('LOT 9');
+    await page.getByLabel('Lot').press('Enter');
+    await page.locator('#manual-gtin-error').waitFor();
+    t.match(await page.locator('#manual-gtin-error').innerText(), /check digit is 3, should be 2/, 'the GTIN’s error is by the GTIN');
+    t.match(await page.locator('#manual-lotNumber-error').innerText(), /cannot contain a space/, 'the lot’s error is by the lot');
+    t.equal(await page.getByLabel('GTIN (required)').getAttribute('aria-invalid'), 'true');
+    t.match(await page.getByLabel('GTIN (required)').getAttribute('aria-describedby'), /manual-gtin-error/, 'the error is announced with its field');
+    t.equal(await page.evaluate(() => document.activeElement?.id), 'manual-gtin', 'the focus goes to the first field in error');
+    t.same(await scansOf(server, procedureId), [], 'nothing is sent while the entry breaks the GS1 rules');
+    t.same(await axeViolations(page), [], 'the typed-entry form, with its errors, has no WCAG A/AA violations');
+
+    await page.getByLabel('GTIN (required)').fill(`0 9506000 13435 2`);
+    await page.getByLabel('Lot').fill('TYPED9');
+    await page.getByLabel('Serial number').fill('SN-9');
+    await page.getByLabel('Expiry date').fill('2030-12-31');
+    await page.getByLabel('Serial number').press('Enter');
+    const typed = recorded(page, 'TYPED9');
+    await typed.waitFor();
+    t.match(await typed.innerText(), /Typed in/, 'the line says it was typed in');
+    t.equal(await page.locator('#manual-gtin').count(), 0, 'the form closes');
+    t.equal(await page.evaluate(() => document.activeElement?.id), 'scan', 'the focus is back on the scan field');
+    const items = await itemsOf(server, procedureId);
+    t.match(items, [{ gtin: GTIN, lot_number: 'TYPED9', serial_number: 'SN-9', status: 'active', action: 'implanted' }]);
+    t.equal(items[0]?.expiration_date, '2030-12-31');
+    const entry = await server.db.selectFrom('scans').select(['entry_type', 'raw']).where('procedure_id', '=', procedureId).executeTakeFirstOrThrow();
+    t.same(entry, { entry_type: 'manual', raw: null }, 'recorded as manual entry, with no barcode');
+
+    // Escape closes the form without sending anything.
+    await page.getByRole('button', { name: 'Type an item in' }).click();
+    await page.keyboard.type(GTIN);
+    await page.keyboard.press('Escape');
+    t.equal(await page.locator('#manual-gtin').count(), 0, 'Escape closes the form');
+    t.equal(await page.evaluate(() => document.activeElement?.id), 'scan');
+
+    await page.getByRole('button', { name: 'Complete case' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Complete case' }).click();
+    await page.getByText(/Case completed with 1 items? on record/).waitFor();
+
+    // Back into the completed case: read-only until a late-entry reason is given.
+    await page.getByRole('button', { name: /^Resume/ }).click();
+    await page.getByRole('button', { name: 'Record a late entry' }).waitFor();
+    t.equal(await page.locator('#scan').count(), 0, 'a completed case has no scan field until a reason is given');
+    await page.getByRole('button', { name: 'Record a late entry' }).click();
+    t.equal(await page.evaluate(() => document.activeElement?.id), 'late-reason', 'the reason takes the focus');
+    await page.keyboard.press('Enter');
+    await page.locator('#late-reason-error').waitFor();
+    t.equal(await page.locator('#scan').count(), 0, 'no reason, no scanning');
+    await page.keyboard.type('Found in the count after closure');
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Scan an item').waitFor();
+    t.equal(await page.evaluate(() => document.activeElement?.id), 'scan', 'the scan field takes the focus');
+    t.match(await page.locator('.late-banner').innerText(), /Found in the count after closure/, 'the page says scans are late entries, and why');
+    t.same(await axeViolations(page), [], 'the late-entry view has no WCAG A/AA violations');
+    await wedgeType(page, `]d201${GTIN_B}10LATE1${GS}17301231`);
+    await recorded(page, 'LATE1').waitFor();
+    const late = await server.db.selectFrom('scans').select(['late_entry', 'reason']).where('procedure_id', '=', procedureId).where('lot_number', '=', 'LATE1').executeTakeFirstOrThrow();
+    t.same(late, { late_entry: true, reason: 'Found in the count after closure' }, 'the scan is on record as a late entry with its reason');
+
+    await page.getByRole('button', { name: 'Finish late entries' }).click();
+    t.equal(await page.locator('#scan').count(), 0, 'finished: the case is read-only again');
+    t.same(errors, []);
+  });
+
   t.test('an unreadable scan is refused at once with the parser’s reason, and nothing is sent', async (t) => {
     const { page, errors } = await newTablet(browser, t);
     await page.goto(url);

@@ -4,7 +4,8 @@ import { useFocusOnMount } from '../shared/focus.js';
 import { NetworkError, type Api } from '../shared/api.js';
 import { formatDate, formatDateTime, formatNhsNumber } from '../shared/format.js';
 import type { Line } from './lines.js';
-import type { QueueState, ScanAction } from './queue.js';
+import { ManualEntryForm } from './ManualEntryForm.js';
+import type { ManualEntry, QueueState, ScanAction } from './queue.js';
 import type { Procedure } from './types.js';
 import { WedgeInput } from './WedgeInput.js';
 import { visibleBarcode } from './wedge.js';
@@ -15,7 +16,10 @@ interface Props {
   readonly lines: readonly Line[];
   readonly queue: QueueState;
   readonly scanRef: { current: HTMLInputElement | null };
-  readonly onScan: (text: string, action: ScanAction) => 'taken' | 'empty';
+  /** A scan, with the late-entry reason when the case is already completed. */
+  readonly onScan: (text: string, action: ScanAction, lateReason: string | null) => 'taken' | 'empty';
+  /** An item typed in because its label would not scan. */
+  readonly onManual: (entry: ManualEntry, action: ScanAction, lateReason: string | null) => void;
   readonly onCancelQueued: (key: string) => void;
   readonly onDismiss: (key: string) => void;
   readonly onEscape: () => void;
@@ -62,6 +66,23 @@ function FocusedSelect(props: { id: string; value: string; onChange: (e: Event &
   );
 }
 
+/** The late-entry reason: takes the focus when it appears. */
+function LateReasonInput(props: { value: string; invalid: boolean; onValue: (v: string) => void }) {
+  const ref = useFocusOnMount<HTMLInputElement>();
+  return (
+    <input
+      id="late-reason"
+      ref={ref}
+      maxLength={500}
+      autocomplete="off"
+      value={props.value}
+      aria-invalid={props.invalid ? true : undefined}
+      aria-describedby={props.invalid ? 'late-reason-error' : undefined}
+      onInput={(e) => props.onValue(e.currentTarget.value)}
+    />
+  );
+}
+
 function productName(line: Line & { kind: 'item' }): string {
   const p = line.product;
   const name = [p?.brand, p?.model].filter(Boolean).join(' ');
@@ -79,17 +100,44 @@ export function CaseView(props: Props) {
   const [completing, setCompleting] = useState(false);
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [typing, setTyping] = useState(false);
+  /** Late entries to a completed case: the reason asked for (draft), then given (every scan carries it). */
+  const [lateDraft, setLateDraft] = useState<string | null>(null);
+  const [lateReason, setLateReason] = useState<string | null>(null);
+  const [lateError, setLateError] = useState(false);
   const pendingHere = queue.pending.filter((s) => s.procedureId === procedure.id).length;
   const completed = procedure.status === 'completed';
+  /** Scans can be taken: the case is open, or a late-entry reason has been given. */
+  const scanning = !completed || lateReason !== null;
   const focusScan = () => props.scanRef.current?.focus();
+  const actionLabel = ACTIONS.find((a) => a.value === action)?.label ?? 'Implant';
 
   const scan = () => {
-    const taken = props.onScan(text, action);
+    const taken = props.onScan(text, action, completed ? lateReason : null);
     if (taken === 'taken') {
       setText('');
       // The next scan is an implant unless the team says otherwise: an explant or waste is chosen each time.
       setAction('implanted');
     }
+  };
+
+  const typedIn = (entry: ManualEntry) => {
+    props.onManual(entry, action, completed ? lateReason : null);
+    setTyping(false);
+    setAction('implanted');
+    focusScan();
+  };
+
+  const startLateEntries = (e: Event) => {
+    e.preventDefault();
+    const reason = (lateDraft ?? '').trim();
+    if (reason === '') {
+      setLateError(true);
+      return;
+    }
+    setLateError(false);
+    setLateDraft(null);
+    setLateReason(reason);
   };
 
   const submitVoid = async () => {
@@ -171,8 +219,48 @@ export function CaseView(props: Props) {
         </section>
       )}
 
-      {!completed && (
+      {completed && lateReason === null && (
+        <section class="late-entry" aria-labelledby="late-heading">
+          <h2 id="late-heading">Late entries</h2>
+          {lateDraft === null ? (
+            <>
+              <p class="hint">The case is completed. An item found afterwards can still be recorded, as a late entry with its reason.</p>
+              <button type="button" class="secondary" onClick={() => setLateDraft('')}>
+                Record a late entry
+              </button>
+            </>
+          ) : (
+            <form noValidate onSubmit={startLateEntries}>
+              <label for="late-reason">Why is it recorded after the case was completed?</label>
+              <LateReasonInput value={lateDraft} invalid={lateError} onValue={setLateDraft} />
+              {lateError && (
+                <p id="late-reason-error" class="error field-error">
+                  Give the reason: it is kept with every late entry.
+                </p>
+              )}
+              <div class="form-actions">
+                <button type="submit">Continue</button>
+                <button type="button" class="secondary" onClick={() => (setLateDraft(null), setLateError(false))}>
+                  Cancel
+                </button>
+              </div>
+            </form>
+          )}
+        </section>
+      )}
+
+      {scanning && (
         <section class="scan-panel" aria-label="Scan">
+          {lateReason !== null && (
+            <div class="late-banner" role="status">
+              <p>
+                <strong>Late entry.</strong> Each scan is recorded as late, with the reason “{lateReason}”.
+              </p>
+              <button type="button" class="secondary" onClick={() => (setLateReason(null), setTyping(false))}>
+                Finish late entries
+              </button>
+            </div>
+          )}
           <fieldset class="actions">
             <legend>This scan is</legend>
             {ACTIONS.map((a) => (
@@ -196,8 +284,15 @@ export function CaseView(props: Props) {
             placeholder="Scan the label, or type it and press Enter"
           />
           <p id="scan-hint" class="hint">
-            Scans go in as {ACTIONS.find((a) => a.value === action)?.label.toLowerCase()}. Escape acknowledges a warning.
+            Scans go in as {actionLabel.toLowerCase()}. Escape acknowledges a warning.
           </p>
+          {typing ? (
+            <ManualEntryForm actionLabel={actionLabel} onSubmit={typedIn} onClose={() => (setTyping(false), focusScan())} />
+          ) : (
+            <button type="button" class="secondary" onClick={() => setTyping(true)}>
+              Type an item in
+            </button>
+          )}
         </section>
       )}
 
@@ -280,7 +375,7 @@ export function CaseView(props: Props) {
                     ))}
                   </ul>
                 )}
-                {line.voidableScanId && !completed && voiding?.scanId !== line.voidableScanId && (
+                {line.voidableScanId && scanning && voiding?.scanId !== line.voidableScanId && (
                   <button type="button" class="secondary" onClick={() => setVoiding({ scanId: line.voidableScanId ?? '', reason: VOID_REASONS[0] ?? 'Scanned in error' })}>
                     Void<span class="visually-hidden"> {productName(line)}</span>
                   </button>

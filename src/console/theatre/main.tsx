@@ -16,7 +16,7 @@ import { rememberCase } from './cases.js';
 import { CaseView } from './CaseView.js';
 import { linesOf, type Outcome } from './lines.js';
 import { OpenCase } from './OpenCase.js';
-import { deliveryOf, type KeyValueStore, type QueueState, ScanQueue, type ScanAction } from './queue.js';
+import { deliveryOf, type KeyValueStore, type ManualEntry, type QueueState, ScanQueue, type ScanAction, type ScanBody } from './queue.js';
 import { Settings, useSettings } from './Settings.js';
 import type { Procedure, ScanResult, Warning } from './types.js';
 import { barcodeFromWedge } from './wedge.js';
@@ -166,12 +166,20 @@ function Theatre() {
     }
   };
 
-  const takeScan = (typed: string, action: ScanAction): 'taken' | 'empty' => {
+  /** What every scan and typed item sends besides the item itself. */
+  const common = (action: ScanAction, lateReason: string | null) => ({
+    action,
+    scannedAt: new Date().toISOString(),
+    scannerId: settings.scannerId,
+    ...(lateReason !== null ? { lateEntry: { reason: lateReason } } : {}),
+  });
+
+  const takeScan = (typed: string, action: ScanAction, lateReason: string | null): 'taken' | 'empty' => {
     if (!queue || !procedure || !session) return 'empty';
     const barcode = barcodeFromWedge(typed.trim(), settings.substitute);
     if (barcode === '') return 'empty';
     const key = uuid();
-    const body = { barcode, action, scannedAt: new Date().toISOString(), scannerId: settings.scannerId };
+    const body: ScanBody = { barcode, ...common(action, lateReason) };
     // The same parser as the service's: an unreadable scan is refused at once, on line or off, and nothing is queued.
     const parsed = parseBarcode(barcode);
     if (parsed.error) {
@@ -181,6 +189,12 @@ function Theatre() {
     }
     queue.add({ key, procedureId: procedure.id, body });
     return 'taken';
+  };
+
+  /** An item typed in (checked on the form against the service's own rules): into the outbox like a scan. */
+  const takeManual = (manual: ManualEntry, action: ScanAction, lateReason: string | null) => {
+    if (!queue || !procedure) return;
+    queue.add({ key: uuid(), procedureId: procedure.id, body: { manual, ...common(action, lateReason) } });
   };
 
   const signOut = () => {
@@ -249,6 +263,7 @@ function Theatre() {
           lines={linesOf({ procedureId: procedure.id, pending: queueState.pending, sending: queueState.sending, outcomes, items: procedure.items, today: new Date() })}
           scanRef={scanRef}
           onScan={takeScan}
+          onManual={takeManual}
           onCancelQueued={(key) => queue?.cancel(key)}
           onDismiss={(key) => setOutcomes((list) => list.filter((o) => o.scan.key !== key))}
           onEscape={() => alert && acknowledge()}
