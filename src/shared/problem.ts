@@ -92,7 +92,7 @@ export const PROBLEMS = {
   IDEMPOTENCY_KEY_REUSED: {
     status: 422,
     title: 'Idempotency-Key reused with another request',
-    description: 'This Idempotency-Key was already used for a different request. Use a new key for a new scan.',
+    description: 'This Idempotency-Key was already used for a different request. Use a new key for a new scan or procedure.',
   },
   PROCEDURE_COMPLETED: {
     status: 409,

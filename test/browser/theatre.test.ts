@@ -247,6 +247,35 @@ t.test('theatre page', { skip }, async (t) => {
     t.same(errors, []);
   });
 
+  t.test('an answer to Open case lost on the way back: opening again opens no second case', async (t) => {
+    const { page, errors } = await newTablet(browser, t);
+    await page.goto(url);
+    await signIn(page, org.keys.scanner);
+    const nhs = nhsNumber(809);
+    const keys: string[] = [];
+    await page.route('**/v1/procedures', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      keys.push(route.request().headers()['idempotency-key'] ?? '');
+      if (keys.length === 1) {
+        await route.fetch(); // the service opens the case…
+        return route.abort('connectionreset'); // …but the answer never arrives
+      }
+      return route.continue();
+    });
+    await page.getByLabel(/^Patient/).waitFor();
+    await wedgeType(page, nhs);
+    await wedgeType(page, THEATRE_GLN);
+    await page.locator('#open-error').waitFor();
+    await page.getByRole('button', { name: 'Open case' }).click();
+    await page.getByLabel('Scan an item').waitFor();
+    t.equal(keys.length, 2, 'sent twice');
+    t.ok(keys[0] && keys[0] === keys[1], `with one Idempotency-Key: ${JSON.stringify(keys)}`);
+    const cases = await server.db.selectFrom('procedures as p').innerJoin('patients as pa', 'pa.id', 'p.patient_id').select('p.id').where('pa.nhs_number', '=', nhs).execute();
+    t.equal(cases.length, 1, 'one case on record');
+    t.equal(await page.evaluate(() => document.activeElement?.id), 'scan');
+    t.same(errors, []);
+  });
+
   t.test('void a line, complete the case: keyboard only, with the focus back on the scan field', async (t) => {
     const { page, errors } = await newTablet(browser, t);
     await page.goto(url);

@@ -99,6 +99,73 @@ t.test('procedures', async (t) => {
     t.equal(byPlace.json().items.length, 2);
   });
 
+  t.test('with an Idempotency-Key, a retry opens nothing and answers the first procedure; the key with another body is refused', async (t) => {
+    const count = async () => (await app.db.selectFrom('procedures').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n;
+    const open = (body: Record<string, unknown>, key: string, as = org.keys.scanner) =>
+      app.request({ method: 'POST', url: '/v1/procedures', key: as, headers: { 'idempotency-key': key }, payload: body });
+    const body = { patient: { nhsNumber: nhsNumber(5_000_001) }, location: { gln: '9506000134369' }, side: 'right' };
+    const before = Number(await count());
+    const first = await open(body, 'case-key-1');
+    t.equal(first.statusCode, 201, first.body);
+    t.equal(first.headers['idempotency-replayed'], undefined, 'the first answer is not a replay');
+    t.equal(Number(await count()), before + 1);
+
+    // The response was lost on the way back; the theatre sends the same request again, members in another order.
+    const retry = await open({ side: 'right', location: { gln: '9506000134369' }, patient: { nhsNumber: nhsNumber(5_000_001) } }, 'case-key-1');
+    t.equal(retry.statusCode, 201);
+    t.equal(retry.headers['idempotency-replayed'], 'true');
+    t.equal(retry.json().id, first.json().id, 'the same procedure');
+    t.same(retry.json().patient, first.json().patient);
+    t.equal(Number(await count()), before + 1, 'no second procedure');
+
+    const reused = await open({ ...body, side: 'left' }, 'case-key-1');
+    t.equal(reused.statusCode, 422);
+    t.match(reused.json(), { code: 'IDEMPOTENCY_KEY_REUSED', status: 422 });
+    t.equal(Number(await count()), before + 1, 'nothing opened for the reused key');
+
+    // Keys belong to an organisation: another organisation's same key is its own.
+    const elsewhere = await open(body, 'case-key-1', other.keys.scanner);
+    t.equal(elsewhere.statusCode, 201);
+    t.not(elsewhere.json().id, first.json().id);
+    t.equal(elsewhere.headers['idempotency-replayed'], undefined);
+
+    // A key used for a scan is not taken as a procedure's.
+    const scanKey = 'scan-then-case';
+    const scanned = await app.request({ method: 'POST', url: `/v1/procedures/${first.json().id}/scans`, key: org.keys.scanner, headers: { 'idempotency-key': scanKey }, payload: { barcode: `01${'09506000134352'}` } });
+    t.equal(scanned.statusCode, 201, scanned.body);
+    t.match((await open(body, scanKey)).json(), { code: 'IDEMPOTENCY_KEY_REUSED' });
+
+    // The replay answers the procedure as it is now, with the scan in it, and is audited as a read.
+    const later = await open(body, 'case-key-1');
+    t.equal(later.json().items.length, 1);
+    const audit = await app.db.selectFrom('audit_events').select(['action', 'procedure_ids']).where('action', 'like', 'procedure.%').execute();
+    const ofFirst = audit.filter((a) => (a.procedure_ids ?? []).includes(first.json().id)).map((a) => a.action);
+    t.same(ofFirst.sort(), ['procedure.create', 'procedure.read', 'procedure.read'], 'one create; each replay a read');
+
+    // Without a key, as before: every request opens one.
+    const a = await openProcedure(app, org.keys.scanner, body);
+    const b = await openProcedure(app, org.keys.scanner, body);
+    t.not(a.json().id, b.json().id);
+  });
+
+  t.test('concurrent requests with one Idempotency-Key open exactly one procedure', async (t) => {
+    const body = { patient: { nhsNumber: nhsNumber(5_000_002) } };
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => app.request({ method: 'POST', url: '/v1/procedures', key: org.keys.scanner, headers: { 'idempotency-key': 'race-key' }, payload: body })),
+    );
+    t.same(answers.map((r) => r.statusCode), [201, 201, 201, 201, 201, 201]);
+    t.equal(new Set(answers.map((r) => r.json<{ id: string }>().id)).size, 1, 'one procedure answered to all');
+    t.equal(answers.filter((r) => r.headers['idempotency-replayed'] === undefined).length, 1, 'exactly one was not a replay');
+    const rows = await app.db.selectFrom('procedures as p').innerJoin('patients as pa', 'pa.id', 'p.patient_id').select('p.id').where('pa.nhs_number', '=', nhsNumber(5_000_002)).execute();
+    t.equal(rows.length, 1);
+  });
+
+  t.test('an Idempotency-Key over 200 characters -> 422 pointing at the header', async (t) => {
+    const res = await app.request({ method: 'POST', url: '/v1/procedures', key: org.keys.scanner, headers: { 'idempotency-key': 'k'.repeat(201) }, payload: { patient: { nhsNumber: nhsNumber(5_000_003) } } });
+    t.equal(res.statusCode, 422);
+    t.match(res.json(), { code: 'VALIDATION_FAILED', errors: [{ in: 'headers', pointer: '/idempotency-key' }] });
+  });
+
   t.test('complete is idempotent', async (t) => {
     const first = await app.request({ method: 'POST', url: `/v1/procedures/${procedureId}/complete`, key: org.keys.scanner });
     t.match(first.json(), { status: 'completed', completedAt: '2026-11-21T09:00:00.000Z' });

@@ -2,6 +2,7 @@ import { useRef, useState } from 'preact/hooks';
 import { NetworkError, type Api } from '../shared/api.js';
 import { useFocusOnMount } from '../shared/focus.js';
 import { formatDateTime } from '../shared/format.js';
+import { uuid } from '../shared/ids.js';
 import type { Problem } from '../shared/problem.js';
 import { digitsOnly, locationOf, patientOf } from './fields.js';
 import { forgetCase, recentCases, type RecentCase } from './cases.js';
@@ -45,6 +46,8 @@ export function OpenCase({ api, organisation, substitute, notice, onOpened, onRe
   const [recent, setRecent] = useState<RecentCase[]>(() => recentCases(organisation));
   const patientRef = useRef<HTMLInputElement>(null);
   const locationRef = useRef<HTMLInputElement>(null);
+  /** The request being made, and its Idempotency-Key, kept for a retry of the same request. */
+  const attempt = useRef<{ body: string; key: string } | null>(null);
 
   const submit = async () => {
     if (patient.trim() === '') {
@@ -63,8 +66,12 @@ export function OpenCase({ api, organisation, substitute, notice, onOpened, onRe
       const who = patientOf(patient, substitute);
       const linked = wristbandNhs !== null && 'barcode' in who ? { ...who, nhsNumber: digitsOnly(wristbandNhs) } : who;
       const body = { patient: linked, location: locationOf(location, substitute), ...(side ? { side } : {}) };
-      const answer = await api.request<Procedure>('/v1/procedures', { method: 'POST', body });
+      // One Idempotency-Key per case to open: pressing Open again after a lost answer opens no second case.
+      const json = JSON.stringify(body);
+      if (attempt.current?.body !== json) attempt.current = { body: json, key: uuid() };
+      const answer = await api.request<Procedure>('/v1/procedures', { method: 'POST', body, headers: { 'idempotency-key': attempt.current.key } });
       if (answer.ok) {
+        attempt.current = null;
         onOpened(answer.data);
         return;
       }

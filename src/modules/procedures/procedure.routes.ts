@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requestContext } from '../../plugins/auth.js';
-import { IdParamsSchema } from '../../shared/schemas.js';
+import { z } from 'zod';
+import { IdParamsSchema, problemResponse } from '../../shared/schemas.js';
 import { CreateProcedureBody, ProcedureListSchema, ProcedureSchema, SearchProceduresBody } from './procedure.schemas.js';
 import { completeProcedureFor, createProcedure, getProcedure, searchVisibleProcedures } from './procedure.service.js';
 
@@ -12,14 +13,23 @@ export const procedureRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['theatre'],
         summary: 'Open a procedure: the patient (wristband and/or NHS number), the place, the lead clinician',
-        description: 'Unknown locations (414) and staff badges (8017) are registered on first use. NHS numbers travel only in bodies, never in URLs.',
+        description:
+          'Unknown locations (414) and staff badges (8017) are registered on first use. NHS numbers travel only in bodies, never in URLs. With an Idempotency-Key, a retry (same key, same body) opens nothing and answers the procedure the first request opened, as it is now, with header Idempotency-Replayed: true; the same key with another body is refused (IDEMPOTENCY_KEY_REUSED).',
+        headers: z.looseObject({
+          'idempotency-key': z.string().min(1).max(200).optional().describe('Recommended: a new key (e.g. a UUID) per procedure to open, the same one on retries, so a lost response never opens a second case.'),
+        }),
         body: CreateProcedureBody,
-        response: { 201: ProcedureSchema },
+        response: {
+          201: ProcedureSchema,
+          422: problemResponse('The body is invalid (VALIDATION_FAILED), the wristband or label is unreadable (BARCODE_INVALID), or the Idempotency-Key was used for another request (IDEMPOTENCY_KEY_REUSED).'),
+        },
       },
     },
     async (req, reply) => {
       const { startedAt, ...rest } = req.body;
-      const procedure = await createProcedure(app.db, requestContext(req), { ...rest, startedAt: startedAt === undefined ? undefined : new Date(startedAt) }, app.clock);
+      const input = { ...rest, startedAt: startedAt === undefined ? undefined : new Date(startedAt) };
+      const { procedure, replayed } = await createProcedure(app.db, requestContext(req), input, app.clock, req.headers['idempotency-key']);
+      if (replayed) reply.header('idempotency-replayed', 'true');
       return reply.code(201).send(procedure);
     },
   );

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, Side } from '../../db/database.js';
 import { canSee, requireOrganisation, tenancyOf, type RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';
 import { recordAudit, recordListAudit } from '../audit/audit.service.js';
+import { findIdempotencyRecords, idempotencyId, storeIdempotentAnswer } from '../idempotency/idempotency.repository.js';
 import { findLocationById, findStaffById } from '../locations/location.repository.js';
 import { keyFromLabel, resolveLocation, resolveStaff, type LocationRef, type StaffRef } from '../locations/location.service.js';
 import { findProductByDi } from '../products/product.repository.js';
@@ -53,10 +55,70 @@ async function resolvePatient(db: Kysely<Database>, organisationId: string, ref:
   return patient;
 }
 
-export async function createProcedure(db: Kysely<Database>, ctx: RequestContext, input: CreateProcedureInput, clock: Clock) {
+/** Sorted keys, undefined members left out: the same request always hashes the same. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** Which request a key was used for: the route is part of it, so a key reused for a scan is told apart. */
+function requestHash(input: CreateProcedureInput): Buffer {
+  return createHash('sha256').update(canonicalJson(['POST /v1/procedures', input])).digest();
+}
+
+/** Another transaction stored an answer under this Idempotency-Key first. */
+class IdempotencyRace extends Error {}
+
+/**
+ * Opens a procedure. With an Idempotency-Key, a retry (the same key and the
+ * same body: a response lost on the way back to the theatre) opens nothing
+ * and answers the procedure the first request opened, as it is now; the same
+ * key with another body is refused (IDEMPOTENCY_KEY_REUSED).
+ */
+export async function createProcedure(
+  db: Kysely<Database>,
+  ctx: RequestContext,
+  input: CreateProcedureInput,
+  clock: Clock,
+  idempotencyKey?: string,
+): Promise<{ readonly procedure: Awaited<ReturnType<typeof procedureDetail>>; readonly replayed: boolean }> {
   const organisationId = requireOrganisation(ctx);
+  if (idempotencyKey === undefined) return { procedure: await procedureDetail(db, await openProcedure(db, ctx, organisationId, input, clock)), replayed: false };
+  const hash = requestHash(input);
+  for (let attempt = 1; ; attempt++) {
+    const earlier = (await findIdempotencyRecords(db, [{ organisationId, key: idempotencyKey }])).get(idempotencyId(organisationId, idempotencyKey));
+    if (earlier) {
+      if (!earlier.requestHash.equals(hash)) throw new ProblemError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for another request. Use a new key to open another procedure.');
+      const { procedureId } = earlier.response as { procedureId: string };
+      return { procedure: await getProcedure(db, ctx, procedureId), replayed: true };
+    }
+    try {
+      const id = await openProcedure(db, ctx, organisationId, input, clock, async (trx, procedureId) => {
+        const stored = await storeIdempotentAnswer(trx, { organisationId, key: idempotencyKey, requestHash: hash, statusCode: 201, response: { procedureId } });
+        if (!stored) throw new IdempotencyRace();
+      });
+      return { procedure: await procedureDetail(db, id), replayed: false };
+    } catch (error) {
+      // A concurrent retry with this key committed first: its procedure is the answer.
+      if (error instanceof IdempotencyRace && attempt < 3) continue;
+      throw error;
+    }
+  }
+}
+
+async function openProcedure(
+  db: Kysely<Database>,
+  ctx: RequestContext,
+  organisationId: string,
+  input: CreateProcedureInput,
+  clock: Clock,
+  claim?: (trx: Kysely<Database>, procedureId: string) => Promise<void>,
+): Promise<string> {
   const now = clock.now();
-  const id = await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     const patient = await resolvePatient(trx, organisationId, input.patient, now);
     const location = input.location === undefined ? undefined : await resolveLocation(trx, organisationId, input.location, now);
     const clinician = input.clinician === undefined ? undefined : await resolveStaff(trx, organisationId, input.clinician, now);
@@ -71,9 +133,9 @@ export async function createProcedure(db: Kysely<Database>, ctx: RequestContext,
       createdBy: ctx.actor.keyId,
     });
     await recordAudit(trx, ctx, { action: 'procedure.create', organisationId, patientIds: [patient.id], procedureIds: [procedure.id] });
+    await claim?.(trx, procedure.id);
     return procedure.id;
   });
-  return procedureDetail(db, id);
 }
 
 /** The procedure as its API shows it: patient, place, clinician, and every item with its scan history. */

@@ -110,28 +110,6 @@ const deviceColumns = (d: Device) => ({
 
 // --- idempotency ---------------------------------------------------------------------------
 
-export interface IdempotencyRecord {
-  readonly requestHash: Buffer;
-  readonly statusCode: number | null;
-  readonly response: unknown;
-}
-
-export const idempotencyId = (organisationId: string, key: string) => `${organisationId}\u0000${key}`;
-
-/** The stored answers of these Idempotency-Keys, by idempotencyId(). */
-export async function findIdempotencyRecords(
-  db: Kysely<Database>,
-  keys: ReadonlyArray<{ readonly organisationId: string; readonly key: string }>,
-): Promise<Map<string, IdempotencyRecord>> {
-  if (keys.length === 0) return new Map();
-  const rows = await sql<{ organisation_id: string; key: string; request_hash: Buffer; status_code: number | null; response: unknown }>`
-    select k.organisation_id, k.key, k.request_hash, k.status_code, k.response
-    from idempotency_keys k
-    join unnest(${keys.map((k) => k.organisationId)}::uuid[], ${keys.map((k) => k.key)}::text[]) as q(organisation_id, key)
-      on k.organisation_id = q.organisation_id and k.key = q.key`.execute(db);
-  return new Map(rows.rows.map((r) => [idempotencyId(r.organisation_id, r.key), { requestHash: r.request_hash, statusCode: r.status_code, response: r.response }]));
-}
-
 /**
  * Stores, in one statement of the transaction that recorded the scans, their
  * audit rows and the answers given under their Idempotency-Keys. Answers how

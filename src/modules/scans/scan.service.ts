@@ -9,15 +9,14 @@ import type { Clock } from '../../shared/clock.js';
 import type { Settled } from '../../shared/coalescer.js';
 import { ProblemError } from '../../shared/problem.js';
 import { auditRowOf, recordAudit } from '../audit/audit.service.js';
+import { findIdempotencyRecords, idempotencyId } from '../idempotency/idempotency.repository.js';
 import { findProcedure, lockProcedures, type Procedure } from '../procedures/procedure.repository.js';
 import { activeRecallsCovering } from '../recalls/recall.repository.js';
 import {
-  findIdempotencyRecords,
   findImplantToExplant,
   findItem,
   findPendingItem,
   findScan,
-  idempotencyId,
   insertItems,
   insertScan,
   insertScans,

@@ -1,0 +1,48 @@
+/**
+ * Answers given under Idempotency-Keys, one per (organisation, key): the
+ * first request with a key claims it in the transaction that does its work,
+ * and a retry is answered from it instead of doing the work again. The hash
+ * of the request tells a retry from another request that reused the key.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+
+export interface IdempotencyRecord {
+  readonly requestHash: Buffer;
+  readonly statusCode: number | null;
+  readonly response: unknown;
+}
+
+export const idempotencyId = (organisationId: string, key: string) => `${organisationId}\u0000${key}`;
+
+/** The stored answers of these Idempotency-Keys, by idempotencyId(). */
+export async function findIdempotencyRecords(
+  db: Kysely<Database>,
+  keys: ReadonlyArray<{ readonly organisationId: string; readonly key: string }>,
+): Promise<Map<string, IdempotencyRecord>> {
+  if (keys.length === 0) return new Map();
+  const rows = await sql<{ organisation_id: string; key: string; request_hash: Buffer; status_code: number | null; response: unknown }>`
+    select k.organisation_id, k.key, k.request_hash, k.status_code, k.response
+    from idempotency_keys k
+    join unnest(${keys.map((k) => k.organisationId)}::uuid[], ${keys.map((k) => k.key)}::text[]) as q(organisation_id, key)
+      on k.organisation_id = q.organisation_id and k.key = q.key`.execute(db);
+  return new Map(rows.rows.map((r) => [idempotencyId(r.organisation_id, r.key), { requestHash: r.request_hash, statusCode: r.status_code, response: r.response }]));
+}
+
+/**
+ * Stores one answer under its key, in the transaction that did the work.
+ * False when another transaction holds the key already (this one waited for
+ * it to commit): the caller rolls back and answers from the stored record.
+ */
+export async function storeIdempotentAnswer(
+  db: Kysely<Database>,
+  answer: { readonly organisationId: string; readonly key: string; readonly requestHash: Buffer; readonly statusCode: number; readonly response: unknown },
+): Promise<boolean> {
+  const stored = await db
+    .insertInto('idempotency_keys')
+    .values({ organisation_id: answer.organisationId, key: answer.key, request_hash: answer.requestHash, status_code: answer.statusCode, response: JSON.stringify(answer.response) })
+    .onConflict((oc) => oc.columns(['organisation_id', 'key']).doNothing())
+    .returning('key')
+    .executeTakeFirst();
+  return stored !== undefined;
+}
