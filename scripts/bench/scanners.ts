@@ -8,6 +8,7 @@
  * or answers 503 is sent again with the same Idempotency-Key and body after a
  * short pause, as a scanner would, until it gets an answer of record.
  */
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
@@ -127,7 +128,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       // Counted before any await, so that concurrent scanners send exactly totalScans between them.
       remaining--;
       if (o.target === 'scans' && n % SCANS_PER_PROCEDURE === 0) {
-        const opened = await reliably('/v1/procedures', { patient: { nhsNumber: nhsNumber(o.seed * 1_000_000 + index * 10_000 + n) } }, {});
+        // One Idempotency-Key per procedure: a retry after a lost answer opens no second one.
+        const opened = await reliably('/v1/procedures', { patient: { nhsNumber: nhsNumber(o.seed * 1_000_000 + index * 10_000 + n) } }, { 'idempotency-key': randomUUID() });
         if (opened.status !== 201) throw new Error(`opening a procedure answered ${opened.status}: ${opened.body}`);
         procedureId = (JSON.parse(opened.body) as { id: string }).id;
         mix.startProcedure();
