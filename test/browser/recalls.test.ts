@@ -286,6 +286,25 @@ t.test('recall console', { skip: unavailable && !browserRequired() ? `browser te
     await expectRows(page, [p1, p2, p4].map(spaced));
   });
 
+  await t.test('a row the status filter no longer keeps stays in place, marked, until the list is loaded again', async (t) => {
+    await page.check('#status-identified');
+    await expectRows(page, [p1, p4].map(spaced));
+    await page.getByRole('button', { name: `Update contact status for NHS number ${spaced(p4)}` }).click();
+    await page.waitForSelector('.contact-editor select');
+    await page.selectOption('.contact-editor select', 'reviewed');
+    await page.click('.contact-editor button:text("Save")');
+    await page.waitForSelector('text=/saved: Reviewed\\. It no longer matches the status filter/');
+    const marked = await inPage<string[]>(page, `Array.from(document.querySelectorAll('table.affected tr.outside-filter'), (tr) => [tr.querySelector('th')?.textContent, tr.querySelector('.status')?.textContent, tr.querySelector('.outside-note')?.textContent].join(' / '))`);
+    t.same(marked, [`${spaced(p4)} / Reviewed / Outside this filter now`], 'the row stays, with its new status, marked as outside the filter');
+    t.equal((await rows(page)).length, 2, 'nothing jumps: both rows are still shown');
+    await page.uncheck('#status-identified');
+    await page.check('#status-identified');
+    t.equal((await expectRows(page, [spaced(p1)])).length, 1, 'loaded again: only the identified row');
+    t.equal(await page.locator('tr.outside-filter').count(), 0);
+    await page.uncheck('#status-identified');
+    await expectRows(page, [p1, p2, p4].map(spaced));
+  });
+
   await t.test('close the recall, after a confirmation', async (t) => {
     await page.click('button:text("Close recall")');
     await page.waitForSelector('text=Close recall FSN-UI-1?');

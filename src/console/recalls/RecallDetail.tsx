@@ -250,7 +250,12 @@ export function RecallDetail({ api, id }: { api: Api; id: string }) {
   const saved = (row: AffectedItem, status: ContactStatus) => {
     setList((l) => ({ ...l, items: l.items.map((i) => (i.itemId === row.itemId ? { ...i, contactStatus: status } : i)) }));
     setEditing(null);
-    setMessage({ text: `Contact status for NHS number ${formatNhsNumber(row.patient.nhsNumber)} saved: ${STATUS_LABELS[status]}.`, error: false });
+    // A row the filter no longer keeps stays where it is (the focus and the reader's place with it), marked, until the list is loaded again.
+    const leaves = statuses.size > 0 && !statuses.has(status);
+    setMessage({
+      text: `Contact status for NHS number ${formatNhsNumber(row.patient.nhsNumber)} saved: ${STATUS_LABELS[status]}.${leaves ? ' It no longer matches the status filter and leaves the list when the list is next loaded.' : ''}`,
+      error: false,
+    });
     void loadRecall();
     setTimeout(() => document.getElementById(`update-${row.itemId}`)?.focus(), 0);
   };
@@ -425,9 +430,11 @@ export function RecallDetail({ api, id }: { api: Api; id: string }) {
                 </tr>
               </thead>
               <tbody>
-                {list.items.map((row) => (
+                {list.items.map((row) => {
+                  const outside = statuses.size > 0 && !statuses.has(row.contactStatus);
+                  return (
                   <Fragment key={row.itemId}>
-                    <tr class={editing === row.itemId ? 'editing' : undefined}>
+                    <tr class={[editing === row.itemId ? 'editing' : '', outside ? 'outside-filter' : ''].filter(Boolean).join(' ') || undefined}>
                       <th scope="row" class="nhs">
                         {formatNhsNumber(row.patient.nhsNumber)}
                       </th>
@@ -440,6 +447,7 @@ export function RecallDetail({ api, id }: { api: Api; id: string }) {
                       <td>{MATCH_LABELS[row.match]}</td>
                       <td>
                         <span class="status">{STATUS_LABELS[row.contactStatus]}</span>
+                        {outside && <span class="hint small outside-note">Outside this filter now</span>}
                         {row.item.explantedAt && <span class="hint small">Explanted {formatDate(row.item.explantedAt)}</span>}
                         <button type="button" class="secondary small" id={`update-${row.itemId}`} aria-expanded={editing === row.itemId} onClick={() => setEditing(editing === row.itemId ? null : row.itemId)}>
                           Update<span class="visually-hidden"> contact status for NHS number {formatNhsNumber(row.patient.nhsNumber)}</span>
@@ -463,7 +471,8 @@ export function RecallDetail({ api, id }: { api: Api; id: string }) {
                       </tr>
                     )}
                   </Fragment>
-                ))}
+                  );
+                })}
               </tbody>
             </table>
           </div>
