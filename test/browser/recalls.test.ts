@@ -345,6 +345,59 @@ t.test('recall console', { skip: unavailable && !browserRequired() ? `browser te
     await shot(page, 'survival-1024');
   });
 
+  await t.test('an HIBC recall of all lots over 101 patients: the preview, then Load more past the first page of 100', async (t) => {
+    // 101 more patients, each with an HIBC-labelled implant (primary label only: no lot captured).
+    for (let i = 0; i < 101; i++) {
+      const procedure = await newProcedure(app, s, 10_000 + i * 10);
+      const res = await scan(app, s, procedure, { barcode: '+A123BJC5D6E71G' });
+      if (res.statusCode !== 201) t.fail(res.body);
+    }
+    await page.goto(`${base}#/new`);
+    await page.waitForSelector('h1:text("New recall")');
+    await page.fill('#reference', 'FSN-UI-HIBC');
+    await page.fill('#title', 'Bone screw: thread defect');
+    await page.check('input[name="scope-0-by"] >> nth=1');
+    await page.fill('#scope-0-lic', 'A123');
+    await page.fill('#scope-0-pcn', 'BJC5D6E7');
+    await page.check('#scope-0-allLots');
+    const api = await app.request({ method: 'POST', url: '/v1/recalls/preview', key: org.keys.procurement, payload: { reference: 'x', title: 'x', scope: [{ hibc: { lic: 'A123', pcn: 'BJC5D6E7' }, allLots: true }] } });
+    t.match(api.json(), { patients: 101, items: 101 });
+    await page.waitForFunction(() => /^101 patients, 101 items;/.test(document.querySelector('#preview')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    t.pass('the preview counts the 101 HIBC items, as the service does');
+    await page.click('button:text("Create recall")');
+    await page.waitForSelector('h1:text("Recall FSN-UI-HIBC")');
+    await page.waitForSelector('text=/Showing 100 of the recall’s 101 affected items/');
+    t.equal((await rows(page)).length, 100, 'one page of 100 rows');
+    await page.click('button:text("Load more")');
+    await page.waitForSelector('text=/Showing 101 of the recall’s 101 affected items/');
+    const all = await rows(page);
+    t.equal(all.length, 101, 'all 101 after Load more');
+    t.equal(new Set(all.map((r) => r.nhs)).size, 101, 'no row twice');
+    t.equal(await page.locator('button:text("Load more")').count(), 0, 'nothing more to load');
+  });
+
+  await t.test('the expiry window narrows the preview', async (t) => {
+    await page.goto(`${base}#/new`);
+    await page.waitForSelector('h1:text("New recall")');
+    await page.fill('#reference', 'FSN-UI-EXP');
+    await page.fill('#title', 'Liner: short shelf life');
+    await page.fill('#scope-0-gtin', GTIN);
+    const count = async (expiryFrom: string, expiryTo: string) =>
+      (await app.request({ method: 'POST', url: '/v1/recalls/preview', key: org.keys.procurement, payload: { reference: 'x', title: 'x', scope: [{ gtin: GTIN, expiryFrom, expiryTo }] } })).json<{ items: number }>().items;
+    const previewSays = (items: number) =>
+      page.waitForFunction((n) => new RegExp(`, ${n} items?;`).test(document.querySelector('#preview')?.textContent ?? ''), items, { timeout: 10_000 });
+    await page.fill('#scope-0-expiryFrom', '2030-12-01');
+    await page.fill('#scope-0-expiryTo', '2030-12-31');
+    const within = await count('2030-12-01', '2030-12-31');
+    t.ok(within > 0, `the window holds ${within} items`);
+    await previewSays(within);
+    t.pass(`the preview says ${within}, as the service does`);
+    await page.fill('#scope-0-expiryFrom', '2031-01-01');
+    await page.fill('#scope-0-expiryTo', '2031-12-31');
+    await previewSays(await count('2031-01-01', '2031-12-31'));
+    t.pass('a later window: the preview follows');
+  });
+
   if (SHOTS) {
     await t.test('screenshots at phone width', async () => {
       const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, locale: 'en-GB', timezoneId: 'Europe/London' });
