@@ -176,7 +176,9 @@ function documentAccess(route: RouteOptions, access: Access): void {
     schema.security = [];
   } else {
     schema.security = [{ bearerAuth: [] }];
-    schema.description = [schema.description, `Roles: ${access.join(', ')}.`].filter(Boolean).join('\n\n');
+    // A GET route and the HEAD route fastify makes for it share one schema: say the roles once.
+    const roles = `Roles: ${access.join(', ')}.`;
+    if (!schema.description?.endsWith(roles)) schema.description = [schema.description, roles].filter(Boolean).join('\n\n');
     responses['401'] ??= problemResponse('No API key, or an unknown or revoked one (UNAUTHENTICATED).');
     responses['403'] ??= problemResponse("The key's role does not admit this operation (FORBIDDEN).");
     responses['429'] ??= problemResponse(

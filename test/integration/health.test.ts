@@ -43,7 +43,7 @@ t.test('GET /openapi.json is an OpenAPI 3.1 document that covers every route', a
   t.equal(res.statusCode, 200);
   const doc = res.json<{
     openapi: string;
-    paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
+    paths: Record<string, Record<string, { security?: unknown[]; description?: string; responses: Record<string, unknown> }>>;
     components: { schemas: Record<string, unknown> };
   }>();
   t.equal(doc.openapi, '3.1.0');
@@ -52,6 +52,9 @@ t.test('GET /openapi.json is an OpenAPI 3.1 document that covers every route', a
     for (const [method, op] of Object.entries(ops)) {
       t.ok(Array.isArray(op.security), `${method} ${path} declares its security`);
       t.ok(op.responses['500'], `${method} ${path} documents its 500 problem`);
+      if (Array.isArray(op.security) && op.security.length > 0) {
+        t.equal(op.description?.match(/Roles: /g)?.length, 1, `${method} ${path} names its roles once`);
+      }
     }
   }
   t.same(doc.paths['/v1/api-keys']?.post?.security, [{ bearerAuth: [] }]);
