@@ -22,7 +22,7 @@ const FIELDS: ReadonlyArray<{ field: ManualEntryField; label: string; hint?: str
 const blank = (text: string) => (text.trim() === '' ? undefined : text.trim());
 
 /** What the form holds, as the service takes it: empty fields left out, spaces in a typed GTIN ignored. */
-export function entryOf(values: Values): ManualEntry {
+function entryOf(values: Values): ManualEntry {
   const lotNumber = blank(values.lotNumber);
   const serialNumber = blank(values.serialNumber);
   const expirationDate = blank(values.expirationDate);

@@ -55,10 +55,10 @@ async function resolvePatient(db: Kysely<Database>, organisationId: string, ref:
   return patient;
 }
 
-/** Sorted keys, undefined members left out: the same request always hashes the same. */
+/** Sorted keys, undefined members left out (dates are already ISO strings here): the same request always hashes the same. */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
+    v !== null && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : v,
   );

@@ -16,7 +16,7 @@ export const RecordScanBody = z
       .superRefine((m, ctx) => {
         // The lot and serial a label would carry in AIs (10) and (21): held to the same GS1 rules as when scanned.
         for (const issue of checkManualEntry(m)) {
-          if (issue.field === 'lotNumber' || issue.field === 'serialNumber') ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message, params: { gs1: issue.code } });
+          if (issue.field === 'lotNumber' || issue.field === 'serialNumber') ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message });
         }
       })
       .optional()
