@@ -10,6 +10,7 @@
  * typed item is refused on the device for exactly the reasons the service
  * would refuse it.
  */
+import { daysInMonth } from './dates.js';
 import { aiDefinition } from './gs1/ai-table.js';
 import { validateElement } from './gs1/elements.js';
 
@@ -38,9 +39,8 @@ const FIELD_AI: ReadonlyArray<readonly [ManualEntryField, string, string]> = [
 function isCalendarDate(text: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 }
 
 /** Strips the AI's "(10) Batch or lot number: " style prefix: the form names the field itself. */
