@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { gs1CheckDigit } from '../barcode/gs1/check-digit.js';
 import { nhsNumberError, normaliseNhsNumber } from './nhs-number.js';
 import { PROBLEMS, type ProblemCode } from './problem.js';
+import { dateInCalendarBounds, EARLIEST_DATE, instantInCalendarBounds, LATEST_DATE } from './time-bounds.js';
 
 /** Schemas shared by every module, registered with ids so OpenAPI refers to them by $ref. */
 
@@ -67,7 +68,21 @@ export const GtinSchema = z
   .transform((g) => g.padStart(14, '0'))
   .describe('GTIN-8/12/13/14; answered as GTIN-14.');
 
-export const IsoDateSchema = z.iso.date().describe('A calendar date, YYYY-MM-DD.');
+export const IsoDateSchema = z.iso
+  .date()
+  .refine(dateInCalendarBounds, { message: `must be between ${EARLIEST_DATE} and ${LATEST_DATE}` })
+  .describe(`A calendar date, YYYY-MM-DD, from ${EARLIEST_DATE} to ${LATEST_DATE}.`);
+
+/**
+ * An instant a client sends: ISO 8601 with an offset, between 1900 and 2099 in
+ * UTC (9999-12-31T23:00:00-05:00 is in the year 10000 and is refused). Bounds
+ * relative to now (not in the future, not before its procedure) are the
+ * services' to check: see shared/time-bounds.ts.
+ */
+export const InstantSchema = z.iso
+  .datetime({ offset: true })
+  .refine((s) => instantInCalendarBounds(Date.parse(s)), { message: `must be between ${EARLIEST_DATE} and ${LATEST_DATE} (UTC)` })
+  .describe(`An instant, ISO 8601 with an offset, from ${EARLIEST_DATE} to ${LATEST_DATE} (UTC).`);
 
 /** A GS1 key of a fixed number of digits ending in its mod-10 check digit (GLN: 13, GSRN: 18). */
 export function gs1KeySchema(name: string, length: number) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CONSENT_STATUSES } from '../../db/database.js';
-import { NhsNumberSchema, RegistryCodeSchema } from '../../shared/schemas.js';
+import { InstantSchema, NhsNumberSchema, RegistryCodeSchema } from '../../shared/schemas.js';
 
 export const ConsentStatusSchema = z.enum(CONSENT_STATUSES).meta({ id: 'ConsentStatus' });
 
@@ -9,9 +9,7 @@ export const RecordConsentBody = z
     nhsNumber: NhsNumberSchema,
     registry: RegistryCodeSchema,
     status: ConsentStatusSchema,
-    recordedAt: z.iso
-      .datetime({ offset: true })
-      .optional()
+    recordedAt: InstantSchema.optional()
       .describe('When the patient gave or withdrew consent (default: now). The latest by this time is in force.'),
   })
   .meta({ id: 'RecordConsentBody' });

@@ -2,12 +2,10 @@ import type { Kysely } from 'kysely';
 import type { ConsentStatus, Database } from '../../db/database.js';
 import { requireOrganisation, type RequestContext } from '../../shared/actor.js';
 import { ProblemError } from '../../shared/problem.js';
+import { CLOCK_SKEW_MS } from '../../shared/time-bounds.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { findRegistry } from '../registries/registry.repository.js';
 import { consentHistory, insertConsent, patientIdsFor, type ConsentRecord } from './consent.repository.js';
-
-/** Clocks drift; a consent form signed "now" on a ward PC may be a little ahead of ours. */
-const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 export interface RecordConsentInput {
   readonly nhsNumber: string;
@@ -26,7 +24,7 @@ export interface RecordConsentInput {
 export async function recordConsent(db: Kysely<Database>, ctx: RequestContext, input: RecordConsentInput, now: Date): Promise<ConsentRecord> {
   const organisationId = requireOrganisation(ctx);
   const recordedAt = input.recordedAt === undefined ? now : new Date(input.recordedAt);
-  if (recordedAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
+  if (recordedAt.getTime() > now.getTime() + CLOCK_SKEW_MS) {
     throw new ProblemError('VALIDATION_FAILED', 'recordedAt is in the future: give the time the patient gave or withdrew consent.', {
       errors: [{ in: 'body', pointer: '/recordedAt', message: 'must not be in the future', code: 'too_big' }],
     });

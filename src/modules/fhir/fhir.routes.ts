@@ -8,7 +8,7 @@ import { FHIR_EXPORT_TYPES, type Database, type FhirExportType } from '../../db/
 import { requestContext } from '../../plugins/auth.js';
 import type { RequestContext } from '../../shared/actor.js';
 import { ProblemError } from '../../shared/problem.js';
-import { RegistryCodeSchema } from '../../shared/schemas.js';
+import { InstantSchema, RegistryCodeSchema } from '../../shared/schemas.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { registryForKey } from '../registries/registry.service.js';
 import { findJob, hasRunningJob, insertJob, type ExportJob } from './fhir.repository.js';
@@ -30,7 +30,7 @@ const KickOffQuery = z.strictObject({
       return types as FhirExportType[];
     })
     .describe(`Comma-separated resource types (default all: ${FHIR_EXPORT_TYPES.join(', ')}).`),
-  _since: z.iso.datetime({ offset: true }).optional().describe('Only resources of procedures changed at or after this instant.'),
+  _since: InstantSchema.optional().describe('Only resources of procedures changed at or after this instant.'),
   _outputFormat: z.enum(NDJSON_FORMATS).optional(),
 });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LOCATION_KINDS, SIDES } from '../../db/database.js';
-import { GlnSchema, GsrnSchema, IsoDateSchema, NhsNumberSchema, ScanTextSchema } from '../../shared/schemas.js';
+import { GlnSchema, GsrnSchema, InstantSchema, IsoDateSchema, NhsNumberSchema, ScanTextSchema } from '../../shared/schemas.js';
 import { ItemSchema, ScanSchema } from '../scans/scan.schemas.js';
 
 const PatientRefSchema = z
@@ -36,7 +36,7 @@ export const CreateProcedureBody = z
       .optional()
       .describe('OPCS-4 procedure code.'),
     side: z.enum(SIDES).optional(),
-    startedAt: z.iso.datetime({ offset: true }).optional().describe('Defaults to now.'),
+    startedAt: InstantSchema.optional().describe('Defaults to now.'),
   })
   .meta({ id: 'CreateProcedureBody' });
 
@@ -63,8 +63,8 @@ export const ProcedureSchema = z
 export const SearchProceduresBody = z
   .strictObject({
     nhsNumber: NhsNumberSchema.optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
+    from: InstantSchema.optional(),
+    to: InstantSchema.optional(),
     locationGln: GlnSchema.optional(),
     limit: z.number().int().min(1).max(500).default(100),
   })

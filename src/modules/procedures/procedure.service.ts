@@ -4,6 +4,7 @@ import type { Database, Side } from '../../db/database.js';
 import { canSee, requireOrganisation, tenancyOf, type RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';
+import { procedureStartIssue, timeOutOfBounds } from '../../shared/time-bounds.js';
 import { recordAudit, recordListAudit } from '../audit/audit.service.js';
 import { findIdempotencyRecords, idempotencyId, storeIdempotentAnswer } from '../idempotency/idempotency.repository.js';
 import { findLocationById, findStaffById } from '../locations/location.repository.js';
@@ -118,6 +119,8 @@ async function openProcedure(
   claim?: (trx: Kysely<Database>, procedureId: string) => Promise<void>,
 ): Promise<string> {
   const now = clock.now();
+  const startIssue = input.startedAt === undefined ? undefined : procedureStartIssue(input.startedAt, now);
+  if (startIssue) throw timeOutOfBounds('startedAt', startIssue);
   return db.transaction().execute(async (trx) => {
     const patient = await resolvePatient(trx, organisationId, input.patient, now);
     const location = input.location === undefined ? undefined : await resolveLocation(trx, organisationId, input.location, now);

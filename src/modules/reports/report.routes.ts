@@ -1,14 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
+import { InstantSchema } from '../../shared/schemas.js';
 import { tenancyOf } from '../../shared/actor.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { dataQuality, type DataQualityRow } from './report.repository.js';
 
 const DataQualityQuery = z
   .strictObject({
-    from: z.iso.datetime({ offset: true }).describe('Procedures started at or after this instant.'),
-    to: z.iso.datetime({ offset: true }).describe('… and before this one.'),
+    from: InstantSchema.describe('Procedures started at or after this instant.'),
+    to: InstantSchema.describe('… and before this one.'),
   })
   .refine((q) => new Date(q.from) < new Date(q.to), { message: 'from must be before to', path: ['to'] });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { checkManualEntry } from '../../barcode/manual.js';
 import { ITEM_ACTIONS } from '../../db/database.js';
-import { GtinSchema, IsoDateSchema, ScanTextSchema } from '../../shared/schemas.js';
+import { GtinSchema, InstantSchema, IsoDateSchema, ScanTextSchema } from '../../shared/schemas.js';
 
 export const RecordScanBody = z
   .strictObject({
@@ -22,7 +22,7 @@ export const RecordScanBody = z
       .optional()
       .describe('Typed in when no barcode can be read. Recorded as manual entry.'),
     action: z.enum(ITEM_ACTIONS).default('implanted'),
-    scannedAt: z.iso.datetime({ offset: true }).optional().describe('When it was scanned (clients queueing offline send it); defaults to now.'),
+    scannedAt: InstantSchema.optional().describe('When it was scanned (clients queueing offline send it); defaults to now.'),
     scannerId: z.string().trim().min(1).max(100).optional().describe('Which scanner: split labels combine per scanner.'),
     lateEntry: z.strictObject({ reason: z.string().trim().min(1).max(500) }).optional().describe('Required after the procedure is completed.'),
   })

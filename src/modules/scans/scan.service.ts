@@ -8,6 +8,7 @@ import { canSee, requireOrganisation, type RequestContext } from '../../shared/a
 import type { Clock } from '../../shared/clock.js';
 import type { Settled } from '../../shared/coalescer.js';
 import { ProblemError } from '../../shared/problem.js';
+import { scanTimeIssue, timeOutOfBounds } from '../../shared/time-bounds.js';
 import { auditRowOf, recordAudit } from '../audit/audit.service.js';
 import { findIdempotencyRecords, idempotencyId } from '../idempotency/idempotency.repository.js';
 import { findProcedure, lockProcedures, type Procedure } from '../procedures/procedure.repository.js';
@@ -252,6 +253,8 @@ async function recordWave(trx: Kysely<Database>, wave: readonly ScanRequest[], n
       if (procedure.status === 'completed' && !input.lateEntry) {
         throw new ProblemError('PROCEDURE_COMPLETED', 'The procedure is completed: send lateEntry with a reason to record this scan.');
       }
+      const timeIssue = input.scannedAt === undefined ? undefined : scanTimeIssue(input.scannedAt, now, procedure.startedAt);
+      if (timeIssue) throw timeOutOfBounds('scannedAt', timeIssue);
       const manual = input.manual !== undefined;
       const read = input.barcode !== undefined ? readProductLabel(input.barcode, now) : undefined;
       const scanned: Device = read?.device ?? (input.manual ? manualDevice(input.manual) : NO_DEVICE);
