@@ -10,11 +10,13 @@ import { GS } from './gs1/elements.js';
 import { gs1CheckDigit } from './gs1/check-digit.js';
 import { readDigitalLink } from './gs1/digital-link.js';
 import { aisOf, canonicalDigitalLink, hriOf, readBracketed, readElementString, type Gs1Reading } from './gs1/read.js';
+import { missingSeparatorReadings as readingsOf, type MissingSeparatorReading } from './gs1/run-on.js';
 import { parseHibc } from './hibc.js';
 import { looksLikeIsbt128, parseIsbt128 } from './isbt128.js';
 import type { Carrier, ParseError, ParseOptions, ParseResult, ParseWarning } from './types.js';
 
 export type * from './types.js';
+export { RUN_ON_TAIL_AIS, type MissingSeparatorReading } from './gs1/run-on.js';
 
 /** AIM symbology identifiers whose data is a GS1 element string. */
 const GS1_SYMBOLOGIES = new Set([']C1', ']d2', ']Q3', ']e0', ']J1', ']e1', ']e2']);
@@ -85,6 +87,16 @@ export function parseBarcode(raw: string, options: ParseOptions = {}): ParseResu
       error: syntaxError('PARSER_FAILURE', `the parser failed on this input (${cause instanceof Error ? cause.message : 'unknown'})`, 0, input.length),
     };
   }
+}
+
+/**
+ * Every reading of `value`, the value of GS1 AI `ai` on a label whose other
+ * AIs are `ais`, as a shorter value followed by element strings it swallowed
+ * through a dropped GS separator, best first. A POSSIBLE_MISSING_SEPARATOR
+ * warning carries the first as its `reading`; its message counts the others.
+ */
+export function missingSeparatorReadings(ai: string, value: string, ais: Readonly<Record<string, string>>, options: ParseOptions = {}): MissingSeparatorReading[] {
+  return readingsOf(ai, value, ais, { today: options.today ?? new Date() });
 }
 
 function dispatch(raw: string, today: Date): ParseResult {

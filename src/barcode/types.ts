@@ -45,9 +45,18 @@ export type WarningCode =
 export interface ParseWarning {
   readonly code: WarningCode;
   readonly message: string;
+  /** Raw offset the warning is about; for POSSIBLE_MISSING_SEPARATOR, where the GS separator belongs. */
   readonly position?: number;
+  /** For POSSIBLE_MISSING_SEPARATOR, the length of the swallowed tail. */
   readonly length?: number;
+  /** For POSSIBLE_MISSING_SEPARATOR, the AI whose value swallowed the tail. */
   readonly ai?: string;
+  /**
+   * POSSIBLE_MISSING_SEPARATOR only: the other reading of the split element,
+   * with the GS put back: `ai` with the value before the split, and the
+   * swallowed AIs with their values, e.g. { "10": "LOT1", "21": "SER1" }.
+   */
+  readonly reading?: Readonly<Record<string, string>>;
 }
 
 export interface HibcData {

@@ -53,7 +53,7 @@ function qualifiersInOrder(def: AiDefinition, qualifiers: readonly string[]): bo
 }
 
 export function readDigitalLink(data: string, offset: number, ctx: LintContext): Gs1Reading {
-  const fail = (e: ParseError): Gs1Reading => readGs1Elements([], [], e, ctx);
+  const fail = (e: ParseError): Gs1Reading => readGs1Elements([], [], e, ctx, 'delimited');
   const m = URI.exec(data);
   if (!m) return fail(err('syntax', 'DL_URI_SYNTAX', 'not a well-formed http(s) URI', offset, data.length));
   const path = m[3] ?? '';
@@ -120,7 +120,7 @@ export function readDigitalLink(data: string, offset: number, ctx: LintContext):
       elements.push(element(def, value, position, position + key.length + 1));
     }
   }
-  return readGs1Elements(elements, warnings, undefined, ctx);
+  return readGs1Elements(elements, warnings, undefined, ctx, 'delimited');
 }
 
 function element(def: AiDefinition, value: string, position: number, valuePosition: number): AiElement {

@@ -1,8 +1,9 @@
 import { isDateFailure, resolveDate } from '../dates.js';
 import type { ParseError, ParseWarning } from '../types.js';
-import { aiDefinition, matchAi } from './ai-table.js';
+import { aiDefinition } from './ai-table.js';
 import { err, rawIndex, splitElementString, validateAssociations, validateElement, type AiElement } from './elements.js';
 import type { LintContext } from './linters.js';
+import { anyRunOnPoint, describeRunOn, otherReadingsNote, runOnCandidates, runOnReading } from './run-on.js';
 
 /** What the GS1 reader found, whatever the carrier it came in. */
 export interface Gs1Reading {
@@ -21,33 +22,50 @@ export interface Gs1Reading {
 }
 
 /**
- * Where a value seems to run on into further element strings because a
- * scanner dropped the GS separator: the offset within the value at which the
- * head is a valid value of its AI and the rest reads as valid AIs, including
- * at least one of fixed size (strong evidence: an expiry date, or a GTIN or
- * GSRN with its check digit).
+ * How a carrier delimits values: element strings end a variable-length value
+ * with a GS (FNC1), which a scanner can drop; the bracketed form and Digital
+ * Link delimit every value themselves, so no value there can have swallowed
+ * the next: run-on is looked for only in element strings.
  */
-function runOnPoint(el: AiElement, ctx: LintContext): number | undefined {
-  const { value } = el;
-  for (let j = 1; j + 2 <= value.length; j++) {
-    const c0 = value.charCodeAt(j);
-    const c1 = value.charCodeAt(j + 1);
-    if (c0 < 48 || c0 > 57 || c1 < 48 || c1 > 57) continue;
-    const first = matchAi(value, j);
-    if (!first || value.length - j - first.ai.length < first.minLength) continue;
-    const rest = splitElementString(value.slice(j), 0);
-    if (rest.error || rest.elements.length === 0) continue;
-    if (!rest.elements.some((e) => e.def.minLength === e.def.maxLength)) continue;
-    // The value before the split must itself be a valid value of its AI.
-    if (validateElement({ ...el, value: value.slice(0, j) }, ctx) !== undefined) continue;
-    if (rest.elements.every((e) => validateElement(e, ctx) === undefined)) return j;
-  }
-  return undefined;
+export type ValueDelimiting = 'fnc1' | 'delimited';
+
+/**
+ * The error for an invalid element: a too-long or bad-character
+ * variable-length value that reads on into further element strings is a
+ * missing FNC1, with the position where the GS belongs; any other failure is
+ * itself. The split is the first into any AIs with one of fixed size (a date
+ * or a check digit vouches for it, as ever), else the best candidate of the
+ * warning's rule (production identifiers only).
+ */
+function elementError(elements: readonly AiElement[], index: number, failure: ParseError, ctx: LintContext, delimiting: ValueDelimiting): ParseError {
+  const el = elements[index] as AiElement;
+  if (delimiting === 'delimited' || el.def.fixedLength || (failure.kind !== 'length' && failure.kind !== 'charset')) return failure;
+  const at = anyRunOnPoint(el, ctx) ?? runOnCandidates(elements, index, ctx)[0]?.at;
+  if (at === undefined) return failure;
+  const tail = splitElementString(el.value.slice(at), 0).elements;
+  return err('missingFNC1', 'GS1_MISSING_FNC1', describeRunOn(el, at, tail), rawIndex(el, at), el.value.length - at, el.def.ai);
 }
 
-function describeRunOn(el: AiElement, j: number): string {
-  const rest = splitElementString(el.value.slice(j), 0).elements.map((e) => `(${e.def.ai})${e.value}`).join('');
-  return `(${el.def.ai}) ${el.def.title} "${el.value}" reads on into ${rest}: a GS (FNC1) separator after "${el.value.slice(0, j)}" is probably missing`;
+/**
+ * POSSIBLE_MISSING_SEPARATOR for a legal variable-length value that also
+ * reads as a shorter value and swallowed element strings (run-on.ts): where
+ * the GS belongs, and the reading it would give.
+ */
+function runOnWarning(elements: readonly AiElement[], index: number, ctx: LintContext): ParseWarning | undefined {
+  const el = elements[index] as AiElement;
+  // A value that is exactly its AI's one size cannot have swallowed anything.
+  if (el.def.fixedLength || el.def.minLength === el.def.maxLength) return undefined;
+  const candidates = runOnCandidates(elements, index, ctx);
+  const best = candidates[0];
+  if (best === undefined) return undefined;
+  return {
+    code: 'POSSIBLE_MISSING_SEPARATOR',
+    message: `${describeRunOn(el, best.at, best.tail)}; read as one value, as GS1 syntax requires${otherReadingsNote(candidates)}`,
+    position: rawIndex(el, best.at),
+    length: el.value.length - best.at,
+    ai: el.def.ai,
+    reading: runOnReading(best),
+  };
 }
 
 const PRODUCT_KEY_ORDER = ['01', '8006', '00', '414', '8018', '8017', '8004', '253', '255', '401', '402', '8003', '8010', '8013', '417'];
@@ -96,34 +114,27 @@ function rank(ai: string): number {
 /**
  * Validates AI elements (already split by their carrier) and derives the
  * device fields: GTIN, lot, serial, dates, quantity, HRI and Digital Link.
+ * `delimiting` says whether a value can have swallowed the next through a
+ * dropped GS ('fnc1': element strings) or not ('delimited').
  */
 export function readGs1Elements(
   elements: readonly AiElement[],
   warnings: ParseWarning[],
   splitError: ParseError | undefined,
   ctx: LintContext,
+  delimiting: ValueDelimiting,
 ): Gs1Reading {
   let error = splitError;
   const checked: AiElement[] = [];
-  for (const el of elements) {
+  for (let index = 0; index < elements.length; index++) {
+    const el = elements[index] as AiElement;
     const failure = validateElement(el, ctx);
-    const variable = !el.def.fixedLength;
     if (failure) {
-      const j = variable && (failure.kind === 'length' || failure.kind === 'charset') ? runOnPoint(el, ctx) : undefined;
-      error =
-        j === undefined
-          ? failure
-          : err('missingFNC1', 'GS1_MISSING_FNC1', describeRunOn(el, j), rawIndex(el, j), el.value.length - j, el.def.ai);
+      error = elementError(elements, index, failure, ctx, delimiting);
       break;
     }
-    // A value that is exactly its AI's one size cannot have swallowed anything; only a
-    // variable-length one can, and still be legal.
-    if (variable && el.def.minLength !== el.def.maxLength && el.value.length >= 3) {
-      const j = runOnPoint(el, ctx);
-      if (j !== undefined) {
-        warnings.push({ code: 'POSSIBLE_MISSING_SEPARATOR', message: `${describeRunOn(el, j)}; read as one value, as GS1 syntax requires`, position: rawIndex(el, j), length: el.value.length - j, ai: el.def.ai });
-      }
-    }
+    const runOn = delimiting === 'fnc1' ? runOnWarning(elements, index, ctx) : undefined;
+    if (runOn) warnings.push(runOn);
     checked.push(el);
   }
   if (!error && elements.length === 0) error = err('syntax', 'GS1_EMPTY', 'no GS1 data', 0, 0);
@@ -193,7 +204,7 @@ function calendarDate(value: string | undefined, ctx: LintContext): string | und
 /** GS1 element string (FNC1 as GS): split, then read. */
 export function readElementString(data: string, offset: number, ctx: LintContext): Gs1Reading {
   const split = splitElementString(data, offset);
-  return readGs1Elements(split.elements, split.warnings, split.error, ctx);
+  return readGs1Elements(split.elements, split.warnings, split.error, ctx, 'fnc1');
 }
 
 /** The bracketed human-readable form: (01)09506000134352(10)ABC\(1\)... */
@@ -230,5 +241,5 @@ export function readBracketed(data: string, offset: number, ctx: LintContext): G
     elements.push({ def, value, position: offset + i, aiLength: close - i + 1, valueOffset: offset + close + 1, ...(value.length === k - close - 1 ? {} : { positions: map }) });
     i = k;
   }
-  return readGs1Elements(elements, [], error, ctx);
+  return readGs1Elements(elements, [], error, ctx, 'delimited');
 }
