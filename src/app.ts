@@ -18,6 +18,7 @@ import { BulkExporter } from './modules/fhir/bulk-export.js';
 import { fhirRoutes } from './modules/fhir/fhir.routes.js';
 import { reportRoutes } from './modules/reports/report.routes.js';
 import { scanRoutes } from './modules/scans/scan.routes.js';
+import { decisionRoutes } from './modules/decisions/decision.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { organisationRoutes } from './modules/organisations/organisation.routes.js';
 import { problemRoutes } from './modules/problems/problem.routes.js';
@@ -135,6 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(locationRoutes);
   await app.register(procedureRoutes);
   await app.register(scanRoutes);
+  await app.register(decisionRoutes);
   await app.register(productRoutes);
   await app.register(reportRoutes);
   await app.register(recallRoutes);

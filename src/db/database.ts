@@ -122,6 +122,11 @@ export interface ProductsTable {
   manufacturer: string | null;
   description: string | null;
   implantable: boolean | null;
+  /** Which production identifiers the label carries (GUDID flags); null: not known. */
+  label_lot: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
+  label_serial: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
+  label_expiry: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
+  label_manufacturing: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
   source: 'api' | 'gudid-import';
   updated_at: Generated<Date>;
   updated_by: string | null;
@@ -166,6 +171,35 @@ export interface ItemsTable {
   side: Side | null;
   /** The patient's NHS number, copied for the recall register (see migration 2026_11_21_1000). */
   nhs_number: string;
+  /** The decision a critical warning asked for: pending until made; null when none was needed (see migration 2026_12_07_0600). */
+  decision_status: DecisionStatus | null;
+  /** The decision in force (the ledger row), and its content copied for reads. */
+  decision_id: string | null;
+  decision_reason: string | null;
+  decision_disposition: Disposition | null;
+  decided_at: Date | null;
+  decided_by: string | null;
+}
+
+export const DECISION_OUTCOMES = ['not-used', 'implanted'] as const;
+export type DecisionOutcome = (typeof DECISION_OUTCOMES)[number];
+export type DecisionStatus = 'pending' | DecisionOutcome;
+/** What became of an item put aside after a critical warning. */
+export const DISPOSITIONS = ['returned-to-stock', 'wasted', 'quarantined'] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
+
+export interface ItemDecisionsTable {
+  id: Generated<string>;
+  organisation_id: string;
+  procedure_id: string;
+  item_id: string;
+  outcome: DecisionOutcome;
+  reason: string | null;
+  disposition: Disposition | null;
+  corrects_decision_id: string | null;
+  /** The database's time: never the client's. */
+  decided_at: CreatedAt;
+  actor_key_id: string;
 }
 
 export interface ScansTable {
@@ -306,6 +340,7 @@ export interface Database {
   procedures: ProceduresTable;
   products: ProductsTable;
   items: ItemsTable;
+  item_decisions: ItemDecisionsTable;
   scans: ScansTable;
   idempotency_keys: IdempotencyKeysTable;
   recalls: RecallsTable;

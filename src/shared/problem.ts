@@ -99,6 +99,17 @@ export const PROBLEMS = {
     title: 'Procedure already completed',
     description: 'The procedure is completed. Scans after completion need `lateEntry: {reason}`.',
   },
+  DECISION_REQUIRED: {
+    status: 409,
+    title: 'A critical warning awaits a decision',
+    description:
+      'An item of the procedure raised a critical warning and nobody has decided yet whether it was put aside or implanted. Record each with `POST /v1/items/{id}/decision` (`pendingItemIds` lists them), then complete.',
+  },
+  DECISION_NOT_REQUIRED: {
+    status: 409,
+    title: 'No decision to make',
+    description: 'The item raised no critical warning while being implanted (or it was voided), so there is no decision to record. To correct the record, void the scan.',
+  },
   SCAN_ALREADY_VOIDED: {
     status: 409,
     title: 'Scan already voided',

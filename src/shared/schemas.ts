@@ -94,5 +94,16 @@ export function gs1KeySchema(name: string, length: number) {
 
 export const GlnSchema = gs1KeySchema('GLN', 13).describe('GS1 Global Location Number (13 digits).');
 export const GsrnSchema = gs1KeySchema('GSRN', 18).describe('GS1 Global Service Relation Number (18 digits).');
+/**
+ * Why a record was changed or a warning overridden: words a person wrote. "."
+ * or a zero-width space is no reason, so at least 3 letters or digits (any script).
+ */
+export const ReasonSchema = z
+  .string()
+  .trim()
+  .max(500)
+  .refine((s) => (s.match(/[\p{L}\p{N}]/gu)?.length ?? 0) >= 3, { message: 'must say why in words (at least 3 letters or digits)' })
+  .describe('Why, in words: up to 500 characters, at least 3 of them letters or digits.');
+
 /** A raw scan, as a scanner sends it: the parser reads it. */
 export const ScanTextSchema = z.string().min(1).max(4096).describe('A barcode exactly as scanned (any carrier parseBarcode reads).');

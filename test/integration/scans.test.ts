@@ -228,7 +228,7 @@ t.test('scans', async (t) => {
     const again = await app.request({ method: 'POST', url: `/v1/scans/${scanId}/void`, key, payload: { reason: 'again' } });
     t.equal(again.statusCode, 409);
     t.equal(again.json().code, 'SCAN_ALREADY_VOIDED');
-    const voidOfVoid = await app.request({ method: 'POST', url: `/v1/scans/${voided.json().scan.id}/void`, key, payload: { reason: 'x' } });
+    const voidOfVoid = await app.request({ method: 'POST', url: `/v1/scans/${voided.json().scan.id}/void`, key, payload: { reason: 'void of a void' } });
     t.equal(voidOfVoid.json().code, 'SCAN_NOT_VOIDABLE');
     const detail = (await app.request({ method: 'GET', url: `/v1/procedures/${proc}`, key })).json();
     t.match(detail.items, [{ status: 'voided', history: [{ kind: 'product', id: scanId }, { kind: 'void', voidsScanId: scanId }] }]);
@@ -273,7 +273,7 @@ t.test('scans', async (t) => {
       await app.request({ method: 'GET', url: `/v1/procedures/${proc}`, key: other.keys.procurement }),
       await scan(app, k, proc, { barcode: `01${GTIN}21THEIRS` }),
       await app.request({ method: 'POST', url: `/v1/procedures/${proc}/complete`, key: k }),
-      await app.request({ method: 'POST', url: `/v1/scans/${mine.json().scan.id}/void`, key: k, payload: { reason: 'x' } }),
+      await app.request({ method: 'POST', url: `/v1/scans/${mine.json().scan.id}/void`, key: k, payload: { reason: 'not my scan' } }),
     ];
     t.same(attempts.map((r) => r.statusCode), [404, 404, 404, 404]);
     t.ok(attempts.every((r) => r.json().code === 'NOT_FOUND'));

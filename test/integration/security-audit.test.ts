@@ -17,6 +17,9 @@ const PATIENT_ROUTES = [
   'GET /v1/recalls/:id/patients',
   'GET /v1/recalls/affected-patients',
   'PATCH /v1/recalls/:id/items/:itemId',
+  'POST /v1/items/:id/decision',
+  // After the decision above: the item put aside is on the recall's not-used list.
+  'GET /v1/recalls/:id/not-used',
   'POST /v1/consents',
   'POST /v1/consents/search',
   'GET /v1/feeds/procedures',
@@ -63,6 +66,10 @@ t.test('audit: every route that reads or writes patient data leaves a row naming
   const k = a.org.keys;
   const id = a.org.keyIds;
   const at = { patientId: a.patientId, procedureId: a.procedureId };
+  // An item that raised a critical warning (the organisation's recall covers GTIN): it waits for a decision.
+  const pendingProcedure = (await app.request({ method: 'POST', url: '/v1/procedures', key: k.scanner, payload: { patient: { nhsNumber: a.nhs } } })).json<{ id: string }>().id;
+  const pending = await app.request({ method: 'POST', url: `/v1/procedures/${pendingProcedure}/scans`, key: k.scanner, headers: { 'idempotency-key': randomUUID() }, payload: { barcode: `01${GTIN}10LOT-DECIDE` } });
+  const pendingItemId = pending.json<{ item: { id: string } }>().item.id;
 
   const drives: Record<(typeof PATIENT_ROUTES)[number], Drive | Drive[]> = {
     'POST /v1/procedures': { key: k.scanner, keyId: id.scanner, method: 'POST', url: '/v1/procedures', payload: { patient: { nhsNumber: a.nhs } }, patientId: a.patientId, procedureId: '(created)' },
@@ -92,6 +99,16 @@ t.test('audit: every route that reads or writes patient data leaves a row naming
     ],
     'GET /v1/recalls/affected-patients': { key: k.procurement, keyId: id.procurement, method: 'GET', url: `/v1/recalls/affected-patients?gtin=${GTIN}`, ...at },
     'PATCH /v1/recalls/:id/items/:itemId': { key: k.procurement, keyId: id.procurement, method: 'PATCH', url: `/v1/recalls/${a.recallId}/items/${a.itemId}`, payload: { status: 'contacted' }, ...at },
+    'POST /v1/items/:id/decision': {
+      key: k.scanner,
+      keyId: id.scanner,
+      method: 'POST',
+      url: `/v1/items/${pendingItemId}/decision`,
+      payload: { outcome: 'not-used', disposition: 'quarantined' },
+      patientId: a.patientId,
+      procedureId: pendingProcedure,
+    },
+    'GET /v1/recalls/:id/not-used': { key: k.procurement, keyId: id.procurement, method: 'GET', url: `/v1/recalls/${a.recallId}/not-used`, patientId: a.patientId, procedureId: pendingProcedure },
     'POST /v1/consents': { key: k.scanner, keyId: id.scanner, method: 'POST', url: '/v1/consents', payload: { nhsNumber: a.nhs, registry: 'BCIR', status: 'granted' }, ...at, procedureId: '(none)' },
     'POST /v1/consents/search': { key: k.procurement, keyId: id.procurement, method: 'POST', url: '/v1/consents/search', payload: { nhsNumber: a.nhs }, ...at, procedureId: '(none)' },
     'GET /v1/feeds/procedures': { key: k.registry, keyId: id.registry, method: 'GET', url: '/v1/feeds/procedures?registry=NJR', ...at },

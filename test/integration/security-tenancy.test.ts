@@ -69,7 +69,7 @@ t.test('tenancy: organisation B never reads or changes A’s data', async (t) =>
     const writes: Array<[string, 'POST' | 'PATCH' | 'DELETE', string, object | undefined, Record<string, string>?]> = [
       [B.scanner, 'POST', `/v1/procedures/${a.openProcedureId}/complete`, undefined],
       [B.scanner, 'POST', `/v1/procedures/${a.openProcedureId}/scans`, { barcode: `01${GTIN}10LOT-X` }, { 'idempotency-key': 'tenancy-1' }],
-      [B.scanner, 'POST', `/v1/procedures/${a.procedureId}/scans`, { barcode: `01${GTIN}10LOT-X`, lateEntry: { reason: 'x' } }, { 'idempotency-key': 'tenancy-2' }],
+      [B.scanner, 'POST', `/v1/procedures/${a.procedureId}/scans`, { barcode: `01${GTIN}10LOT-X`, lateEntry: { reason: 'tenancy check' } }, { 'idempotency-key': 'tenancy-2' }],
       [B.scanner, 'POST', `/v1/scans/${a.scanId}/void`, { reason: 'not ours' }],
       [B.procurement, 'PATCH', `/v1/recalls/${a.recallId}/items/${a.itemId}`, { status: 'deceased' }],
       [B.procurement, 'PATCH', `/v1/recalls/${nationalRecallId}/items/${a.itemId}`, { status: 'deceased' }],

@@ -155,7 +155,7 @@ t.test('stored data can never make a read fail: the worst times Postgres accepts
     ['recall CSV', { method: 'GET', url: `/v1/recalls/${recall.json().id}/patients`, key: org.keys.procurement, headers: { accept: 'text/csv' } }],
     ['recall', { method: 'GET', url: `/v1/recalls/${recall.json().id}`, key: org.keys.procurement }],
     ['affected', { method: 'GET', url: `/v1/recalls/affected-patients?gtin=${GTIN}`, key: org.keys.procurement }],
-    ['feed', { method: 'GET', url: '/v1/feeds/procedures', key: org.keys.registry }],
+    ['feed', { method: 'GET', url: '/v1/feeds/procedures?registry=NJR', key: org.keys.registry }],
     ['survival', { method: 'GET', url: '/v1/outcomes/survival?groupBy=product', key: org.keys.procurement }],
     ['survival svg', { method: 'GET', url: '/v1/outcomes/survival.svg?groupBy=product', key: org.keys.procurement }],
     ['data quality', { method: 'GET', url: '/v1/reports/data-quality?from=1900-01-01T00:00:00Z&to=2099-12-31T00:00:00Z', key: org.keys.procurement }],

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database, ItemAction, Side } from '../../db/database.js';
+import type { Database, DecisionStatus, ItemAction, Side } from '../../db/database.js';
 import type { TenancyScope } from '../../shared/actor.js';
 
 /** A position in the feed: the transaction that last changed a procedure, and the change's sequence number. */
@@ -117,6 +117,7 @@ export interface FeedItem {
   readonly manufacturingDate: string | null;
   readonly entryType: 'barcode' | 'manual';
   readonly awaiting: 'product-label' | 'secondary-label' | null;
+  readonly decision: DecisionStatus | null;
   readonly firstScannedAt: Date;
   readonly procedureStartedAt: Date;
   readonly product: { brand: string | null; model: string | null; manufacturer: string | null } | null;
@@ -149,6 +150,7 @@ export async function loadItems(db: Kysely<Database>, procedureIds: readonly str
       'i.manufacturing_date',
       'i.entry_type',
       'i.awaiting',
+      'i.decision_status',
       'i.first_scanned_at',
       'i.procedure_started_at',
       'pr.id as product_id',
@@ -183,6 +185,7 @@ export async function loadItems(db: Kysely<Database>, procedureIds: readonly str
     manufacturingDate: r.manufacturing_date,
     entryType: r.entry_type,
     awaiting: r.awaiting,
+    decision: r.decision_status,
     firstScannedAt: r.first_scanned_at,
     procedureStartedAt: r.procedure_started_at,
     product: r.product_id === null ? null : { brand: r.brand, model: r.model, manufacturer: r.manufacturer },

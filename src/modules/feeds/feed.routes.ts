@@ -19,6 +19,7 @@ const toItemApi = ({ item, daysSinceImplant, daysToRevision }: FeedItemView) => 
   manufacturingDate: item.manufacturingDate,
   entryType: item.entryType,
   awaiting: item.awaiting,
+  decision: item.decision,
   firstScannedAt: item.firstScannedAt.toISOString(),
   product: item.product,
   revision:

@@ -41,6 +41,12 @@ export const FeedItemSchema = z
     manufacturingDate: z.string().nullable(),
     entryType: z.enum(['barcode', 'manual']),
     awaiting: z.enum(['product-label', 'secondary-label']).nullable(),
+    decision: z
+      .enum(['pending', 'not-used', 'implanted'])
+      .nullable()
+      .describe(
+        'For an implant that raised a critical warning at scan: pending (not decided yet), not-used (put aside: it did not go into the patient; delete anything held for it) or implanted (an override). Null when no decision was needed. Count an implant only when this is null or implanted.',
+      ),
     firstScannedAt: z.iso.datetime(),
     product: z.object({ brand: z.string().nullable(), model: z.string().nullable(), manufacturer: z.string().nullable() }).nullable(),
     revision: Revision.nullable(),

@@ -62,6 +62,7 @@ export function proceduresQuery(db: Kysely<Database>, scope: ExportScope) {
       sql<{ itemId: string; action: ItemAction }[]>`coalesce((
         select json_agg(json_build_object('itemId', i.id, 'action', i.action) order by i.first_scanned_at, i.id)
         from items i where i.procedure_id = p.id and i.status = 'active' and i.action in ('implanted', 'explanted')
+          and (i.decision_status is null or i.decision_status = 'implanted')
       ), '[]'::json)`.as('devices'),
     ])
     .compile();
@@ -97,6 +98,8 @@ export function devicesQuery(db: Kysely<Database>, scope: ExportScope) {
           .as('raw'),
     ])
     .where('i.action', 'in', ['implanted', 'explanted'])
+    // Only what went into (or came out of) a patient: not an item put aside after a critical warning, nor one awaiting that decision.
+    .where((eb) => eb.or([eb('i.decision_status', 'is', null), eb('i.decision_status', '=', 'implanted')]))
     .where('i.procedure_id', 'in', proceduresInScope(db, scope).select('p.id'))
     .compile();
 }

@@ -46,6 +46,8 @@ export async function survivalRows(
       from items i
       left join products pr on pr.di = i.di
       where i.action = 'implanted' and i.status = 'active' and i.di is not null
+        -- Only what went into a patient: not an item put aside, nor one still awaiting that decision.
+        and (i.decision_status is null or i.decision_status = 'implanted')
         and i.procedure_started_at <= ${input.asOf}
         ${input.scope.kind === 'organisation' ? sql`and i.organisation_id = ${input.scope.organisationId}` : sql``}
         ${input.gtins.length > 0 ? sql`and i.gtin in (${sql.join([...input.gtins])})` : sql``}

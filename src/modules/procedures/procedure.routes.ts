@@ -50,9 +50,10 @@ export const procedureRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['theatre'],
         summary: 'Complete (close) a procedure; later scans need lateEntry',
-        description: 'Completing a completed procedure changes nothing and answers it again.',
+        description:
+          'Refused while an item that raised a critical warning waits for its decision (409 DECISION_REQUIRED, with `pendingItemIds`). Completing a completed procedure changes nothing and answers it again.',
         params: IdParamsSchema,
-        response: { 200: ProcedureSchema },
+        response: { 200: ProcedureSchema, 409: problemResponse('An item awaits a decision (DECISION_REQUIRED).') },
       },
     },
     async (req) => completeProcedureFor(app.db, requestContext(req), req.params.id, app.clock),

@@ -6,6 +6,7 @@ import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';
 import { procedureStartIssue, timeOutOfBounds } from '../../shared/time-bounds.js';
 import { recordAudit, recordListAudit } from '../audit/audit.service.js';
+import { pendingItemIds } from '../decisions/decision.repository.js';
 import { findIdempotencyRecords, idempotencyId, storeIdempotentAnswer } from '../idempotency/idempotency.repository.js';
 import { findLocationById, findStaffById } from '../locations/location.repository.js';
 import { keyFromLabel, resolveLocation, resolveStaff, type LocationRef, type StaffRef } from '../locations/location.service.js';
@@ -191,7 +192,18 @@ export async function completeProcedureFor(db: Kysely<Database>, ctx: RequestCon
   await db.transaction().execute(async (trx) => {
     const procedure = await findProcedure(trx, id, true);
     if (!procedure || procedure.organisationId !== ctx.actor.organisationId) throw new ProblemError('NOT_FOUND', 'No such procedure.');
-    if (procedure.status === 'open') await completeProcedure(trx, id, clock.now());
+    if (procedure.status === 'open') {
+      // The record closes only when every critical warning has its decision.
+      const pending = await pendingItemIds(trx, id);
+      if (pending.length > 0) {
+        throw new ProblemError(
+          'DECISION_REQUIRED',
+          `${pending.length === 1 ? 'An item' : `${pending.length} items`} raised a critical warning and ${pending.length === 1 ? 'waits' : 'wait'} for a decision (put aside, or implanted with a reason). Nothing was changed.`,
+          { pendingItemIds: pending },
+        );
+      }
+      await completeProcedure(trx, id, clock.now());
+    }
     // Also when it was completed already: nothing changes, but the answer is the patient's record, a read.
     await recordAudit(trx, ctx, {
       action: 'procedure.complete',

@@ -9,8 +9,17 @@ export interface Product {
   readonly manufacturer: string | null;
   readonly description: string | null;
   readonly implantable: boolean | null;
+  /** Which production identifiers the label carries (GUDID's flags); null when not known. */
+  readonly productionIdentifiers: ProductionIdentifiers | null;
   readonly source: 'api' | 'gudid-import';
   readonly updatedAt: Date;
+}
+
+export interface ProductionIdentifiers {
+  readonly lotNumber: boolean | null;
+  readonly serialNumber: boolean | null;
+  readonly expirationDate: boolean | null;
+  readonly manufacturingDate: boolean | null;
 }
 
 export type ProductInput = Omit<Product, 'updatedAt'>;
@@ -23,6 +32,10 @@ const toProduct = (r: Selectable<ProductsTable>): Product => ({
   manufacturer: r.manufacturer,
   description: r.description,
   implantable: r.implantable,
+  productionIdentifiers:
+    r.label_lot === null && r.label_serial === null && r.label_expiry === null && r.label_manufacturing === null
+      ? null
+      : { lotNumber: r.label_lot, serialNumber: r.label_serial, expirationDate: r.label_expiry, manufacturingDate: r.label_manufacturing },
   source: r.source,
   updatedAt: r.updated_at,
 });
@@ -46,6 +59,10 @@ export async function upsertProducts(db: Kysely<Database>, products: readonly Pr
         manufacturer: p.manufacturer,
         description: p.description,
         implantable: p.implantable,
+        label_lot: p.productionIdentifiers?.lotNumber ?? null,
+        label_serial: p.productionIdentifiers?.serialNumber ?? null,
+        label_expiry: p.productionIdentifiers?.expirationDate ?? null,
+        label_manufacturing: p.productionIdentifiers?.manufacturingDate ?? null,
         source: p.source,
         updated_at: at,
         updated_by: by,
@@ -59,6 +76,10 @@ export async function upsertProducts(db: Kysely<Database>, products: readonly Pr
         manufacturer: eb.ref('excluded.manufacturer'),
         description: eb.ref('excluded.description'),
         implantable: eb.ref('excluded.implantable'),
+        label_lot: eb.ref('excluded.label_lot'),
+        label_serial: eb.ref('excluded.label_serial'),
+        label_expiry: eb.ref('excluded.label_expiry'),
+        label_manufacturing: eb.ref('excluded.label_manufacturing'),
         source: eb.ref('excluded.source'),
         updated_at: eb.ref('excluded.updated_at'),
         updated_by: eb.ref('excluded.updated_by'),

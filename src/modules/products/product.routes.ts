@@ -15,6 +15,7 @@ export const toProductApi = (p: Product) => ({
   manufacturer: p.manufacturer,
   description: p.description,
   implantable: p.implantable,
+  productionIdentifiers: p.productionIdentifiers && { ...p.productionIdentifiers },
   source: p.source,
   updatedAt: p.updatedAt.toISOString(),
 });
@@ -50,7 +51,7 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['catalogue'],
         summary: 'Import products from CSV in FDA GUDID device-file columns',
         description:
-          'Content-Type text/csv. Columns by GUDID name (case and punctuation ignored): PrimaryDI (required), brandName, versionModelNumber, companyName, deviceDescription, implantable, issuingAgency. Pipe, comma, tab or semicolon separated. Every row is accepted (upserted by DI) or rejected with its reason.',
+          'Content-Type text/csv. Columns by GUDID name (case and punctuation ignored): PrimaryDI (required), brandName, versionModelNumber, companyName, deviceDescription, implantable, issuingAgency, and the production identifier flags lotBatch, serialNumber, expirationDate, manufacturingDate (which the label carries). Pipe, comma, tab or semicolon separated. Every row is accepted (upserted by DI) or rejected with its reason.',
         body: z.string().describe('The CSV text.'),
         response: { 200: ImportReportSchema },
       },

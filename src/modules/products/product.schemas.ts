@@ -3,6 +3,13 @@ import { GtinSchema } from '../../shared/schemas.js';
 
 export const GtinParams = z.object({ gtin: GtinSchema });
 
+const ProductionIdentifiersFields = {
+  lotNumber: z.boolean().describe('The label carries a lot or batch (AI 10).'),
+  serialNumber: z.boolean().describe('The label carries a serial number (AI 21).'),
+  expirationDate: z.boolean().describe('The label carries an expiry date (AI 17).'),
+  manufacturingDate: z.boolean().describe('The label carries a manufacturing date (AI 11).'),
+};
+
 export const PutProductBody = z
   .strictObject({
     brand: z.string().trim().min(1).max(200).optional(),
@@ -10,6 +17,11 @@ export const PutProductBody = z
     manufacturer: z.string().trim().min(1).max(200).optional().describe('Company name, as in GUDID.'),
     description: z.string().trim().min(1).max(2000).optional(),
     implantable: z.boolean().optional(),
+    productionIdentifiers: z
+      .strictObject(ProductionIdentifiersFields)
+      .partial()
+      .optional()
+      .describe("Which production identifiers the product's label carries (GUDID's flags): how a scan notices a serial folded into the lot by a dropped GS separator."),
   })
   .meta({ id: 'PutProductBody' });
 
@@ -22,6 +34,10 @@ export const ProductSchema = z
     manufacturer: z.string().nullable(),
     description: z.string().nullable(),
     implantable: z.boolean().nullable(),
+    productionIdentifiers: z
+      .object(Object.fromEntries(Object.entries(ProductionIdentifiersFields).map(([k, v]) => [k, v.nullable()])) as { [K in keyof typeof ProductionIdentifiersFields]: z.ZodNullable<z.ZodBoolean> })
+      .nullable()
+      .describe('Which production identifiers the label carries; null when not known.'),
     source: z.enum(['api', 'gudid-import']),
     updatedAt: z.iso.datetime(),
   })

@@ -7,7 +7,7 @@ import type { RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';
 import { recordAudit } from '../audit/audit.service.js';
-import { findProductByDi, upsertProducts, type Product, type ProductInput } from './product.repository.js';
+import { findProductByDi, upsertProducts, type Product, type ProductInput, type ProductionIdentifiers } from './product.repository.js';
 
 export interface ProductFields {
   readonly brand?: string | undefined;
@@ -15,6 +15,7 @@ export interface ProductFields {
   readonly manufacturer?: string | undefined;
   readonly description?: string | undefined;
   readonly implantable?: boolean | undefined;
+  readonly productionIdentifiers?: Partial<Record<keyof ProductionIdentifiers, boolean | undefined>> | undefined;
 }
 
 export async function putProduct(db: Kysely<Database>, ctx: RequestContext, gtin: string, fields: ProductFields, clock: Clock): Promise<Product> {
@@ -30,6 +31,14 @@ export async function putProduct(db: Kysely<Database>, ctx: RequestContext, gtin
           manufacturer: fields.manufacturer ?? null,
           description: fields.description ?? null,
           implantable: fields.implantable ?? null,
+          productionIdentifiers: fields.productionIdentifiers
+            ? {
+                lotNumber: fields.productionIdentifiers.lotNumber ?? null,
+                serialNumber: fields.productionIdentifiers.serialNumber ?? null,
+                expirationDate: fields.productionIdentifiers.expirationDate ?? null,
+                manufacturingDate: fields.productionIdentifiers.manufacturingDate ?? null,
+              }
+            : null,
           source: 'api',
         },
       ],
@@ -56,6 +65,11 @@ const COLUMNS = {
   manufacturer: ['companyname', 'manufacturer', 'labelername'],
   description: ['devicedescription', 'description'],
   implantable: ['implantable', 'deviceimplantable', 'isimplantable'],
+  // GUDID's production identifier flags: which of them the label carries.
+  lotBatch: ['lotbatch', 'lotnumber', 'lot'],
+  serialNumber: ['serialnumber', 'serial'],
+  expirationDate: ['expirationdate', 'expirydate'],
+  manufacturingDate: ['manufacturingdate'],
 } as const;
 
 const normaliseHeader = (h: string) => h.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -124,6 +138,10 @@ export async function importProducts(db: Kysely<Database>, ctx: RequestContext, 
     if (typeof di === 'string') return rejected.push({ row, primaryDi: rawDi, reason: di });
     const implantable = parseBoolean(get('implantable'));
     if (implantable === 'invalid') return rejected.push({ row, primaryDi: rawDi, reason: 'implantable must be true/false, yes/no, Y/N or 1/0' });
+    const flags = { lotNumber: parseBoolean(get('lotBatch')), serialNumber: parseBoolean(get('serialNumber')), expirationDate: parseBoolean(get('expirationDate')), manufacturingDate: parseBoolean(get('manufacturingDate')) };
+    const badFlag = Object.entries(flags).find(([, v]) => v === 'invalid');
+    if (badFlag) return rejected.push({ row, primaryDi: rawDi, reason: `${badFlag[0]} must be true/false, yes/no, Y/N or 1/0` });
+    const known = (v: boolean | null | 'invalid') => (v === 'invalid' ? null : v);
     const text = (k: keyof typeof COLUMNS, max: number) => {
       const v = get(k)?.trim();
       return v ? v.slice(0, max) : null;
@@ -138,6 +156,9 @@ export async function importProducts(db: Kysely<Database>, ctx: RequestContext, 
       manufacturer: text('manufacturer', 200),
       description: text('description', 2000),
       implantable,
+      productionIdentifiers: Object.values(flags).every((v) => v === null)
+        ? null
+        : { lotNumber: known(flags.lotNumber), serialNumber: known(flags.serialNumber), expirationDate: known(flags.expirationDate), manufacturingDate: known(flags.manufacturingDate) },
       source: 'gudid-import',
     });
     return undefined;

@@ -5,7 +5,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { poolOf } from '../../db/create-db.js';
 import type { Database } from '../../db/database.js';
 import { recallPredicates } from './recall.matching.js';
-import { affectedBase, contactStatus, type AffectedQuery } from './recall.repository.js';
+import { affectedBase, affectedDecision, contactStatus, voidedAt, voidedBy, type AffectedQuery } from './recall.repository.js';
 
 /**
  * The affected list as CSV (RFC 4180 with a header row), written by Postgres
@@ -38,8 +38,11 @@ function exportQuery(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'aft
       'i.expiration_date',
       'i.entry_type',
       matchKind.as('match'),
+      affectedDecision.as('decision'),
       iso(sql.ref('ex.first_scanned_at')).as('explanted_at'),
       contactStatus(q.recallId).as('contact_status'),
+      iso(sql`case when i.status = 'voided' then ${voidedAt} end`).as('voided_at'),
+      guard(sql`case when i.status = 'voided' then ${voidedBy} end`).as('voided_by'),
       'i.id as item_id',
       'i.procedure_id',
     ])
@@ -75,8 +78,11 @@ export const CSV_COLUMNS = [
   'expiration_date',
   'entry_type',
   'match',
+  'decision',
   'explanted_at',
   'contact_status',
+  'voided_at',
+  'voided_by',
   'item_id',
   'procedure_id',
 ] as const;

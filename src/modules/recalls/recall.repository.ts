@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { ContactStatus, Database, RecallScopesTable, RecallsTable } from '../../db/database.js';
+import type { ContactStatus, Database, Disposition, RecallScopesTable, RecallsTable } from '../../db/database.js';
 import type { TenancyScope } from '../../shared/actor.js';
 import type { Device } from '../scans/scan.rules.js';
 import { recallPredicates, type MatchKind, type RecallScope } from './recall.matching.js';
@@ -130,7 +130,16 @@ export interface AffectedItem {
   readonly explantedAt: Date | null;
   readonly match: MatchKind;
   readonly contactStatus: ContactStatus;
+  /** pending: a critical warning is still undecided; override: implanted despite one. */
+  readonly decision: AffectedDecision | null;
+  /** Voided after the recall was entered: when, and the name of the key that voided it. */
+  readonly voided: { readonly at: Date; readonly by: string | null } | null;
 }
+
+export type AffectedDecision = 'pending' | 'override';
+
+/** An item's decision as the recall list shows it. */
+export const affectedDecision = sql<AffectedDecision | null>`case i.decision_status when 'pending' then 'pending' when 'implanted' then 'override' end`;
 
 /** Which items of the list to keep (none given: all); an item must pass each filter given. */
 export interface AffectedFilter {
@@ -152,6 +161,18 @@ export interface AffectedQuery extends AffectedFilter {
   readonly limit: number;
 }
 
+/** When the item was voided (its latest void), and by which key. */
+export const voidedAt = sql<Date | null>`(select max(v.recorded_at) from scans v where v.item_id = i.id and v.kind = 'void')`;
+export const voidedBy = sql<string | null>`(select k.name from scans v join api_keys k on k.id = v.actor_key_id where v.item_id = i.id and v.kind = 'void' order by v.recorded_at desc limit 1)`;
+
+/**
+ * Active items, and items voided after the recall was entered: a void must not
+ * take a patient off a recall unnoticed, so such an item stays on the list,
+ * marked voided and by whom, for the safety officer to review.
+ */
+const activeOrVoidedSince = (recallId: string) =>
+  sql<boolean>`(i.status = 'active' or (i.status = 'voided' and ${voidedAt} > (select r.created_at from recalls r where r.id = ${recallId})))`;
+
 /**
  * The affected items of a recall (joins, scope predicates, tenancy and the filter), before
  * choosing columns. The filter is here so that the pages, the CSV and the audit row of an
@@ -165,8 +186,10 @@ export function affectedBase(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit
     .leftJoin('locations as l', 'l.id', 'i.location_id')
     .leftJoin('staff as st', 'st.id', 'i.lead_clinician_id')
     .leftJoin('items as ex', 'ex.id', 'i.explanted_by_item_id')
-    .where('i.status', '=', 'active')
+    .where(q.recallId === undefined ? sql<boolean>`i.status = 'active'` : activeOrVoidedSince(q.recallId))
     .where('i.action', '=', 'implanted')
+    // Put aside after a critical warning: stock to quarantine, not a patient (see notUsedItems).
+    .where(sql<boolean>`i.decision_status is distinct from 'not-used'`)
     .where(where);
   if (q.tenancy.kind === 'organisation') query = query.where('i.organisation_id', '=', q.tenancy.organisationId);
   if (q.matches !== undefined) query = query.where(sql<boolean>`${matchKind} = any(${[...q.matches]}::text[])`);
@@ -209,6 +232,9 @@ function affectedSelect(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | '
     'i.entry_type',
     'ex.first_scanned_at as explanted_at',
     matchKind.as('match'),
+    affectedDecision.as('decision'),
+    sql<Date | null>`case when i.status = 'voided' then ${voidedAt} end`.as('voided_at'),
+    sql<string | null>`case when i.status = 'voided' then ${voidedBy} end`.as('voided_by'),
   ]);
 }
 
@@ -256,6 +282,8 @@ function toAffected(r: AffectedRow): AffectedItem {
     explantedAt: r.explanted_at,
     match: r.match,
     contactStatus: r.contact_status ?? 'identified',
+    decision: r.decision,
+    voided: r.voided_at === null ? null : { at: r.voided_at, by: r.voided_by },
   };
 }
 
@@ -265,6 +293,8 @@ export interface AffectedCounts {
   readonly byMatch: Readonly<Record<MatchKind, number>>;
   readonly byStatus: Readonly<Record<ContactStatus, number>>;
   readonly explanted: number;
+  /** Items of the recall put aside after a critical warning: not patients, units to quarantine. */
+  readonly notUsed: number;
 }
 
 /** The counts of the whole list: a filter given with the query is dropped, as the counts are what a filtered view is read against. */
@@ -291,7 +321,88 @@ export async function countAffected(db: Kysely<Database>, query: Omit<AffectedQu
     byMatch[r.match] += n;
     byStatus[r.status as ContactStatus] += n;
   }
-  return { items, patients: Number(patients.n), byMatch, byStatus, explanted };
+  return { items, patients: Number(patients.n), byMatch, byStatus, explanted, notUsed: await countNotUsed(db, q) };
+}
+
+export interface NotUsedItem {
+  readonly itemId: string;
+  readonly organisationId: string;
+  readonly odsCode: string;
+  /** For the audit row only: the list shows no patient. */
+  readonly patientId: string;
+  readonly procedureId: string;
+  readonly procedureStartedAt: Date;
+  readonly gtin: string | null;
+  readonly di: string | null;
+  readonly lotNumber: string | null;
+  readonly serialNumber: string | null;
+  readonly expirationDate: string | null;
+  readonly disposition: Disposition | null;
+  readonly reason: string | null;
+  readonly decidedAt: Date | null;
+}
+
+/**
+ * Items of the recall that were put aside after a critical warning (decision
+ * not-used): units to find and quarantine, not patients. No patient identifier
+ * is read here.
+ */
+function notUsedBase(db: Kysely<Database>, q: Pick<AffectedQuery, 'scopes' | 'tenancy'>) {
+  const { where, products } = recallPredicates(q.scopes);
+  let query = db
+    .selectFrom('items as i')
+    .innerJoin('organisations as o', 'o.id', 'i.organisation_id')
+    .where('i.status', '=', 'active')
+    .where('i.action', '=', 'implanted')
+    .where('i.decision_status', '=', 'not-used')
+    .where(products)
+    .where(where);
+  if (q.tenancy.kind === 'organisation') query = query.where('i.organisation_id', '=', q.tenancy.organisationId);
+  return query;
+}
+
+export async function notUsedItems(db: Kysely<Database>, q: Pick<AffectedQuery, 'scopes' | 'tenancy' | 'limit' | 'after'>): Promise<NotUsedItem[]> {
+  let query = notUsedBase(db, q)
+    .select([
+      'i.id',
+      'i.organisation_id',
+      'o.ods_code',
+      'i.patient_id',
+      'i.procedure_id',
+      'i.procedure_started_at',
+      'i.gtin',
+      'i.di',
+      'i.lot_number',
+      'i.serial_number',
+      'i.expiration_date',
+      'i.decision_disposition',
+      'i.decision_reason',
+      'i.decided_at',
+    ])
+    .orderBy('i.id')
+    .limit(q.limit);
+  if (q.after !== undefined) query = query.where('i.id', '>', q.after);
+  return (await query.execute()).map((r) => ({
+    itemId: r.id,
+    organisationId: r.organisation_id,
+    odsCode: r.ods_code,
+    patientId: r.patient_id,
+    procedureId: r.procedure_id,
+    procedureStartedAt: r.procedure_started_at,
+    gtin: r.gtin,
+    di: r.di,
+    lotNumber: r.lot_number,
+    serialNumber: r.serial_number,
+    expirationDate: r.expiration_date,
+    disposition: r.decision_disposition,
+    reason: r.decision_reason,
+    decidedAt: r.decided_at,
+  }));
+}
+
+export async function countNotUsed(db: Kysely<Database>, q: Pick<AffectedQuery, 'scopes' | 'tenancy'>): Promise<number> {
+  const row = await notUsedBase(db, q).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 export async function insertContact(

@@ -15,6 +15,8 @@ import {
   ContactHistorySchema,
   CountsSchema,
   CreateRecallBody,
+  NotUsedPageSchema,
+  NotUsedQuery,
   PageQuery,
   RecallItemParams,
   RecallSchema,
@@ -27,6 +29,7 @@ import {
   filterDetail,
   getRecall,
   listVisibleRecalls,
+  notUsedOfRecall,
   previewRecall,
   updateContact,
   visibleRecall,
@@ -81,6 +84,8 @@ export const toAffectedApi = (i: AffectedItem) => ({
   },
   match: i.match,
   contactStatus: i.contactStatus,
+  decision: i.decision,
+  voided: i.voided && { at: i.voided.at.toISOString(), by: i.voided.by },
 });
 
 const ROLES = ['procurement'] as const;
@@ -151,6 +156,35 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags: ['recalls'], summary: 'Close a recall: scans are no longer warned about it', params: IdParamsSchema, response: { 200: RecallSchema } },
     },
     async (req) => toRecallApi(await closeRecallFor(app.db, requestContext(req), req.params.id, app.clock)),
+  );
+
+  app.get(
+    '/v1/recalls/:id/not-used',
+    {
+      config: { access: ROLES },
+      schema: {
+        tags: ['recalls'],
+        summary: "The recall's units put aside after a critical warning at the point of use (not patients): what became of each, to find and quarantine",
+        params: IdParamsSchema,
+        querystring: NotUsedQuery,
+        response: { 200: NotUsedPageSchema },
+      },
+    },
+    async (req) => {
+      const page = await notUsedOfRecall(app.db, requestContext(req), req.params.id, { after: req.query.cursor, limit: req.query.limit }, app.clock);
+      return {
+        asOf: page.asOf.toISOString(),
+        items: page.items.map((i) => ({
+          itemId: i.itemId,
+          procedure: { id: i.procedureId, date: i.procedureStartedAt.toISOString(), organisation: i.odsCode },
+          item: { gtin: i.gtin, di: i.di, lotNumber: i.lotNumber, serialNumber: i.serialNumber, expirationDate: i.expirationDate },
+          disposition: i.disposition,
+          reason: i.reason,
+          decidedAt: i.decidedAt?.toISOString() ?? null,
+        })),
+        nextCursor: page.nextCursor,
+      };
+    },
   );
 
   app.get(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONTACT_STATUSES } from '../../db/database.js';
+import { CONTACT_STATUSES, DISPOSITIONS } from '../../db/database.js';
 import { GtinSchema, IsoDateSchema } from '../../shared/schemas.js';
 import { MATCH_KINDS } from './recall.matching.js';
 
@@ -69,6 +69,7 @@ export const CountsSchema = z
     items: z.number().int(),
     patients: z.number().int(),
     explanted: z.number().int().describe('Affected items since explanted.'),
+    notUsed: z.number().int().describe('Items of the recall put aside after a critical warning at scan (not patients; see GET /v1/recalls/{id}/not-used).'),
     byMatch: z.object(Object.fromEntries(MATCH_KINDS.map((k) => [k, z.number().int()])) as Record<(typeof MATCH_KINDS)[number], z.ZodNumber>),
     byStatus: z.object(Object.fromEntries(CONTACT_STATUSES.map((k) => [k, z.number().int()])) as Record<(typeof CONTACT_STATUSES)[number], z.ZodNumber>),
   })
@@ -113,8 +114,29 @@ export const AffectedItemSchema = z
     }),
     match: z.enum(MATCH_KINDS).describe('udi: identified by serial; lot: by a captured lot or date; gtin-only: the product matches but what would rule it out was never captured; manual: typed in.'),
     contactStatus: z.enum(CONTACT_STATUSES),
+    decision: z
+      .enum(['pending', 'override'])
+      .nullable()
+      .describe('pending: the item raised a critical warning at scan and nobody has yet recorded whether it was implanted; override: implanted despite a critical warning, with a reason (see the item). Items put aside (not-used) are not patients: see GET /v1/recalls/{id}/not-used.'),
+    voided: z
+      .object({ at: z.iso.datetime(), by: z.string().nullable().describe('The name of the API key that voided it.') })
+      .nullable()
+      .describe('The item was voided after the recall was entered: it stays listed, marked, so that a void cannot take a patient off the recall unnoticed. Review it.'),
   })
   .meta({ id: 'AffectedItem' });
+
+export const NotUsedItemSchema = z
+  .object({
+    itemId: z.uuid(),
+    procedure: z.object({ id: z.uuid(), date: z.iso.datetime(), organisation: z.string() }),
+    item: z.object({ gtin: z.string().nullable(), di: z.string().nullable(), lotNumber: z.string().nullable(), serialNumber: z.string().nullable(), expirationDate: z.string().nullable() }),
+    disposition: z.enum(DISPOSITIONS).nullable().describe('What became of it: returned-to-stock and quarantined units are to be found and returned to the manufacturer.'),
+    reason: z.string().nullable(),
+    decidedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'NotUsedItem' });
+
+export const NotUsedPageSchema = z.object({ asOf: z.iso.datetime(), items: z.array(NotUsedItemSchema), nextCursor: z.string().nullable() }).meta({ id: 'NotUsedPage' });
 
 export const AffectedPageSchema = z
   .object({ asOf: z.iso.datetime(), items: z.array(AffectedItemSchema), nextCursor: z.string().nullable() })
@@ -134,6 +156,11 @@ export const PageQuery = z.strictObject({
   match: oneOrMany(MATCH_KINDS)
     .optional()
     .describe('Only the items matched so (udi, lot, gtin-only, manual). Repeat for several; none: all. Combined with status, an item must pass both.'),
+});
+
+export const NotUsedQuery = z.strictObject({
+  cursor: z.uuid().optional().describe('nextCursor of the previous page.'),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 
 export const AdHocQuery = z.strictObject({

@@ -11,6 +11,7 @@ import {
   closeRecall,
   contactHistory,
   countAffected,
+  notUsedItems,
   findRecall,
   insertContact,
   insertRecall,
@@ -111,6 +112,15 @@ export async function affectedPatients(db: Kysely<Database>, ctx: RequestContext
   return { asOf, items, nextCursor: items.length === page.limit ? (items[items.length - 1]?.itemId ?? null) : null };
 }
 
+/** The recall's units put aside after a critical warning at scan: to find and quarantine. Audited like the patient list. */
+export async function notUsedOfRecall(db: Kysely<Database>, ctx: RequestContext, id: string, page: Page, clock: Clock) {
+  const recall = await visibleRecall(db, ctx, id);
+  const asOf = clock.now();
+  const items = await notUsedItems(db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), after: page.after, limit: page.limit });
+  await recordListAudit(db, ctx, 'recall.not-used.read', items, { recallId: id });
+  return { asOf, items, nextCursor: items.length === page.limit ? (items[items.length - 1]?.itemId ?? null) : null };
+}
+
 export async function adHocAffected(db: Kysely<Database>, ctx: RequestContext, gtin: string, lots: readonly string[] | undefined, page: Page, clock: Clock) {
   const scope: RecallScope = lots === undefined ? { gtin, allLots: true } : { gtin, lots };
   const asOf = clock.now();
@@ -122,7 +132,7 @@ export async function adHocAffected(db: Kysely<Database>, ctx: RequestContext, g
 /** Records a step of contacting the patient of an affected item (history kept, append-only). */
 export async function updateContact(db: Kysely<Database>, ctx: RequestContext, recallId: string, itemId: string, status: ContactStatus, note: string | undefined) {
   const recall = await visibleRecall(db, ctx, recallId);
-  const [item] = await affectedItems(db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), itemId, limit: 1 });
+  const [item] = await affectedItems(db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId, itemId, limit: 1 });
   if (!item) throw new ProblemError('NOT_FOUND', 'No such affected item in this recall.');
   await db.transaction().execute(async (trx) => {
     await insertContact(trx, { recallId, itemId, status, note: note ?? null, actorKeyId: ctx.actor.keyId });

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { TenancyScope } from '../../shared/actor.js';
 
@@ -14,7 +14,15 @@ export interface DataQualityRow {
   readonly missingLotAndSerial: number;
   readonly unknownProduct: number;
   readonly incompleteSplitLabels: number;
+  readonly pendingDecisions: number;
+  readonly overrides: number;
+  readonly notUsedAfterWarning: number;
+  readonly criticalWithoutDecision: number;
 }
+
+/** An implant recorded before decisions existed whose scan raised a critical warning: nobody recorded what was done. */
+const criticalWithoutDecision = sql<boolean>`(i.action = 'implanted' and i.decision_status is null and exists (
+  select 1 from scans s where s.item_id = i.id and s.kind = 'product' and s.warnings @> '[{"severity": "critical"}]'::jsonb))`;
 
 /** Items of procedures started in [from, to), active (not voided), counted per organisation and location. */
 export async function dataQuality(db: Kysely<Database>, scope: TenancyScope, from: Date, to: Date): Promise<DataQualityRow[]> {
@@ -45,6 +53,10 @@ export async function dataQuality(db: Kysely<Database>, scope: TenancyScope, fro
         .filterWhere((f) => f.and([f('i.di', 'is not', null), f('pr.id', 'is', null)]))
         .as('unknown_product'),
       eb.fn.countAll<string>().filterWhere('i.awaiting', 'is not', null).as('incomplete'),
+      eb.fn.countAll<string>().filterWhere('i.decision_status', '=', 'pending').as('pending'),
+      eb.fn.countAll<string>().filterWhere('i.decision_status', '=', 'implanted').as('overrides'),
+      eb.fn.countAll<string>().filterWhere('i.decision_status', '=', 'not-used').as('not_used'),
+      eb.fn.countAll<string>().filterWhere(criticalWithoutDecision).as('undecided'),
     ])
     .groupBy(['o.ods_code', 'l.gln', 'l.name'])
     .orderBy('o.ods_code')
@@ -63,5 +75,9 @@ export async function dataQuality(db: Kysely<Database>, scope: TenancyScope, fro
     missingLotAndSerial: Number(r.missing_both),
     unknownProduct: Number(r.unknown_product),
     incompleteSplitLabels: Number(r.incomplete),
+    pendingDecisions: Number(r.pending),
+    overrides: Number(r.overrides),
+    notUsedAfterWarning: Number(r.not_used),
+    criticalWithoutDecision: Number(r.undecided),
   }));
 }

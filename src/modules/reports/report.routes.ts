@@ -23,6 +23,13 @@ const Counts = {
   missingLotAndSerial: z.number().int().describe('Neither lot nor serial: a recall could only match them by product.'),
   unknownProduct: z.number().int().describe('Device identifiers not in the catalogue.'),
   incompleteSplitLabels: z.number().int().describe('Items still waiting for the other half of a split label.'),
+  pendingDecisions: z.number().int().describe('Items that raised a critical warning while being implanted and still wait for the decision.'),
+  overrides: z.number().int().describe('Items implanted despite a critical warning, with a reason.'),
+  notUsedAfterWarning: z.number().int().describe('Items a critical warning stopped: put aside, not implanted.'),
+  criticalWithoutDecision: z
+    .number()
+    .int()
+    .describe('Implants recorded before decisions existed whose scan raised a critical warning: nobody recorded whether the item was put aside. Review them.'),
 };
 
 const DataQualitySchema = z
@@ -45,7 +52,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: ['procurement'] },
       schema: {
         tags: ['reports'],
-        summary: 'Scanning data quality per location: scanned vs typed, missing lot/serial, unknown products, incomplete split labels',
+        summary: 'Scanning data quality per location: scanned vs typed, missing lot/serial, unknown products, incomplete split labels, critical warnings and what was decided',
         querystring: DataQualityQuery,
         response: { 200: DataQualitySchema },
       },
@@ -70,6 +77,10 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
           missingLotAndSerial: sum('missingLotAndSerial'),
           unknownProduct: sum('unknownProduct'),
           incompleteSplitLabels: sum('incompleteSplitLabels'),
+          pendingDecisions: sum('pendingDecisions'),
+          overrides: sum('overrides'),
+          notUsedAfterWarning: sum('notUsedAfterWarning'),
+          criticalWithoutDecision: sum('criticalWithoutDecision'),
         }),
         byLocation: rows.map(({ odsCode, locationGln, locationName, ...counts }) => ({
           organisation: odsCode,

@@ -1,8 +1,8 @@
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
-import type { Awaiting, Database, EntryType, ItemAction, ItemsTable, ScansTable } from '../../db/database.js';
+import type { Awaiting, Database, DecisionStatus, Disposition, EntryType, ItemAction, ItemsTable, ScansTable } from '../../db/database.js';
 import type { Procedure } from '../procedures/procedure.repository.js';
 import { auditValues, type AuditRow } from '../audit/audit.repository.js';
-import type { Device } from './scan.rules.js';
+import type { Device, LabelIdentifiers } from './scan.rules.js';
 
 export interface Item extends Device {
   readonly id: string;
@@ -17,6 +17,18 @@ export interface Item extends Device {
   readonly explantOfItemId: string | null;
   readonly explantedByItemId: string | null;
   readonly firstScannedAt: Date;
+  /** Null when no critical warning asked for one (or the item predates decisions). */
+  readonly decision: ItemDecision | null;
+}
+
+/** The decision a critical warning asked for, as it stands. */
+export interface ItemDecision {
+  readonly status: DecisionStatus;
+  readonly id: string | null;
+  readonly reason: string | null;
+  readonly disposition: Disposition | null;
+  readonly decidedAt: Date | null;
+  readonly decidedBy: string | null;
 }
 
 export interface Scan {
@@ -62,6 +74,10 @@ const toItem = (r: Selectable<ItemsTable>): Item => ({
   explantOfItemId: r.explant_of_item_id,
   explantedByItemId: r.explanted_by_item_id,
   firstScannedAt: r.first_scanned_at,
+  decision:
+    r.decision_status === null
+      ? null
+      : { status: r.decision_status, id: r.decision_id, reason: r.decision_reason, disposition: r.decision_disposition, decidedAt: r.decided_at, decidedBy: r.decided_by },
 });
 
 const toScan = (r: Selectable<ScansTable>): Scan => ({
@@ -294,6 +310,20 @@ export async function updateItem(
   return toItem(row);
 }
 
+/** Items whose scan raised a critical warning while implanting: they wait for the theatre's decision. */
+export async function markDecisionPending(db: Kysely<Database>, ids: readonly string[], at: Date): Promise<Map<string, Item>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .updateTable('items')
+    .set({ decision_status: 'pending', decision_id: null, decision_reason: null, decision_disposition: null, decided_at: null, decided_by: null, updated_at: at })
+    .where('id', 'in', [...ids])
+    // A decision already made stands: a later scan of the item (the other half of a split label) does not undo it.
+    .where((eb) => eb.or([eb('decision_status', 'is', null), eb('decision_status', '=', 'pending')]))
+    .returningAll()
+    .execute();
+  return new Map(rows.map((r) => [r.id, toItem(r)]));
+}
+
 export async function findItem(db: Kysely<Database>, id: string): Promise<Item | undefined> {
   const row = await db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toItem(row);
@@ -341,6 +371,8 @@ export interface ScanFacts {
   readonly serialInProcedure: boolean;
   /** The product's record says whether it is an implant; null when the product is not known. */
   readonly implantable: boolean | null;
+  /** Which production identifiers the product's label carries, from the catalogue; null when not known. */
+  readonly productionIdentifiers: LabelIdentifiers | null;
   readonly productKnown: boolean;
   /** An active recall names this product (GTIN or HIBC LIC + PCN); whether it covers this lot or serial is for the recall's own predicates. */
   readonly recallNamesProduct: boolean;
@@ -350,7 +382,18 @@ export interface ScanFacts {
 export async function scanFacts(db: Kysely<Database>, queries: readonly ScanFactsQuery[]): Promise<ScanFacts[]> {
   if (queries.length === 0) return [];
   const column = <T>(f: (q: ScanFactsQuery) => T) => queries.map(f);
-  const rows = await sql<{ same_raw: boolean; serial_elsewhere: boolean; serial_in_procedure: boolean; product_known: boolean; implantable: boolean | null; recall_names: boolean }>`
+  const rows = await sql<{
+    same_raw: boolean;
+    serial_elsewhere: boolean;
+    serial_in_procedure: boolean;
+    product_known: boolean;
+    implantable: boolean | null;
+    label_lot: boolean | null;
+    label_serial: boolean | null;
+    label_expiry: boolean | null;
+    label_manufacturing: boolean | null;
+    recall_names: boolean;
+  }>`
     select
       (q.raw is not null and exists (
         select 1 from scans s
@@ -360,13 +403,14 @@ export async function scanFacts(db: Kysely<Database>, queries: readonly ScanFact
       (q.di is not null and q.serial_number is not null and exists (
         select 1 from items i
         where i.di = q.di and i.serial_number = q.serial_number and i.action = 'implanted' and i.status = 'active'
+          and i.decision_status is distinct from 'not-used'
           and i.explanted_by_item_id is null and i.patient_id <> q.patient_id)) as serial_elsewhere,
       (q.di is not null and q.serial_number is not null and exists (
         select 1 from items i
         where i.procedure_id = q.procedure_id and i.status = 'active' and i.di = q.di and i.serial_number = q.serial_number
           and i.id <> q.item_id)) as serial_in_procedure,
       p.di is not null as product_known,
-      p.implantable,
+      p.implantable, p.label_lot, p.label_serial, p.label_expiry, p.label_manufacturing,
       exists (
         select 1 from recall_scopes rs join recalls r on r.id = rs.recall_id
         where r.status = 'active' and (rs.gtin = q.gtin or (rs.hibc_lic = q.hibc_lic and rs.hibc_pcn = q.hibc_pcn))) as recall_names
@@ -383,6 +427,10 @@ export async function scanFacts(db: Kysely<Database>, queries: readonly ScanFact
     serialInProcedure: r.serial_in_procedure,
     productKnown: r.product_known,
     implantable: r.implantable,
+    productionIdentifiers:
+      r.label_lot === null && r.label_serial === null && r.label_expiry === null && r.label_manufacturing === null
+        ? null
+        : { lotNumber: r.label_lot, serialNumber: r.label_serial, expirationDate: r.label_expiry, manufacturingDate: r.label_manufacturing },
     recallNamesProduct: r.recall_names,
   }));
 }
@@ -400,6 +448,7 @@ export async function findImplantToExplant(db: Kysely<Database>, explant: Item, 
     .where('nhs_number', '=', (eb) => eb.selectFrom('items as e').select('e.nhs_number').where('e.id', '=', explant.id))
     .where('di', '=', device.di)
     .where('action', '=', 'implanted')
+    .where(sql<boolean>`decision_status is distinct from 'not-used'`)
     .where('status', '=', 'active')
     .where('explanted_by_item_id', 'is', null)
     .where('id', '<>', explant.id)

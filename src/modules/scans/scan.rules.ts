@@ -3,6 +3,7 @@
  * device, how split labels combine, and which warnings the theatre must see.
  * No I/O here; the service gathers the facts and applies these.
  */
+import type { MissingSeparatorReading } from '../../barcode/index.js';
 import type { ParseResult, ParseWarning } from '../../barcode/types.js';
 import type { Awaiting, ItemAction } from '../../db/database.js';
 
@@ -109,13 +110,32 @@ export interface ScanWarning {
   readonly message: string;
 }
 
+/** Which production identifiers a product's label carries (the catalogue's, from GUDID); null: not known. */
+export interface LabelIdentifiers {
+  readonly lotNumber: boolean | null;
+  readonly serialNumber: boolean | null;
+  readonly expirationDate: boolean | null;
+  readonly manufacturingDate: boolean | null;
+}
+
+/** A value the parser read as one, which may have swallowed the element strings after it (a dropped GS). */
+export interface RunOnSuspicion {
+  /** The AI whose value may have swallowed the rest, and that value as read. */
+  readonly ai: string;
+  readonly value: string;
+  /** Every other reading, best first (the parser's order). */
+  readonly readings: readonly MissingSeparatorReading[];
+}
+
 /** What the service found out about the scanned device, for the warnings. */
 export interface ScanFacts {
   readonly device: Device;
   readonly action: ItemAction;
   /** The calendar date of the scan (YYYY-MM-DD), for expiry. */
   readonly scanDate: string;
-  readonly product: { readonly implantable: boolean | null } | null;
+  readonly product: { readonly implantable: boolean | null; readonly productionIdentifiers?: LabelIdentifiers | null } | null;
+  /** Values of this scan that may have run on through a dropped GS. */
+  readonly runOns: readonly RunOnSuspicion[];
   readonly serialImplantedElsewhere: boolean;
   readonly serialAlreadyInProcedure: boolean;
   readonly sameScanJustBefore: boolean;
@@ -125,8 +145,91 @@ export interface ScanFacts {
   readonly parserWarnings: readonly ParseWarning[];
 }
 
+/**
+ * Whether an item waits for the theatre's decision: it is being implanted and a
+ * warning is critical. Until the decision it is not counted as in the patient
+ * (recalls still list it: a pending item may have been implanted).
+ */
+export function needsDecision(item: { readonly action: ItemAction; readonly status: 'active' | 'voided' }, warnings: readonly ScanWarning[]): boolean {
+  return item.action === 'implanted' && item.status === 'active' && warnings.some((w) => w.severity === 'critical');
+}
+
 /** Parser warnings that mean the values read may not be the label's. */
 const MAY_BE_MISREAD: ReadonlySet<string> = new Set(['POSSIBLE_MISSING_SEPARATOR', 'POSSIBLE_MISTYPED_GTIN']);
+
+type Identifier = keyof LabelIdentifiers;
+const IDENTIFIER_OF_AI: Readonly<Record<string, Identifier>> = { '10': 'lotNumber', '21': 'serialNumber', '17': 'expirationDate', '11': 'manufacturingDate' };
+const IDENTIFIER_NAME: Readonly<Record<Identifier, string>> = { lotNumber: 'lot', serialNumber: 'serial number', expirationDate: 'expiry date', manufacturingDate: 'manufacturing date' };
+/** Without catalogue knowledge, a lot or serial tail this long (and a head as long) is taken as a likely run-on: see README, "Dropped separators". */
+const PLAUSIBLE_LENGTH = 3;
+
+const showReading = (reading: Readonly<Record<string, string>>) =>
+  Object.entries(reading)
+    .map(([ai, v]) => `(${ai})${v}`)
+    .join(' ');
+const tailOf = (s: RunOnSuspicion, r: MissingSeparatorReading) => Object.entries(r.reading).filter(([ai]) => ai !== s.ai);
+
+/**
+ * Whether a dropped GS separator may have folded one value into another, and
+ * how sure that is. The catalogue decides where it can: a reading that would
+ * give the label an identifier it carries and the scan lacks (a serial folded
+ * into the lot) is critical; a reading that would give it one it does not
+ * carry is no concern. Without that knowledge a reading is a warning when its
+ * evidence is strong (a date that passes its checks, or a lot or serial tail
+ * and head of PLAUSIBLE_LENGTH or more), and information otherwise: lots
+ * really do contain "21", "10" and "17", and a theatre that is warned on one
+ * scan in seven stops reading warnings. Recalls list such items anyway.
+ */
+export function runOnWarnings(device: Device, runOns: readonly RunOnSuspicion[], carried: LabelIdentifiers | null): ScanWarning[] {
+  const w: ScanWarning[] = [];
+  for (const s of runOns) {
+    const head = (r: MissingSeparatorReading) => r.reading[s.ai] ?? '';
+    const missingCarried = (r: MissingSeparatorReading) =>
+      tailOf(s, r)
+        .map(([ai]) => IDENTIFIER_OF_AI[ai])
+        .find((id): id is Identifier => id !== undefined && carried?.[id] === true && device[id] === null);
+    const explaining = s.readings.find((r) => missingCarried(r) !== undefined);
+    if (explaining) {
+      const id = missingCarried(explaining) as Identifier;
+      w.push({
+        code: 'POSSIBLE_MISSING_SEPARATOR',
+        severity: 'critical',
+        message: `The label probably reads ${showReading(explaining.reading)}: the scanner dropped the GS separator after (${s.ai}) "${head(explaining)}". This product's label carries a ${IDENTIFIER_NAME[id]} and none was read. Check the label; fix the scanner (it must send GS), or type the item in.`,
+      });
+      continue;
+    }
+    // Readings the catalogue rules out: they would give the label an identifier it does not carry.
+    const open = s.readings.filter((r) => !tailOf(s, r).some(([ai]) => { const id = IDENTIFIER_OF_AI[ai]; return id !== undefined && carried?.[id] === false; }));
+    const best = open[0];
+    if (best === undefined) continue;
+    const strong = open.find((r) => r.fixedTail || (head(r).length >= PLAUSIBLE_LENGTH && tailOf(s, r).some(([ai, v]) => (ai === '10' || ai === '21') && v.length >= PLAUSIBLE_LENGTH)));
+    const shown = strong ?? best;
+    w.push({
+      code: 'POSSIBLE_MISSING_SEPARATOR',
+      severity: strong ? 'warning' : 'info',
+      message: `(${s.ai}) "${s.value}" may be ${showReading(shown.reading)} run together (a GS separator dropped after "${head(shown)}")${open.length > 1 ? `, or ${open.length - 1} other reading${open.length > 2 ? 's' : ''}` : ''}. Check the label against what was recorded.`,
+    });
+  }
+  return w;
+}
+
+/**
+ * An identifier the catalogue says the label carries that the (complete) item
+ * does not have, which no run-on explains: a label scanned in part, or a
+ * catalogue entry to check.
+ */
+export function missingIdentifierWarnings(device: Device, awaiting: Awaiting | null, carried: LabelIdentifiers | null, explained: boolean): ScanWarning[] {
+  if (carried === null || awaiting !== null || explained) return [];
+  const missing = (['serialNumber', 'lotNumber'] as const).filter((id) => carried[id] === true && device[id] === null);
+  if (missing.length === 0) return [];
+  return [
+    {
+      code: 'PRODUCTION_IDENTIFIER_MISSING',
+      severity: 'warning',
+      message: `This product's label carries a ${missing.map((id) => IDENTIFIER_NAME[id]).join(' and a ')}, and none was read. Scan the label that carries it, or check the product.`,
+    },
+  ];
+}
 
 /**
  * The warnings of a scan. The scan is always recorded: these tell the theatre
@@ -168,8 +271,13 @@ export function scanWarnings(f: ScanFacts): ScanWarning[] {
   if (f.explantMatched === false) {
     w.push({ code: 'EXPLANT_NOT_MATCHED', severity: 'info', message: 'No implant of this device is recorded for this patient; the explant is recorded on its own.' });
   }
+  const carried = f.product?.productionIdentifiers ?? null;
+  const runOns = runOnWarnings(d, f.runOns, carried);
+  w.push(...runOns);
+  w.push(...missingIdentifierWarnings(d, f.awaiting, carried, runOns.some((r) => r.severity === 'critical')));
   for (const p of f.parserWarnings) {
-    if (p.code === 'PARTIAL_LABEL' || p.code === 'SCANNER_NOISE_REMOVED') continue;
+    // Run-ons are weighed above, with what the catalogue knows.
+    if (p.code === 'PARTIAL_LABEL' || p.code === 'SCANNER_NOISE_REMOVED' || (p.code === 'POSSIBLE_MISSING_SEPARATOR' && p.ai !== undefined)) continue;
     // A reading that may be wrong (a lot that swallowed an expiry, a GTIN mistyped into other data) must be
     // checked against the label before the record is trusted: a warning, not information.
     w.push({ code: p.code, severity: MAY_BE_MISREAD.has(p.code) ? 'warning' : 'info', message: p.message });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { checkManualEntry } from '../../barcode/manual.js';
-import { ITEM_ACTIONS } from '../../db/database.js';
-import { GtinSchema, InstantSchema, IsoDateSchema, ScanTextSchema } from '../../shared/schemas.js';
+import { DECISION_OUTCOMES, DISPOSITIONS, ITEM_ACTIONS } from '../../db/database.js';
+import { GtinSchema, InstantSchema, IsoDateSchema, ReasonSchema, ScanTextSchema } from '../../shared/schemas.js';
 
 export const RecordScanBody = z
   .strictObject({
@@ -24,7 +24,7 @@ export const RecordScanBody = z
     action: z.enum(ITEM_ACTIONS).default('implanted'),
     scannedAt: InstantSchema.optional().describe('When it was scanned (clients queueing offline send it); defaults to now.'),
     scannerId: z.string().trim().min(1).max(100).optional().describe('Which scanner: split labels combine per scanner.'),
-    lateEntry: z.strictObject({ reason: z.string().trim().min(1).max(500) }).optional().describe('Required after the procedure is completed.'),
+    lateEntry: z.strictObject({ reason: ReasonSchema }).optional().describe('Required after the procedure is completed.'),
   })
   .refine((b) => (b.barcode !== undefined) !== (b.manual !== undefined), { message: 'give exactly one of barcode or manual', path: ['barcode'] })
   .meta({ id: 'RecordScanBody' });
@@ -53,6 +53,16 @@ export const ScanSchema = z
   })
   .meta({ id: 'Scan' });
 
+export const ItemDecisionSchema = z
+  .object({
+    status: z.enum(['pending', ...DECISION_OUTCOMES]).describe('pending: not yet decided, not counted as in the patient (recalls list it). not-used: put aside. implanted: implanted despite the warning (an override).'),
+    reason: z.string().nullable().describe('Why (required for an override and for a correction).'),
+    disposition: z.enum(DISPOSITIONS).nullable().describe('For not-used: what became of the item.'),
+    decidedAt: z.iso.datetime().nullable().describe("When the service recorded the decision (its clock, not the client's)."),
+    decidedBy: z.uuid().nullable().describe('The API key that recorded it.'),
+  })
+  .meta({ id: 'ItemDecision' });
+
 export const ItemSchema = z
   .object({
     id: z.uuid(),
@@ -72,6 +82,7 @@ export const ItemSchema = z
     explantOfItemId: z.uuid().nullable().describe('For an explant: the implant it removed.'),
     explantedByItemId: z.uuid().nullable().describe('For an implant: the explant that removed it.'),
     firstScannedAt: z.iso.datetime(),
+    decision: ItemDecisionSchema.nullable().describe('The decision a critical warning asked for; null when none was needed (and for items recorded before decisions existed).'),
   })
   .meta({ id: 'Item' });
 
@@ -85,5 +96,5 @@ export const ScanWarningSchema = z
 
 export const ScanResultSchema = z.object({ scan: ScanSchema, item: ItemSchema, warnings: z.array(ScanWarningSchema).readonly() }).meta({ id: 'ScanResult' });
 
-export const VoidScanBody = z.strictObject({ reason: z.string().trim().min(1).max(500) }).meta({ id: 'VoidScanBody' });
+export const VoidScanBody = z.strictObject({ reason: ReasonSchema }).meta({ id: 'VoidScanBody' });
 export const VoidResultSchema = z.object({ scan: ScanSchema, item: ItemSchema.nullable() }).meta({ id: 'VoidResult' });

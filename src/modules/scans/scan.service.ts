@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { parseBarcode } from '../../barcode/index.js';
+import { missingSeparatorReadings, parseBarcode } from '../../barcode/index.js';
 import type { ParseResult } from '../../barcode/types.js';
 import type { Database, ItemAction } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/errors.js';
@@ -22,6 +22,7 @@ import {
   insertScan,
   insertScans,
   isScanVoided,
+  markDecisionPending,
   liveScansOfItem,
   scanFacts,
   storeScanAnswers,
@@ -30,7 +31,7 @@ import {
   type Scan,
   type ScanFacts,
 } from './scan.repository.js';
-import { awaitingFor, completes, deviceFromParse, manualDevice, mergeDevices, NO_DEVICE, scanWarnings, type Device, type ScanWarning } from './scan.rules.js';
+import { awaitingFor, completes, deviceFromParse, manualDevice, mergeDevices, needsDecision, NO_DEVICE, scanWarnings, type Device, type RunOnSuspicion, type ScanWarning } from './scan.rules.js';
 
 /** The two halves of a split label combine when scanned by one scanner within this time. */
 export const SPLIT_LABEL_WINDOW_MS = 120_000;
@@ -102,6 +103,13 @@ export const toItemApi = (i: Item) => ({
   explantOfItemId: i.explantOfItemId,
   explantedByItemId: i.explantedByItemId,
   firstScannedAt: i.firstScannedAt.toISOString(),
+  decision: i.decision && {
+    status: i.decision.status,
+    reason: i.decision.reason,
+    disposition: i.decision.disposition,
+    decidedAt: i.decision.decidedAt?.toISOString() ?? null,
+    decidedBy: i.decision.decidedBy,
+  },
 });
 
 function requestHash(procedureId: string, input: RecordScanInput): Buffer {
@@ -115,6 +123,17 @@ function requestHash(procedureId: string, input: RecordScanInput): Buffer {
     input.lateEntry?.reason ?? null,
   ]);
   return createHash('sha256').update(canonical).digest();
+}
+
+/** The values of a scan that may have swallowed what followed them through a dropped GS, with every other reading. */
+function runOnSuspicions(parsed: ParseResult, today: Date): RunOnSuspicion[] {
+  const suspicions: RunOnSuspicion[] = [];
+  for (const w of parsed.warnings) {
+    const value = w.ai === undefined ? undefined : parsed.ais?.[w.ai];
+    if (w.code !== 'POSSIBLE_MISSING_SEPARATOR' || w.ai === undefined || value === undefined) continue;
+    suspicions.push({ ai: w.ai, value, readings: missingSeparatorReadings(w.ai, value, parsed.ais ?? {}, { today }) });
+  }
+  return suspicions;
 }
 
 /** Reads the barcode, or refuses it (422) with the parser's explanation. Nothing is stored on refusal. */
@@ -331,7 +350,8 @@ async function recordWave(trx: Kysely<Database>, wave: readonly ScanRequest[], n
       device: a.device,
       action: item.action,
       scanDate: dateInTheatre.format(a.scannedAt),
-      product: fact.productKnown ? { implantable: fact.implantable } : null,
+      product: fact.productKnown ? { implantable: fact.implantable, productionIdentifiers: fact.productionIdentifiers } : null,
+      runOns: a.read ? runOnSuspicions(a.read.parsed, now) : [],
       serialImplantedElsewhere: fact.serialImplantedElsewhere,
       serialAlreadyInProcedure: fact.serialInProcedure,
       sameScanJustBefore: fact.sameRawScannedSince,
@@ -360,6 +380,14 @@ async function recordWave(trx: Kysely<Database>, wave: readonly ScanRequest[], n
       actorKeyId: a.req.ctx.actor.keyId,
     };
   });
+  // An item being implanted that raised a critical warning is not recorded as in the patient: it waits
+  // for the theatre's decision (put aside, or implanted anyway with a reason).
+  const pending = await markDecisionPending(
+    trx,
+    accepted.flatMap((a, k) => (needsDecision(a.item as Item, scanRows[k]?.warnings ?? []) ? [(a.item as Item).id] : [])),
+    now,
+  );
+  for (const a of accepted) a.item = pending.get((a.item as Item).id) ?? a.item;
   const scans = await insertScans(trx, scanRows);
   const answers = accepted.map((a, k): ScanOutcome => ({
     statusCode: 201,

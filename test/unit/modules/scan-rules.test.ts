@@ -1,5 +1,5 @@
 import t from 'tap';
-import { awaitingFor, completes, manualDevice, mergeDevices, NO_DEVICE, scanWarnings, type ScanFacts } from '../../../src/modules/scans/scan.rules.js';
+import { awaitingFor, completes, manualDevice, mergeDevices, needsDecision, NO_DEVICE, scanWarnings, type LabelIdentifiers, type ScanFacts } from '../../../src/modules/scans/scan.rules.js';
 import { nhsNumberError, normaliseNhsNumber } from '../../../src/shared/nhs-number.js';
 
 const GTIN = '09506000134352';
@@ -16,6 +16,7 @@ const facts = (over: Partial<ScanFacts> = {}): ScanFacts => ({
   explantMatched: null,
   recalls: [],
   parserWarnings: [],
+  runOns: [],
   ...over,
 });
 const codes = (f: ScanFacts) => scanWarnings(f).map((w) => `${w.code}:${w.severity}`);
@@ -92,4 +93,45 @@ t.test('NHS numbers: modulus 11', async (t) => {
   t.match(nhsNumberError('0000000060'), /no check digit is possible/);
   t.equal(nhsNumberError('0000000000'), undefined, 'remainder 0: check 11 is written 0');
   t.equal(normaliseNhsNumber('943 476-5919'), '9434765919');
+});
+
+t.test('a dropped GS: the catalogue decides how sure, and nothing passes silently', async (t) => {
+  // ]d2 01 17 10LOT121SER1: the lot swallowed the serial.
+  const swallowed = { ...full, lotNumber: 'LOT121SER1', serialNumber: null };
+  const runOns = [{ ai: '10', value: 'LOT121SER1', readings: [{ offset: 4, reading: { '10': 'LOT1', '21': 'SER1' }, fixedTail: false }] }];
+  const carries = (over: Partial<LabelIdentifiers>): LabelIdentifiers => ({ lotNumber: true, serialNumber: null, expirationDate: true, manufacturingDate: null, ...over });
+  const withCatalogue = (identifiers: LabelIdentifiers | null) => facts({ device: swallowed, runOns, product: { implantable: true, productionIdentifiers: identifiers } });
+
+  const critical = scanWarnings(withCatalogue(carries({ serialNumber: true })));
+  t.same(critical.map((w) => `${w.code}:${w.severity}`), ['POSSIBLE_MISSING_SEPARATOR:critical'], 'the label carries a serial and none was read');
+  t.match(critical[0]?.message, /\(10\)LOT1 \(21\)SER1/, 'says what the label probably reads');
+  t.ok(needsDecision({ action: 'implanted', status: 'active' }, critical), 'and waits for a decision');
+  t.same(codes(withCatalogue(carries({ serialNumber: false }))), [], 'the label carries no serial: a "21" inside a lot is no concern');
+  t.same(codes(withCatalogue(null)), ['POSSIBLE_MISSING_SEPARATOR:warning'], 'no catalogue knowledge: a warning');
+  t.same(codes(withCatalogue(carries({ serialNumber: null }))), ['POSSIBLE_MISSING_SEPARATOR:warning'], 'the flag for serial not known: a warning');
+
+  const short = [{ ai: '10', value: '5121034', readings: [{ offset: 2, reading: { '10': '51', '21': '034' }, fixedTail: false }] }];
+  t.same(codes(facts({ device: { ...full, lotNumber: '5121034', serialNumber: null }, runOns: short, product: null })), ['UNKNOWN_PRODUCT:warning', 'POSSIBLE_MISSING_SEPARATOR:info'], 'weak evidence without a catalogue: information, never silence');
+  const dated = [{ ai: '10', value: 'AB17271231', readings: [{ offset: 2, reading: { '10': 'AB', '17': '271231' }, fixedTail: true }] }];
+  t.same(codes(facts({ device: { ...full, lotNumber: 'AB17271231', expirationDate: null }, runOns: dated })), ['POSSIBLE_MISSING_SEPARATOR:warning'], 'a date that passes its checks is strong evidence');
+  t.same(
+    codes(facts({ device: { ...full, lotNumber: 'AB17271231', expirationDate: null }, runOns: dated, product: { implantable: true, productionIdentifiers: carries({ expirationDate: true }) } })),
+    ['POSSIBLE_MISSING_SEPARATOR:critical'],
+    'the catalogue says the label carries an expiry and none was read: critical',
+  );
+});
+
+t.test('an identifier the catalogue says the label carries, missing, with no run-on to explain it', async (t) => {
+  const identifiers: LabelIdentifiers = { lotNumber: true, serialNumber: true, expirationDate: true, manufacturingDate: false };
+  t.same(codes(facts({ device: { ...full, serialNumber: null }, product: { implantable: true, productionIdentifiers: identifiers } })), ['PRODUCTION_IDENTIFIER_MISSING:warning']);
+  t.same(codes(facts({ device: { ...full, serialNumber: null, lotNumber: null }, awaiting: 'secondary-label', product: { implantable: true, productionIdentifiers: identifiers } })), ['PARTIAL_LABEL:info'], 'half of a split label: the other half is awaited');
+  t.same(codes(facts({ product: { implantable: true, productionIdentifiers: identifiers } })), [], 'all there: nothing');
+});
+
+t.test('a decision is needed for a critical warning while implanting, only', async (t) => {
+  const critical = [{ code: 'PRODUCT_EXPIRED', severity: 'critical' as const, message: '' }];
+  t.ok(needsDecision({ action: 'implanted', status: 'active' }, critical));
+  t.notOk(needsDecision({ action: 'wasted', status: 'active' }, critical));
+  t.notOk(needsDecision({ action: 'implanted', status: 'voided' }, critical));
+  t.notOk(needsDecision({ action: 'implanted', status: 'active' }, [{ code: 'UNKNOWN_PRODUCT', severity: 'warning', message: '' }]));
 });
