@@ -43,10 +43,12 @@ export async function up(db: Kysely<any>): Promise<void> {
       add column decided_by uuid references api_keys (id),
       add constraint items_decision_made check ((decision_status in ('not-used', 'implanted')) = (decision_id is not null and decided_at is not null and decided_by is not null))
   `.execute(db);
-  // The recall register index carries the decision too, so recall lists stay index-only reads.
+  // The recall register index carries the decision too, so recall lists stay index-only reads. Its lot is
+  // keyed byte for byte (collation "C"): equality is unchanged, and a lot's prefix becomes a range, which
+  // the recall's lot-run-on matches read (src/modules/recalls/recall.matching.ts).
   await sql`drop index items_recall_register`.execute(db);
   await sql`
-    create index items_recall_register on items (gtin, lot_number)
+    create index items_recall_register on items (gtin, lot_number collate "C")
     include (status, action, organisation_id, id, patient_id, procedure_id, nhs_number, serial_number, di,
              expiration_date, manufacturing_date, entry_type, procedure_started_at, location_id,
              lead_clinician_id, side, explanted_by_item_id, decision_status)

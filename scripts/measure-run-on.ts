@@ -7,9 +7,10 @@
  *   npm run measure:run-on
  *   MEASURE_LABELS=500000 MEASURE_SEED=7 npm run measure:run-on
  *
- * The corpus generator and `classify` are exported, so that a service-level
- * rule (which production identifiers the catalogue says a product's label
- * carries) can be measured on the same corpus later.
+ * The corpus generator and `classify` are exported. The last tables measure
+ * what the theatre sees: the scan service's own rule (`runOnWarnings` and
+ * `missingIdentifierWarnings` in src/modules/scans/scan.rules.ts), without
+ * catalogue knowledge and with the catalogue's production identifier flags.
  *
  * Lot formats modelled on implant labels: purely numeric (5-10 digits, most
  * often 8), a letter prefix and digits ("A123456", "PL1234567"), mixed codes
@@ -22,6 +23,7 @@ import { pathToFileURL } from 'node:url';
 import { gs1CheckDigit } from '../src/barcode/gs1/check-digit.js';
 import { aiDefinition } from '../src/barcode/gs1/ai-table.js';
 import { missingSeparatorReadings, parseBarcode, type MissingSeparatorReading, type ParseResult } from '../src/barcode/index.js';
+import { deviceFromParse, missingIdentifierWarnings, runOnWarnings, type LabelIdentifiers, type Severity } from '../src/modules/scans/scan.rules.js';
 
 export const GS = '\u001d';
 
@@ -265,15 +267,40 @@ function readingsOf(result: ParseResult, ai: string, today: Date): MissingSepara
   return result.valid ? missingSeparatorReadings(ai, result.ais?.[ai] ?? '', result.ais ?? {}, { today }) : [];
 }
 
+/** The most severe run-on warning the scan service gives a parse, with or without what the catalogue says the label carries. */
+export function theatreSees(result: ParseResult, carried: LabelIdentifiers | null, today: Date): Severity | 'none' {
+  if (!result.valid) return 'critical'; // refused at the door: nothing stored
+  const device = deviceFromParse(result);
+  const suspicions = result.warnings.flatMap((w) => {
+    const value = w.ai === undefined ? undefined : result.ais?.[w.ai];
+    return w.code === 'POSSIBLE_MISSING_SEPARATOR' && w.ai !== undefined && value !== undefined
+      ? [{ ai: w.ai, value, readings: missingSeparatorReadings(w.ai, value, result.ais ?? {}, { today }) }]
+      : [];
+  });
+  const runOns = runOnWarnings(device, suspicions, carried);
+  const all = [...runOns, ...missingIdentifierWarnings(device, null, carried, runOns.some((w) => w.severity === 'critical'))];
+  for (const severity of ['critical', 'warning', 'info'] as const) if (all.some((w) => w.severity === severity)) return severity;
+  return 'none';
+}
+
+/** What a GUDID-fed catalogue says this label carries. */
+const carriedBy = (label: Label): LabelIdentifiers => {
+  const has = (ai: string) => label.elements.some(([a]) => a === ai);
+  return { lotNumber: has('10'), serialNumber: has('21'), expirationDate: has('17'), manufacturingDate: has('11') };
+};
+
 interface Measured {
   readonly falseAlarms: { byTail: Tally; byReading: Tally; byLot: Tally; bySerial: Tally; overall: Tally };
   readonly detection: { byLot: Detection; overall: Detection };
+  /** What the theatre sees (the service's rule): on correct labels, and on labels with a GS dropped. */
+  readonly theatre: { correct: Tally; dropped: Tally };
 }
 
 function measure(count: number, seed: number, today: Date): Measured {
   const rng = seededRandom(seed);
   const falseAlarms = { byTail: new Tally(), byReading: new Tally(), byLot: new Tally(), bySerial: new Tally(), overall: new Tally() };
   const detection = { byLot: new Detection(), overall: new Detection() };
+  const theatre = { correct: new Tally(), dropped: new Tally() };
   for (let i = 0; i < count; i++) {
     const label = realisticLabel(rng, { serial: rng() < 0.7 });
     const truth = Object.fromEntries(label.elements);
@@ -288,6 +315,12 @@ function measure(count: number, seed: number, today: Date): Measured {
     if (c.warned) falseAlarms.byReading.add(`(${c.ai ?? ''}) → ${tailAis(c)}`, true);
     falseAlarms.byLot.add(label.lotFormat, c.warned && c.ai === '10');
     if (label.serialFormat) falseAlarms.bySerial.add(label.serialFormat, c.warned && c.ai === '21');
+    const parsed = parseBarcode(label.raw, { today });
+    for (const [name, carried] of [['no catalogue knowledge', null], ["the catalogue's flags (GUDID)", carriedBy(label)]] as const) {
+      const seen = theatreSees(parsed, carried, today);
+      theatre.correct.add(`${name}: warning or critical`, seen === 'warning' || seen === 'critical');
+      theatre.correct.add(`${name}: critical`, seen === 'critical');
+    }
 
     for (const ai of ['10', '21']) {
       const dropped = dropSeparatorAfter(label, ai);
@@ -297,10 +330,15 @@ function measure(count: number, seed: number, today: Date): Measured {
       const readings = readingsOf(result, ai, today);
       const next = label.elements[label.elements.findIndex(([a]) => a === ai) + 1]?.[0] ?? '';
       detection.overall.add(`(${ai}) then (${next}), ${withSerial}`, d, readings, truth, ai);
+      for (const [name, carried] of [['no catalogue knowledge', null], ["the catalogue's flags (GUDID)", carriedBy(label)]] as const) {
+        const seen = theatreSees(result, carried, today);
+        theatre.dropped.add(`${name}: refused, warning or critical`, seen === 'warning' || seen === 'critical');
+        theatre.dropped.add(`${name}: not silent (information at least)`, seen !== 'none');
+      }
       if (ai === '10') detection.byLot.add(label.lotFormat, d, readings, truth, ai);
     }
   }
-  return { falseAlarms, detection };
+  return { falseAlarms, detection, theatre };
 }
 
 function table(title: string, head: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
@@ -334,7 +372,7 @@ function main(): void {
     process.stderr.write('MEASURE_LABELS and MEASURE_SEED must be integers, MEASURE_TODAY a date (YYYY-MM-DD)\n');
     process.exit(64);
   }
-  const { falseAlarms, detection } = measure(count, seed, today);
+  const { falseAlarms, detection, theatre } = measure(count, seed, today);
   const out: string[] = [`Run-on (dropped GS) measurement: ${fmt(count)} realistic implant labels, seed ${seed}, today ${today.toISOString().slice(0, 10)}, Node ${process.version}.`, ''];
   out.push(
     table(
@@ -364,6 +402,16 @@ function main(): void {
     ),
     detectionTable('GS after the lot (or serial) removed: rejected (error) or warned; of the warned, whether the reported reading is the true one', 'label', detection.overall),
     detectionTable('GS after the lot removed, by lot format', 'lot format', detection.byLot),
+    table(
+      'What the theatre sees (the scan service’s rule): correct labels warned (false alarms)',
+      ['catalogue', 'n', 'share'],
+      [...theatre.correct.rows].map(([k, r]) => [k, fmt(r.n), pct(r.hits, r.n)]),
+    ),
+    table(
+      'What the theatre sees: labels with the GS after the lot or serial dropped',
+      ['catalogue', 'n', 'share'],
+      [...theatre.dropped.rows].map(([k, r]) => [k, fmt(r.n), pct(r.hits, r.n)]),
+    ),
   );
   process.stdout.write(`${out.join('\n')}\n`);
 }

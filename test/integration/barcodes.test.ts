@@ -33,6 +33,12 @@ t.test('POST /v1/barcodes/parse', async (t) => {
     }
   });
 
+  t.test('a dropped GS: the warning says where the GS belongs and what the label would read', async (t) => {
+    const res = await app.request({ method: 'POST', url: '/v1/barcodes/parse', key: org.keys.scanner, payload: { barcode: `]d20104000000000051` + `17301231` + `10LOT121SER1` } });
+    t.equal(res.statusCode, 200);
+    t.match(res.json(), { valid: true, lotNumber: 'LOT121SER1', warnings: [{ code: 'POSSIBLE_MISSING_SEPARATOR', ai: '10', position: 33, length: 6, reading: { '10': 'LOT1', '21': 'SER1' } }] });
+  });
+
   t.test('an invalid scan is still a 200, explaining what is wrong and where', async (t) => {
     const res = await app.request({ method: 'POST', url: '/v1/barcodes/parse', key: org.keys.scanner, payload: { barcode: '0109506000134353' } });
     t.equal(res.statusCode, 200);

@@ -165,7 +165,7 @@ t.test('recalls', async (t) => {
     t.equal(res.headers['x-as-of'], '2026-11-21T09:00:00.000Z');
     t.match(res.headers['content-disposition'], /attachment; filename="recall-FSN-2026-0114-/);
     const lines = res.body.trimEnd().split('\n');
-    t.equal(lines[0], 'nhs_number,procedure_date,organisation,location_gln,location_name,clinician,side,gtin,device_identifier,lot_number,serial_number,expiration_date,entry_type,match,decision,explanted_at,contact_status,voided_at,voided_by,item_id,procedure_id');
+    t.equal(lines[0], 'nhs_number,procedure_date,organisation,location_gln,location_name,clinician,side,gtin,device_identifier,lot_number,serial_number,expiration_date,entry_type,match,match_reason,decision,explanted_at,contact_status,voided_at,voided_by,item_id,procedure_id');
     t.equal(lines.length - 1, json.length, 'as many rows as the JSON list');
     t.ok(lines.slice(1).every((l) => l.startsWith(nhsNumber(201))));
     t.match(res.body, /"GLN 9506000134369"|GLN 9506000134369/);

@@ -29,6 +29,10 @@ export const ParseWarningSchema = z
     position: z.number().int().optional(),
     length: z.number().int().optional(),
     ai: z.string().optional(),
+    reading: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('POSSIBLE_MISSING_SEPARATOR: the values the label would have with the GS put back at `position`, e.g. {"10": "LOT1", "21": "SER1"}.'),
   })
   .meta({ id: 'BarcodeParseWarning' });
 

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { poolOf } from '../../db/create-db.js';
 import type { Database } from '../../db/database.js';
-import { recallPredicates } from './recall.matching.js';
+import { MATCH_REASONS, recallPredicates } from './recall.matching.js';
 import { affectedBase, affectedDecision, contactStatus, voidedAt, voidedBy, type AffectedQuery } from './recall.repository.js';
 
 /**
@@ -38,6 +38,10 @@ function exportQuery(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'aft
       'i.expiration_date',
       'i.entry_type',
       matchKind.as('match'),
+      sql<string>`case ${matchKind} ${sql.join(
+        Object.entries(MATCH_REASONS).map(([kind, reason]) => sql`when ${kind} then ${reason}`),
+        sql` `,
+      )} end`.as('match_reason'),
       affectedDecision.as('decision'),
       iso(sql.ref('ex.first_scanned_at')).as('explanted_at'),
       contactStatus(q.recallId).as('contact_status'),
@@ -78,6 +82,7 @@ export const CSV_COLUMNS = [
   'expiration_date',
   'entry_type',
   'match',
+  'match_reason',
   'decision',
   'explanted_at',
   'contact_status',
@@ -96,11 +101,13 @@ export async function copyAffectedCsv(db: Kysely<Database>, q: Omit<AffectedQuer
   const client = await poolOf(db).connect();
   let stream: Readable;
   try {
-    // A long list reads the recall register index alone when bitmap scans are off:
+    // A long list (all lots of products) reads the recall register index alone when bitmap scans are off:
     // an index-only scan in index order, instead of one heap page per implant.
     // SET LOCAL keeps the setting to this transaction, never to the pooled connection.
     await client.query('begin read only');
-    await client.query('set local enable_bitmapscan = off');
+    // Not when lots are listed: their weaker matches (a lot label without its product, a typed lot)
+    // live in other, small indexes, which only a bitmap can join to the recall register's.
+    if (!q.scopes.some((s) => s.allLots !== true && (s.lots?.length ?? 0) > 0)) await client.query('set local enable_bitmapscan = off');
     stream = client.query(copyTo(`copy (${inline(exportQuery(db, q), client)}) to stdout with (format csv, header true)`));
   } catch (error) {
     client.release(error instanceof Error ? error : true);

@@ -5,8 +5,20 @@
  * match (the lot, serial or date that the notice lists was captured and is
  * listed), an item of the recalled product whose lot, serial or date was never
  * captured is a *possible* match, reported as `gtin-only`: it cannot be ruled out.
+ * Below that come the matches that imperfect input leaves, each for a person
+ * to check against the label (see MATCH_REASONS):
+ * - `lot-run-on`: the captured lot begins with a listed lot and runs on into
+ *   what reads as further element strings (a dropped GS folded a serial in);
+ * - `lot-similar`: a typed lot differs from a listed one only in letter case or
+ *   in characters people confuse (O/0, I/L/1, S/5, B/8, Z/2);
+ * - `lot-without-product`: a lot label scanned without its product label (no
+ *   GTIN or HIBC product was ever joined to it) whose lot is listed.
  */
 import { sql, type RawBuilder } from 'kysely';
+import { RUN_ON_TAIL_AIS } from '../../barcode/index.js';
+
+/** A tail that starts with an AI a dropped GS can fold into a lot (the parser's RUN_ON_TAIL_AIS) and a value. */
+const RUN_ON_TAIL = `^(${[...RUN_ON_TAIL_AIS].sort().join('|')}).`;
 
 export interface RecallScope {
   readonly gtin?: string | undefined;
@@ -21,8 +33,38 @@ export interface RecallScope {
   readonly allLots?: boolean | undefined;
 }
 
-export const MATCH_KINDS = ['udi', 'lot', 'gtin-only', 'manual'] as const;
+export const MATCH_KINDS = ['udi', 'lot', 'gtin-only', 'manual', 'lot-run-on', 'lot-similar', 'lot-without-product'] as const;
 export type MatchKind = (typeof MATCH_KINDS)[number];
+
+/** Each match kind in plain words, for the people who review the list. */
+export const MATCH_REASONS: Readonly<Record<MatchKind, string>> = {
+  udi: 'Identified by its serial number.',
+  lot: 'Its lot (or a listed date) was captured and is listed.',
+  'gtin-only': 'The product is recalled, and what would rule this item out (lot, serial or date) was never captured.',
+  manual: 'Typed in, not scanned: check the record against the notice.',
+  'lot-run-on':
+    'The recorded lot begins with a listed lot and runs on into what reads as a serial or date: a scanner probably dropped the separator. Check the lot printed on the label.',
+  'lot-similar': 'The lot was typed in and differs from a listed one only in letter case or in easily confused characters (O/0, I/L/1, S/5, B/8, Z/2). Check the lot printed on the label.',
+  'lot-without-product': 'A lot label scanned without its product label: the lot is listed, the product was never recorded. Check which product was used.',
+};
+
+/**
+ * A lot as people confuse it when they type it: upper case, and O I L S B Z
+ * read as the digits they resemble. Indexed for typed items (migration
+ * 2026_12_07_0800): keep the two expressions identical.
+ */
+export const confusableLot = (lot: RawBuilder<unknown>) => sql<string>`translate(upper(${lot}), 'OILSBZ', '011582')`;
+
+/**
+ * Lots compare byte for byte (collation "C"), as the recall register index is
+ * keyed: equality is the same in every deterministic collation, and a prefix
+ * is a range (below).
+ */
+const LOT = sql`(i.lot_number collate "C")`;
+/** Above every string that starts with a prefix, in collation "C": the prefix and the last code point. */
+const PREFIX_END = '\u{10FFFF}';
+/** Past this many listed lots, the lot-run-on check is one correlated test instead of one index range per lot. */
+const RANGE_LOTS = 200;
 
 type Predicate = RawBuilder<boolean>;
 
@@ -58,6 +100,10 @@ export interface ScopePredicates {
   readonly possible: Predicate;
   /** Certainly affected, identified by its serial number. */
   readonly bySerial: Predicate;
+  /** The weaker matches: items that imperfect input may have hidden (see the module comment). */
+  readonly runOn: Predicate;
+  readonly similar: Predicate;
+  readonly withoutProduct: Predicate;
 }
 
 export function scopePredicates(s: RecallScope): ScopePredicates {
@@ -66,7 +112,7 @@ export function scopePredicates(s: RecallScope): ScopePredicates {
   const serialSelectors: Predicate[] = [];
   if (s.serials && s.serials.length > 0) serialSelectors.push(sql<boolean>`i.serial_number = any(${[...s.serials]}::text[])`);
   if (s.serialRange) serialSelectors.push(serialInRange(s.serialRange));
-  const lotSelector = s.lots && s.lots.length > 0 ? sql<boolean>`i.lot_number = any(${[...s.lots]}::text[])` : undefined;
+  const lotSelector = s.lots && s.lots.length > 0 ? sql<boolean>`${LOT} = any(${[...s.lots]}::text[])` : undefined;
   const hasSelector = lotSelector !== undefined || serialSelectors.length > 0;
 
   const selectorExact = s.allLots === true || !hasSelector ? TRUE : or([...(lotSelector ? [lotSelector] : []), ...serialSelectors]);
@@ -85,13 +131,33 @@ export function scopePredicates(s: RecallScope): ScopePredicates {
     made.given ? or([made.exact, made.unknown]) : TRUE,
   ]);
   const bySerial = and([product, or(serialSelectors), expiry.exact, made.exact]);
-  return { exact, possible, bySerial };
+
+  // The weaker matches apply to listed lots; the windows still hold where a date was captured.
+  const lots = s.allLots === true ? [] : [...(s.lots ?? [])];
+  const windows = [expiry.given ? or([expiry.exact, expiry.unknown]) : TRUE, made.given ? or([made.exact, made.unknown]) : TRUE];
+  const listed = sql`${lots}::text[]`;
+  const tail = (lot: RawBuilder<unknown> | string) => sql<boolean>`substr(i.lot_number, length(${lot}::text) + 1) ~ ${RUN_ON_TAIL}`;
+  // A lot that begins with a listed lot: a range of the recall register index per listed lot.
+  const runsOn =
+    lots.length <= RANGE_LOTS
+      ? or(lots.map((l) => sql<boolean>`(${LOT} > ${l} and ${LOT} < ${l + PREFIX_END} and starts_with(i.lot_number, ${l}) and ${tail(l)})`))
+      : sql<boolean>`exists (select 1 from unnest(${listed}) as l(lot) where starts_with(i.lot_number, l.lot) and ${tail(sql.ref('l.lot'))})`;
+  const runOn = lots.length === 0 ? FALSE : and([product, runsOn, ...windows]);
+  // Typed lots only: a scanner does not confuse O with 0, a person may.
+  const similar =
+    lots.length === 0
+      ? FALSE
+      : and([product, sql<boolean>`i.entry_type = 'manual'`, sql<boolean>`${confusableLot(sql.ref('i.lot_number'))} = any(array(select ${confusableLot(sql.ref('l.lot'))} from unnest(${listed}) as l(lot)))`, ...windows]);
+  // A lot label scanned alone: its lot as scanned.
+  const withoutProduct = lots.length === 0 ? FALSE : and([sql<boolean>`(i.gtin is null and i.hibc_lic is null)`, sql<boolean>`${LOT} = any(${listed})`, ...windows]);
+  return { exact, possible, bySerial, runOn, similar, withoutProduct };
 }
 
 /**
  * The WHERE of a recall (its scopes are alternatives) and how each row matched:
  * `manual` (typed in), `udi` (identified by its serial), `lot` (its lot, or a listed
- * date, was captured), `gtin-only` (the product matches; what would tell was never captured).
+ * date, was captured), `gtin-only` (the product matches; what would tell was never
+ * captured), then the weaker kinds of MATCH_REASONS.
  */
 export function recallPredicates(scopes: readonly RecallScope[]): { where: Predicate; products: Predicate; matchKind: RawBuilder<MatchKind> } {
   const ps = scopes.map(scopePredicates);
@@ -101,12 +167,19 @@ export function recallPredicates(scopes: readonly RecallScope[]): { where: Predi
   const products = or([
     ...(gtins.length > 0 ? [sql<boolean>`i.gtin = any(${gtins}::text[])`] : []),
     ...scopes.flatMap((s) => (s.hibc ? [sql<boolean>`(i.hibc_lic = ${s.hibc.lic} and i.hibc_pcn = ${s.hibc.pcn})`] : [])),
+    // Lot labels scanned without their product carry no product to index by.
+    ...ps.filter((_, k) => (scopes[k]?.lots?.length ?? 0) > 0 && scopes[k]?.allLots !== true).map((p) => p.withoutProduct),
   ]);
+  const possible = or(ps.map((p) => p.possible));
   const matchKind = sql<MatchKind>`case
-    when i.entry_type = 'manual' then 'manual'
+    when i.entry_type = 'manual' and ${possible} then 'manual'
     when ${or(ps.map((p) => p.bySerial))} then 'udi'
     when ${or(ps.map((p) => p.exact))} and i.lot_number is not null then 'lot'
     when ${or(ps.map((p) => p.exact))} and i.serial_number is not null then 'udi'
-    else 'gtin-only' end`;
-  return { where: or(ps.map((p) => p.possible)), products, matchKind };
+    when ${possible} then 'gtin-only'
+    when ${or(ps.map((p) => p.runOn))} then 'lot-run-on'
+    when ${or(ps.map((p) => p.similar))} then 'lot-similar'
+    else 'lot-without-product' end`;
+  const where = or(ps.flatMap((p) => [p.possible, p.runOn, p.similar, p.withoutProduct]));
+  return { where, products, matchKind };
 }

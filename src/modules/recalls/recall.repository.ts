@@ -1,8 +1,8 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { ContactStatus, Database, Disposition, RecallScopesTable, RecallsTable } from '../../db/database.js';
+import type { ContactStatus, Database, Disposition, EntryType, RecallScopesTable, RecallsTable } from '../../db/database.js';
 import type { TenancyScope } from '../../shared/actor.js';
 import type { Device } from '../scans/scan.rules.js';
-import { recallPredicates, type MatchKind, type RecallScope } from './recall.matching.js';
+import { MATCH_KINDS, recallPredicates, type MatchKind, type RecallScope } from './recall.matching.js';
 
 export interface Recall {
   readonly id: string;
@@ -310,7 +310,7 @@ export async function countAffected(db: Kysely<Database>, query: Omit<AffectedQu
     .selectFrom(affectedSelect(db, q).as('a'))
     .select(sql<string>`count(distinct a.patient_id)`.as('n'))
     .executeTakeFirstOrThrow();
-  const byMatch = { udi: 0, lot: 0, 'gtin-only': 0, manual: 0 } as Record<MatchKind, number>;
+  const byMatch = Object.fromEntries(MATCH_KINDS.map((k) => [k, 0])) as Record<MatchKind, number>;
   const byStatus = { identified: 0, contacted: 0, reviewed: 0, explanted: 0, deceased: 0, 'moved-away': 0, 'not-contactable': 0 } as Record<ContactStatus, number>;
   let items = 0;
   let explanted = 0;
@@ -421,12 +421,23 @@ export async function contactHistory(db: Kysely<Database>, recallId: string, ite
   return db.selectFrom('recall_contacts').select(['status', 'note', 'recorded_at', 'actor_key_id']).where('recall_id', '=', recallId).where('item_id', '=', itemId).orderBy('id').execute();
 }
 
+/** An active recall that covers a scanned device, and how (a weaker kind asks the theatre to check the label). */
+export interface CoveringRecall {
+  readonly id: string;
+  readonly reference: string;
+  readonly title: string;
+  readonly match: MatchKind;
+}
+
 /**
- * Active recalls that cover a scanned device (certainly, or because what would
- * rule it out was not captured), among those the organisation sees.
+ * Active recalls that cover a scanned device (certainly, because what would
+ * rule it out was not captured, or by one of the weaker kinds: a lot that
+ * swallowed a tail, a lot that differs only in confusable characters, a lot
+ * label without its product), among those the organisation sees.
  */
-export async function activeRecallsCovering(db: Kysely<Database>, organisationId: string, device: Device): Promise<Array<{ id: string; reference: string; title: string }>> {
-  if (device.gtin === null && (device.hibcLic === null || device.hibcPcn === null)) return [];
+export async function activeRecallsCovering(db: Kysely<Database>, organisationId: string, device: Device, entryType: EntryType): Promise<CoveringRecall[]> {
+  const productless = device.gtin === null && device.hibcLic === null;
+  if (productless && device.lotNumber === null) return [];
   const candidates = await db
     .selectFrom('recall_scopes as s')
     .innerJoin('recalls as r', 'r.id', 's.recall_id')
@@ -440,21 +451,24 @@ export async function activeRecallsCovering(db: Kysely<Database>, organisationId
       eb.or([
         ...(device.gtin !== null ? [eb('s.gtin', '=', device.gtin)] : []),
         ...(device.hibcLic !== null && device.hibcPcn !== null ? [eb.and([eb('s.hibc_lic', '=', device.hibcLic), eb('s.hibc_pcn', '=', device.hibcPcn)])] : []),
+        // A lot label without its product: any recall that lists lots may name it.
+        ...(productless ? [eb('s.lots', 'is not', null)] : []),
       ]),
     )
     .execute();
   if (candidates.length === 0) return [];
   const scopes = await scopesOf(db, candidates.map((c) => c.id));
   // The device as a one-row `items as i`, so the very predicates of the recall lists decide.
-  const checks = candidates.map((c) => sql<boolean>`${recallPredicates(scopes.get(c.id) ?? []).where}`);
-  const result = await sql<Record<string, boolean>>`
+  const checks = candidates.map((c) => recallPredicates(scopes.get(c.id) ?? []));
+  const result = await sql<Record<string, boolean | MatchKind>>`
     with i as (
       select ${device.gtin}::text as gtin, ${device.hibcLic}::text as hibc_lic, ${device.hibcPcn}::text as hibc_pcn,
              ${device.lotNumber}::text as lot_number, ${device.serialNumber}::text as serial_number,
-             ${device.expirationDate}::date as expiration_date, ${device.manufacturingDate}::date as manufacturing_date
+             ${device.expirationDate}::date as expiration_date, ${device.manufacturingDate}::date as manufacturing_date,
+             ${entryType}::text as entry_type
     )
-    select ${sql.join(checks.map((c, k) => sql`${c} as ${sql.ref(`m${k}`)}`))} from i
+    select ${sql.join(checks.map((c, k) => sql`${c.where} as ${sql.ref(`m${k}`)}, ${c.matchKind} as ${sql.ref(`k${k}`)}`))} from i
   `.execute(db);
   const row = result.rows[0] ?? {};
-  return candidates.filter((_, k) => row[`m${k}`] === true);
+  return candidates.flatMap((c, k) => (row[`m${k}`] === true ? [{ ...c, match: row[`k${k}`] as MatchKind }] : []));
 }

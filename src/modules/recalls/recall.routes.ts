@@ -6,7 +6,7 @@ import { tenancyOf } from '../../shared/actor.js';
 import { IdParamsSchema } from '../../shared/schemas.js';
 import { recordListAudit } from '../audit/audit.service.js';
 import { copyAffectedCsv } from './recall.export.js';
-import type { RecallScope } from './recall.matching.js';
+import { MATCH_REASONS, type RecallScope } from './recall.matching.js';
 import { affectedPatientIds, type AffectedItem, type Recall } from './recall.repository.js';
 import {
   AdHocQuery,
@@ -84,6 +84,7 @@ export const toAffectedApi = (i: AffectedItem) => ({
   },
   match: i.match,
   contactStatus: i.contactStatus,
+  matchReason: MATCH_REASONS[i.match],
   decision: i.decision,
   voided: i.voided && { at: i.voided.at.toISOString(), by: i.voided.by },
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CONTACT_STATUSES, DISPOSITIONS } from '../../db/database.js';
 import { GtinSchema, IsoDateSchema } from '../../shared/schemas.js';
-import { MATCH_KINDS } from './recall.matching.js';
+import { MATCH_KINDS, MATCH_REASONS } from './recall.matching.js';
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
 const numeric = (s: string) => /^\d{1,30}$/.test(s);
@@ -112,7 +112,14 @@ export const AffectedItemSchema = z
       entryType: z.enum(['barcode', 'manual']),
       explantedAt: z.iso.datetime().nullable(),
     }),
-    match: z.enum(MATCH_KINDS).describe('udi: identified by serial; lot: by a captured lot or date; gtin-only: the product matches but what would rule it out was never captured; manual: typed in.'),
+    match: z
+      .enum(MATCH_KINDS)
+      .describe(
+        `How the item matched, strongest first. ${Object.entries(MATCH_REASONS)
+          .map(([k, r]) => `${k}: ${r}`)
+          .join(' ')}`,
+      ),
+    matchReason: z.string().describe('The match kind in plain words, for the person who reviews the row.'),
     contactStatus: z.enum(CONTACT_STATUSES),
     decision: z
       .enum(['pending', 'override'])

@@ -357,7 +357,7 @@ export interface ScanFactsQuery {
   readonly raw: string | null;
   /** Double-scan window start. */
   readonly since: Date;
-  readonly device: Pick<Device, 'di' | 'gtin' | 'hibcLic' | 'hibcPcn' | 'serialNumber'>;
+  readonly device: Pick<Device, 'di' | 'gtin' | 'hibcLic' | 'hibcPcn' | 'serialNumber' | 'lotNumber'>;
   /** The item this scan made or completed (not a duplicate of itself). */
   readonly itemId: string;
 }
@@ -374,7 +374,7 @@ export interface ScanFacts {
   /** Which production identifiers the product's label carries, from the catalogue; null when not known. */
   readonly productionIdentifiers: LabelIdentifiers | null;
   readonly productKnown: boolean;
-  /** An active recall names this product (GTIN or HIBC LIC + PCN); whether it covers this lot or serial is for the recall's own predicates. */
+  /** An active recall names this product (GTIN or HIBC LIC + PCN), or lists lots and this is a lot label without its product; whether it covers the item is for the recall's own predicates. */
   readonly recallNamesProduct: boolean;
 }
 
@@ -413,12 +413,14 @@ export async function scanFacts(db: Kysely<Database>, queries: readonly ScanFact
       p.implantable, p.label_lot, p.label_serial, p.label_expiry, p.label_manufacturing,
       exists (
         select 1 from recall_scopes rs join recalls r on r.id = rs.recall_id
-        where r.status = 'active' and (rs.gtin = q.gtin or (rs.hibc_lic = q.hibc_lic and rs.hibc_pcn = q.hibc_pcn))) as recall_names
+        where r.status = 'active' and (rs.gtin = q.gtin or (rs.hibc_lic = q.hibc_lic and rs.hibc_pcn = q.hibc_pcn)
+          -- A lot label without its product: a recall that lists lots may name it.
+          or (q.gtin is null and q.hibc_lic is null and q.lot_number is not null and rs.lots is not null))) as recall_names
     from unnest(${column((q) => q.procedureId)}::uuid[], ${column((q) => q.patientId)}::uuid[], ${column((q) => q.scannerId)}::text[],
                 ${column((q) => q.raw)}::text[], ${column((q) => q.since)}::timestamptz[], ${column((q) => q.device.di)}::text[],
                 ${column((q) => q.device.gtin)}::text[], ${column((q) => q.device.hibcLic)}::text[], ${column((q) => q.device.hibcPcn)}::text[],
-                ${column((q) => q.device.serialNumber)}::text[], ${column((q) => q.itemId)}::uuid[])
-      with ordinality as q(procedure_id, patient_id, scanner_id, raw, since, di, gtin, hibc_lic, hibc_pcn, serial_number, item_id, n)
+                ${column((q) => q.device.serialNumber)}::text[], ${column((q) => q.itemId)}::uuid[], ${column((q) => q.device.lotNumber)}::text[])
+      with ordinality as q(procedure_id, patient_id, scanner_id, raw, since, di, gtin, hibc_lic, hibc_pcn, serial_number, item_id, lot_number, n)
     left join products p on p.di = q.di
     order by q.n`.execute(db);
   return rows.rows.map((r) => ({

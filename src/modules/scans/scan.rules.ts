@@ -6,6 +6,7 @@
 import type { MissingSeparatorReading } from '../../barcode/index.js';
 import type { ParseResult, ParseWarning } from '../../barcode/types.js';
 import type { Awaiting, ItemAction } from '../../db/database.js';
+import type { MatchKind } from '../recalls/recall.matching.js';
 
 /** What one scan tells about the device. */
 export interface Device {
@@ -141,7 +142,8 @@ export interface ScanFacts {
   readonly sameScanJustBefore: boolean;
   readonly awaiting: Awaiting | null;
   readonly explantMatched: boolean | null;
-  readonly recalls: ReadonlyArray<{ readonly reference: string; readonly title: string }>;
+  /** Active recalls covering the device, and how (the weaker kinds ask for the label to be checked). */
+  readonly recalls: ReadonlyArray<{ readonly reference: string; readonly title: string; readonly match?: MatchKind }>;
   readonly parserWarnings: readonly ParseWarning[];
 }
 
@@ -152,6 +154,30 @@ export interface ScanFacts {
  */
 export function needsDecision(item: { readonly action: ItemAction; readonly status: 'active' | 'voided' }, warnings: readonly ScanWarning[]): boolean {
   return item.action === 'implanted' && item.status === 'active' && warnings.some((w) => w.severity === 'critical');
+}
+
+const WEAK_MATCH_CHECK: Partial<Record<MatchKind, string>> = {
+  'lot-run-on': 'the recorded lot runs on past a listed lot (a dropped separator?): check the lot printed on the label',
+  'lot-similar': 'the recorded lot differs from a listed one only in letter case or look-alike characters: check the lot printed on the label',
+  'lot-without-product': 'this lot label was scanned without its product label and its lot is listed: scan the product label, and check which product it is',
+};
+
+/**
+ * PRODUCT_RECALLED: critical, naming the recall. A weaker match says what to
+ * check on the physical label; a lot label still waiting for its product label
+ * is a warning until that label says which product it is (the joined item is
+ * checked again).
+ */
+function recallWarning(recall: { readonly reference: string; readonly title: string; readonly match?: MatchKind }, awaiting: Awaiting | null): ScanWarning {
+  const check = recall.match === undefined ? undefined : WEAK_MATCH_CHECK[recall.match];
+  if (check === undefined) {
+    return { code: 'PRODUCT_RECALLED', severity: 'critical', message: `Subject to recall ${recall.reference}: ${recall.title}. Quarantine it; do not implant.` };
+  }
+  return {
+    code: 'PRODUCT_RECALLED',
+    severity: recall.match === 'lot-without-product' && awaiting === 'product-label' ? 'warning' : 'critical',
+    message: `Possibly subject to recall ${recall.reference}: ${recall.title}. ${check.charAt(0).toUpperCase()}${check.slice(1)}. If it matches, quarantine it; do not implant.`,
+  };
 }
 
 /** Parser warnings that mean the values read may not be the label's. */
@@ -242,9 +268,7 @@ export function scanWarnings(f: ScanFacts): ScanWarning[] {
   if (d.expirationDate !== null && d.expirationDate < f.scanDate) {
     w.push({ code: 'PRODUCT_EXPIRED', severity: implanting ? 'critical' : 'warning', message: `Expired on ${d.expirationDate}. Do not implant; check the product.` });
   }
-  for (const recall of f.recalls) {
-    w.push({ code: 'PRODUCT_RECALLED', severity: 'critical', message: `Subject to recall ${recall.reference}: ${recall.title}. Quarantine it; do not implant.` });
-  }
+  for (const recall of f.recalls) w.push(recallWarning(recall, f.awaiting));
   if (implanting && f.serialImplantedElsewhere) {
     w.push({
       code: 'SERIAL_ALREADY_IMPLANTED',

@@ -341,7 +341,7 @@ async function recordWave(trx: Kysely<Database>, wave: readonly ScanRequest[], n
   // Quarantine: an active recall (the organisation's or a national one) that covers the device. Only the
   // few devices whose product a recall names at all are checked against the recall's lots, serials and dates.
   const recalls: Array<Awaited<ReturnType<typeof activeRecallsCovering>>> = [];
-  for (const [k, a] of accepted.entries()) recalls.push(facts[k]?.recallNamesProduct ? await activeRecallsCovering(trx, a.organisationId, a.device) : []);
+  for (const [k, a] of accepted.entries()) recalls.push(facts[k]?.recallNamesProduct ? await activeRecallsCovering(trx, a.organisationId, a.device, a.manual ? 'manual' : 'barcode') : []);
 
   const scanRows = accepted.map((a, k) => {
     const item = a.item as Item;
