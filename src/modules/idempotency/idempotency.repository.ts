@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { auditValues, type AuditRow } from '../audit/audit.repository.js';
 
 export interface IdempotencyRecord {
   readonly requestHash: Buffer;
@@ -29,20 +30,34 @@ export async function findIdempotencyRecords(
   return new Map(rows.rows.map((r) => [idempotencyId(r.organisation_id, r.key), { requestHash: r.request_hash, statusCode: r.status_code, response: r.response }]));
 }
 
+export interface IdempotentAnswer {
+  readonly organisationId: string;
+  readonly key: string;
+  readonly requestHash: Buffer;
+  readonly statusCode: number;
+  readonly response: unknown;
+}
+
 /**
- * Stores one answer under its key, in the transaction that did the work.
- * False when another transaction holds the key already (this one waited for
- * it to commit): the caller rolls back and answers from the stored record.
+ * Stores answers under their keys, in the transaction that did the work, with
+ * the audit rows of that work in the same statement (one round trip). Answers
+ * how many keys this transaction claimed: fewer than given when another
+ * transaction holds a key already (this one waited for it to commit), and the
+ * caller then rolls back and answers from the stored record.
  */
-export async function storeIdempotentAnswer(
-  db: Kysely<Database>,
-  answer: { readonly organisationId: string; readonly key: string; readonly requestHash: Buffer; readonly statusCode: number; readonly response: unknown },
-): Promise<boolean> {
-  const stored = await db
-    .insertInto('idempotency_keys')
-    .values({ organisation_id: answer.organisationId, key: answer.key, request_hash: answer.requestHash, status_code: answer.statusCode, response: JSON.stringify(answer.response) })
+export async function storeIdempotentAnswers(db: Kysely<Database>, answers: readonly IdempotentAnswer[], audit: readonly AuditRow[] = []): Promise<number> {
+  if (answers.length === 0) return 0;
+  const values = answers.map((r) => ({ organisation_id: r.organisationId, key: r.key, request_hash: r.requestHash, status_code: r.statusCode, response: JSON.stringify(r.response) }));
+  const insert = audit.length === 0 ? db.insertInto('idempotency_keys') : db.with('audit', (qb) => qb.insertInto('audit_events').values(audit.map(auditValues))).insertInto('idempotency_keys');
+  const stored = await insert
+    .values(values)
     .onConflict((oc) => oc.columns(['organisation_id', 'key']).doNothing())
     .returning('key')
-    .executeTakeFirst();
-  return stored !== undefined;
+    .execute();
+  return stored.length;
+}
+
+/** One answer under its key: true when this transaction claimed it. */
+export async function storeIdempotentAnswer(db: Kysely<Database>, answer: IdempotentAnswer): Promise<boolean> {
+  return (await storeIdempotentAnswers(db, [answer])) === 1;
 }

@@ -1,7 +1,6 @@
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import type { Awaiting, Database, DecisionStatus, Disposition, EntryType, ItemAction, ItemsTable, ScansTable } from '../../db/database.js';
 import type { Procedure } from '../procedures/procedure.repository.js';
-import { auditValues, type AuditRow } from '../audit/audit.repository.js';
 import type { Device, LabelIdentifiers } from './scan.rules.js';
 
 export interface Item extends Device {
@@ -125,29 +124,6 @@ const deviceColumns = (d: Device) => ({
 });
 
 // --- idempotency ---------------------------------------------------------------------------
-
-/**
- * Stores, in one statement of the transaction that recorded the scans, their
- * audit rows and the answers given under their Idempotency-Keys. Answers how
- * many answers were stored: fewer than given means another transaction took
- * one of the keys first (this one waited for it to commit), and the caller
- * must roll back.
- */
-export async function storeScanAnswers(
-  db: Kysely<Database>,
-  audit: readonly AuditRow[],
-  answers: ReadonlyArray<{ readonly organisationId: string; readonly key: string; readonly requestHash: Buffer; readonly statusCode: number; readonly response: unknown }>,
-): Promise<number> {
-  if (answers.length === 0) return 0;
-  const stored = await db
-    .with('audit', (qb) => qb.insertInto('audit_events').values(audit.map(auditValues)))
-    .insertInto('idempotency_keys')
-    .values(answers.map((r) => ({ organisation_id: r.organisationId, key: r.key, request_hash: r.requestHash, status_code: r.statusCode, response: JSON.stringify(r.response) })))
-    .onConflict((oc) => oc.columns(['organisation_id', 'key']).doNothing())
-    .returning('key')
-    .execute();
-  return stored.length;
-}
 
 // --- scans ---------------------------------------------------------------------------------
 

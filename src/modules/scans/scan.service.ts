@@ -10,7 +10,7 @@ import type { Settled } from '../../shared/coalescer.js';
 import { ProblemError } from '../../shared/problem.js';
 import { scanTimeIssue, timeOutOfBounds } from '../../shared/time-bounds.js';
 import { auditRowOf, recordAudit } from '../audit/audit.service.js';
-import { findIdempotencyRecords, idempotencyId } from '../idempotency/idempotency.repository.js';
+import { findIdempotencyRecords, idempotencyId, storeIdempotentAnswers } from '../idempotency/idempotency.repository.js';
 import { findProcedure, lockProcedures, type Procedure } from '../procedures/procedure.repository.js';
 import { activeRecallsCovering } from '../recalls/recall.repository.js';
 import {
@@ -25,7 +25,6 @@ import {
   markDecisionPending,
   liveScansOfItem,
   scanFacts,
-  storeScanAnswers,
   updateItem,
   type Item,
   type Scan,
@@ -162,20 +161,41 @@ export interface ScanRequest {
 /** Another transaction stored an answer under one of the batch's Idempotency-Keys first. */
 class IdempotencyRace extends Error {}
 
+/** A barcode as read before any transaction opens: the device, or the refusal that will be its answer. */
+type Read = { readonly device: Device; readonly parsed: ParseResult } | ProblemError | undefined;
+
+function readBeforehand(input: RecordScanInput, today: Date): Read {
+  if (input.barcode === undefined) return undefined;
+  try {
+    return readProductLabel(input.barcode, today);
+  } catch (error) {
+    if (error instanceof ProblemError) return error;
+    throw error;
+  }
+}
+
 /**
  * Records scans at the point of use, each exactly once per Idempotency-Key,
  * several in one transaction: the scan rows, the items they create or complete
- * (split labels), the explant links, the warnings, the audit rows and the
- * stored answers commit together, so one durable commit acknowledges them all.
- * A scan with warnings is still recorded: losing the record of what is inside
- * a patient is the worst outcome.
+ * (split labels), the explant links, the warnings, the decisions they ask for,
+ * the audit rows and the stored answers commit together, so one durable commit
+ * acknowledges them all. A scan with warnings is still recorded: losing the
+ * record of what is inside a patient is the worst outcome.
  *
- * One scan's refusal (an unreadable barcode, a completed procedure, a reused
- * key) is that scan's answer alone. Anything else that stops the transaction
- * (a key taken by a concurrent request, a deadlock, a lost connection) stores
- * nothing of the batch, and each scan is then recorded again on its own.
+ * Barcodes are read before the transaction opens (the parser is pure). One
+ * scan's refusal (an unreadable barcode, a completed procedure, a reused key, a
+ * time out of bounds) is that scan's answer alone. Anything else that stops the
+ * transaction (a key taken by a concurrent request, a deadlock, a lost
+ * connection) stores nothing of the batch, and each scan is then recorded again
+ * on its own.
  */
 export async function recordScans(db: Kysely<Database>, requests: readonly ScanRequest[], clock: Clock): Promise<Array<Settled<ScanOutcome>>> {
+  const readAt = clock.now();
+  const reads = requests.map((r) => readBeforehand(r.input, readAt));
+  return recordReadScans(db, requests, reads, clock);
+}
+
+async function recordReadScans(db: Kysely<Database>, requests: readonly ScanRequest[], reads: readonly Read[], clock: Clock): Promise<Array<Settled<ScanOutcome>>> {
   for (let attempt = 1; ; attempt++) {
     const results: Array<Settled<ScanOutcome>> = [];
     try {
@@ -186,7 +206,8 @@ export async function recordScans(db: Kysely<Database>, requests: readonly ScanR
         for (const wave of wavesByProcedure(requests)) {
           const now = new Date(Math.max(clock.now().getTime(), last + 1));
           last = now.getTime();
-          for (const [index, result] of await recordWave(trx, wave.map((i) => requests[i] as ScanRequest), now)) results[wave[index] as number] = result;
+          const settled = await recordWave(trx, wave.map((i) => ({ req: requests[i] as ScanRequest, read: reads[i] })), now);
+          for (const [index, result] of settled) results[wave[index] as number] = result;
         }
       });
       return results;
@@ -194,7 +215,7 @@ export async function recordScans(db: Kysely<Database>, requests: readonly ScanR
       if (requests.length > 1) {
         // In turn, so that scans of one procedure keep their order.
         const alone: Array<Settled<ScanOutcome>> = [];
-        for (const r of requests) alone.push(...(await recordScans(db, [r], clock)));
+        for (const [i, r] of requests.entries()) alone.push(...(await recordReadScans(db, [r], [reads[i]], clock)));
         return alone;
       }
       // The concurrent request with our key has committed now: the next attempt answers its response.
@@ -219,13 +240,14 @@ function wavesByProcedure(requests: readonly ScanRequest[]): number[][] {
 interface Fresh {
   readonly index: number;
   readonly req: ScanRequest;
+  readonly read: Read;
   readonly organisationId: string;
   readonly hash: Buffer;
 }
 
 interface Accepted extends Fresh {
   readonly procedure: Procedure;
-  readonly read: { device: Device; parsed: ParseResult } | undefined;
+  readonly parsed: ParseResult | undefined;
   readonly scanned: Device;
   readonly scannedAt: Date;
   readonly manual: boolean;
@@ -235,30 +257,68 @@ interface Accepted extends Fresh {
   explantMatched: boolean | null;
 }
 
-/** Scans of distinct procedures, in one transaction; answers [index in wave, result]. */
-async function recordWave(trx: Kysely<Database>, wave: readonly ScanRequest[], now: Date): Promise<Array<[number, Settled<ScanOutcome>]>> {
-  const results: Array<[number, Settled<ScanOutcome>]> = [];
+/** The answers of a wave, by index in the wave. */
+type WaveResults = Array<[number, Settled<ScanOutcome>]>;
+
+/**
+ * Scans of distinct procedures, in one transaction, in named phases: claim the
+ * keys, accept or refuse each scan, join split labels, insert new items, link
+ * explants, gather facts and build the scan rows (warnings, decisions asked
+ * for), persist. Answers [index in wave, result].
+ */
+async function recordWave(trx: Kysely<Database>, wave: ReadonlyArray<{ req: ScanRequest; read: Read }>, now: Date): Promise<WaveResults> {
+  const results: WaveResults = [];
   const refuse = (index: number, error: unknown) => {
     if (!(error instanceof ProblemError)) throw error;
     results.push([index, { ok: false, error }]);
   };
+  const fresh = identify(wave, refuse);
+  const claimed = await claimKeys(trx, fresh);
+  const accepted = acceptOrReplay(fresh, claimed, now, results, refuse);
+  if (accepted.length === 0) return results;
+  await joinSplitLabels(trx, accepted, now);
+  await insertNewItems(trx, accepted);
+  await linkExplants(trx, accepted, now);
+  const rows = await buildScanRows(trx, accepted, now);
+  await askForDecisions(trx, accepted, rows, now);
+  const answers = await persist(trx, accepted, rows);
+  accepted.forEach((a, k) => results.push([a.index, { ok: true, value: answers[k] as ScanOutcome }]));
+  return results;
+}
 
+/** Phase: who is asking, and the hash that tells a retry from another request under the same key. */
+function identify(wave: ReadonlyArray<{ req: ScanRequest; read: Read }>, refuse: (index: number, error: unknown) => void): Fresh[] {
   const fresh: Fresh[] = [];
-  wave.forEach((req, index) => {
+  wave.forEach(({ req, read }, index) => {
     try {
-      fresh.push({ index, req, organisationId: requireOrganisation(req.ctx), hash: requestHash(req.procedureId, req.input) });
+      fresh.push({ index, req, read, organisationId: requireOrganisation(req.ctx), hash: requestHash(req.procedureId, req.input) });
     } catch (error) {
       refuse(index, error);
     }
   });
+  return fresh;
+}
+
+/** Phase: lock the procedures, then read any answers already stored under the keys. */
+async function claimKeys(trx: Kysely<Database>, fresh: readonly Fresh[]) {
   // Locked first: a retry waiting behind its own first attempt then sees that attempt's stored answer.
   const procedures = await lockProcedures(trx, fresh.map((f) => f.req.procedureId));
   const stored = await findIdempotencyRecords(trx, fresh.map((f) => ({ organisationId: f.organisationId, key: f.req.idempotencyKey })));
+  return { procedures, stored };
+}
 
+/** Phase: a retry is answered from its stored answer; a scan that breaks a rule is refused; the rest go on. */
+function acceptOrReplay(
+  fresh: readonly Fresh[],
+  claimed: Awaited<ReturnType<typeof claimKeys>>,
+  now: Date,
+  results: WaveResults,
+  refuse: (index: number, error: unknown) => void,
+): Accepted[] {
   const accepted: Accepted[] = [];
   for (const f of fresh) {
     try {
-      const record = stored.get(idempotencyId(f.organisationId, f.req.idempotencyKey));
+      const record = claimed.stored.get(idempotencyId(f.organisationId, f.req.idempotencyKey));
       if (record) {
         if (!record.requestHash.equals(f.hash)) {
           throw new ProblemError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different scan. Use a new key for a new scan.');
@@ -267,25 +327,27 @@ async function recordWave(trx: Kysely<Database>, wave: readonly ScanRequest[], n
         continue;
       }
       const { input } = f.req;
-      const procedure = procedures.get(f.req.procedureId);
+      const procedure = claimed.procedures.get(f.req.procedureId);
       if (!procedure || procedure.organisationId !== f.organisationId) throw new ProblemError('NOT_FOUND', 'No such procedure.');
       if (procedure.status === 'completed' && !input.lateEntry) {
         throw new ProblemError('PROCEDURE_COMPLETED', 'The procedure is completed: send lateEntry with a reason to record this scan.');
       }
       const timeIssue = input.scannedAt === undefined ? undefined : scanTimeIssue(input.scannedAt, now, procedure.startedAt);
       if (timeIssue) throw timeOutOfBounds('scannedAt', timeIssue);
+      if (f.read instanceof ProblemError) throw f.read;
       const manual = input.manual !== undefined;
-      const read = input.barcode !== undefined ? readProductLabel(input.barcode, now) : undefined;
-      const scanned: Device = read?.device ?? (input.manual ? manualDevice(input.manual) : NO_DEVICE);
+      const scanned: Device = f.read?.device ?? (input.manual ? manualDevice(input.manual) : NO_DEVICE);
       const awaiting = awaitingFor(scanned, manual);
-      accepted.push({ ...f, procedure, read, scanned, scannedAt: input.scannedAt ?? now, manual, awaiting, device: scanned, explantMatched: null });
+      accepted.push({ ...f, procedure, parsed: f.read?.parsed, scanned, scannedAt: input.scannedAt ?? now, manual, awaiting, device: scanned, explantMatched: null });
     } catch (error) {
       refuse(f.index, error);
     }
   }
-  if (accepted.length === 0) return results;
+  return accepted;
+}
 
-  // Split labels: the other half of a pending item from this scanner, if it is waiting (rare: a query each).
+/** Phase: the other half of a pending item from this scanner, if it is waiting (rare: a query each). */
+async function joinSplitLabels(trx: Kysely<Database>, accepted: readonly Accepted[], now: Date): Promise<void> {
   for (const a of accepted) {
     if (a.awaiting === null) continue;
     const other = a.awaiting === 'product-label' ? 'secondary-label' : 'product-label';
@@ -295,6 +357,10 @@ async function recordWave(trx: Kysely<Database>, wave: readonly ScanRequest[], n
       a.item = await updateItem(trx, pending.id, { device: a.device, awaiting: awaitingFor(a.device, false) }, now);
     }
   }
+}
+
+/** Phase: one item for each scan that joined none. */
+async function insertNewItems(trx: Kysely<Database>, accepted: readonly Accepted[]): Promise<void> {
   const toInsert = accepted.filter((a) => a.item === undefined);
   const inserted = await insertItems(
     trx,
@@ -312,8 +378,10 @@ async function recordWave(trx: Kysely<Database>, wave: readonly ScanRequest[], n
     })),
   );
   toInsert.forEach((a, k) => (a.item = inserted[k]));
+}
 
-  // Explants: link to the implant they remove (rare: a query each).
+/** Phase: an explant is linked to the implant it removes (rare: a query each). */
+async function linkExplants(trx: Kysely<Database>, accepted: readonly Accepted[], now: Date): Promise<void> {
   for (const a of accepted) {
     let item = a.item as Item;
     if (item.action !== 'explanted' || a.device.di === null || item.explantOfItemId !== null) continue;
@@ -325,7 +393,10 @@ async function recordWave(trx: Kysely<Database>, wave: readonly ScanRequest[], n
       a.item = item;
     }
   }
+}
 
+/** Phase: what the service knows about each device (one query for the batch, recalls where named), as warnings on the scan rows. */
+async function buildScanRows(trx: Kysely<Database>, accepted: readonly Accepted[], now: Date) {
   const facts = await scanFacts(
     trx,
     accepted.map((a) => ({
@@ -341,9 +412,10 @@ async function recordWave(trx: Kysely<Database>, wave: readonly ScanRequest[], n
   // Quarantine: an active recall (the organisation's or a national one) that covers the device. Only the
   // few devices whose product a recall names at all are checked against the recall's lots, serials and dates.
   const recalls: Array<Awaited<ReturnType<typeof activeRecallsCovering>>> = [];
-  for (const [k, a] of accepted.entries()) recalls.push(facts[k]?.recallNamesProduct ? await activeRecallsCovering(trx, a.organisationId, a.device, a.manual ? 'manual' : 'barcode') : []);
-
-  const scanRows = accepted.map((a, k) => {
+  for (const [k, a] of accepted.entries()) {
+    recalls.push(facts[k]?.recallNamesProduct ? await activeRecallsCovering(trx, a.organisationId, a.device, a.manual ? 'manual' : 'barcode') : []);
+  }
+  return accepted.map((a, k) => {
     const item = a.item as Item;
     const fact = facts[k] as ScanFacts;
     const warnings = scanWarnings({
@@ -351,14 +423,14 @@ async function recordWave(trx: Kysely<Database>, wave: readonly ScanRequest[], n
       action: item.action,
       scanDate: dateInTheatre.format(a.scannedAt),
       product: fact.productKnown ? { implantable: fact.implantable, productionIdentifiers: fact.productionIdentifiers } : null,
-      runOns: a.read ? runOnSuspicions(a.read.parsed, now) : [],
+      runOns: a.parsed ? runOnSuspicions(a.parsed, now) : [],
       serialImplantedElsewhere: fact.serialImplantedElsewhere,
       serialAlreadyInProcedure: fact.serialInProcedure,
       sameScanJustBefore: fact.sameRawScannedSince,
       awaiting: item.awaiting,
       explantMatched: a.explantMatched,
       recalls: recalls[k] ?? [],
-      parserWarnings: a.read?.parsed.warnings ?? [],
+      parserWarnings: a.parsed?.warnings ?? [],
     });
     return {
       id: randomUUID(),
@@ -369,7 +441,7 @@ async function recordWave(trx: Kysely<Database>, wave: readonly ScanRequest[], n
       action: a.req.input.action,
       entryType: a.manual ? ('manual' as const) : ('barcode' as const),
       raw: a.req.input.barcode ?? null,
-      parsed: a.read ? a.read.parsed : (a.req.input.manual ?? null),
+      parsed: a.parsed ?? a.req.input.manual ?? null,
       device: a.scanned,
       voidsScanId: null,
       reason: a.req.input.lateEntry?.reason ?? null,
@@ -380,36 +452,46 @@ async function recordWave(trx: Kysely<Database>, wave: readonly ScanRequest[], n
       actorKeyId: a.req.ctx.actor.keyId,
     };
   });
-  // An item being implanted that raised a critical warning is not recorded as in the patient: it waits
-  // for the theatre's decision (put aside, or implanted anyway with a reason).
+}
+
+type ScanRow = Awaited<ReturnType<typeof buildScanRows>>[number];
+
+/**
+ * Phase: an item being implanted that raised a critical warning is not recorded as in the patient: it
+ * waits for the theatre's decision (put aside, or implanted anyway with a reason).
+ */
+async function askForDecisions(trx: Kysely<Database>, accepted: readonly Accepted[], rows: readonly ScanRow[], now: Date): Promise<void> {
   const pending = await markDecisionPending(
     trx,
-    accepted.flatMap((a, k) => (needsDecision(a.item as Item, scanRows[k]?.warnings ?? []) ? [(a.item as Item).id] : [])),
+    accepted.flatMap((a, k) => (needsDecision(a.item as Item, rows[k]?.warnings ?? []) ? [(a.item as Item).id] : [])),
     now,
   );
   for (const a of accepted) a.item = pending.get((a.item as Item).id) ?? a.item;
-  const scans = await insertScans(trx, scanRows);
+}
+
+/** Phase: the scan rows, then the audit rows and the answers under their keys, in one statement. */
+async function persist(trx: Kysely<Database>, accepted: readonly Accepted[], rows: readonly ScanRow[]): Promise<ScanOutcome[]> {
+  const scans = await insertScans(trx, rows);
   const answers = accepted.map((a, k): ScanOutcome => ({
     statusCode: 201,
-    body: { scan: toScanApi(scans[k] as Scan), item: toItemApi(a.item as Item), warnings: scanRows[k]?.warnings ?? [] },
+    body: { scan: toScanApi(scans[k] as Scan), item: toItemApi(a.item as Item), warnings: rows[k]?.warnings ?? [] },
     replayed: false,
   }));
-  const storedNow = await storeScanAnswers(
+  const storedNow = await storeIdempotentAnswers(
     trx,
+    accepted.map((a, k) => ({ organisationId: a.organisationId, key: a.req.idempotencyKey, requestHash: a.hash, statusCode: 201, response: answers[k]?.body })),
     accepted.map((a, k) =>
       auditRowOf(a.req.ctx, {
         action: 'scan.record',
         organisationId: a.organisationId,
         patientIds: [a.procedure.patientId],
         procedureIds: [a.procedure.id],
-        detail: { scanId: scans[k]?.id, itemId: a.item?.id, warnings: scanRows[k]?.warnings.map((w) => w.code) },
+        detail: { scanId: scans[k]?.id, itemId: a.item?.id, warnings: rows[k]?.warnings.map((w) => w.code) },
       }),
     ),
-    accepted.map((a, k) => ({ organisationId: a.organisationId, key: a.req.idempotencyKey, requestHash: a.hash, statusCode: 201, response: answers[k]?.body })),
   );
   if (storedNow !== accepted.length) throw new IdempotencyRace('An Idempotency-Key of this batch was taken by a concurrent request');
-  accepted.forEach((a, k) => results.push([a.index, { ok: true, value: answers[k] as ScanOutcome }]));
-  return results;
+  return answers;
 }
 
 /**
