@@ -344,8 +344,8 @@ export interface NotUsedItem {
 
 /**
  * Items of the recall that were put aside after a critical warning (decision
- * not-used): units to find and quarantine, not patients. No patient identifier
- * is read here.
+ * not-used): units to find and quarantine, not patients. The patient id is read
+ * for the audit row only; the list shows no patient.
  */
 function notUsedBase(db: Kysely<Database>, q: Pick<AffectedQuery, 'scopes' | 'tenancy'>) {
   const { where, products } = recallPredicates(q.scopes);
