@@ -398,6 +398,72 @@ t.test('recall console', { skip: unavailable && !browserRequired() ? `browser te
     t.pass('a later window: the preview follows');
   });
 
+  await t.test('decisions at the point of use: pending and overridden rows marked, a void after the recall marked for review, the units put aside listed apart', async (t) => {
+    const created = await app.request({
+      method: 'POST',
+      url: '/v1/recalls',
+      key: org.keys.procurement,
+      payload: { reference: 'FSN-UI-DEC', title: 'Cup: coating delamination', scope: [{ gtin: GTIN_B, lots: ['LOTD1', 'LOTD2', 'LOTD3', 'LOTD4'] }] },
+    });
+    t.equal(created.statusCode, 201, created.body);
+    const decRecall = created.json<{ id: string }>().id;
+    // Scanned after the recall was entered: each raises PRODUCT_RECALLED and waits for its decision.
+    const seedsD = [20_001, 20_011, 20_021, 20_031];
+    const scanned: Array<{ itemId: string; scanId: string }> = [];
+    for (const [i, seed] of seedsD.entries()) {
+      const procedure = await newProcedure(app, s, seed);
+      const res = await scan(app, s, procedure, { barcode: `]d201${GTIN_B}10LOTD${i + 1}${GS}17301231`, action: 'implanted' });
+      t.equal(res.statusCode, 201, res.body);
+      const body = res.json<{ scan: { id: string }; item: { id: string; decision: { status: string } | null } }>();
+      t.equal(body.item.decision?.status, 'pending', `LOTD${i + 1} waits for a decision`);
+      scanned.push({ itemId: body.item.id, scanId: body.scan.id });
+    }
+    const [pending, aside, voided, override] = scanned as [(typeof scanned)[0], (typeof scanned)[0], (typeof scanned)[0], (typeof scanned)[0]];
+    const decide = (itemId: string, body: Record<string, string>) => app.request({ method: 'POST', url: `/v1/items/${itemId}/decision`, key: s, payload: body });
+    t.equal((await decide(aside.itemId, { outcome: 'not-used', disposition: 'quarantined', reason: 'Recall notice on the box' })).statusCode, 200);
+    t.equal((await decide(override.itemId, { outcome: 'implanted', reason: 'No alternative size; surgeon informed' })).statusCode, 200);
+    t.equal((await app.request({ method: 'POST', url: `/v1/scans/${voided.scanId}/void`, key: s, payload: { reason: 'Scanned in error' } })).statusCode, 200);
+
+    await page.goto(`${base}#/recall/${decRecall}`);
+    await page.waitForSelector('h1:text("Recall FSN-UI-DEC")');
+    await page.waitForSelector('table.affected');
+    const badges = (itemId: string) => inPage<string[]>(page, `Array.from(document.querySelectorAll('table.affected tr[data-item-id="${itemId}"] .badge.flag'), (b) => b.textContent)`);
+    await page.locator(`table.affected tr[data-item-id="${pending.itemId}"] .badge.flag`).waitFor();
+    t.same(await badges(pending.itemId), ['Pending decision'], 'the pending row carries the badge');
+    t.same(await badges(override.itemId), ['Override'], 'the overridden row says so');
+    const voidedBadges = await badges(voided.itemId);
+    t.equal(voidedBadges.length, 1, 'a voided item needs no decision: the void is its flag');
+    t.match(voidedBadges[0], /^Voided \d{1,2} \w{3} \d{4} by RCC scanner: review$/, 'the row voided after the recall stays, marked for review');
+    t.match(await page.textContent(`table.affected tr[data-item-id="${pending.itemId}"] td.contact`), /^Review: Pending decisionIdentified/, 'said before the contact status');
+    t.equal(await inPage<number>(page, "(() => { const w = document.querySelector('.table-wrap'); return w.scrollWidth - w.clientWidth; })()"), 0, 'the table, badges and all, fits a 1024 px tablet');
+    t.equal(await page.locator(`table.affected tr[data-item-id="${aside.itemId}"]`).count(), 0, 'the unit put aside is not a patient');
+
+    // The units put aside: counted, and listed apart on request.
+    t.match(await page.textContent('.counts'), /1 unit not used \(put aside\)/);
+    t.match(await page.textContent('.not-used-count'), '1 unit not used (put aside)');
+    await page.click('button:text("Show the units put aside")');
+    await page.waitForSelector('table.not-used-table tbody tr');
+    const units = await inPage<string[]>(page, `Array.from(document.querySelectorAll('table.not-used-table tbody tr'), (tr) => Array.from(tr.children, (c) => c.innerText.trim()).join(' | '))`);
+    t.equal(units.length, 1);
+    t.match(units[0], new RegExp(`^GTIN ${GTIN_B} \\| LOTD2 \\| — \\| Quarantined \\| Recall notice on the box \\| \\d{1,2} \\w{3} \\d{4}, \\d{2}:\\d{2} \\| \\d{1,2} \\w{3} \\d{4}, RCC$`), 'product, lot, serial, disposition, reason, date');
+    t.equal(await page.getAttribute('button:text("Hide the units put aside")', 'aria-expanded'), 'true');
+    t.same(await axeViolations(page), [], 'no WCAG A/AA violation with the badges and the units put aside');
+    await shot(page, 'detail-decisions-1024');
+
+    // A match kind the console does not know yet is shown by a plain label, not dropped (the service's answer altered in the page's network).
+    await page.route('**/v1/recalls/*/patients?*', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { items: Array<{ itemId: string; match: string }> };
+      for (const item of body.items) if (item.itemId === pending.itemId) item.match = 'serial-typo';
+      await route.fulfill({ response, json: body });
+    });
+    await page.reload();
+    await page.waitForSelector(`table.affected tr[data-item-id="${pending.itemId}"]`);
+    const matchCell = await inPage<string>(page, `document.querySelector('table.affected tr[data-item-id="${pending.itemId}"]').children[7].innerText`);
+    t.equal(matchCell, 'Serial typo', 'an unknown kind reads as its name');
+    await page.unroute('**/v1/recalls/*/patients?*');
+  });
+
   if (SHOTS) {
     await t.test('screenshots at phone width', async () => {
       const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, locale: 'en-GB', timezoneId: 'Europe/London' });

@@ -1,10 +1,14 @@
 /// <reference lib="dom" />
 /**
  * The theatre page in real headless Chromium against the real service: a
- * keyboard-wedge scanner typing into the page, critical warnings, the outbox
- * through a dropped network and a lost response, void, completion, keyboard
- * use and accessibility.
+ * keyboard-wedge scanner typing into the page, critical warnings and the
+ * decision they ask for, the outbox through a dropped network and a lost
+ * response, void, completion, keyboard use and accessibility.
+ *
+ * SCREENSHOTS_DIR=/tmp saves the STOP banner with its decisions (stop-banner.png, 1024×768; stop-banner-768.png,
+ * portrait) and its two steps (stop-banner-put-aside.png, stop-banner-reason.png).
  */
+import path from 'node:path';
 import axe from 'axe-core';
 import type { Page } from 'playwright-core';
 import t from 'tap';
@@ -12,6 +16,7 @@ import { createOrganisationWithKeys, type OrganisationKeys } from '../helpers/ap
 import { browserRequired, browserUnavailable, launchBrowser, newTablet, startConsoleServer, wedgeType, type ConsoleServer } from '../helpers/browser.js';
 import { GS, GTIN, GTIN_B, nhsNumber, PLACE, WRISTBAND } from '../helpers/theatre.js';
 
+const SHOTS = process.env.SCREENSHOTS_DIR;
 const THEATRE_GLN = PLACE.slice(3);
 const GSRN = '950600013435200039';
 
@@ -43,6 +48,21 @@ async function scansOf(server: ConsoleServer, procedureId: string) {
 async function currentProcedureId(server: ConsoleServer, nhs: string): Promise<string> {
   const row = await server.db.selectFrom('procedures as p').innerJoin('patients as pa', 'pa.id', 'p.patient_id').select('p.id').where('pa.nhs_number', '=', nhs).orderBy('p.started_at', 'desc').executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** The text of the focused element and the item whose decision controls hold it, if any. */
+const focused = (page: Page) =>
+  page.evaluate(() => ({ text: document.activeElement?.textContent ?? '', id: document.activeElement?.id ?? '', decisionFor: document.activeElement?.closest<HTMLElement>('[data-decision-for]')?.dataset.decisionFor ?? null }));
+
+async function itemIdOf(server: ConsoleServer, procedureId: string, lot: string): Promise<string> {
+  const row = await server.db.selectFrom('items').select('id').where('procedure_id', '=', procedureId).where('lot_number', '=', lot).executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** The items of a case as the API answers them (decision included). */
+async function apiItems(server: ConsoleServer, key: string, procedureId: string) {
+  const res = await server.request({ method: 'GET', url: `/v1/procedures/${procedureId}`, key });
+  return res.json<{ items: Array<{ id: string; lotNumber: string | null; decision: { status: string; reason: string | null; disposition: string | null } | null }> }>().items;
 }
 
 async function axeViolations(page: Page): Promise<string[]> {
@@ -175,15 +195,178 @@ t.test('theatre page', { skip }, async (t) => {
     const colours = await line.locator('.warn.critical').evaluate((el) => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]);
     t.same(colours, ['rgb(177, 14, 30)', 'rgb(255, 255, 255)']);
     t.same(await axeViolations(page), [], 'the case page with a critical warning has no WCAG A/AA violations');
-    // Escape in the scan field acknowledges; the line keeps its warning.
-    t.equal(await page.evaluate(() => document.activeElement?.id), 'scan', 'the scan field kept the focus');
+    // An implant that raised it waits for a decision: the banner asks for it, and Escape does not dismiss it.
+    t.equal((await focused(page)).text, 'Put aside (not used)', 'the first decision takes the focus');
     await page.keyboard.press('Escape');
-    await banner.waitFor({ state: 'detached' });
-    t.match(await line.innerText(), /STOP: product recalled\./, 'the line still says it after acknowledgement');
+    await page.getByLabel('Scan an item').focus();
+    await page.keyboard.press('Escape');
+    t.equal(await banner.count(), 1, 'Escape does not dismiss a decision');
+    t.equal((await focused(page)).text, 'Put aside (not used)', 'Escape in the scan field goes to the decision');
+    t.match(await line.innerText(), /Pending decision: make it in the STOP banner above/, 'the line points at the banner rather than asking twice');
 
     // An expired implant is critical too.
     await wedgeType(page, `]d201${GTIN}10OLDLOT${GS}17200131`);
-    await page.getByRole('alert').filter({ hasText: 'PRODUCT EXPIRED' }).waitFor();
+    await lines(page).filter({ hasText: 'OLDLOT' }).getByText('STOP: product expired.').waitFor();
+    t.same(errors, []);
+  });
+
+  t.test('a critical warning without a decision to make is acknowledged, by button or Escape', async (t) => {
+    const { page, errors } = await newTablet(browser, t);
+    await page.goto(url);
+    await signIn(page, org.keys.scanner);
+    await openCase(page, nhsNumber(812));
+    // An explant of a recalled item: critical, but nothing to decide.
+    await page.getByLabel('Explant').check();
+    await page.getByLabel('Scan an item').focus();
+    await wedgeType(page, `]d201${GTIN_B}10BADLOT${GS}17301231${GS}21OUT-1`);
+    const banner = page.getByRole('alert').filter({ hasText: 'STOP' });
+    await banner.waitFor();
+    t.equal(await banner.getByRole('button', { name: 'Acknowledge' }).count(), 1, 'Acknowledge, and no decision');
+    t.equal(await banner.getByRole('button', { name: /Put aside/ }).count(), 0);
+    t.equal(await page.evaluate(() => document.activeElement?.id), 'scan', 'the scan field kept the focus');
+    await page.keyboard.press('Escape');
+    await banner.waitFor({ state: 'detached' });
+    t.match(await lines(page).filter({ hasText: 'OUT-1' }).innerText(), /STOP: product recalled\./, 'the line still says it after acknowledgement');
+    t.same(errors, []);
+  });
+
+  t.test('the decision a critical warning asks for, keyboard only: put aside, implant anyway with a reason, and completion waits for it', async (t) => {
+    const recall = await server.request({
+      method: 'POST',
+      url: '/v1/recalls',
+      key: org.keys.procurement,
+      payload: { reference: 'FSN-2026-88', title: 'Stem may fracture', scope: [{ gtin: GTIN_B, lots: ['ASIDE1'] }] },
+    });
+    t.equal(recall.statusCode, 201);
+    const { page, errors } = await newTablet(browser, t);
+    const decisions: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/decision')) decisions.push(r.postData() ?? '');
+    });
+    await page.goto(url);
+    await signIn(page, org.keys.scanner);
+    const nhs = nhsNumber(813);
+    await openCase(page, nhs);
+    const procedureId = await currentProcedureId(server, nhs);
+
+    // A recalled implant: STOP, with the two decisions; the first takes the focus.
+    await wedgeType(page, `]d201${GTIN_B}10ASIDE1${GS}17301231`);
+    const banner = page.locator('#alert-decision');
+    await banner.getByRole('button', { name: 'Put aside (not used)' }).waitFor();
+    const aside = await itemIdOf(server, procedureId, 'ASIDE1');
+    t.same(await focused(page), { text: 'Put aside (not used)', id: '', decisionFor: aside }, 'the first decision has the focus');
+    t.equal(await banner.getAttribute('role'), 'alert');
+    t.match(await banner.innerText(), /STOP: do not implant[\s\S]*lot ASIDE1[\s\S]*PRODUCT RECALLED[\s\S]*Put aside \(not used\)[\s\S]*Implant anyway/);
+    t.same(await axeViolations(page), [], 'the STOP banner with its decisions has no WCAG A/AA violations');
+    if (SHOTS) {
+      await page.screenshot({ path: path.join(SHOTS, 'stop-banner.png') });
+      await page.setViewportSize({ width: 768, height: 1024 });
+      await page.screenshot({ path: path.join(SHOTS, 'stop-banner-768.png') });
+      await page.setViewportSize({ width: 1024, height: 768 });
+    }
+    t.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0, 'nothing scrolls sideways');
+
+    // Put aside: the disposition takes the focus, none chosen; arrows choose quarantined; Tab, Enter records it.
+    await page.keyboard.press('Enter');
+    await banner.getByRole('radio', { name: /Returned to stock/ }).waitFor();
+    t.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.value), 'returned-to-stock', 'the first disposition has the focus');
+    t.equal(await banner.locator('input[type=radio]:checked').count(), 0, 'none chosen');
+    t.same(await axeViolations(page), [], 'the disposition step has no WCAG A/AA violations');
+    // Recorded with none chosen: refused beside the choices, nothing sent, the focus back on them.
+    await page.keyboard.press('Tab');
+    t.equal((await focused(page)).text, 'Record: not used');
+    await page.keyboard.press('Enter');
+    await page.locator('#alert-decision-disposition-error').waitFor();
+    t.match(await page.locator('#alert-decision-disposition-error').innerText(), /Choose what becomes of the item/);
+    t.equal(await banner.locator('fieldset').getAttribute('aria-describedby'), 'alert-decision-disposition-error', 'the error is tied to the choices');
+    t.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.value), 'returned-to-stock', 'the focus is back on the choices');
+    t.equal(decisions.length, 0, 'nothing sent');
+    t.same(await axeViolations(page), [], 'the disposition step with its error has no WCAG A/AA violations');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    t.equal(await banner.locator('input[type=radio]:checked').getAttribute('value'), 'quarantined');
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'stop-banner-put-aside.png') });
+    t.equal(await page.locator('#alert-decision-disposition-error').count(), 0, 'choosing clears the error');
+    await page.keyboard.press('Tab');
+    t.equal((await focused(page)).text, 'Record: not used');
+    await page.keyboard.press('Enter');
+    await banner.waitFor({ state: 'detached' });
+    const asideLine = recorded(page, 'ASIDE1');
+    await asideLine.getByText('Not used: quarantined').waitFor();
+    t.equal(await page.evaluate(() => document.activeElement?.id), 'scan', 'the focus is back on the scan field');
+    t.match(await page.locator('.decided').innerText(), /Recorded for .*lot ASIDE1: Not used: quarantined/);
+    t.match((await apiItems(server, org.keys.scanner, procedureId)).find((i) => i.id === aside)?.decision, { status: 'not-used', disposition: 'quarantined' }, 'on record');
+
+    // An expired implant: Implant anyway asks for a reason; "." is refused beside the field, and nothing is sent.
+    await wedgeType(page, `]d201${GTIN}10EXPD1${GS}17200131`);
+    await banner.getByRole('button', { name: 'Put aside (not used)' }).waitFor();
+    const expired = await itemIdOf(server, procedureId, 'EXPD1');
+    await page.keyboard.press('Tab');
+    t.equal((await focused(page)).text, 'Implant anyway');
+    await page.keyboard.press('Enter');
+    t.equal((await focused(page)).id, 'alert-decision-reason', 'the reason takes the focus');
+    const sent = decisions.length;
+    await page.keyboard.type('.');
+    await page.keyboard.press('Enter');
+    await page.locator('#alert-decision-reason-error').waitFor();
+    t.match(await page.locator('#alert-decision-reason-error').innerText(), /at least 3 letters or digits/);
+    t.equal(await page.locator('#alert-decision-reason').getAttribute('aria-invalid'), 'true');
+    t.match(await page.locator('#alert-decision-reason').getAttribute('aria-describedby'), /alert-decision-reason-error/, 'the error is tied to its field');
+    t.equal(decisions.length, sent, 'nothing sent');
+    t.same(await axeViolations(page), [], 'the reason step, with its error, has no WCAG A/AA violations');
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'stop-banner-reason.png') });
+    // Escape steps back to the two decisions; it never dismisses them.
+    await page.keyboard.press('Escape');
+    t.equal((await focused(page)).text, 'Put aside (not used)', 'Escape goes back to the two decisions');
+    t.equal(await banner.count(), 1);
+
+    // The tab is reloaded before the decision is made: the case, resumed, shows the item waiting, with its controls.
+    await page.reload();
+    await page.getByRole('button', { name: /^Resume/ }).first().click();
+    const expiredLine = recorded(page, 'EXPD1');
+    await expiredLine.getByText(/^Pending decision: the case cannot be completed/).waitFor();
+    t.equal(await expiredLine.locator(`[data-decision-for="${expired}"]`).count(), 1, 'the waiting line offers the decision');
+    t.match(await expiredLine.locator('.badge.decision').innerText(), /Pending decision/);
+
+    // Complete is refused while it waits: said, and the focus goes to its controls.
+    await page.getByRole('button', { name: 'Complete case' }).focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
+    await page.getByText(/The case is not completed: 1 item waits for a decision/).waitFor();
+    await page.waitForFunction((id) => document.activeElement?.closest<HTMLElement>('[data-decision-for]')?.dataset.decisionFor === id, expired, { timeout: 5_000 }).catch(() => undefined);
+    t.same(await focused(page), { text: 'Put aside (not used) for GTIN 09506000134352, lot EXPD1', id: '', decisionFor: expired }, 'the focus is on the waiting item’s first decision');
+    t.equal((await server.db.selectFrom('procedures').select('status').where('id', '=', procedureId).executeTakeFirstOrThrow()).status, 'open');
+
+    // Implant anyway, with a reason: a refusal the service still gives is shown by its field (pointer /reason), then the reason is accepted.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    const reasonField = expiredLine.getByLabel(/Why is it implanted despite the warning/);
+    t.equal(await page.evaluate(() => document.activeElement?.tagName), 'INPUT', 'the reason takes the focus');
+    await page.route('**/v1/items/*/decision', (route) =>
+      route.fulfill({
+        status: 422,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({ status: 422, code: 'VALIDATION_FAILED', title: 'Validation failed', detail: 'The request is not valid.', errors: [{ in: 'body', pointer: '/reason', message: 'must say why in words (at least 3 letters or digits)', code: 'custom' }] }),
+      }),
+    );
+    const reason = 'Only size in stock; consultant accepted the expiry';
+    await page.keyboard.type(reason);
+    await page.keyboard.press('Enter');
+    await expiredLine.getByText('Must say why in words (at least 3 letters or digits).').waitFor();
+    t.equal(await reasonField.getAttribute('aria-invalid'), 'true', 'the service’s refusal is marked on the field');
+    await page.unroute('**/v1/items/*/decision');
+    await page.keyboard.press('Enter');
+    await expiredLine.getByText(`Implanted despite warning: ${reason}`).waitFor();
+    t.match(await expiredLine.locator('.badge.decision').innerText(), /Override/);
+    t.match((await apiItems(server, org.keys.scanner, procedureId)).find((i) => i.id === expired)?.decision, { status: 'implanted', reason }, 'the override is on record with its reason');
+    t.equal(await page.evaluate(() => document.activeElement?.id), 'scan');
+
+    // Nothing waits now: the case completes.
+    await page.getByRole('button', { name: 'Complete case' }).focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
+    await page.getByText(/Case completed with 2 items on record/).waitFor();
+    t.equal((await server.db.selectFrom('procedures').select('status').where('id', '=', procedureId).executeTakeFirstOrThrow()).status, 'completed');
     t.same(errors, []);
   });
 
@@ -200,6 +383,7 @@ t.test('theatre page', { skip }, async (t) => {
     await t.resolves(lines(page).filter({ hasText: 'Waiting to send' }).nth(2).waitFor(), 'three scans wait on the device');
     t.match(await page.locator('.connection').innerText(), /Offline: 3 scans kept on this device/);
     t.match(await lines(page).filter({ hasText: 'OFF2' }).innerText(), /Lot\s+OFF2[\s\S]*Expiry\s+31 Dec 2030/, 'a waiting scan is read on the device');
+    t.match(await lines(page).filter({ hasText: 'OFF2' }).innerText(), /decision \(put aside, or implant anyway\) come once its answer is back/, 'a waiting implant says a decision it may need comes with its answer');
     t.equal((await scansOf(server, procedureId)).length, 0, 'nothing reached the service');
 
     // The tab closes while offline; the team signs in again on a new one when the network is back.
@@ -377,6 +561,13 @@ t.test('theatre page', { skip }, async (t) => {
     await page.keyboard.press('Enter');
     await page.locator('#late-reason-error').waitFor();
     t.equal(await page.locator('#scan').count(), 0, 'no reason, no scanning');
+    // The service's rule, on the device: a "." is no reason.
+    await page.keyboard.type(' . ');
+    await page.keyboard.press('Enter');
+    t.match(await page.locator('#late-reason-error').innerText(), /at least 3 letters or digits/, 'a "." is refused beside the field');
+    t.equal(await page.locator('#late-reason').getAttribute('aria-invalid'), 'true');
+    t.equal(await page.locator('#scan').count(), 0);
+    await page.keyboard.press('Control+A');
     await page.keyboard.type('Found in the count after closure');
     await page.keyboard.press('Enter');
     await page.getByLabel('Scan an item').waitFor();
@@ -390,6 +581,33 @@ t.test('theatre page', { skip }, async (t) => {
 
     await page.getByRole('button', { name: 'Finish late entries' }).click();
     t.equal(await page.locator('#scan').count(), 0, 'finished: the case is read-only again');
+    t.same(errors, []);
+  });
+
+  t.test('a void in the team’s own words: a "." is refused beside the field, words are accepted', async (t) => {
+    const { page, errors } = await newTablet(browser, t);
+    await page.goto(url);
+    await signIn(page, org.keys.scanner);
+    const nhs = nhsNumber(814);
+    await openCase(page, nhs);
+    const procedureId = await currentProcedureId(server, nhs);
+    await wedgeType(page, `]d201${GTIN}10OWN1${GS}17301231`);
+    await recorded(page, 'OWN1').waitFor();
+    await recorded(page, 'OWN1').getByRole('button', { name: /^Void/ }).click();
+    await page.getByLabel('Why void this line?').selectOption('other');
+    const own = page.getByLabel('The reason, in words');
+    await own.fill('..');
+    await own.press('Enter');
+    await page.getByText('Say why in words: at least 3 letters or digits.').waitFor();
+    t.equal(await own.getAttribute('aria-invalid'), 'true');
+    t.match(await own.getAttribute('aria-describedby'), /-error$/);
+    t.same(await axeViolations(page), [], 'the void form with its error has no WCAG A/AA violations');
+    t.equal((await itemsOf(server, procedureId))[0]?.status, 'active', 'nothing voided');
+    await own.fill('Opened for the wrong side');
+    await own.press('Enter');
+    await page.locator('[data-state=voided]').filter({ hasText: 'OWN1' }).waitFor();
+    const voids = await server.db.selectFrom('scans').select(['reason']).where('procedure_id', '=', procedureId).where('kind', '=', 'void').execute();
+    t.same(voids.map((v) => v.reason), ['Opened for the wrong side']);
     t.same(errors, []);
   });
 

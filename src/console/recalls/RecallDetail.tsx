@@ -9,10 +9,13 @@ import {
   type AffectedPage,
   CONTACT_STATUSES,
   type ContactStatus,
-  MATCH_HINTS,
-  MATCH_KINDS,
-  MATCH_LABELS,
+  DISPOSITION_LABELS,
+  matchHint,
+  matchKindsOf,
+  matchLabel,
   type MatchKind,
+  type NotUsedItem,
+  type NotUsedPage,
   type Recall,
   type Scope,
   STATUS_LABELS,
@@ -43,8 +46,122 @@ function filenameOf(disposition: string | null, recall: Recall): string {
 function queryOf(statuses: ReadonlySet<ContactStatus>, matches: ReadonlySet<MatchKind>, extra: Record<string, string>): string {
   const q = new URLSearchParams(extra);
   for (const s of CONTACT_STATUSES) if (statuses.has(s)) q.append('status', s);
-  for (const m of MATCH_KINDS) if (matches.has(m)) q.append('match', m);
+  for (const m of [...matches].sort()) q.append('match', m);
   return q.toString();
+}
+
+/**
+ * The flags a row carries for review, in words: a decision still pending or
+ * overridden, a void after the recall (a voided item needs no decision, so
+ * the void is the flag then).
+ */
+function ReviewFlags({ row }: { row: AffectedItem }) {
+  const flags = [
+    row.decision === 'pending' && !row.voided && (
+      <span key="pending" class="badge flag pending" title="A critical warning at scan; nobody has yet recorded whether it was implanted">
+        Pending decision
+      </span>
+    ),
+    row.decision === 'override' && (
+      <span key="override" class="badge flag override" title="Implanted despite a critical warning, with a reason on the item">
+        Override
+      </span>
+    ),
+    row.voided && (
+      <span key="voided" class="badge flag voided">
+        Voided {formatDate(row.voided.at)} by {row.voided.by ?? 'an unnamed key'}: review
+      </span>
+    ),
+  ].filter(Boolean);
+  return flags.length > 0 ? (
+    <div class="flags">
+      <span class="visually-hidden">Review: </span>
+      {flags}
+    </div>
+  ) : null;
+}
+
+/** The recall's units put aside after a critical warning at scan (not patients), loaded when asked for. */
+function NotUsedSection({ api, recallId, count }: { api: Api; recallId: string; count: number }) {
+  const [open, setOpen] = useState(false);
+  const [state, setState] = useState<{ items: readonly NotUsedItem[]; nextCursor: string | null; loading: boolean; failure: Failure | null }>({ items: [], nextCursor: null, loading: false, failure: null });
+
+  const load = async (cursor: string | null) => {
+    setState((s) => ({ ...(cursor === null ? { items: [], nextCursor: null } : s), loading: true, failure: null }));
+    try {
+      const q = new URLSearchParams({ limit: String(PAGE), ...(cursor ? { cursor } : {}) });
+      const answer = await api.request<NotUsedPage>(`/v1/recalls/${recallId}/not-used?${q.toString()}`);
+      if (answer.ok) setState((s) => ({ items: cursor === null ? answer.data.items : [...s.items, ...answer.data.items], nextCursor: answer.data.nextCursor, loading: false, failure: null }));
+      else setState((s) => ({ ...s, loading: false, failure: { kind: 'problem', problem: answer.problem } }));
+    } catch (e) {
+      setState((s) => ({ ...s, loading: false, failure: failureOf(e) }));
+    }
+  };
+
+  const toggle = () => {
+    if (!open) void load(null);
+    setOpen(!open);
+  };
+
+  return (
+    <section class="card not-used" aria-labelledby="not-used-heading">
+      <h2 id="not-used-heading">Units put aside</h2>
+      <p>
+        <strong class="not-used-count">{plural(count, 'unit')} not used (put aside)</strong>
+        <span class="hint small">
+          Stopped at the point of use by a critical warning and not implanted: no patient to contact. Units returned to stock or quarantined are to be found and sent back.
+        </span>
+      </p>
+      {count > 0 && (
+        <button type="button" class="secondary" aria-expanded={open} aria-controls="not-used-list" onClick={toggle}>
+          {open ? 'Hide the units put aside' : 'Show the units put aside'}
+        </button>
+      )}
+      <div id="not-used-list" hidden={!open}>
+        {open && state.loading && state.items.length === 0 && <p role="status">Loading the units put aside…</p>}
+        {open && state.failure && <FailureAlert failure={state.failure} onRetry={() => void load(state.items.length === 0 ? null : state.nextCursor)} />}
+        {open && !state.loading && !state.failure && state.items.length === 0 && <p class="empty">No unit of this recall was put aside.</p>}
+        {open && state.items.length > 0 && (
+          <div class="table-wrap">
+            <table class="not-used-table">
+              <caption>Units put aside ({state.items.length} shown)</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Product</th>
+                  <th scope="col">Lot</th>
+                  <th scope="col">Serial</th>
+                  <th scope="col">Disposition</th>
+                  <th scope="col">Reason</th>
+                  <th scope="col">Decided</th>
+                  <th scope="col">Procedure</th>
+                </tr>
+              </thead>
+              <tbody>
+                {state.items.map((u) => (
+                  <tr key={u.itemId}>
+                    <th scope="row">{u.item.gtin ? `GTIN ${u.item.gtin}` : (u.item.di ?? '—')}</th>
+                    <td>{u.item.lotNumber ?? '—'}</td>
+                    <td>{u.item.serialNumber ?? '—'}</td>
+                    <td>{u.disposition ? DISPOSITION_LABELS[u.disposition] : '—'}</td>
+                    <td class="reason">{u.reason ?? '—'}</td>
+                    <td>{formatDateTime(u.decidedAt)}</td>
+                    <td>
+                      {formatDate(u.procedure.date)}, {u.procedure.organisation}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {open && state.nextCursor !== null && (
+          <button type="button" onClick={() => void load(state.nextCursor)} disabled={state.loading}>
+            {state.loading ? 'Loading…' : 'Load more units'}
+          </button>
+        )}
+      </div>
+    </section>
+  );
 }
 
 type RecallState = { readonly kind: 'loading' } | { readonly kind: 'failed'; readonly failure: Failure } | { readonly kind: 'loaded'; readonly recall: Recall };
@@ -65,8 +182,8 @@ function Checks<T extends string>(props: {
   legend: string;
   name: string;
   values: readonly T[];
-  labels: Record<T, string>;
-  counts: Record<T, number>;
+  label: (value: T) => string;
+  counts: Readonly<Record<T, number>>;
   chosen: ReadonlySet<T>;
   onChange: (next: Set<T>) => void;
 }) {
@@ -87,7 +204,7 @@ function Checks<T extends string>(props: {
             }}
           />
           <label for={`${props.name}-${v}`}>
-            {props.labels[v]} ({props.counts[v]})
+            {props.label(v)} ({props.counts[v] ?? 0})
           </label>
         </div>
       ))}
@@ -233,16 +350,17 @@ export function RecallDetail({ api, id }: { api: Api; id: string }) {
   const recall = state.recall;
   const c = recall.counts;
   const filtered = statuses.size > 0 || matches.size > 0;
+  const matchKinds = matchKindsOf(c.byMatch);
   // What the filter keeps, when the counts can say it (one kind of filter at a time).
   const matching =
     statuses.size > 0 && matches.size === 0
       ? [...statuses].reduce((n, s) => n + c.byStatus[s], 0)
       : matches.size > 0 && statuses.size === 0
-        ? [...matches].reduce((n, m) => n + c.byMatch[m], 0)
+        ? [...matches].reduce((n, m) => n + (c.byMatch[m] ?? 0), 0)
         : null;
   const filterText = [
     statuses.size > 0 ? `contact status ${CONTACT_STATUSES.filter((s) => statuses.has(s)).map((s) => STATUS_LABELS[s]).join(' or ')}` : null,
-    matches.size > 0 ? `match ${MATCH_KINDS.filter((m) => matches.has(m)).map((m) => MATCH_LABELS[m]).join(' or ')}` : null,
+    matches.size > 0 ? `match ${[...matchKinds.filter((m) => matches.has(m)), ...[...matches].filter((m) => !matchKinds.includes(m))].map(matchLabel).join(' or ')}` : null,
   ]
     .filter(Boolean)
     .join(', and ');
@@ -362,18 +480,23 @@ export function RecallDetail({ api, id }: { api: Api; id: string }) {
           <li>
             <strong>{c.explanted}</strong> since explanted
           </li>
+          {c.notUsed !== undefined && (
+            <li>
+              <strong>{c.notUsed}</strong> {c.notUsed === 1 ? 'unit' : 'units'} not used (put aside)
+            </li>
+          )}
         </ul>
         <div class="grid-2">
           <table class="count-table">
             <caption>Items by match</caption>
             <tbody>
-              {MATCH_KINDS.map((m) => (
+              {matchKinds.map((m) => (
                 <tr key={m}>
                   <th scope="row">
-                    {MATCH_LABELS[m]}
-                    <span class="hint small">{MATCH_HINTS[m]}</span>
+                    {matchLabel(m)}
+                    <span class="hint small">{matchHint(m)}</span>
                   </th>
-                  <td class="num">{c.byMatch[m]}</td>
+                  <td class="num">{c.byMatch[m] ?? 0}</td>
                 </tr>
               ))}
             </tbody>
@@ -392,11 +515,13 @@ export function RecallDetail({ api, id }: { api: Api; id: string }) {
         </div>
       </section>
 
+      {c.notUsed !== undefined && <NotUsedSection api={api} recallId={id} count={c.notUsed} />}
+
       <section aria-labelledby="list-heading">
         <h2 id="list-heading">Affected patients</h2>
         <div class="card filters">
-          <Checks legend="Contact status" name="status" values={CONTACT_STATUSES} labels={STATUS_LABELS} counts={c.byStatus} chosen={statuses} onChange={setStatuses} />
-          <Checks legend="Match" name="match" values={MATCH_KINDS} labels={MATCH_LABELS} counts={c.byMatch} chosen={matches} onChange={setMatches} />
+          <Checks legend="Contact status" name="status" values={CONTACT_STATUSES} label={(s) => STATUS_LABELS[s]} counts={c.byStatus} chosen={statuses} onChange={setStatuses} />
+          <Checks legend="Match" name="match" values={matchKinds} label={matchLabel} counts={c.byMatch} chosen={matches} onChange={setMatches} />
           {filtered && (
             <button type="button" class="secondary" onClick={() => (setStatuses(new Set()), setMatches(new Set()))}>
               Show all
@@ -434,7 +559,10 @@ export function RecallDetail({ api, id }: { api: Api; id: string }) {
                   const outside = statuses.size > 0 && !statuses.has(row.contactStatus);
                   return (
                   <Fragment key={row.itemId}>
-                    <tr class={[editing === row.itemId ? 'editing' : '', outside ? 'outside-filter' : ''].filter(Boolean).join(' ') || undefined}>
+                    <tr
+                      class={[editing === row.itemId ? 'editing' : '', outside ? 'outside-filter' : '', row.voided ? 'voided' : '', row.decision === 'pending' ? 'decision-pending' : ''].filter(Boolean).join(' ') || undefined}
+                      data-item-id={row.itemId}
+                    >
                       <th scope="row" class="nhs">
                         {formatNhsNumber(row.patient.nhsNumber)}
                       </th>
@@ -444,8 +572,9 @@ export function RecallDetail({ api, id }: { api: Api; id: string }) {
                       <td>{row.item.lotNumber ?? '—'}</td>
                       <td>{row.item.serialNumber ?? '—'}</td>
                       <td>{formatDate(row.item.expirationDate)}</td>
-                      <td>{MATCH_LABELS[row.match]}</td>
-                      <td>
+                      <td>{matchLabel(row.match)}</td>
+                      <td class="contact">
+                        <ReviewFlags row={row} />
                         <span class="status">{STATUS_LABELS[row.contactStatus]}</span>
                         {outside && <span class="hint small outside-note">Outside this filter now</span>}
                         {row.item.explantedAt && <span class="hint small">Explanted {formatDate(row.item.explantedAt)}</span>}

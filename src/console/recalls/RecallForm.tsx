@@ -2,7 +2,8 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../shared/api.js';
 import { failureOf, isAbort, issuesOf, OFFLINE_TEXT, type Failure, type Issue } from './problems.js';
-import { type Counts, MATCH_KINDS, MATCH_LABELS, type Recall, type Scope } from './types.js';
+import { previewText } from './counts.js';
+import { type Counts, type Recall, type Scope } from './types.js';
 import { FailureAlert, plural, ViewHeading } from './ui.js';
 
 interface ScopeDraft {
@@ -109,10 +110,6 @@ type Preview =
   | { readonly kind: 'invalid'; readonly count: number }
   | { readonly kind: 'failed'; readonly failure: Failure };
 
-export function previewText(counts: Counts): string {
-  const byMatch = MATCH_KINDS.map((k) => `${counts.byMatch[k]} ${MATCH_LABELS[k].toLowerCase()}`).join(', ');
-  return `${plural(counts.patients, 'patient')}, ${plural(counts.items, 'item')}; by match: ${byMatch}. ${counts.explanted} since explanted.`;
-}
 
 interface FieldProps {
   readonly id: string;

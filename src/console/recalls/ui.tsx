@@ -29,7 +29,7 @@ export function FailureAlert({ failure, onRetry, id }: { failure: Failure; onRet
   );
 }
 
-export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+export { plural } from './counts.js';
 
 /** Opens a view of the console (see main.tsx): the fragment changes, so Back returns. */
 export const go = (hash: string) => {

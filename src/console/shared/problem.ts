@@ -7,4 +7,6 @@ export interface Problem {
   readonly instance?: string;
   /** Validation issues: where (`in`: body, querystring…; `pointer`: RFC 6901, e.g. /scope/0/gtin) and what. */
   readonly errors?: ReadonlyArray<{ readonly in: string; readonly pointer: string; readonly message: string; readonly code: string }>;
+  /** DECISION_REQUIRED: the items of the procedure still waiting for their decision. */
+  readonly pendingItemIds?: readonly string[];
 }

@@ -1,12 +1,14 @@
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { useFocusOnMount } from '../shared/focus.js';
 import { NetworkError, type Api } from '../shared/api.js';
 import { formatDate, formatDateTime, formatNhsNumber } from '../shared/format.js';
+import { issueAt, REASON_MAX, reasonProblem } from '../shared/reason.js';
+import { decisionText, DecisionControls } from './Decision.js';
 import type { Line } from './lines.js';
 import { ManualEntryForm } from './ManualEntryForm.js';
 import type { ManualEntry, QueueState, ScanAction } from './queue.js';
-import type { Procedure } from './types.js';
+import type { Item, Procedure } from './types.js';
 import { WedgeInput } from './WedgeInput.js';
 import { visibleBarcode } from './wedge.js';
 
@@ -23,7 +25,11 @@ interface Props {
   readonly onCancelQueued: (key: string) => void;
   readonly onDismiss: (key: string) => void;
   readonly onEscape: () => void;
-  readonly onChanged: () => void;
+  /** The item whose decision the STOP banner is asking for now: its line points there rather than offering it twice. */
+  readonly decisionInBanner: string | null;
+  readonly onDecided: (item: Item) => void;
+  /** Fetch the case again; resolves once it is in. */
+  readonly onChanged: () => Promise<void> | void;
   readonly onCompleted: (procedure: Procedure) => void;
   readonly onLeave: () => void;
 }
@@ -36,6 +42,8 @@ const ACTIONS: ReadonlyArray<{ value: ScanAction; label: string }> = [
 ];
 
 const VOID_REASONS = ['Scanned in error', 'Scanned twice', 'Wrong patient', 'Item not used'];
+/** The void reason's last choice: the team types its own. */
+const OTHER = 'other';
 
 const SEVERITY_TEXT = { critical: 'STOP', warning: 'Check', info: 'Note' } as const;
 
@@ -66,18 +74,21 @@ function FocusedSelect(props: { id: string; value: string; onChange: (e: Event &
   );
 }
 
-/** The late-entry reason: takes the focus when it appears. */
-function LateReasonInput(props: { value: string; invalid: boolean; onValue: (v: string) => void }) {
-  const ref = useFocusOnMount<HTMLInputElement>();
+/** A reason typed in words (late entry, void), its error tied to it; the late entry's takes the focus when it appears (a void's would take it from the select while its options are arrowed through). */
+function ReasonInput(props: { id: string; value: string; invalid: boolean; focus: boolean; onValue: (v: string) => void }) {
+  const ref = useRef<HTMLInputElement>(null);
+  useLayoutEffect(() => {
+    if (props.focus) ref.current?.focus();
+  }, []);
   return (
     <input
-      id="late-reason"
+      id={props.id}
       ref={ref}
-      maxLength={500}
+      maxLength={REASON_MAX}
       autocomplete="off"
       value={props.value}
       aria-invalid={props.invalid ? true : undefined}
-      aria-describedby={props.invalid ? 'late-reason-error' : undefined}
+      aria-describedby={props.invalid ? `${props.id}-error` : undefined}
       onInput={(e) => props.onValue(e.currentTarget.value)}
     />
   );
@@ -96,7 +107,8 @@ export function CaseView(props: Props) {
   const { api, procedure, lines, queue } = props;
   const [action, setAction] = useState<ScanAction>('implanted');
   const [text, setText] = useState('');
-  const [voiding, setVoiding] = useState<{ scanId: string; reason: string } | null>(null);
+  /** The void being asked for: a listed reason, or OTHER with the team's own words (`other`). */
+  const [voiding, setVoiding] = useState<{ scanId: string; reason: string; other: string; error: string | null } | null>(null);
   const [completing, setCompleting] = useState(false);
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -104,7 +116,7 @@ export function CaseView(props: Props) {
   /** Late entries to a completed case: the reason asked for (draft), then given (every scan carries it). */
   const [lateDraft, setLateDraft] = useState<string | null>(null);
   const [lateReason, setLateReason] = useState<string | null>(null);
-  const [lateError, setLateError] = useState(false);
+  const [lateError, setLateError] = useState<string | null>(null);
   const pendingHere = queue.pending.filter((s) => s.procedureId === procedure.id).length;
   const completed = procedure.status === 'completed';
   /** Scans can be taken: the case is open, or a late-entry reason has been given. */
@@ -131,32 +143,51 @@ export function CaseView(props: Props) {
   const startLateEntries = (e: Event) => {
     e.preventDefault();
     const reason = (lateDraft ?? '').trim();
-    if (reason === '') {
-      setLateError(true);
+    // The service's rule, checked here: a "." is no reason. A late scan it still refuses shows the service's words on its line.
+    const problem = reasonProblem(reason);
+    if (problem) {
+      setLateError(problem);
+      document.getElementById('late-reason')?.focus();
       return;
     }
-    setLateError(false);
+    setLateError(null);
     setLateDraft(null);
     setLateReason(reason);
   };
 
   const submitVoid = async () => {
     if (!voiding) return;
+    const reason = voiding.reason === OTHER ? voiding.other.trim() : voiding.reason;
+    const problem = voiding.reason === OTHER ? reasonProblem(reason) : null;
+    if (problem) {
+      setVoiding({ ...voiding, error: problem });
+      document.querySelector<HTMLInputElement>('.void-form input')?.focus();
+      return;
+    }
     setBusy(true);
+    let done = true;
     try {
-      const answer = await api.request(`/v1/scans/${voiding.scanId}/void`, { method: 'POST', body: { reason: voiding.reason } });
+      const answer = await api.request(`/v1/scans/${voiding.scanId}/void`, { method: 'POST', body: { reason } });
       if (answer.ok) {
         setMessage({ text: 'The line was voided. Nothing is deleted: the void is on record.', error: false });
         setVoiding(null);
-        props.onChanged();
+        void props.onChanged();
       } else {
-        setMessage({ text: answer.problem.detail, error: true });
+        // The service's words for the reason stay beside it; anything else is said below.
+        const atReason = issueAt(answer.problem, '/reason');
+        if (atReason) {
+          setVoiding({ ...voiding, reason: OTHER, other: reason, error: atReason });
+          done = false;
+        } else {
+          setMessage({ text: answer.problem.detail, error: true });
+        }
       }
     } catch (e) {
       setMessage({ text: e instanceof NetworkError ? 'Offline: a line can be voided only when the service can be reached.' : 'The void failed.', error: true });
     } finally {
       setBusy(false);
-      focusScan();
+      if (done) focusScan();
+      else setTimeout(() => document.querySelector<HTMLInputElement>('.void-form input')?.focus(), 0);
     }
   };
 
@@ -165,6 +196,7 @@ export function CaseView(props: Props) {
     try {
       const answer = await api.request<Procedure>(`/v1/procedures/${procedure.id}/complete`, { method: 'POST' });
       if (answer.ok) props.onCompleted(answer.data);
+      else if (answer.problem.code === 'DECISION_REQUIRED') void decisionsRequired(answer.problem.pendingItemIds ?? []);
       else setMessage({ text: answer.problem.detail, error: true });
     } catch (e) {
       setMessage({ text: e instanceof NetworkError ? 'Offline: the case can be completed when the service can be reached.' : 'The case could not be completed.', error: true });
@@ -173,6 +205,23 @@ export function CaseView(props: Props) {
       setCompleting(false);
     }
   };
+
+  /** Completion refused until each critical warning has its decision: say how many, and take the team to the first. */
+  const decisionsRequired = async (ids: readonly string[]) => {
+    const n = ids.length;
+    setMessage({
+      text: `The case is not completed: ${n === 1 ? '1 item waits' : `${n} items wait`} for a decision after a critical warning (put aside, or implant anyway with a reason). Decide ${n === 1 ? 'it' : 'each'}, then complete the case.`,
+      error: true,
+    });
+    // The case is fetched again so that every waiting item shows its controls, then the first one (in the list's order) takes the focus.
+    await props.onChanged();
+    setTimeout(() => {
+      const controls = Array.from(document.querySelectorAll<HTMLElement>('[data-decision-for]'));
+      const first = controls.find((c) => ids.includes(c.dataset.decisionFor ?? '')) ?? controls[0];
+      first?.querySelector<HTMLElement>('button, input')?.focus();
+    }, 0);
+  };
+  const waitingDecisions = lines.filter((l) => l.kind === 'item' && l.item.status === 'active' && l.item.decision?.status === 'pending').length;
 
   return (
     <main id="main" class="case">
@@ -210,6 +259,11 @@ export function CaseView(props: Props) {
           ) : (
             <p>Scans after completion need a late-entry reason.</p>
           )}
+          {pendingHere === 0 && waitingDecisions > 0 && (
+            <p class="hint">
+              {waitingDecisions === 1 ? '1 item still waits' : `${waitingDecisions} items still wait`} for a decision: the service will not complete the case until each is decided.
+            </p>
+          )}
           <FocusedButton onClick={() => void complete()} disabled={busy || pendingHere > 0}>
             Complete case
           </FocusedButton>
@@ -232,15 +286,15 @@ export function CaseView(props: Props) {
           ) : (
             <form noValidate onSubmit={startLateEntries}>
               <label for="late-reason">Why is it recorded after the case was completed?</label>
-              <LateReasonInput value={lateDraft} invalid={lateError} onValue={setLateDraft} />
+              <ReasonInput id="late-reason" focus value={lateDraft} invalid={lateError !== null} onValue={(v) => (setLateDraft(v), lateError && reasonProblem(v) === null && setLateError(null))} />
               {lateError && (
                 <p id="late-reason-error" class="error field-error">
-                  Give the reason: it is kept with every late entry.
+                  {lateError} It is kept with every late entry.
                 </p>
               )}
               <div class="form-actions">
                 <button type="submit">Continue</button>
-                <button type="button" class="secondary" onClick={() => (setLateDraft(null), setLateError(false))}>
+                <button type="button" class="secondary" onClick={() => (setLateDraft(null), setLateError(null))}>
                   Cancel
                 </button>
               </div>
@@ -284,7 +338,7 @@ export function CaseView(props: Props) {
             placeholder="Scan the label, or type it and press Enter"
           />
           <p id="scan-hint" class="hint">
-            Scans go in as {actionLabel.toLowerCase()}. Escape acknowledges a warning.
+            Scans go in as {actionLabel.toLowerCase()}. Escape acknowledges a warning, or goes to a decision it asks for.
           </p>
           {typing ? (
             <ManualEntryForm actionLabel={actionLabel} onSubmit={typedIn} onClose={() => (setTyping(false), focusScan())} />
@@ -324,6 +378,9 @@ export function CaseView(props: Props) {
                     <Field label="Action" value={line.scan.body.action} />
                   </dl>
                   <p class="hint">Not yet checked for recalls or earlier use: it is kept on this device and sent when the service can be reached.</p>
+                  {line.scan.body.action === 'implanted' && (
+                    <p class="hint">If the service finds a critical warning (recalled, expired, already implanted), the STOP and its decision (put aside, or implant anyway) come once its answer is back: the decision needs the item on record.</p>
+                  )}
                   {!line.sending && (
                     <button type="button" class="secondary" onClick={() => props.onCancelQueued(line.scan.key)}>
                       Cancel this scan
@@ -348,13 +405,21 @@ export function CaseView(props: Props) {
             }
             const { item } = line;
             const voided = item.status === 'voided';
-            const critical = line.warnings.some((w) => w.severity === 'critical');
+            const decision = item.decision;
+            const pendingDecision = !voided && decision?.status === 'pending';
+            const critical = line.warnings.some((w) => w.severity === 'critical') || pendingDecision;
             return (
               <li key={item.id} class={`line item${voided ? ' voided' : ''}${critical ? ' critical' : ''}`} data-testid="line" data-state={voided ? 'voided' : 'recorded'} data-item-id={item.id}>
                 <p class="line-title">
                   {voided && <span class="badge voided">Voided</span>}
+                  {decision && !voided && <span class={`badge decision ${decision.status}`}>{decision.status === 'pending' ? 'Pending decision' : decision.status === 'not-used' ? 'Not used' : 'Override'}</span>}
                   <span class="action">{item.action}</span> {productName(line)}
                 </p>
+                {decision && decision.status !== 'pending' && (
+                  <p class={`decision-text ${decision.status}`} data-testid="decision">
+                    {decisionText(decision)}
+                  </p>
+                )}
                 <dl class="line-facts">
                   <Field label="GTIN" value={item.gtin ?? item.di} />
                   <Field label="Lot" value={item.lotNumber} />
@@ -375,8 +440,29 @@ export function CaseView(props: Props) {
                     ))}
                   </ul>
                 )}
+                {pendingDecision &&
+                  (props.decisionInBanner === item.id ? (
+                    <p class="decision-text pending" data-testid="decision">
+                      Pending decision: make it in the STOP banner above.
+                    </p>
+                  ) : (
+                    <>
+                      <p class="decision-text pending" data-testid="decision">
+                        Pending decision: the case cannot be completed until it is made.
+                      </p>
+                      <DecisionControls
+                        api={api}
+                        itemId={item.id}
+                        idPrefix={`decision-${item.id}`}
+                        autoFocus={false}
+                        itemLabel={`for ${productName(line)}${item.lotNumber ? `, lot ${item.lotNumber}` : ''}`}
+                        onDecided={props.onDecided}
+                        onNotRequired={(detail) => (setMessage({ text: detail, error: false }), void props.onChanged())}
+                      />
+                    </>
+                  ))}
                 {line.voidableScanId && scanning && voiding?.scanId !== line.voidableScanId && (
-                  <button type="button" class="secondary" onClick={() => setVoiding({ scanId: line.voidableScanId ?? '', reason: VOID_REASONS[0] ?? 'Scanned in error' })}>
+                  <button type="button" class="secondary" onClick={() => setVoiding({ scanId: line.voidableScanId ?? '', reason: VOID_REASONS[0] ?? 'Scanned in error', other: '', error: null })}>
                     Void<span class="visually-hidden"> {productName(line)}</span>
                   </button>
                 )}
@@ -389,13 +475,31 @@ export function CaseView(props: Props) {
                     }}
                   >
                     <label for={`void-reason-${item.id}`}>Why void this line?</label>
-                    <FocusedSelect id={`void-reason-${item.id}`} value={voiding.reason} onChange={(e) => setVoiding({ ...voiding, reason: e.currentTarget.value })}>
+                    <FocusedSelect id={`void-reason-${item.id}`} value={voiding.reason} onChange={(e) => setVoiding({ ...voiding, reason: e.currentTarget.value, error: null })}>
                       {VOID_REASONS.map((r) => (
                         <option key={r} value={r}>
                           {r}
                         </option>
                       ))}
+                      <option value={OTHER}>Another reason (type it)</option>
                     </FocusedSelect>
+                    {voiding.reason === OTHER && (
+                      <>
+                        <label for={`void-other-${item.id}`}>The reason, in words</label>
+                        <ReasonInput
+                          id={`void-other-${item.id}`}
+                          focus={false}
+                          value={voiding.other}
+                          invalid={voiding.error !== null}
+                          onValue={(v) => setVoiding({ ...voiding, other: v, error: voiding.error && reasonProblem(v) === null ? null : voiding.error })}
+                        />
+                        {voiding.error && (
+                          <p id={`void-other-${item.id}-error`} class="error field-error">
+                            {voiding.error}
+                          </p>
+                        )}
+                      </>
+                    )}
                     <button type="submit" disabled={busy}>
                       Void line
                     </button>

@@ -14,11 +14,12 @@ import { TopBar } from '../shared/TopBar.js';
 import { useSession } from '../shared/useSession.js';
 import { rememberCase } from './cases.js';
 import { CaseView } from './CaseView.js';
+import { decisionText, DecisionControls } from './Decision.js';
 import { linesOf, type Outcome } from './lines.js';
 import { OpenCase } from './OpenCase.js';
 import { deliveryOf, type KeyValueStore, type ManualEntry, type QueueState, ScanQueue, type ScanAction, type ScanBody } from './queue.js';
 import { Settings, useSettings } from './Settings.js';
-import type { Procedure, ScanResult, Warning } from './types.js';
+import type { Item, Procedure, ScanResult, Warning } from './types.js';
 import { barcodeFromWedge } from './wedge.js';
 
 const CONSOLE = 'theatre';
@@ -53,6 +54,16 @@ function alarm(): void {
 interface Alert {
   readonly key: string;
   readonly warnings: readonly Warning[];
+  /** The item the scan recorded: its decision, when the warning asks for one, is made in the banner. */
+  readonly item: Item;
+  /** What the service said when the decision turned out not to be needed any more. */
+  readonly note?: string;
+}
+
+/** The item as people read it on the banner: which one the STOP is about. */
+function itemText(item: Item): string {
+  const product = item.gtin ? `GTIN ${item.gtin}` : item.hibc ? `HIBC ${item.hibc.lic} ${item.hibc.pcn}` : (item.di ?? 'Unidentified product');
+  return [product, item.lotNumber ? `lot ${item.lotNumber}` : null, item.serialNumber ? `serial ${item.serialNumber}` : null].filter(Boolean).join(', ');
 }
 
 function Theatre() {
@@ -62,6 +73,8 @@ function Theatre() {
   const [notice, setNotice] = useState<string | null>(null);
   const [outcomes, setOutcomes] = useState<Outcome[]>([]);
   const [alerts, setAlerts] = useState<Alert[]>([]);
+  /** What the last decision recorded, said to screen readers (and seen) once the banner closes. */
+  const [decided, setDecided] = useState<string | null>(null);
   const [queueState, setQueueState] = useState<QueueState>({ pending: [], sending: null, waiting: null, retryAt: null });
   const [online, setOnline] = useState(() => navigator.onLine);
   const scanRef = useRef<HTMLInputElement | null>(null);
@@ -95,7 +108,7 @@ function Theatre() {
         if (delivery.kind === 'recorded') {
           const critical = delivery.result.warnings.filter((w) => w.severity === 'critical');
           if (critical.length > 0) {
-            setAlerts((list) => [...list, { key: scan.key, warnings: critical }]);
+            setAlerts((list) => [...list, { key: scan.key, warnings: critical, item: delivery.result.item }]);
             alarm();
           }
           // The case is fetched again (for product names) once its last waiting scan is in, not once per scan of a backlog.
@@ -178,6 +191,7 @@ function Theatre() {
     if (!queue || !procedure || !session) return 'empty';
     const barcode = barcodeFromWedge(typed.trim(), settings.substitute);
     if (barcode === '') return 'empty';
+    setDecided(null);
     const key = uuid();
     const body: ScanBody = { barcode, ...common(action, lateReason) };
     // The same parser as the service's: an unreadable scan is refused at once, on line or off, and nothing is queued.
@@ -194,6 +208,7 @@ function Theatre() {
   /** An item typed in (checked on the form against the service's own rules): into the outbox like a scan. */
   const takeManual = (manual: ManualEntry, action: ScanAction, lateReason: string | null) => {
     if (!queue || !procedure) return;
+    setDecided(null);
     queue.add({ key: uuid(), procedureId: procedure.id, body: { manual, ...common(action, lateReason) } });
   };
 
@@ -219,6 +234,28 @@ function Theatre() {
 
   const alert = alerts[0];
   const acknowledge = () => (setAlerts((list) => list.slice(1)), scanRef.current?.focus());
+  /** The item as the page knows it now: the case's copy (fresher) or the scan's answer. */
+  const itemNow = (item: Item): Item => procedure?.items.find((i) => i.id === item.id) ?? item;
+  // A decision asked for and not yet made: the banner offers it and cannot be dismissed (Escape, Acknowledge) until it is made.
+  const alertDecision = alert !== undefined && alert.item.decision?.status === 'pending' && itemNow(alert.item).decision?.status === 'pending' && itemNow(alert.item).status === 'active';
+
+  /** A decision recorded (in the banner or on a line): shown at once, the case fetched again, and any banner about the item closed. */
+  const applyDecision = (item: Item) => {
+    const merge = <T extends Item>(old: T): T => (old.id === item.id ? { ...old, ...item } : old);
+    setProcedure((p) => (p ? { ...p, items: p.items.map(merge) } : p));
+    setOutcomes((list) => list.map((o) => (o.kind === 'recorded' && o.result.item.id === item.id ? { ...o, result: { ...o.result, item: merge(o.result.item) } } : o)));
+    setAlerts((list) => list.filter((a) => a.item.id !== item.id));
+    setDecided(`Recorded for ${itemText(item)}: ${item.decision ? decisionText(item.decision) : 'no decision needed'}.`);
+    if (procedureRef.current?.id === item.procedureId) void refresh(item.procedureId);
+    setTimeout(() => scanRef.current?.focus(), 0);
+  };
+  /** The service says the item needs no decision any more (decided on another device, or voided): the banner becomes an acknowledgement. */
+  const notRequired = (item: Item, detail: string) => {
+    setAlerts((list) => list.map((a) => (a.item.id === item.id ? { ...a, item: { ...a.item, decision: null }, note: detail } : a)));
+    setTimeout(() => document.querySelector<HTMLButtonElement>('#alert-decision > button')?.focus(), 0);
+    if (procedureRef.current?.id === item.procedureId) void refresh(item.procedureId);
+  };
+  const focusDecision = () => document.querySelector<HTMLButtonElement>('#alert-decision .decision button')?.focus();
   const waiting = queueState.pending.length;
 
   return (
@@ -239,8 +276,9 @@ function Theatre() {
         )}
       </div>
       {alert && (
-        <section class="alert critical" role="alert" aria-labelledby="alert-heading">
+        <section class="alert critical" role="alert" aria-labelledby="alert-heading" id="alert-decision">
           <h2 id="alert-heading">STOP: do not implant</h2>
+          <p class="alert-item">{itemText(alert.item)}</p>
           <ul>
             {alert.warnings.map((w) => (
               <li key={w.code}>
@@ -248,11 +286,28 @@ function Theatre() {
               </li>
             ))}
           </ul>
-          <button type="button" onClick={acknowledge}>
-            Acknowledge{alerts.length > 1 ? ` (${alerts.length - 1} more)` : ''}
-          </button>
+          {alert.note && <p class="alert-note">{alert.note}</p>}
+          {alertDecision ? (
+            <DecisionControls
+              key={alert.key}
+              api={api}
+              itemId={alert.item.id}
+              idPrefix="alert-decision"
+              autoFocus
+              onDecided={applyDecision}
+              onNotRequired={(detail) => notRequired(alert.item, detail)}
+            />
+          ) : (
+            <button type="button" onClick={acknowledge}>
+              Acknowledge{alerts.length > 1 ? ` (${alerts.length - 1} more)` : ''}
+            </button>
+          )}
+          {alertDecision && alerts.length > 1 && <p class="alert-more">{alerts.length - 1} more after this one.</p>}
         </section>
       )}
+      <div class="message-region decided" role="status" aria-live="polite">
+        {decided && !alert && <p class="notice">{decided}</p>}
+      </div>
       {procedure === null ? (
         <OpenCase api={api} organisation={session.me.organisation} substitute={settings.substitute} notice={notice} onOpened={open} onResume={(id) => void resume(id)} />
       ) : (
@@ -266,8 +321,10 @@ function Theatre() {
           onManual={takeManual}
           onCancelQueued={(key) => queue?.cancel(key)}
           onDismiss={(key) => setOutcomes((list) => list.filter((o) => o.scan.key !== key))}
-          onEscape={() => alert && acknowledge()}
-          onChanged={() => void refresh(procedure.id)}
+          onEscape={() => alert && (alertDecision ? focusDecision() : acknowledge())}
+          decisionInBanner={alert && alertDecision ? alert.item.id : null}
+          onDecided={applyDecision}
+          onChanged={() => refresh(procedure.id)}
           onCompleted={(p) => {
             setProcedure(null);
             setNotice(`Case completed with ${p.items.filter((i) => i.status === 'active').length} items on record.`);

@@ -17,8 +17,20 @@ export interface Scan {
   readonly scannedAt: string;
 }
 
+export type Disposition = 'returned-to-stock' | 'wasted' | 'quarantined';
+
+/** The decision a critical warning on an implant asks for: pending until put aside (not-used) or implanted anyway (with a reason). */
+export interface ItemDecision {
+  readonly status: 'pending' | 'not-used' | 'implanted';
+  readonly reason: string | null;
+  readonly disposition: Disposition | null;
+  readonly decidedAt: string | null;
+  readonly decidedBy: string | null;
+}
+
 export interface Item {
   readonly id: string;
+  readonly procedureId: string;
   readonly action: ScanAction;
   readonly status: 'active' | 'voided';
   readonly di: string | null;
@@ -30,6 +42,8 @@ export interface Item {
   readonly entryType: 'barcode' | 'manual';
   readonly awaiting: 'product-label' | 'secondary-label' | null;
   readonly firstScannedAt: string;
+  /** null when no decision was needed. */
+  readonly decision: ItemDecision | null;
 }
 
 export interface ScanResult {

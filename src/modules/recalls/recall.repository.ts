@@ -138,8 +138,8 @@ export interface AffectedItem {
 
 export type AffectedDecision = 'pending' | 'override';
 
-/** An item's decision as the recall list shows it. */
-export const affectedDecision = sql<AffectedDecision | null>`case i.decision_status when 'pending' then 'pending' when 'implanted' then 'override' end`;
+/** An item's decision as the recall list shows it (a voided item has nothing left to decide). */
+export const affectedDecision = sql<AffectedDecision | null>`case when i.status = 'voided' then null when i.decision_status = 'pending' then 'pending' when i.decision_status = 'implanted' then 'override' end`;
 
 /** Which items of the list to keep (none given: all); an item must pass each filter given. */
 export interface AffectedFilter {
