@@ -329,7 +329,7 @@ function requestsFor(op: Operation, ctx: Ctx): fc.Arbitrary<HostileRequest> {
       return all.length > 0 ? `?${all.join('&')}` : '';
     });
 
-  const bodyPart: fc.Arbitrary<{ what: string; payload?: string; contentType?: string }> = op.body
+  const bodyPart: fc.Arbitrary<{ what: string; payload?: string | Buffer; contentType?: string }> = op.body
     ? bodies(op.body, ctx, ctx.exemplars[`${op.method} ${op.path}`])
     : fc.constantFrom({ what: 'no body' }, { what: 'unexpected body', payload: '{"a":1}', contentType: 'application/json' });
 
@@ -359,7 +359,7 @@ const shorten = (what: string) => what.replace(/(.)\1{40,}/gu, (run, c: string) 
 
 const isHeaderSafe = (v: string) => /^[\x20-\x7e]*$/.test(v) && v.length < 8000;
 
-function bodies(body: NonNullable<Operation['body']>, ctx: Ctx, exemplar: unknown): fc.Arbitrary<{ what: string; payload?: string; contentType?: string }> {
+function bodies(body: NonNullable<Operation['body']>, ctx: Ctx, exemplar: unknown): fc.Arbitrary<{ what: string; payload?: string | Buffer; contentType?: string }> {
   const limit = ctx.app.app.initialConfig.bodyLimit ?? 1_048_576;
   const json = body.contentTypes.includes('application/json') ? 'application/json' : (body.contentTypes[0] ?? 'application/json');
   const valid = plausible(body.schema, ctx.components);
@@ -367,7 +367,7 @@ function bodies(body: NonNullable<Operation['body']>, ctx: Ctx, exemplar: unknow
   const names = Object.keys(schema.properties ?? {});
   const asJson = (what: string, value: unknown) => ({ what, payload: JSON.stringify(value), contentType: json });
 
-  const options: Array<fc.Arbitrary<{ what: string; payload?: string; contentType?: string }>> = [
+  const options: Array<fc.Arbitrary<{ what: string; payload?: string | Buffer; contentType?: string }>> = [
     valid.map((v) => asJson('plausible', v)),
     hostileValue.map((v) => asJson('hostile root', v)),
     valid.chain((v) => fc.tuple(fc.string({ maxLength: 12 }), hostileValue).map(([k, x]) => asJson('extra member', { ...(v as object), [k || 'extra']: x }))),
@@ -393,7 +393,8 @@ function bodies(body: NonNullable<Operation['body']>, ctx: Ctx, exemplar: unknow
     const type = body.contentTypes.find((c) => c.startsWith('text/')) ?? 'text/csv';
     options.push(
       fc.constant({ what: 'exemplar', payload: exemplar, contentType: type }),
-      fc.tuple(fc.nat(exemplar.length), injected).map(([i, h]) => ({ what: 'hostile text in the exemplar', payload: exemplar.slice(0, i) + h + exemplar.slice(i), contentType: type })),
+      // As bytes, the way a client's file arrives: a lone surrogate becomes the invalid UTF-8 it would be.
+      fc.tuple(fc.nat(exemplar.length), injected).map(([i, h]) => ({ what: 'hostile text in the exemplar', payload: wtf8(exemplar.slice(0, i) + h + exemplar.slice(i)), contentType: type })),
     );
   } else if (exemplar !== undefined) {
     const paths = stringPaths(exemplar);
@@ -463,6 +464,17 @@ function responseProblem(req: HostileRequest, res: LightMyRequestResponse): stri
   if (typeof body.code !== 'string' || !isProblemCode(body.code)) return `no registered problem code: ${res.body.slice(0, 300)}`;
   if (body.status !== res.statusCode) return `problem status ${String(body.status)} on a ${res.statusCode} response`;
   return undefined;
+}
+
+/** UTF-8, except that a lone UTF-16 surrogate is written as its own three bytes (invalid UTF-8), as a broken encoder would. */
+function wtf8(text: string): Buffer {
+  const parts: Buffer[] = [];
+  for (const piece of text.match(/[\ud800-\udbff][\udc00-\udfff]|[\s\S]/g) ?? []) {
+    const unit = piece.charCodeAt(0);
+    const lone = piece.length === 1 && unit >= 0xd800 && unit <= 0xdfff;
+    parts.push(lone ? Buffer.from([0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]) : Buffer.from(piece, 'utf8'));
+  }
+  return Buffer.concat(parts);
 }
 
 t.test(`every route under hostile requests (seed ${seed})`, async (t) => {

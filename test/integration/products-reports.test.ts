@@ -57,6 +57,13 @@ t.test('catalogue', async (t) => {
     t.equal(res.statusCode, 422);
     t.equal(res.json().code, 'CSV_INVALID');
   });
+
+  t.test('a CSV that is not UTF-8 is refused, never stored with U+FFFD in place of what was sent', async (t) => {
+    const latin1 = Buffer.concat([Buffer.from('PrimaryDI,brandName,companyName\n09506000134352,Hip,Soci'), Buffer.from([0xe9]), Buffer.from('t\u00e9\n')]);
+    const res = await app.request({ method: 'POST', url: '/v1/products/import', key: org.keys.procurement, headers: { 'content-type': 'text/csv' }, payload: latin1 });
+    t.equal(res.statusCode, 422);
+    t.match(res.json(), { code: 'VALIDATION_FAILED', errors: [{ in: 'body', code: 'invalid_characters' }] });
+  });
 });
 
 t.test('data-quality report', async (t) => {

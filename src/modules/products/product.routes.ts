@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ProblemError } from '../../shared/problem.js';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
 import type { Product } from './product.repository.js';
@@ -22,7 +23,15 @@ export const toProductApi = (p: Product) => ({
 
 export const productRoutes: FastifyPluginAsyncZod = async (app) => {
   // Catalogue imports arrive as CSV text; this parser exists only within this plugin.
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: IMPORT_LIMIT_BYTES }, (_req, body, done) => done(null, body));
+  // Decoded strictly: bytes that are not UTF-8 are refused, never stored as U+FFFD in their place.
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer', bodyLimit: IMPORT_LIMIT_BYTES }, (_req, body: Buffer, done) => {
+    try {
+      done(null, new TextDecoder('utf-8', { fatal: true }).decode(body));
+    } catch {
+      const message = 'is not valid UTF-8 (a byte sequence no character has, or a lone UTF-16 surrogate)';
+      done(new ProblemError('VALIDATION_FAILED', `The body ${message}: save the CSV as UTF-8.`, { errors: [{ in: 'body', pointer: '', message, code: 'invalid_characters' }] }), undefined);
+    }
+  });
 
   app.put(
     '/v1/products/:gtin',

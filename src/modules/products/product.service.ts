@@ -97,6 +97,13 @@ function classifyDi(raw: string, agency: string | undefined): { di: string; issu
   return 'not a GTIN, HIBC or ISBT 128 device identifier';
 }
 
+/** At most `max` UTF-16 units, never cutting a surrogate pair in half (a lone half would be stored as U+FFFD). */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
+
 function parseBoolean(value: string | undefined): boolean | null | 'invalid' {
   if (value === undefined || value.trim() === '') return null;
   const v = value.trim().toLowerCase();
@@ -144,7 +151,7 @@ export async function importProducts(db: Kysely<Database>, ctx: RequestContext, 
     const known = (v: boolean | null | 'invalid') => (v === 'invalid' ? null : v);
     const text = (k: keyof typeof COLUMNS, max: number) => {
       const v = get(k)?.trim();
-      return v ? v.slice(0, max) : null;
+      return v ? truncate(v, max) : null;
     };
     const earlier = seen.get(di.di);
     if (earlier !== undefined) return rejected.push({ row, primaryDi: rawDi, reason: `the same DI as row ${earlier}` });
