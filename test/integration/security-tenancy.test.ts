@@ -181,6 +181,15 @@ t.test('tenancy: organisation B never reads or changes A’s data', async (t) =>
     t.equal(close.statusCode, 403, 'but only A closes A’s recall');
     const closeNational = await app.request({ method: 'POST', url: `/v1/recalls/${nationalRecallId}/close`, key: B.procurement });
     t.equal(closeNational.statusCode, 403, 'and only the national key closes the national one');
+    for (const recallId of [a.recallId, nationalRecallId]) {
+      const contact = await app.request({ method: 'PATCH', url: `/v1/recalls/${recallId}/items/${a.itemId}`, key: national.procurement, payload: { status: 'deceased' } });
+      t.equal(contact.statusCode, 403, 'a national key writes no contact step on an organisation’s patient');
+      t.equal(contact.json().code, 'FORBIDDEN');
+    }
+    const listed = await app.request({ method: 'GET', url: `/v1/recalls/${a.recallId}/patients`, key: a.org.keys.procurement });
+    t.notOk(listed.json<{ items: Array<{ contactStatus: string }> }>().items.some((i) => i.contactStatus === 'deceased'), 'and A’s list shows none');
+    const own = await app.request({ method: 'PATCH', url: `/v1/recalls/${nationalRecallId}/items/${a.itemId}`, key: a.org.keys.procurement, payload: { status: 'contacted' } });
+    t.equal(own.statusCode, 200, 'A records contact with its own patient on a national recall');
     const feed = await app.request({ method: 'GET', url: '/v1/feeds/procedures?registry=NJR', key: national.registry });
     const orgs = new Set(feed.json<{ entries: Array<{ procedure: { organisation: string } | null }> }>().entries.map((e) => e.procedure?.organisation));
     t.same([...orgs].sort(), ['RTA', 'RTB'], 'the national registry feed covers both');

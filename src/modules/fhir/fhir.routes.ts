@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { FHIR_EXPORT_TYPES, type Database, type FhirExportType } from '../../db/database.js';
 import { requestContext } from '../../plugins/auth.js';
 import type { RequestContext } from '../../shared/actor.js';
+import { isUniqueViolation } from '../../db/errors.js';
 import { ProblemError } from '../../shared/problem.js';
 import { InstantSchema, RegistryCodeSchema } from '../../shared/schemas.js';
 import { recordAudit } from '../audit/audit.service.js';
@@ -84,11 +85,13 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
         throw new ProblemError('PREFER_ASYNC_REQUIRED', 'Send `Prefer: respond-async`: a bulk export runs in the background.');
       }
       await app.exporter.sweep();
-      if (await hasRunningJob(app.db, registry.code, ctx.actor.organisationId)) {
+      const alreadyRunning = () => {
         reply.header('retry-after', '10');
-        throw new ProblemError('RATE_LIMITED', 'An export for this registry is already running: poll it, or retry when it has finished.');
-      }
+        return new ProblemError('RATE_LIMITED', 'An export for this registry is already running: poll it, or retry when it has finished.');
+      };
+      if (await hasRunningJob(app.db, registry.code, ctx.actor.organisationId)) throw alreadyRunning();
       const now = app.clock.now();
+      // The check above is the fast answer; the database's unique index is the guarantee (two kick-offs at once).
       const job = await app.db.transaction().execute(async (trx) => {
         const job = await insertJob(trx, {
           registryCode: registry.code,
@@ -105,6 +108,8 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
           detail: { exportId: job.id, registry: registry.code, types: job.types, since: req.query._since ?? null },
         });
         return job;
+      }).catch((error: unknown) => {
+        throw isUniqueViolation(error) ? alreadyRunning() : error;
       });
       void app.exporter.start(job);
       return reply.code(202).header('content-location', `${base(req)}/fhir/R4/$export-status/${job.id}`).send();

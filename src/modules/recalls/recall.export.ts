@@ -12,11 +12,13 @@ import { affectedBase, affectedDecision, contactStatus, voidedAt, voidedBy, type
  * itself: `COPY (…) TO STDOUT (FORMAT csv)` streamed straight to the client, so
  * memory stays flat and no row is turned into a JavaScript object.
  *
- * A value that a spreadsheet would run as a formula ("=" or "@" first; no
- * identifier here legitimately starts so) gets a leading apostrophe; "+" and
- * "-" are left alone, as HIBC identifiers and lots start with them.
+ * A cell that a spreadsheet could run as a formula gets a leading apostrophe,
+ * which spreadsheets do not display (OWASP, CSV injection): every cell that
+ * starts with = + - @, a tab or a carriage return. HIBC codes and some lots
+ * begin with + or -; they are guarded too, and the JSON keeps every value as
+ * it was scanned.
  */
-const guard = (value: RawBuilder<unknown>) => sql<string | null>`case when ${value} ~ '^[=@]' then '''' || ${value} else ${value} end`;
+const guard = (value: RawBuilder<unknown>) => sql<string | null>`case when ${value} ~ '^[-=+@\\t\\r]' then '''' || ${value} else ${value} end`;
 const iso = (value: RawBuilder<unknown>) => sql<string | null>`to_char(${value} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 function exportQuery(db: Kysely<Database>, q: Omit<AffectedQuery, 'limit' | 'after'>): CompiledQuery {

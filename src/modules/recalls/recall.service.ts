@@ -129,8 +129,15 @@ export async function adHocAffected(db: Kysely<Database>, ctx: RequestContext, g
   return { asOf, items, nextCursor: items.length === page.limit ? (items[items.length - 1]?.itemId ?? null) : null };
 }
 
-/** Records a step of contacting the patient of an affected item (history kept, append-only). */
+/**
+ * Records a step of contacting the patient of an affected item (history kept, append-only).
+ * Contact is the work of the organisation that holds the patient, on its own recalls and on
+ * national ones; a national key reads the steps and writes none.
+ */
 export async function updateContact(db: Kysely<Database>, ctx: RequestContext, recallId: string, itemId: string, status: ContactStatus, note: string | undefined) {
+  if (ctx.actor.national) {
+    throw new ProblemError('FORBIDDEN', 'Contact with a patient is recorded by the organisation that holds the patient; a national key reads it.');
+  }
   const recall = await visibleRecall(db, ctx, recallId);
   const [item] = await affectedItems(db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId, itemId, limit: 1 });
   if (!item) throw new ProblemError('NOT_FOUND', 'No such affected item in this recall.');
