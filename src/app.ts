@@ -114,6 +114,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    // No response is sniffed into another type; no API answer (patient data) is kept by a cache. A route
+    // that may be cached says so itself.
+    reply.header('x-content-type-options', 'nosniff');
+    if (req.url.startsWith('/v1/') || req.url.startsWith('/fhir/')) reply.header('cache-control', 'no-store');
     if (closing) {
       reply.header('connection', 'close');
       throw new ProblemError('SERVICE_SHUTTING_DOWN');

@@ -43,7 +43,9 @@ export const swaggerPlugin = fp(
       transform: jsonSchemaTransform,
       transformObject: jsonSchemaTransformObject,
     });
-    await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+    // A Content-Security-Policy built from the page's own script and style hashes; no upgrade to https,
+    // which would break /docs on a plain-http installation.
+    await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, staticCSP: true, transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, '') });
   },
   { name: 'swagger', dependencies: ['auth'] },
 );

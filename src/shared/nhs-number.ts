@@ -5,6 +5,8 @@
  */
 export function nhsNumberError(digits: string): string | undefined {
   if (!/^\d{10}$/.test(digits)) return 'must be 10 digits';
+  // Passes the modulus 11 check, but is no one's: a placeholder typed when the number was not known.
+  if (digits === '0000000000') return 'is not a valid NHS number (0000000000 is a placeholder)';
   let sum = 0;
   for (let i = 0; i < 9; i++) sum += Number(digits[i]) * (10 - i);
   const check = 11 - (sum % 11);

@@ -34,13 +34,15 @@ export interface TestAppOptions {
   readonly env?: Record<string, string>;
   /** Use this database instead of a fresh clone of the template. */
   readonly db?: Db;
+  /** Create the national admin key (default: only on a fresh clone; a given database may have one). */
+  readonly bootstrap?: boolean;
 }
 
 /** The real app on its own real database, with a national admin key. */
 export async function buildTestApp(t: Teardown, options: TestAppOptions = {}): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase(t)).db;
   const adminKey = `test-admin-${randomBytes(24).toString('base64url')}`;
-  if (!options.db) await ensureBootstrapKey(db, adminKey);
+  if (options.bootstrap ?? !options.db) await ensureBootstrapKey(db, adminKey);
   const lines: string[] = [];
   const exportDir = await mkdtemp(path.join(os.tmpdir(), 'implant-trace-exports-'));
   t.teardown(() => rm(exportDir, { recursive: true, force: true }));

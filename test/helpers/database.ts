@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDb } from '../../src/db/create-db.js';
 import type { Db } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrator.js';
 import { databaseUrl, readState } from './postgres-state.js';
 
 interface Teardown {
@@ -19,9 +20,10 @@ export interface TestDatabase {
  * migrated template (~0.1 s), dropped again when the test ends. Real Postgres;
  * test files run in parallel without seeing each other's rows.
  */
-export async function createTestDatabase(t: Teardown): Promise<TestDatabase> {
+export async function createTestDatabase(t: Teardown, options: { readonly icuLocale?: string } = {}): Promise<TestDatabase> {
   const { adminUrl, template } = readState();
   const name = `test_${randomBytes(6).toString('hex')}`;
+  if (options.icuLocale !== undefined) return createIcuDatabase(t, adminUrl, name, options.icuLocale);
   await adminQuery(adminUrl, async (client) => {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -40,6 +42,25 @@ export async function createTestDatabase(t: Teardown): Promise<TestDatabase> {
     await db.destroy();
     await adminQuery(adminUrl, (client) => client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`));
   });
+  return { db, url, name };
+}
+
+/**
+ * A database whose default collation is an ICU locale (as a hosted or
+ * docker-compose Postgres often has: en-US orders 'a150' between 'A100' and
+ * 'A199'), migrated from scratch: the template is in collation C.
+ */
+async function createIcuDatabase(t: Teardown, adminUrl: string, name: string, icuLocale: string): Promise<TestDatabase> {
+  await adminQuery(adminUrl, (client) =>
+    client.query(`create database ${client.escapeIdentifier(name)} template template0 encoding 'UTF8' locale_provider icu icu_locale ${client.escapeLiteral(icuLocale)} locale 'C'`),
+  );
+  const url = databaseUrl(adminUrl, name);
+  const db = createDb({ url, poolSize: 10 });
+  t.teardown(async () => {
+    await db.destroy();
+    await adminQuery(adminUrl, (client) => client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`));
+  });
+  await migrateToLatest(db);
   return { db, url, name };
 }
 

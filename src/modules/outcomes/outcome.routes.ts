@@ -58,7 +58,12 @@ export const outcomeRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const report = await implantSurvival(app.db, requestContext(req), queryOf(req.query), app.clock.now());
-      return reply.type('image/svg+xml; charset=utf-8').header('cache-control', 'private, no-store').send(svgOf(report));
+      // An SVG opened on its own is a document: it may style itself, nothing else.
+      return reply
+        .type('image/svg+xml; charset=utf-8')
+        .header('cache-control', 'private, no-store')
+        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+        .send(svgOf(report));
     },
   );
 };

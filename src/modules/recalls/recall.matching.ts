@@ -80,7 +80,8 @@ function serialInRange(range: { from: string; to: string }): Predicate {
   if (isDigits(range.from) && isDigits(range.to)) {
     return sql<boolean>`(i.serial_number ~ '^[0-9]{1,30}$' and i.serial_number::numeric between ${range.from}::numeric and ${range.to}::numeric)`;
   }
-  return sql<boolean>`(i.serial_number between ${range.from} and ${range.to})`;
+  // Byte order, whatever the database's collation (under en-US, 'a150' sorts between 'A100' and 'A199').
+  return sql<boolean>`((i.serial_number collate "C") between ${range.from} and ${range.to})`;
 }
 
 /** A date window on a column: in the window, or (for possible matches) not captured. */

@@ -91,7 +91,8 @@ t.test('NHS numbers: modulus 11', async (t) => {
   // 000000001x: sum 2, 11 - 2 = 9 -> check 9; 000000006x: sum 12, 11 - 1 = 10 -> impossible.
   t.equal(nhsNumberError('0000000019'), undefined);
   t.match(nhsNumberError('0000000060'), /no check digit is possible/);
-  t.equal(nhsNumberError('0000000000'), undefined, 'remainder 0: check 11 is written 0');
+  t.equal(nhsNumberError('0100000010'), undefined, 'remainder 0: check 11 is written 0');
+  t.match(nhsNumberError('0000000000'), /placeholder/, 'passes modulus 11 but is no one’s');
   t.equal(normaliseNhsNumber('943 476-5919'), '9434765919');
 });
 
