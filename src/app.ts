@@ -24,10 +24,11 @@ import { organisationRoutes } from './modules/organisations/organisation.routes.
 import { problemRoutes } from './modules/problems/problem.routes.js';
 import { authPlugin } from './plugins/auth.js';
 import { CONSOLE_PREFIX, consolePlugin } from './plugins/console.js';
-import { errorsPlugin, frameworkErrors } from './plugins/errors.js';
+import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/errors.js';
 import { refuseUnstorableText } from './plugins/input-text.js';
 import { DOCS_PREFIX, swaggerPlugin } from './plugins/swagger.js';
 import { systemClock, type Clock } from './shared/clock.js';
+import { pathForLog } from './shared/log-redaction.js';
 import { ProblemError } from './shared/problem.js';
 
 declare module 'fastify' {
@@ -36,6 +37,8 @@ declare module 'fastify' {
     clock: Clock;
     config: Config;
     exporter: BulkExporter;
+    /** The service's address as its clients reach it: PUBLIC_BASE_URL, or this instance's own. Never the Host header. */
+    publicBaseUrl(): string;
   }
 }
 
@@ -81,8 +84,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       level: config.logLevel,
       redact: { paths: REDACT, censor: '[redacted]' },
       serializers: {
-        // The path only: a query string may carry what must never be logged (an identifier put there by mistake).
-        req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url.split('?')[0], id: req.id }),
+        // The path only, and no NHS number in it: a URL may carry what must never be logged (an identifier put there by mistake).
+        req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: pathForLog(req.url), id: req.id }),
       },
       ...(deps.logStream ? { stream: deps.logStream } : {}),
     },
@@ -95,6 +98,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
     // URLs Fastify refuses before routing (bad percent-encoding, an overlong parameter) leave as problem+json too.
     frameworkErrors,
+    // A whole request, headers and body, must arrive in time; a client sending a byte now and then is
+    // answered 408 and disconnected (Fastify's default, 0, would wait for ever). Node checks every second.
+    requestTimeout: config.requestTimeoutSeconds * 1000,
+    http: { headersTimeout: Math.min(config.requestTimeoutSeconds * 1000, 60_000), connectionsCheckingInterval: 1000 },
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -107,6 +115,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     new BulkExporter(deps.db, { exportDir: config.exportDir, ttlHours: config.exportTtlHours, clock: deps.clock ?? systemClock, log: app.log }),
   );
   app.addHook('onClose', async () => app.exporter.close());
+  app.decorate('publicBaseUrl', function publicBaseUrl(this: FastifyInstance): string {
+    if (config.publicBaseUrl !== undefined) return config.publicBaseUrl;
+    const address = this.server.address();
+    const port = address !== null && typeof address === 'object' ? address.port : config.port;
+    return `http://localhost:${port}`;
+  });
 
   let closing = false;
   app.addHook('preClose', async () => {
@@ -122,6 +136,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       reply.header('connection', 'close');
       throw new ProblemError('SERVICE_SHUTTING_DOWN');
     }
+  });
+
+  // A request answered before its body arrived (refused by authentication, too large) ends its connection:
+  // otherwise Node keeps reading, and discarding, whatever a slow client still sends.
+  app.addHook('onSend', async (req, reply) => {
+    if (!req.raw.complete) reply.header('connection', 'close');
   });
 
   await app.register(errorsPlugin);

@@ -78,7 +78,26 @@ const EnvSchema = z.object({
       message: 'must be true, false, a number of proxy hops, or a comma-separated list of proxy addresses or CIDRs',
     })
     .optional(),
+  PUBLIC_BASE_URL: z
+    .string()
+    .trim()
+    .refine((v) => isPublicBaseUrl(v), {
+      message: 'must be an absolute http:// or https:// URL without credentials, query or fragment (e.g. https://implants.example.nhs.uk)',
+    })
+    .optional(),
+  REQUEST_TIMEOUT_SECONDS: z.coerce
+    .number({ error: 'must be a whole number of seconds from 1 to 3600' })
+    .int('must be a whole number of seconds from 1 to 3600')
+    .min(1, 'must be a whole number of seconds from 1 to 3600')
+    .max(3600, 'must be a whole number of seconds from 1 to 3600')
+    .default(30),
 });
+
+function isPublicBaseUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '' && url.search === '' && url.hash === '' && !value.includes('#') && !value.includes('?');
+}
 
 /** `dist/console` beside this package's package.json, whether this file runs from src/ or dist/src/. */
 const DEFAULT_CONSOLE_DIR = path.join(packageRoot(path.dirname(fileURLToPath(import.meta.url))), 'dist', 'console');
@@ -109,6 +128,14 @@ export interface Config {
    * the client address (rate limits, logs) is the caller's, not the proxy's. False: none.
    */
   readonly trustProxy: boolean | number | string;
+  /**
+   * The service's address as its clients reach it (behind a proxy: the proxy's), without a trailing
+   * slash. Absolute URLs the service hands out (FHIR Bulk Data status and file URLs) are built from it,
+   * never from the request's Host header. Unset: `http://localhost:<port>`, right for the embedded set-up.
+   */
+  readonly publicBaseUrl: string | undefined;
+  /** The whole request, headers and body, must arrive within this time (slow clients get 408 and are disconnected). */
+  readonly requestTimeoutSeconds: number;
   /** The built web console (`npm run build` writes it); default: `dist/console` of this package. */
   readonly consoleDir: string;
 }
@@ -146,6 +173,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     authFailureWindowSeconds: e.AUTH_FAILURE_WINDOW_SECONDS,
     authCacheSeconds: e.AUTH_CACHE_SECONDS,
     trustProxy: trustProxyOf(e.TRUST_PROXY),
+    publicBaseUrl: e.PUBLIC_BASE_URL === undefined ? undefined : e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
+    requestTimeoutSeconds: e.REQUEST_TIMEOUT_SECONDS,
     consoleDir: e.CONSOLE_DIR === undefined ? DEFAULT_CONSOLE_DIR : path.resolve(e.CONSOLE_DIR),
   });
 }

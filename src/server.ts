@@ -85,6 +85,9 @@ async function main(): Promise<void> {
     await app.exporter.recover();
     await app.exporter.sweep();
     await app.listen({ port: config.port, host: config.host });
+    if (config.publicBaseUrl === undefined && !['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
+      app.log.warn(`PUBLIC_BASE_URL is not set: FHIR export URLs will name ${app.publicBaseUrl()}; set it to the address clients use`);
+    }
   } catch (error) {
     app.log.fatal({ err: error }, 'could not listen');
     await stopDatabase().catch(() => undefined);

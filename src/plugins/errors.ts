@@ -1,7 +1,11 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDatabaseUnavailable } from '../db/errors.js';
+import { pathForLog } from '../shared/log-redaction.js';
 import { pointerToken, problemBody, ProblemError, PROBLEMS, type ProblemBody, type ProblemCode, type ValidationIssue } from '../shared/problem.js';
 
 const FASTIFY_CODES: Readonly<Record<string, ProblemCode>> = {
@@ -37,7 +41,7 @@ export const errorsPlugin = fp(
     });
 
     app.setNotFoundHandler((req, reply) =>
-      sendProblem(reply, 404, problemBody('ROUTE_NOT_FOUND', `No operation ${req.method} ${req.url.split('?')[0] ?? ''}.`, req.id)),
+      sendProblem(reply, 404, problemBody('ROUTE_NOT_FOUND', `No operation ${req.method} ${pathForLog(req.url)}.`, req.id)),
     );
   },
   { name: 'errors' },
@@ -55,6 +59,41 @@ export function frameworkErrors(error: FastifyError, req: FastifyRequest, reply:
   req.log.info({ problem: code, fastify: error.code }, 'request rejected before routing');
   reply.header('x-request-id', req.id);
   void sendProblem(reply, PROBLEMS[code].status, problemBody(code, detail, req.id));
+}
+
+/**
+ * For Fastify's `clientErrorHandler` server option: Node refuses a connection
+ * before any request reaches Fastify (a request that did not arrive within
+ * REQUEST_TIMEOUT_SECONDS, headers too large, bytes that are not HTTP). The
+ * answer is problem+json like every other error, and the connection is closed.
+ */
+export function clientErrorHandler(this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [code, detail]: [ProblemCode, string] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? ['REQUEST_TIMEOUT', `The request did not arrive within ${this.config.requestTimeoutSeconds} s. Send it again.`]
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? ['HEADERS_TOO_LARGE', 'The request headers are larger than the service reads.']
+        : ['MALFORMED_REQUEST', 'The request is not well-formed HTTP/1.1.'];
+  const id = randomUUID();
+  this.log.info({ problem: code, node: error.code, reqId: id }, 'connection refused before a request was read');
+  // Node's own rule: nothing is written over a response that has already begun.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && inFlight?.headersSent !== true) {
+    const status = PROBLEMS[code].status;
+    const body = JSON.stringify(problemBody(code, detail, id));
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+        'Content-Type: application/problem+json; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'X-Content-Type-Options: nosniff\r\n' +
+        'Cache-Control: no-store\r\n' +
+        `X-Request-Id: ${id}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+  }
+  socket.destroySoon();
 }
 
 export function sendProblem(reply: FastifyReply, status: number, body: object): FastifyReply {

@@ -53,6 +53,17 @@ export const PROBLEMS = {
     title: 'Request body too large',
     description: 'The request body is larger than the service accepts for this operation.',
   },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    title: 'Request timed out',
+    description:
+      'The request, headers and body, did not arrive within the time the service allows (REQUEST_TIMEOUT_SECONDS). The connection is closed; send the request again.',
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    title: 'Request headers too large',
+    description: 'The request headers are larger than the service reads. The connection is closed.',
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     title: 'Unsupported media type',

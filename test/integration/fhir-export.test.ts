@@ -1,7 +1,7 @@
 import t from 'tap';
 import { buildTestApp, createOrganisationWithKeys } from '../helpers/app.js';
 import { insertJob } from '../../src/modules/fhir/fhir.repository.js';
-import { exportAll, kickOff } from '../helpers/fhir-export.js';
+import { exportAll, kickOff, type Manifest } from '../helpers/fhir-export.js';
 import { validateR4 } from '../helpers/fhir-validate.js';
 import { GS, GTIN, nhsNumber, openProcedure, PLACE, scan } from '../helpers/theatre.js';
 
@@ -182,4 +182,37 @@ t.test('FHIR R4 Bulk Data export', async (t) => {
     t.ok(both.some((r) => r.statusCode === 202), 'one of two simultaneous kick-offs starts');
     t.ok(both.every((r) => r.statusCode === 202 || (r.statusCode === 429 && r.headers['retry-after'] === '10')), 'the other waits (or starts after the first finished)');
   });
+});
+
+t.test('absolute URLs come from PUBLIC_BASE_URL, never from the Host header', async (t) => {
+  for (const [env, base] of [
+    [{ PUBLIC_BASE_URL: 'https://implants.example.nhs.uk/trace/' }, 'https://implants.example.nhs.uk/trace'],
+    [{}, 'http://localhost:3000'],
+  ] as const) {
+    const app = await buildTestApp(t, { env });
+    const org = await createOrganisationWithKeys(app, 'RRK');
+    const key = org.keys.registry;
+    await openProcedure(app, org.keys.scanner, { patient: { nhsNumber: nhsNumber(9001) }, location: { barcode: PLACE } });
+    const hostile = { host: 'attacker.example', 'x-forwarded-host': 'attacker.example', 'x-forwarded-proto': 'https' };
+    const res = await app.request({
+      method: 'GET',
+      url: '/fhir/R4/Group/NJR/$export?_type=Location',
+      key,
+      headers: { ...hostile, prefer: 'respond-async', accept: 'application/fhir+json' },
+    });
+    t.equal(res.statusCode, 202);
+    const statusUrl = String(res.headers['content-location']);
+    t.ok(statusUrl.startsWith(`${base}/fhir/R4/$export-status/`), `Content-Location ${statusUrl} is under ${base}`);
+    let manifest: Manifest | undefined;
+    for (let i = 0; i < 400 && manifest === undefined; i++) {
+      const poll = await app.request({ method: 'GET', url: new URL(statusUrl).pathname.replace(/^\/trace/, ''), key, headers: hostile });
+      if (poll.statusCode === 200) manifest = poll.json<Manifest>();
+      else await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    t.ok(manifest, 'the export finished');
+    t.equal(manifest?.request, `${base}/fhir/R4/Group/NJR/$export?_type=Location`, 'the manifest’s request names the service, not the caller’s Host');
+    t.ok(manifest?.output.length, 'a Location file');
+    for (const out of manifest?.output ?? []) t.ok(out.url.startsWith(`${base}/fhir/R4/$export-file/`), out.url);
+    t.notOk(JSON.stringify(manifest).includes('attacker'), 'the hostile host appears nowhere');
+  }
 });

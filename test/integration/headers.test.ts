@@ -42,4 +42,19 @@ t.test('headers', async (t) => {
     t.equal(res.statusCode, 422);
     t.match(res.json().errors, [{ pointer: '/patient/nhsNumber', message: /placeholder/ }]);
   });
+
+  t.test('an NHS number put in a URL path never reaches the log, nor the error that echoes the path', async (t) => {
+    const number = '9434765919';
+    for (const url of [`/v1/patients/${number}`, '/v1/patients/943%20476%205919', `/v1/procedures/${number}?x=1`, '/v1/patients/943-476-5919/procedures']) {
+      const res = await app.request({ method: 'GET', url, key: org.keys.scanner });
+      t.ok([404, 422].includes(res.statusCode), `${url}: ${res.statusCode}`);
+      t.notMatch(res.body.replace(/\D/g, ''), new RegExp(number), `the problem does not echo it (${url})`);
+    }
+    t.notOk(app.logsContainNumber(number), 'no log line holds it');
+    t.notOk(/943[ -]476[ -]5919/.test(app.rawLogs()), 'not even grouped');
+    t.ok(app.logs.some((l) => (l.req as { url?: string } | undefined)?.url === '/v1/patients/[redacted]'), 'the request is still logged, the number redacted');
+    const gtin = await app.request({ method: 'GET', url: '/v1/products/04000000000051', key: org.keys.scanner });
+    t.ok(gtin.statusCode === 200 || gtin.statusCode === 404);
+    t.ok(app.logs.some((l) => (l.req as { url?: string } | undefined)?.url === '/v1/products/04000000000051'), 'longer identifiers (GTIN) stay readable');
+  });
 });

@@ -19,6 +19,8 @@ t.test('defaults need no configuration at all', async (t) => {
     authFailureWindowSeconds: 60,
     authCacheSeconds: 10,
     trustProxy: false,
+    publicBaseUrl: undefined,
+    requestTimeoutSeconds: 30,
     // The built console beside this package's package.json, wherever the code runs from.
     consoleDir: path.resolve(import.meta.dirname, '../../dist/console'),
   });
@@ -42,6 +44,8 @@ t.test('every variable is read', async (t) => {
     TRUST_PROXY: '1',
     CONSOLE_DIR: 'web/console',
     AUTH_CACHE_SECONDS: '0',
+    PUBLIC_BASE_URL: 'https://implants.example.nhs.uk/trace/',
+    REQUEST_TIMEOUT_SECONDS: '60',
   });
   t.same(config, {
     port: 8080,
@@ -58,6 +62,8 @@ t.test('every variable is read', async (t) => {
     authFailureWindowSeconds: 300,
     authCacheSeconds: 0,
     trustProxy: 1,
+    publicBaseUrl: 'https://implants.example.nhs.uk/trace',
+    requestTimeoutSeconds: 60,
     consoleDir: path.resolve('web/console'),
   });
 });
@@ -90,6 +96,12 @@ const bad: Array<[string, Record<string, string>, RegExp]> = [
   ['AUTH_FAILURE_WINDOW_SECONDS', { AUTH_FAILURE_WINDOW_SECONDS: '1.5' }, /AUTH_FAILURE_WINDOW_SECONDS must be a whole number of seconds/],
   ['HOST', { HOST: '   ' }, /HOST must not be empty/],
   ['AUTH_CACHE_SECONDS', { AUTH_CACHE_SECONDS: '301' }, /AUTH_CACHE_SECONDS must be a whole number of seconds from 0 to 300/],
+  ['PUBLIC_BASE_URL', { PUBLIC_BASE_URL: 'implants.example.nhs.uk' }, /PUBLIC_BASE_URL must be an absolute http:\/\/ or https:\/\/ URL/],
+  ['PUBLIC_BASE_URL', { PUBLIC_BASE_URL: 'ftp://implants.example.nhs.uk' }, /PUBLIC_BASE_URL must be an absolute/],
+  ['PUBLIC_BASE_URL', { PUBLIC_BASE_URL: 'https://user:pw@implants.example.nhs.uk' }, /PUBLIC_BASE_URL must be an absolute/],
+  ['PUBLIC_BASE_URL', { PUBLIC_BASE_URL: 'https://implants.example.nhs.uk/?x=1' }, /PUBLIC_BASE_URL must be an absolute/],
+  ['PUBLIC_BASE_URL', { PUBLIC_BASE_URL: 'https://implants.example.nhs.uk/#top' }, /PUBLIC_BASE_URL must be an absolute/],
+  ['REQUEST_TIMEOUT_SECONDS', { REQUEST_TIMEOUT_SECONDS: '0' }, /REQUEST_TIMEOUT_SECONDS must be a whole number of seconds from 1 to 3600/],
   ['TRUST_PROXY', { TRUST_PROXY: 'yes please' }, /TRUST_PROXY must be true, false, a number of proxy hops/],
 ];
 for (const [name, env, message] of bad) {

@@ -57,8 +57,15 @@ const ManifestSchema = z
   })
   .meta({ id: 'BulkDataManifest' });
 
+/** The query string of a request target as sent (`?…`, or nothing). */
+function queryOf(url: string): string {
+  const at = url.indexOf('?');
+  return at === -1 ? '' : url.slice(at);
+}
+
 export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
-  const base = (req: { protocol: string; host: string }) => `${req.protocol}://${req.host}`;
+  // Absolute URLs come from configuration, never from the request's Host header (which the caller chooses).
+  const base = () => app.publicBaseUrl();
 
   app.get(
     '/fhir/R4/Group/:registry/$export',
@@ -97,7 +104,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
           registryCode: registry.code,
           organisationId: ctx.actor.organisationId,
           actorKeyId: ctx.actor.keyId,
-          requestUrl: `${base(req)}${req.url}`,
+          requestUrl: `${base()}/fhir/R4/Group/${registry.code}/$export${queryOf(req.url)}`,
           types: req.query._type,
           since: req.query._since === undefined ? null : new Date(req.query._since),
           expiresAt: new Date(now.getTime() + app.config.exportTtlHours * 3_600_000),
@@ -112,7 +119,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
         throw isUniqueViolation(error) ? alreadyRunning() : error;
       });
       void app.exporter.start(job);
-      return reply.code(202).header('content-location', `${base(req)}/fhir/R4/$export-status/${job.id}`).send();
+      return reply.code(202).header('content-location', `${base()}/fhir/R4/$export-status/${job.id}`).send();
     },
   );
 
@@ -144,7 +151,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
           transactionTime: job.transactionTime.toISOString(),
           request: job.requestUrl,
           requiresAccessToken: true,
-          output: job.output.map((o) => ({ type: o.type, url: `${base(req)}/fhir/R4/$export-file/${job.id}/${o.file}`, count: o.count })),
+          output: job.output.map((o) => ({ type: o.type, url: `${base()}/fhir/R4/$export-file/${job.id}/${o.file}`, count: o.count })),
           error: [],
         });
     },
