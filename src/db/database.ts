@@ -132,6 +132,38 @@ export interface ProductsTable {
   updated_by: string | null;
 }
 
+/** An organisation's own values for a product: each null field takes the national record's value. */
+export interface ProductOverridesTable {
+  organisation_id: string;
+  di: string;
+  issuing_agency: 'GS1' | 'HIBCC' | 'ICCBBA';
+  brand: string | null;
+  model: string | null;
+  manufacturer: string | null;
+  description: string | null;
+  implantable: boolean | null;
+  label_lot: boolean | null;
+  label_serial: boolean | null;
+  label_expiry: boolean | null;
+  label_manufacturing: boolean | null;
+  source: 'api' | 'gudid-import';
+  updated_at: Date;
+  updated_by: string;
+}
+
+/** Every change of the catalogue, national or an organisation's, with its values before and after (append-only). */
+export interface ProductChangesTable {
+  id: Generated<string>;
+  di: string;
+  organisation_id: string | null;
+  how: 'put' | 'patch' | 'import';
+  before: ColumnType<Record<string, unknown> | null, string | null, never>;
+  after: ColumnType<Record<string, unknown>, string, never>;
+  actor_key_id: string;
+  request_id: string;
+  changed_at: Generated<Date>;
+}
+
 export const ITEM_ACTIONS = ['implanted', 'explanted', 'wasted', 'returned'] as const;
 export type ItemAction = (typeof ITEM_ACTIONS)[number];
 export type EntryType = 'barcode' | 'manual';
@@ -339,6 +371,8 @@ export interface Database {
   staff: StaffTable;
   procedures: ProceduresTable;
   products: ProductsTable;
+  product_overrides: ProductOverridesTable;
+  product_changes: ProductChangesTable;
   items: ItemsTable;
   item_decisions: ItemDecisionsTable;
   scans: ScansTable;

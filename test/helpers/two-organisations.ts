@@ -75,10 +75,6 @@ async function holdings(app: TestApp, odsCode: string, seed: number, lot: string
 
 /** Organisations RTA and RTB, each with a patient, procedures, a scan, a recall and consent; a national recall and keys. */
 export async function twoOrganisations(app: TestApp): Promise<TwoOrganisations> {
-  const product = await app.request({ method: 'PUT', url: `/v1/products/${GTIN}`, key: (await createOrganisationWithKeys(app, 'RCAT')).keys.procurement, payload: { brand: 'Hip Stem X', manufacturer: 'Acme', implantable: true } });
-  expect(product, 200, 'product');
-  const a = await holdings(app, 'RTA', 31_001, 'LOT-A');
-  const b = await holdings(app, 'RTB', 32_001, 'LOT-B');
   const key = async (payload: object) => {
     const res = await app.request({ method: 'POST', url: '/v1/api-keys', key: app.adminKey, payload });
     expect(res, 201, 'national key');
@@ -88,6 +84,11 @@ export async function twoOrganisations(app: TestApp): Promise<TwoOrganisations> 
     procurement: await key({ name: 'MHRA', role: 'procurement', national: true }),
     registry: await key({ name: 'National NJR', role: 'registry', national: true, registry: 'NJR' }),
   };
+  // The national catalogue record, which both organisations see.
+  const product = await app.request({ method: 'PUT', url: `/v1/products/${GTIN}`, key: national.procurement, payload: { brand: 'Hip Stem X', manufacturer: 'Acme', implantable: true } });
+  expect(product, 200, 'product');
+  const a = await holdings(app, 'RTA', 31_001, 'LOT-A');
+  const b = await holdings(app, 'RTB', 32_001, 'LOT-B');
   const recall = await app.request({ method: 'POST', url: '/v1/recalls', key: national.procurement, payload: { reference: 'MHRA-1', title: 'National', scope: [{ gtin: GTIN, allLots: true }] } });
   expect(recall, 201, 'national recall');
   return { a, b, national, nationalRecallId: recall.json<{ id: string }>().id };

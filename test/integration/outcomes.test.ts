@@ -32,8 +32,16 @@ t.test('implant survival', async (t) => {
   const app = await buildTestApp(t, { clock: fixedClock(NOW) });
   const org = await createOrganisationWithKeys(app, 'RRK');
   const other = await createOrganisationWithKeys(app, 'RH8');
-  await app.request({ method: 'PUT', url: `/v1/products/${GTIN}`, key: org.keys.procurement, payload: { brand: 'Hip Stem X', model: 'Size 3', manufacturer: 'Acme', implantable: true } });
-  await app.request({ method: 'PUT', url: `/v1/products/${GTIN_B}`, key: org.keys.procurement, payload: { brand: 'Cup <Y> & Co', manufacturer: 'Acme', implantable: true } });
+  const national = await app.request({
+    method: 'POST',
+    url: '/v1/api-keys',
+    key: app.adminKey,
+    payload: { name: 'analyst', role: 'procurement', national: true },
+  });
+  const nationalKey = national.json().key as string;
+  // The national catalogue record: both hospitals see it.
+  await app.request({ method: 'PUT', url: `/v1/products/${GTIN}`, key: nationalKey, payload: { brand: 'Hip Stem X', model: 'Size 3', manufacturer: 'Acme', implantable: true } });
+  await app.request({ method: 'PUT', url: `/v1/products/${GTIN_B}`, key: nationalKey, payload: { brand: 'Cup <Y> & Co', manufacturer: 'Acme', implantable: true } });
 
   // Product A: five implants six years ago; two revised, at 1.5 and 3.5 years (one of them at another hospital).
   for (let i = 0; i < 5; i++) await implant(app, org.keys.scanner, 9000 + i, GTIN, `A-${i}`, '2020-11-21T09:00:00Z');
@@ -43,13 +51,6 @@ t.test('implant survival', async (t) => {
   await implant(app, org.keys.scanner, 9100, GTIN_B, 'B-0', '2025-05-21T09:00:00Z');
   await implant(app, other.keys.scanner, 9101, GTIN_B, 'B-1', '2025-05-21T09:00:00Z');
 
-  const national = await app.request({
-    method: 'POST',
-    url: '/v1/api-keys',
-    key: app.adminKey,
-    payload: { name: 'analyst', role: 'procurement', national: true },
-  });
-  const nationalKey = national.json().key as string;
 
   t.test('Kaplan–Meier per product, by hand', async (t) => {
     const res = await app.request({ method: 'GET', url: `/v1/outcomes/survival?groupBy=product`, key: nationalKey });

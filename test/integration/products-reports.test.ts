@@ -48,7 +48,8 @@ t.test('catalogue', async (t) => {
     );
     const liner = await app.request({ method: 'GET', url: '/v1/products/09506000134376', key: org.keys.procurement });
     t.match(liner.json(), { manufacturer: 'Acme, Inc.', implantable: false, source: 'gudid-import' });
-    const hibc = await app.db.selectFrom('products').selectAll().where('di', '=', 'A123BJC5D6E71').executeTakeFirst();
+    // An organisation's key imports into its own values.
+    const hibc = await app.db.selectFrom('product_overrides').selectAll().where('organisation_id', '=', org.id).where('di', '=', 'A123BJC5D6E71').executeTakeFirst();
     t.match(hibc, { issuing_agency: 'HIBCC', brand: 'HIBC product', implantable: true });
   });
 

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, DecisionStatus, ItemAction, Side } from '../../db/database.js';
 import type { TenancyScope } from '../../shared/actor.js';
+import { catalogueColumn } from '../products/product.repository.js';
 
 /** A position in the feed: the transaction that last changed a procedure, and the change's sequence number. */
 export interface FeedPosition {
@@ -132,6 +133,7 @@ export async function loadItems(db: Kysely<Database>, procedureIds: readonly str
   const rows = await db
     .selectFrom('items as i')
     .leftJoin('products as pr', 'pr.di', 'i.di')
+    .leftJoin('product_overrides as po', (join) => join.onRef('po.organisation_id', '=', 'i.organisation_id').onRef('po.di', '=', 'i.di'))
     .leftJoin('items as implant', 'implant.id', 'i.explant_of_item_id')
     .leftJoin('items as explant', 'explant.id', 'i.explanted_by_item_id')
     .select([
@@ -153,10 +155,10 @@ export async function loadItems(db: Kysely<Database>, procedureIds: readonly str
       'i.decision_status',
       'i.first_scanned_at',
       'i.procedure_started_at',
-      'pr.id as product_id',
-      'pr.brand',
-      'pr.model',
-      'pr.manufacturer',
+      sql<boolean>`pr.di is not null or po.di is not null`.as('product_known'),
+      catalogueColumn<string>('brand').as('brand'),
+      catalogueColumn<string>('model').as('model'),
+      catalogueColumn<string>('manufacturer').as('manufacturer'),
       'implant.id as implant_id',
       'implant.procedure_id as implant_procedure_id',
       'implant.procedure_started_at as implant_started_at',
@@ -188,7 +190,7 @@ export async function loadItems(db: Kysely<Database>, procedureIds: readonly str
     decision: r.decision_status,
     firstScannedAt: r.first_scanned_at,
     procedureStartedAt: r.procedure_started_at,
-    product: r.product_id === null ? null : { brand: r.brand, model: r.model, manufacturer: r.manufacturer },
+    product: !r.product_known ? null : { brand: r.brand, model: r.model, manufacturer: r.manufacturer },
     revisionOf:
       r.implant_id === null || r.implant_procedure_id === null || r.implant_started_at === null
         ? null

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { BulkExportStatus, Database, FhirExportType, ItemAction } from '../../db/database.js';
 import type { TenancyScope } from '../../shared/actor.js';
+import { catalogueColumn } from '../products/product.repository.js';
 
 /** What an export covers: one registry, the caller's tenancy, and optionally only what changed since a time. */
 export interface ExportScope {
@@ -72,6 +73,7 @@ export function devicesQuery(db: Kysely<Database>, scope: ExportScope) {
   return db
     .selectFrom('items as i')
     .leftJoin('products as pr', 'pr.di', 'i.di')
+    .leftJoin('product_overrides as po', (join) => join.onRef('po.organisation_id', '=', 'i.organisation_id').onRef('po.di', '=', 'i.di'))
     .select([
       'i.id',
       'i.nhs_number',
@@ -84,9 +86,9 @@ export function devicesQuery(db: Kysely<Database>, scope: ExportScope) {
       'i.expiration_date',
       'i.manufacturing_date',
       'i.entry_type',
-      'pr.brand',
-      'pr.model',
-      'pr.manufacturer',
+      catalogueColumn<string>('brand').as('brand'),
+      catalogueColumn<string>('model').as('model'),
+      catalogueColumn<string>('manufacturer').as('manufacturer'),
       (eb) =>
         eb
           .selectFrom('scans as s')

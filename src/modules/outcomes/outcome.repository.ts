@@ -40,11 +40,13 @@ export async function survivalRows(
         : sql<string>`coalesce(max(i.manufacturer), 'Unknown manufacturer')`;
   const result = await sql<{ group_key: string; label: string; days: number; revised: boolean; count: string }>`
     with implants as (
-      select i.di, i.procedure_started_at as implanted_at, pr.brand, pr.model, pr.manufacturer,
+      select i.di, i.procedure_started_at as implanted_at, coalesce(po.brand, pr.brand) as brand, coalesce(po.model, pr.model) as model,
+             coalesce(po.manufacturer, pr.manufacturer) as manufacturer,
              (select e.procedure_started_at from items e
                where e.id = i.explanted_by_item_id and e.status = 'active' and e.procedure_started_at <= ${input.asOf}) as revised_at
       from items i
       left join products pr on pr.di = i.di
+      left join product_overrides po on po.organisation_id = i.organisation_id and po.di = i.di
       where i.action = 'implanted' and i.status = 'active' and i.di is not null
         -- Only what went into a patient: not an item put aside, nor one still awaiting that decision.
         and (i.decision_status is null or i.decision_status = 'implanted')

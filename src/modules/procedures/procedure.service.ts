@@ -10,7 +10,7 @@ import { pendingItemIds } from '../decisions/decision.repository.js';
 import { findIdempotencyRecords, idempotencyId, storeIdempotentAnswer } from '../idempotency/idempotency.repository.js';
 import { findLocationById, findStaffById } from '../locations/location.repository.js';
 import { keyFromLabel, resolveLocation, resolveStaff, type LocationRef, type StaffRef } from '../locations/location.service.js';
-import { findProductByDi } from '../products/product.repository.js';
+import { findProductsFor } from '../products/product.repository.js';
 import { itemsOfProcedure, scansOfProcedure } from '../scans/scan.repository.js';
 import { toItemApi, toScanApi } from '../scans/scan.service.js';
 import { findPatientById, findPatientByWristband, setWristband, upsertPatient, type Patient } from './patient.repository.js';
@@ -152,11 +152,8 @@ async function procedureDetail(db: Kysely<Database>, id: string) {
     itemsOfProcedure(db, id),
     scansOfProcedure(db, id),
   ]);
-  const products = new Map(
-    await Promise.all(
-      [...new Set(items.map((i) => i.di).filter((di): di is string => di !== null))].map(async (di) => [di, await findProductByDi(db, di)] as const),
-    ),
-  );
+  // The products as the organisation that holds the procedure sees them (its own values over the national record).
+  const products = await findProductsFor(db, procedure.organisationId, [...new Set(items.map((i) => i.di).filter((di): di is string => di !== null))]);
   const p = patient as Patient;
   return {
     id: procedure.id,

@@ -3,8 +3,13 @@ import { ProblemError } from '../../shared/problem.js';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
 import type { Product } from './product.repository.js';
-import { GtinParams, ImportReportSchema, ProductSchema, PutProductBody } from './product.schemas.js';
-import { getProduct, importProducts, putProduct } from './product.service.js';
+import { GtinParams, ImportReportSchema, PatchProductBody, ProductHistoryQuery, ProductHistorySchema, ProductSchema, PutProductBody } from './product.schemas.js';
+import { getProduct, getProductHistory, importProducts, writeProduct } from './product.service.js';
+
+const LAYERS =
+  'A national procurement key writes the national record, which every organisation sees; an organisation’s procurement key ' +
+  'writes that organisation’s own values, which only it sees, each over the national value. Readers (scan checks, recalls, ' +
+  'registry feeds, the console) see the merge. Every change is kept with its values before and after (`/history`) and audited.';
 
 const IMPORT_LIMIT_BYTES = 50 * 1024 * 1024;
 
@@ -19,6 +24,7 @@ export const toProductApi = (p: Product) => ({
   productionIdentifiers: p.productionIdentifiers && { ...p.productionIdentifiers },
   source: p.source,
   updatedAt: p.updatedAt.toISOString(),
+  organisationValues: [...p.organisationValues],
 });
 
 export const productRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -37,18 +43,70 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/products/:gtin',
     {
       config: { access: ['procurement'] },
-      schema: { tags: ['catalogue'], summary: 'Add or replace a product in the catalogue by its GTIN', params: GtinParams, body: PutProductBody, response: { 200: ProductSchema } },
+      schema: {
+        tags: ['catalogue'],
+        summary: 'Set the caller’s values for a product, replacing them all (fields not sent are unset)',
+        description: `${LAYERS} PUT replaces what the caller’s layer holds: for an organisation, a field not sent falls back to the national value.`,
+        params: GtinParams,
+        body: PutProductBody,
+        response: { 200: ProductSchema },
+      },
     },
-    async (req) => toProductApi(await putProduct(app.db, requestContext(req), req.params.gtin, req.body, app.clock)),
+    async (req) => toProductApi(await writeProduct(app.db, requestContext(req), req.params.gtin, req.body, 'put', app.clock)),
+  );
+
+  app.patch(
+    '/v1/products/:gtin',
+    {
+      config: { access: ['procurement'] },
+      schema: {
+        tags: ['catalogue'],
+        summary: 'Change some of the caller’s values for a product (fields not sent are kept; null unsets)',
+        description: `${LAYERS} PATCH changes only the fields sent; \`null\` unsets one (for an organisation: back to the national value).`,
+        params: GtinParams,
+        body: PatchProductBody,
+        response: { 200: ProductSchema },
+      },
+    },
+    async (req) => toProductApi(await writeProduct(app.db, requestContext(req), req.params.gtin, req.body, 'patch', app.clock)),
+  );
+
+  app.get(
+    '/v1/products/:gtin/history',
+    {
+      config: { access: ['procurement', 'admin'] },
+      schema: {
+        tags: ['catalogue'],
+        summary: 'Every change of a product the caller may see, with the values before and after, newest first',
+        description: 'The national record’s changes, and (for an organisation’s key) that organisation’s own; never another organisation’s.',
+        params: GtinParams,
+        querystring: ProductHistoryQuery,
+        response: { 200: ProductHistorySchema },
+      },
+    },
+    async (req) => {
+      const changes = await getProductHistory(app.db, requestContext(req), req.params.gtin, req.query.limit + 1, req.query.before);
+      const page = changes.slice(0, req.query.limit);
+      return {
+        changes: page.map((c) => ({ ...c, changedAt: c.changedAt.toISOString() })),
+        next: changes.length > req.query.limit ? (page.at(-1)?.id ?? null) : null,
+      };
+    },
   );
 
   app.get(
     '/v1/products/:gtin',
     {
       config: { access: ['procurement', 'scanner', 'registry', 'admin'] },
-      schema: { tags: ['catalogue'], summary: 'A product of the catalogue by its GTIN', params: GtinParams, response: { 200: ProductSchema } },
+      schema: {
+        tags: ['catalogue'],
+        summary: 'A product of the catalogue by its GTIN, as the caller’s organisation sees it',
+        description: 'The organisation’s own values over the national record (`organisationValues` names the fields that are its own); for a national key, the national record.',
+        params: GtinParams,
+        response: { 200: ProductSchema },
+      },
     },
-    async (req) => toProductApi(await getProduct(app.db, req.params.gtin)),
+    async (req) => toProductApi(await getProduct(app.db, requestContext(req), req.params.gtin)),
   );
 
   app.post(
@@ -60,7 +118,7 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['catalogue'],
         summary: 'Import products from CSV in FDA GUDID device-file columns',
         description:
-          'Content-Type text/csv. Columns by GUDID name (case and punctuation ignored): PrimaryDI (required), brandName, versionModelNumber, companyName, deviceDescription, implantable, issuingAgency, and the production identifier flags lotBatch, serialNumber, expirationDate, manufacturingDate (which the label carries). Pipe, comma, tab or semicolon separated. Every row is accepted (upserted by DI) or rejected with its reason.',
+          'Content-Type text/csv. Writes the caller’s layer: a national key the national record, an organisation’s key its own values. Columns by GUDID name (case and punctuation ignored): PrimaryDI (required), brandName, versionModelNumber, companyName, deviceDescription, implantable, issuingAgency, and the production identifier flags lotBatch, serialNumber, expirationDate, manufacturingDate (which the label carries). Pipe, comma, tab or semicolon separated. Every row is accepted (upserted by DI) or rejected with its reason.',
         body: z.string().describe('The CSV text.'),
         response: { 200: ImportReportSchema },
       },

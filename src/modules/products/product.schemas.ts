@@ -25,6 +25,25 @@ export const PutProductBody = z
   })
   .meta({ id: 'PutProductBody' });
 
+/** PATCH: a field sent replaces, `null` unsets it (an organisation's own value: back to the national one), a field not sent is kept. */
+export const PatchProductBody = z
+  .strictObject({
+    brand: z.string().trim().min(1).max(200).nullable().optional(),
+    model: z.string().trim().min(1).max(200).nullable().optional().describe('Version or model number.'),
+    manufacturer: z.string().trim().min(1).max(200).nullable().optional().describe('Company name, as in GUDID.'),
+    description: z.string().trim().min(1).max(2000).nullable().optional(),
+    implantable: z.boolean().nullable().optional(),
+    productionIdentifiers: z
+      .strictObject(Object.fromEntries(Object.entries(ProductionIdentifiersFields).map(([k, v]) => [k, v.nullable()])) as { [K in keyof typeof ProductionIdentifiersFields]: z.ZodNullable<z.ZodBoolean> })
+      .partial()
+      .nullable()
+      .optional()
+      .describe('Flags sent replace, null unsets; null for the whole object unsets them all.'),
+  })
+  .meta({ id: 'PatchProductBody' });
+
+export const PRODUCT_FIELD_NAMES = ['brand', 'model', 'manufacturer', 'description', 'implantable', 'productionIdentifiers'] as const;
+
 export const ProductSchema = z
   .object({
     di: z.string(),
@@ -40,13 +59,41 @@ export const ProductSchema = z
       .describe('Which production identifiers the label carries; null when not known.'),
     source: z.enum(['api', 'gudid-import']),
     updatedAt: z.iso.datetime(),
+    organisationValues: z
+      .array(z.enum(PRODUCT_FIELD_NAMES))
+      .describe('The fields whose value is the calling organisation’s own rather than the national record’s (always empty for a national key).'),
   })
   .meta({ id: 'Product' });
+
+const FactsSchema = z.record(z.string(), z.unknown());
+
+export const ProductHistorySchema = z
+  .object({
+    changes: z.array(
+      z.object({
+        id: z.string(),
+        layer: z.enum(['national', 'organisation']).describe('The national record, or the calling organisation’s own values.'),
+        how: z.enum(['put', 'patch', 'import']),
+        before: FactsSchema.nullable().describe('The values the layer held before; null when it held none.'),
+        after: FactsSchema,
+        actorKeyId: z.uuid(),
+        changedAt: z.iso.datetime(),
+      }),
+    ),
+    next: z.string().nullable().describe('Pass as `before` for older changes; null at the first.'),
+  })
+  .meta({ id: 'ProductHistory' });
+
+export const ProductHistoryQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.string().regex(/^[0-9]{1,18}$/, 'must be a change id').optional(),
+});
 
 export const ImportReportSchema = z
   .object({
     total: z.number().int(),
     accepted: z.number().int(),
+    changed: z.number().int().describe('Accepted rows whose values differ from what the caller’s layer held: each is in the product’s history.'),
     rejected: z.array(z.object({ row: z.number().int(), primaryDi: z.string().nullable(), reason: z.string() })).readonly(),
   })
   .meta({ id: 'ProductImportReport' });

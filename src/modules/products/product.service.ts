@@ -3,57 +3,106 @@ import type { Kysely } from 'kysely';
 import { parseBarcode } from '../../barcode/index.js';
 import { gs1CheckDigit } from '../../barcode/gs1/check-digit.js';
 import type { Database } from '../../db/database.js';
-import type { RequestContext } from '../../shared/actor.js';
+import { tenancyOf, type RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';
 import { recordAudit } from '../audit/audit.service.js';
-import { findProductByDi, upsertProducts, type Product, type ProductInput, type ProductionIdentifiers } from './product.repository.js';
+import {
+  findProduct,
+  layerRowsForUpdate,
+  productChanges,
+  writeLayer,
+  type CatalogueLayer,
+  type Product,
+  type ProductChange,
+  type ProductFacts,
+  type ProductInput,
+  type ProductionIdentifiers,
+} from './product.repository.js';
 
+/** The fields a writer sends: absent leaves a value as it is (PATCH) or unset (PUT); null unsets it. */
 export interface ProductFields {
-  readonly brand?: string | undefined;
-  readonly model?: string | undefined;
-  readonly manufacturer?: string | undefined;
-  readonly description?: string | undefined;
-  readonly implantable?: boolean | undefined;
-  readonly productionIdentifiers?: Partial<Record<keyof ProductionIdentifiers, boolean | undefined>> | undefined;
+  readonly brand?: string | null | undefined;
+  readonly model?: string | null | undefined;
+  readonly manufacturer?: string | null | undefined;
+  readonly description?: string | null | undefined;
+  readonly implantable?: boolean | null | undefined;
+  readonly productionIdentifiers?: Partial<Record<keyof ProductionIdentifiers, boolean | null | undefined>> | null | undefined;
 }
 
-export async function putProduct(db: Kysely<Database>, ctx: RequestContext, gtin: string, fields: ProductFields, clock: Clock): Promise<Product> {
+/** The layer a key writes: a national key the national record, an organisation's key that organisation's own values. */
+const layerOf = (ctx: RequestContext): CatalogueLayer => tenancyOf(ctx.actor);
+
+const EMPTY: ProductFacts = {
+  issuingAgency: 'GS1',
+  brand: null,
+  model: null,
+  manufacturer: null,
+  description: null,
+  implantable: null,
+  productionIdentifiers: null,
+  source: 'api',
+};
+
+/** `fields` applied over `base`: a field sent replaces (null unsets), a field not sent is kept. */
+function apply(base: ProductFacts, fields: ProductFields): ProductFacts {
+  const value = <K extends 'brand' | 'model' | 'manufacturer' | 'description' | 'implantable'>(k: K) => (fields[k] === undefined ? base[k] : (fields[k] ?? null));
+  let productionIdentifiers = base.productionIdentifiers;
+  if (fields.productionIdentifiers === null) productionIdentifiers = null;
+  else if (fields.productionIdentifiers !== undefined) {
+    const was = base.productionIdentifiers;
+    const flag = (k: keyof ProductionIdentifiers) => {
+      const sent = fields.productionIdentifiers?.[k];
+      return sent === undefined ? (was?.[k] ?? null) : sent;
+    };
+    const next = { lotNumber: flag('lotNumber'), serialNumber: flag('serialNumber'), expirationDate: flag('expirationDate'), manufacturingDate: flag('manufacturingDate') };
+    productionIdentifiers = Object.values(next).every((v) => v === null) ? null : next;
+  }
+  return {
+    issuingAgency: base.issuingAgency,
+    brand: value('brand'),
+    model: value('model'),
+    manufacturer: value('manufacturer'),
+    description: value('description'),
+    implantable: value('implantable'),
+    productionIdentifiers,
+    source: 'api',
+  };
+}
+
+/**
+ * PUT replaces what the caller's layer holds for the product (fields not sent
+ * are unset: for an organisation, they fall back to the national value); PATCH
+ * changes only the fields sent. Either way the change is kept with its values
+ * before and after, and audited.
+ */
+export async function writeProduct(db: Kysely<Database>, ctx: RequestContext, gtin: string, fields: ProductFields, how: 'put' | 'patch', clock: Clock): Promise<Product> {
+  const layer = layerOf(ctx);
   return db.transaction().execute(async (trx) => {
-    const [product] = await upsertProducts(
-      trx,
-      [
-        {
-          di: gtin,
-          issuingAgency: 'GS1',
-          brand: fields.brand ?? null,
-          model: fields.model ?? null,
-          manufacturer: fields.manufacturer ?? null,
-          description: fields.description ?? null,
-          implantable: fields.implantable ?? null,
-          productionIdentifiers: fields.productionIdentifiers
-            ? {
-                lotNumber: fields.productionIdentifiers.lotNumber ?? null,
-                serialNumber: fields.productionIdentifiers.serialNumber ?? null,
-                expirationDate: fields.productionIdentifiers.expirationDate ?? null,
-                manufacturingDate: fields.productionIdentifiers.manufacturingDate ?? null,
-              }
-            : null,
-          source: 'api',
-        },
-      ],
-      ctx.actor.keyId,
-      clock.now(),
-    );
-    await recordAudit(trx, ctx, { action: 'product.upsert', detail: { di: gtin } });
-    return product as Product;
+    const before = (await layerRowsForUpdate(trx, layer, [gtin])).get(gtin) ?? null;
+    const after = apply(how === 'put' || before === null ? EMPTY : before, fields);
+    const [change] = await writeLayer(trx, layer, [{ di: gtin, before, after }], { how, by: ctx.actor.keyId, requestId: ctx.requestId, at: clock.now() });
+    await recordAudit(trx, ctx, {
+      action: `product.${how}`,
+      organisationId: layer.kind === 'organisation' ? layer.organisationId : null,
+      detail: { di: gtin, layer: layer.kind, changed: change !== undefined, before, after },
+    });
+    return (await findProduct(trx, layer, gtin)) as Product;
   });
 }
 
-export async function getProduct(db: Kysely<Database>, di: string): Promise<Product> {
-  const product = await findProductByDi(db, di);
+export async function getProduct(db: Kysely<Database>, ctx: RequestContext, di: string): Promise<Product> {
+  const product = await findProduct(db, layerOf(ctx), di);
   if (!product) throw new ProblemError('NOT_FOUND', `No product ${di} in the catalogue.`);
   return product;
+}
+
+/** The changes of a product the caller may see (the national record's and its organisation's), newest first. */
+export async function getProductHistory(db: Kysely<Database>, ctx: RequestContext, di: string, limit: number, before?: string): Promise<ProductChange[]> {
+  const layer = layerOf(ctx);
+  const changes = await productChanges(db, layer, di, limit, before);
+  await recordAudit(db, ctx, { action: 'product.history.read', detail: { di, changes: changes.length } });
+  return changes;
 }
 
 /** GUDID device-file columns (and common spellings of them), normalised: lower case, letters and digits only. */
@@ -77,6 +126,8 @@ const normaliseHeader = (h: string) => h.toLowerCase().replace(/[^a-z0-9]/g, '')
 export interface ImportReport {
   readonly total: number;
   readonly accepted: number;
+  /** Accepted rows whose values differed from what the layer held (each kept in the product's history). */
+  readonly changed: number;
   readonly rejected: ReadonlyArray<{ readonly row: number; readonly primaryDi: string | null; readonly reason: string }>;
 }
 
@@ -171,9 +222,21 @@ export async function importProducts(db: Kysely<Database>, ctx: RequestContext, 
     return undefined;
   });
 
+  // Rows the layer already holds with the same values change nothing and are not recorded as changes.
+  const layer = layerOf(ctx);
+  let changed = 0;
   await db.transaction().execute(async (trx) => {
-    for (let i = 0; i < accepted.length; i += 500) await upsertProducts(trx, accepted.slice(i, i + 500), ctx.actor.keyId, clock.now());
-    await recordAudit(trx, ctx, { action: 'product.import', detail: { accepted: accepted.length, rejected: rejected.length } });
+    for (let i = 0; i < accepted.length; i += 500) {
+      const chunk = accepted.slice(i, i + 500);
+      const before = await layerRowsForUpdate(trx, layer, chunk.map((p) => p.di));
+      const changes = chunk.map(({ di, ...after }) => ({ di, before: before.get(di) ?? null, after }));
+      changed += (await writeLayer(trx, layer, changes, { how: 'import', by: ctx.actor.keyId, requestId: ctx.requestId, at: clock.now() })).length;
+    }
+    await recordAudit(trx, ctx, {
+      action: 'product.import',
+      organisationId: layer.kind === 'organisation' ? layer.organisationId : null,
+      detail: { layer: layer.kind, accepted: accepted.length, changed, rejected: rejected.length },
+    });
   });
-  return { total: rows.length, accepted: accepted.length, rejected };
+  return { total: rows.length, accepted: accepted.length, changed, rejected };
 }

@@ -32,6 +32,7 @@ export async function dataQuality(db: Kysely<Database>, scope: TenancyScope, fro
     .innerJoin('organisations as o', 'o.id', 'i.organisation_id')
     .leftJoin('locations as l', 'l.id', 'p.location_id')
     .leftJoin('products as pr', 'pr.di', 'i.di')
+    .leftJoin('product_overrides as po', (join) => join.onRef('po.organisation_id', '=', 'i.organisation_id').onRef('po.di', '=', 'i.di'))
     .where('i.status', '=', 'active')
     .where('p.started_at', '>=', from)
     .where('p.started_at', '<', to)
@@ -50,7 +51,7 @@ export async function dataQuality(db: Kysely<Database>, scope: TenancyScope, fro
         .as('missing_both'),
       eb.fn
         .countAll<string>()
-        .filterWhere((f) => f.and([f('i.di', 'is not', null), f('pr.id', 'is', null)]))
+        .filterWhere((f) => f.and([f('i.di', 'is not', null), f('pr.di', 'is', null), f('po.di', 'is', null)]))
         .as('unknown_product'),
       eb.fn.countAll<string>().filterWhere('i.awaiting', 'is not', null).as('incomplete'),
       eb.fn.countAll<string>().filterWhere('i.decision_status', '=', 'pending').as('pending'),

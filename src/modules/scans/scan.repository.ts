@@ -327,6 +327,8 @@ export async function findPendingItem(db: Kysely<Database>, procedureId: string,
 
 export interface ScanFactsQuery {
   readonly procedureId: string;
+  /** The organisation whose view of the catalogue applies (its own values over the national record). */
+  readonly organisationId: string;
   readonly patientId: string;
   readonly scannerId: string | null;
   /** The label as read; null for a manual entry. */
@@ -385,8 +387,10 @@ export async function scanFacts(db: Kysely<Database>, queries: readonly ScanFact
         select 1 from items i
         where i.procedure_id = q.procedure_id and i.status = 'active' and i.di = q.di and i.serial_number = q.serial_number
           and i.id <> q.item_id)) as serial_in_procedure,
-      p.di is not null as product_known,
-      p.implantable, p.label_lot, p.label_serial, p.label_expiry, p.label_manufacturing,
+      (p.di is not null or po.di is not null) as product_known,
+      coalesce(po.implantable, p.implantable) as implantable, coalesce(po.label_lot, p.label_lot) as label_lot,
+      coalesce(po.label_serial, p.label_serial) as label_serial, coalesce(po.label_expiry, p.label_expiry) as label_expiry,
+      coalesce(po.label_manufacturing, p.label_manufacturing) as label_manufacturing,
       exists (
         select 1 from recall_scopes rs join recalls r on r.id = rs.recall_id
         where r.status = 'active' and (rs.gtin = q.gtin or (rs.hibc_lic = q.hibc_lic and rs.hibc_pcn = q.hibc_pcn)
@@ -395,9 +399,11 @@ export async function scanFacts(db: Kysely<Database>, queries: readonly ScanFact
     from unnest(${column((q) => q.procedureId)}::uuid[], ${column((q) => q.patientId)}::uuid[], ${column((q) => q.scannerId)}::text[],
                 ${column((q) => q.raw)}::text[], ${column((q) => q.since)}::timestamptz[], ${column((q) => q.device.di)}::text[],
                 ${column((q) => q.device.gtin)}::text[], ${column((q) => q.device.hibcLic)}::text[], ${column((q) => q.device.hibcPcn)}::text[],
-                ${column((q) => q.device.serialNumber)}::text[], ${column((q) => q.itemId)}::uuid[], ${column((q) => q.device.lotNumber)}::text[])
-      with ordinality as q(procedure_id, patient_id, scanner_id, raw, since, di, gtin, hibc_lic, hibc_pcn, serial_number, item_id, lot_number, n)
+                ${column((q) => q.device.serialNumber)}::text[], ${column((q) => q.itemId)}::uuid[], ${column((q) => q.device.lotNumber)}::text[],
+                ${column((q) => q.organisationId)}::uuid[])
+      with ordinality as q(procedure_id, patient_id, scanner_id, raw, since, di, gtin, hibc_lic, hibc_pcn, serial_number, item_id, lot_number, organisation_id, n)
     left join products p on p.di = q.di
+    left join product_overrides po on po.organisation_id = q.organisation_id and po.di = q.di
     order by q.n`.execute(db);
   return rows.rows.map((r) => ({
     sameRawScannedSince: r.same_raw,

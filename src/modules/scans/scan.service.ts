@@ -401,6 +401,7 @@ async function buildScanRows(trx: Kysely<Database>, accepted: readonly Accepted[
     trx,
     accepted.map((a) => ({
       procedureId: a.procedure.id,
+      organisationId: a.procedure.organisationId,
       patientId: a.procedure.patientId,
       scannerId: a.req.input.scannerId ?? null,
       raw: a.req.input.barcode ?? null,
