@@ -1,0 +1,182 @@
+/**
+ * The write matrix: every route that changes something × every role it admits
+ * × whose key sends it (organisation A on A's data, organisation B on A's data,
+ * a national key on A's data). Written by hand from the README and
+ * docs/SECURITY.md, not read from the code; a write route missing from the
+ * table fails the test.
+ *
+ * Outcomes:
+ *   done     2xx: the write is the caller's to make
+ *   404      A's resource does not exist for this caller (indistinguishable from absent)
+ *   403      FORBIDDEN: the caller sees it, but it is not the caller's to change
+ *   own      2xx, and it changed only the caller's own tenancy: nothing A owns
+ * Whenever the caller is not A, every row A owns is compared before and after.
+ */
+import { randomUUID } from 'node:crypto';
+import t from 'tap';
+import type { Role } from '../../src/db/database.js';
+import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { exportAll } from '../helpers/fhir-export.js';
+import { GTIN, openProcedure, scan } from '../helpers/theatre.js';
+import { ownedRows, twoOrganisations } from '../helpers/two-organisations.js';
+
+type Outcome = 'done' | 404 | 403 | 'own';
+interface Request {
+  readonly method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly url: string;
+  readonly payload?: object | string;
+  readonly headers?: Record<string, string>;
+}
+interface Row {
+  /** `METHOD /route/:pattern`, as the app declares it. */
+  readonly route: string;
+  readonly role: Role;
+  /** What the request is about: a fresh resource of A's where a write would consume it. */
+  readonly request: () => Promise<Request>;
+  readonly own: Outcome;
+  readonly other: Outcome;
+  readonly national: Outcome;
+}
+
+/** Routes that take a POST body but change nothing (parsing, rendering, searching, previewing). */
+const READS_BY_POST = new Set(['POST /v1/barcodes/parse', 'POST /v1/labels', 'POST /v1/procedures/search', 'POST /v1/recalls/preview', 'POST /v1/consents/search']);
+
+let counter = 0;
+const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+/**
+ * Every row A owns, without the registry feed's bookkeeping: a consent recorded
+ * by B for A's patient (consent follows the patient) rightly puts A's
+ * procedures in the feed again, so that the registry hears of the change.
+ */
+async function ownedByA(app: TestApp, organisationId: string): Promise<Record<string, unknown[]>> {
+  const rows = await ownedRows(app.db, organisationId);
+  return Object.fromEntries(
+    Object.entries(rows).map(([table, list]) => [
+      table,
+      list.map((row) => Object.fromEntries(Object.entries(row as Record<string, unknown>).filter(([column]) => !['change_seq', 'change_xid', 'changed_at'].includes(column)))),
+    ]),
+  );
+}
+
+function expectOk(res: { statusCode: number; body: string }, what: string): void {
+  if (res.statusCode >= 300) throw new Error(`${what}: ${res.statusCode} ${res.body}`);
+}
+
+t.test('write matrix: every write route × role × tenancy', async (t) => {
+  const app = await buildTestApp(t);
+  const { a, b, national, nationalRecallId } = await twoOrganisations(app);
+  const A = a.org.keys;
+  const nationalScanner = await app.request({ method: 'POST', url: '/v1/api-keys', key: app.adminKey, payload: { name: 'national scanner', role: 'scanner', national: true } });
+  expectOk(nationalScanner, 'national scanner key');
+  const keys = {
+    own: A,
+    other: b.org.keys,
+    national: { admin: app.adminKey, scanner: nationalScanner.json<{ key: string }>().key, procurement: national.procurement, registry: national.registry } as Record<Role, string>,
+  };
+
+  // Fresh resources of A's, made through A's own keys.
+  const openProcedureOfA = async () => {
+    const res = await openProcedure(app, A.scanner, { patient: { nhsNumber: a.nhs } });
+    expectOk(res, 'open procedure');
+    return res.json<{ id: string }>().id;
+  };
+  const scanOfA = async (barcode: string) => {
+    const res = await scan(app, A.scanner, await openProcedureOfA(), { barcode });
+    expectOk(res, 'scan');
+    return res.json<{ scan: { id: string }; item: { id: string } }>();
+  };
+  const recallOfA = async () => {
+    const res = await app.request({ method: 'POST', url: '/v1/recalls', key: A.procurement, payload: { reference: `FSN-${unique()}`, title: 'A', scope: [{ gtin: GTIN, allLots: true }] } });
+    expectOk(res, 'recall');
+    return res.json<{ id: string }>().id;
+  };
+  const nationalRecall = async () => {
+    const res = await app.request({ method: 'POST', url: '/v1/recalls', key: national.procurement, payload: { reference: `MHRA-${unique()}`, title: 'N', scope: [{ gtin: GTIN, allLots: true }] } });
+    expectOk(res, 'national recall');
+    return res.json<{ id: string }>().id;
+  };
+  const keyOfA = async () => {
+    const res = await app.request({ method: 'POST', url: '/v1/api-keys', key: A.admin, payload: { name: `victim ${unique()}`, role: 'scanner', organisation: 'RTA' } });
+    expectOk(res, 'key');
+    return res.json<{ id: string }>().id;
+  };
+
+  const ROWS: Row[] = [
+    { route: 'POST /v1/organisations', role: 'admin', request: async () => ({ method: 'POST', url: '/v1/organisations', payload: { odsCode: `X${unique().toUpperCase().slice(-6)}`, name: 'New Trust' } }), own: 403, other: 403, national: 'done' },
+    { route: 'POST /v1/api-keys', role: 'admin', request: async () => ({ method: 'POST', url: '/v1/api-keys', payload: { name: `k ${unique()}`, role: 'scanner', organisation: 'RTA' } }), own: 'done', other: 404, national: 'done' },
+    { route: 'DELETE /v1/api-keys/:id', role: 'admin', request: async () => ({ method: 'DELETE', url: `/v1/api-keys/${await keyOfA()}` }), own: 'done', other: 404, national: 'done' },
+    { route: 'POST /v1/locations', role: 'admin', request: async () => ({ method: 'POST', url: '/v1/locations', payload: { gln: '9506000134369', name: `Theatre ${unique()}` } }), own: 'done', other: 'own', national: 403 },
+    { route: 'POST /v1/staff', role: 'admin', request: async () => ({ method: 'POST', url: '/v1/staff', payload: { localId: `S${unique()}`, name: 'A. Surgeon' } }), own: 'done', other: 'own', national: 403 },
+    { route: 'POST /v1/procedures', role: 'scanner', request: async () => ({ method: 'POST', url: '/v1/procedures', payload: { patient: { nhsNumber: a.nhs } } }), own: 'done', other: 'own', national: 403 },
+    // A national scanner key belongs to no theatre: A's procedures and scans are not found for it.
+    { route: 'POST /v1/procedures/:id/complete', role: 'scanner', request: async () => ({ method: 'POST', url: `/v1/procedures/${await openProcedureOfA()}/complete` }), own: 'done', other: 404, national: 404 },
+    {
+      route: 'POST /v1/procedures/:id/scans',
+      role: 'scanner',
+      request: async () => ({ method: 'POST', url: `/v1/procedures/${await openProcedureOfA()}/scans`, payload: { barcode: `01${GTIN}10LOT-W` }, headers: { 'idempotency-key': randomUUID() } }),
+      own: 'done',
+      other: 404,
+      national: 403,
+    },
+    { route: 'POST /v1/scans/:id/void', role: 'scanner', request: async () => ({ method: 'POST', url: `/v1/scans/${(await scanOfA(`01${GTIN}10LOT-V`)).scan.id}/void`, payload: { reason: 'wrong box' } }), own: 'done', other: 404, national: 404 },
+    {
+      route: 'POST /v1/items/:id/decision',
+      role: 'scanner',
+      // An expired label: a critical warning, and an item waiting for its decision.
+      request: async () => ({ method: 'POST', url: `/v1/items/${(await scanOfA(`01${GTIN}17200101` + `10LOT-E`)).item.id}/decision`, payload: { outcome: 'not-used', disposition: 'wasted' } }),
+      own: 'done',
+      other: 404,
+      national: 403,
+    },
+    { route: 'PUT /v1/products/:gtin', role: 'procurement', request: async () => ({ method: 'PUT', url: `/v1/products/${GTIN}`, payload: { brand: 'Hip Stem X', manufacturer: 'Acme', implantable: true, model: unique() } }), own: 'done', other: 'own', national: 'done' },
+    { route: 'PATCH /v1/products/:gtin', role: 'procurement', request: async () => ({ method: 'PATCH', url: `/v1/products/${GTIN}`, payload: { model: unique() } }), own: 'done', other: 'own', national: 'done' },
+    { route: 'POST /v1/products/import', role: 'procurement', request: async () => ({ method: 'POST', url: '/v1/products/import', payload: `PrimaryDI,brandName,versionModelNumber\n${GTIN},Hip Stem X,${unique()}\n`, headers: { 'content-type': 'text/csv' } }), own: 'done', other: 'own', national: 'done' },
+    { route: 'POST /v1/recalls', role: 'procurement', request: async () => ({ method: 'POST', url: '/v1/recalls', payload: { reference: `FSN-${unique()}`, title: 'x', scope: [{ gtin: GTIN, allLots: true }] } }), own: 'done', other: 'own', national: 'done' },
+    { route: 'POST /v1/recalls/:id/close', role: 'procurement', request: async () => ({ method: 'POST', url: `/v1/recalls/${await recallOfA()}/close` }), own: 'done', other: 404, national: 403 },
+    // A national recall is closed by the national key that owns it, by no organisation.
+    { route: 'POST /v1/recalls/:id/close', role: 'procurement', request: async () => ({ method: 'POST', url: `/v1/recalls/${await nationalRecall()}/close` }), own: 403, other: 403, national: 'done' },
+    // Contact steps: written by the organisation that holds the patient, on its own recalls and on national ones.
+    { route: 'PATCH /v1/recalls/:id/items/:itemId', role: 'procurement', request: async () => ({ method: 'PATCH', url: `/v1/recalls/${a.recallId}/items/${a.itemId}`, payload: { status: 'contacted', note: unique() } }), own: 'done', other: 404, national: 403 },
+    { route: 'PATCH /v1/recalls/:id/items/:itemId', role: 'procurement', request: async () => ({ method: 'PATCH', url: `/v1/recalls/${nationalRecallId}/items/${a.itemId}`, payload: { status: 'contacted', note: unique() } }), own: 'done', other: 404, national: 403 },
+    { route: 'PUT /v1/registries/:code', role: 'admin', request: async () => ({ method: 'PUT', url: '/v1/registries/WMX', payload: { name: 'Write matrix registry', withoutConsent: 'omit' } }), own: 403, other: 403, national: 'done' },
+    // Consent follows the patient: any organisation records it for a patient, as its own row.
+    { route: 'POST /v1/consents', role: 'scanner', request: async () => ({ method: 'POST', url: '/v1/consents', payload: { nhsNumber: a.nhs, registry: 'NJR', status: 'granted' } }), own: 'done', other: 'own', national: 403 },
+    { route: 'POST /v1/consents', role: 'procurement', request: async () => ({ method: 'POST', url: '/v1/consents', payload: { nhsNumber: a.nhs, registry: 'NJR', status: 'granted' } }), own: 'done', other: 'own', national: 403 },
+    {
+      route: 'DELETE /fhir/R4/$export-status/:id',
+      role: 'registry',
+      request: async () => ({ method: 'DELETE', url: new URL((await exportAll(app, A.registry, 'NJR', '?_type=Location')).statusUrl).pathname }),
+      own: 'done',
+      other: 404,
+      national: 404,
+    },
+  ];
+
+  t.test('the table has a row for every write route and every role it admits, and no other', async (t) => {
+    const declared = new Set(
+      app.app.routeAccess
+        .filter((r) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method) && !READS_BY_POST.has(`${r.method} ${r.url}`))
+        .flatMap((r) => (r.access === 'public' ? [`${r.method} ${r.url} as anyone`] : r.access.map((role) => `${r.method} ${r.url} as ${role}`))),
+    );
+    const covered = new Set(ROWS.map((r) => `${r.route} as ${r.role}`));
+    t.same([...declared].filter((x) => !covered.has(x)).sort(), [], 'every write route × admitted role has a row');
+    t.same([...covered].filter((x) => !declared.has(x)).sort(), [], 'and the table names no route or role the app does not admit');
+  });
+
+  for (const row of ROWS) {
+    t.test(`${row.route} as ${row.role}`, async (t) => {
+      for (const who of ['other', 'national', 'own'] as const) {
+        const expected = row[who];
+        const req = await row.request();
+        const before = who === 'own' ? undefined : await ownedByA(app, a.org.id);
+        const res = await app.request({ ...req, key: keys[who][row.role] });
+        const what = `${who}: ${res.statusCode} ${res.statusCode >= 400 ? res.body.slice(0, 200) : ''}`;
+        if (expected === 'done' || expected === 'own') t.ok(res.statusCode >= 200 && res.statusCode < 300, what);
+        else t.equal(res.statusCode, expected, what);
+        if (expected === 403) t.match(res.body, /FORBIDDEN/, `${who}: FORBIDDEN`);
+        if (before !== undefined && expected !== 'done') t.same(await ownedByA(app, a.org.id), before, `${who}: nothing A owns changed`);
+      }
+    });
+  }
+});
