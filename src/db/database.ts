@@ -362,6 +362,15 @@ export interface BulkExportsTable {
   expires_at: Date;
 }
 
+/** The patients and procedures one chunk of an export file disclosed: what a download of the file is audited by. */
+export interface BulkExportSubjectsTable {
+  export_id: string;
+  type: FhirExportType;
+  chunk: number;
+  patient_ids: string[];
+  procedure_ids: string[];
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   api_keys: ApiKeysTable;
@@ -383,6 +392,7 @@ export interface Database {
   registries: RegistriesTable;
   consents: ConsentsTable;
   bulk_exports: BulkExportsTable;
+  bulk_export_subjects: BulkExportSubjectsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -122,6 +122,15 @@ t.test('FHIR R4 Bulk Data export', async (t) => {
     t.equal((await app.request({ method: 'GET', url: new URL(first.statusUrl).pathname, key: other.keys.registry })).statusCode, 404);
     const audits = await app.db.selectFrom('audit_events').select('detail').where('action', '=', 'fhir.export.download').execute();
     t.equal(audits.length, 4, 'every file download is audited');
+    const disclosed = await app.db.selectFrom('audit_events').select(['patient_ids', 'procedure_ids', 'detail']).where('action', '=', 'fhir.export.download.disclosed').execute();
+    const ofType = (type: string) => disclosed.filter((r) => r.detail.type === type);
+    t.same(
+      [...new Set(ofType('Procedure').flatMap((r) => r.procedure_ids))].sort(),
+      first.files.get('Procedure')!.map((p) => p.id).sort(),
+      'the Procedure download is audited by exactly the procedures in the file',
+    );
+    t.ok(ofType('Patient').length > 0 && ofType('Patient').every((r) => r.patient_ids.length > 0), 'the Patient download names its patients');
+    t.same(ofType('Location'), [], 'a Location file discloses no patient');
   });
 
   t.test('_since after a consent withdrawal: the patient comes again, without identifiers', async (t) => {

@@ -16,6 +16,7 @@ import {
   deleteJob,
   devicesQuery,
   failInterruptedJobs,
+  insertSubjects,
   locationsQuery,
   patientsQuery,
   proceduresQuery,
@@ -161,9 +162,12 @@ export class BulkExporter {
         const file = `${type}.ndjson`;
         const ndjson = new NdjsonFile(path.join(dir, file));
         try {
-          for await (const resources of this.#resources(client, type, scope, disclose)) {
+          let n = 0;
+          for await (const chunk of this.#resources(client, type, scope, disclose)) {
             if (signal.aborted) throw new Cancelled();
-            for (const resource of resources) await ndjson.write(resource);
+            for (const resource of chunk.resources) await ndjson.write(resource);
+            // Whose data this part of the file holds, kept (on another connection: the snapshot is read-only) for the download's audit.
+            await insertSubjects(this.db, job.id, type, n++, chunk.patientIds, chunk.procedureIds);
             report(`${type}: ${ndjson.count} written`);
           }
         } finally {
@@ -192,82 +196,102 @@ export class BulkExporter {
     this.options.log.info({ exportId: job.id, output: output.map((o) => `${o.type}:${o.count}`) }, 'bulk export completed');
   }
 
-  /** The resources of one type, a chunk at a time, for the patients the registry may see. */
-  async *#resources(client: pg.PoolClient, type: FhirExportType, scope: ExportScope, d: Disclosures): AsyncGenerator<object[]> {
-    switch (type) {
-      case 'Patient':
-        for await (const rows of readAhead(client, patientsQuery(this.db, scope), CHUNK)) {
-          yield rows.flatMap((r) => {
-            const seen = d.of(r.nhs_number);
-            if (seen === null) return [];
-            return [
-              patientResource({
-                pseudonym: seen.pseudonym,
-                registry: d.registry.code,
-                nhsNumber: seen.identified ? r.nhs_number : null,
-                dateOfBirth: seen.identified ? r.date_of_birth : null,
-              }),
-            ];
-          });
-        }
-        return;
-      case 'Procedure':
-        for await (const rows of readAhead(client, proceduresQuery(this.db, scope), CHUNK)) {
-          yield rows.flatMap((r) => {
-            const seen = d.of(r.nhs_number);
-            if (seen === null) return [];
-            return [
-              procedureResource({
-                id: r.id,
-                pseudonym: seen.pseudonym,
-                status: r.status,
-                procedureCode: r.procedure_code,
-                startedAt: r.started_at,
-                completedAt: r.completed_at,
-                locationId: r.location_id,
-                odsCode: r.ods_code,
-                clinician: r.staff_id === null ? null : { gsrn: r.staff_gsrn, localId: r.staff_local_id, name: r.staff_name },
-                devices: r.devices,
-              }),
-            ];
-          });
-        }
-        return;
-      case 'Device':
-        for await (const rows of readAhead(client, devicesQuery(this.db, scope), CHUNK)) {
-          yield rows.flatMap((r) => {
-            const seen = d.of(r.nhs_number);
-            if (seen === null) return [];
-            return [
-              deviceResource({
-                id: r.id,
-                pseudonym: seen.pseudonym,
-                status: r.status,
-                explanted: r.explanted_by_item_id !== null,
-                issuingAgency: r.issuing_agency,
-                di: r.di,
-                lotNumber: r.lot_number,
-                serialNumber: r.serial_number,
-                expirationDate: r.expiration_date,
-                manufacturingDate: r.manufacturing_date,
-                entryType: r.entry_type,
-                raw: r.raw,
-                brand: r.brand,
-                model: r.model,
-                manufacturer: r.manufacturer,
-              }),
-            ];
-          });
-        }
-        return;
-      case 'Location':
-        for await (const rows of readAhead(client, locationsQuery(this.db, scope), CHUNK)) {
-          yield rows.map((r) => locationResource({ id: r.id, gln: r.gln, glnExtension: r.gln_extension, name: r.name, odsCode: r.ods_code }));
-        }
-        return;
+  /** The resources of one type, a chunk at a time, for the patients the registry may see, with whose data each chunk holds. */
+  async *#resources(client: pg.PoolClient, type: FhirExportType, scope: ExportScope, d: Disclosures): AsyncGenerator<Chunk> {
+    const exporter = EXPORTERS[type] as Exporter<unknown>;
+    for await (const rows of readAhead(client, exporter.query(this.db, scope), CHUNK)) {
+      const chunk: Chunk = { resources: [], patientIds: [], procedureIds: [] };
+      for (const row of rows) exporter.add(row, d, chunk);
+      yield chunk;
     }
   }
 }
+
+/** One chunk of a file: its resources, and the patients and procedures they disclose (for the download's audit). */
+interface Chunk {
+  readonly resources: object[];
+  readonly patientIds: string[];
+  readonly procedureIds: string[];
+}
+
+/** How one resource type is exported: its query, and what each row adds to a chunk (nothing, for a patient the registry may not see). */
+interface Exporter<R> {
+  query(db: Kysely<Database>, scope: ExportScope): CompiledQuery<R>;
+  add(row: R, d: Disclosures, chunk: Chunk): void;
+}
+
+const exporter = <R>(e: Exporter<R>): Exporter<R> => e;
+
+const EXPORTERS: { readonly [T in FhirExportType]: Exporter<never> } = {
+  Patient: exporter({
+    query: patientsQuery,
+    add: (r, d, chunk) => {
+      const seen = d.of(r.nhs_number);
+      if (seen === null) return;
+      chunk.resources.push(
+        patientResource({ pseudonym: seen.pseudonym, registry: d.registry.code, nhsNumber: seen.identified ? r.nhs_number : null, dateOfBirth: seen.identified ? r.date_of_birth : null }),
+      );
+      chunk.patientIds.push(...r.patient_ids);
+    },
+  }),
+  Procedure: exporter({
+    query: proceduresQuery,
+    add: (r, d, chunk) => {
+      const seen = d.of(r.nhs_number);
+      if (seen === null) return;
+      chunk.resources.push(
+        procedureResource({
+          id: r.id,
+          pseudonym: seen.pseudonym,
+          status: r.status,
+          procedureCode: r.procedure_code,
+          startedAt: r.started_at,
+          completedAt: r.completed_at,
+          locationId: r.location_id,
+          odsCode: r.ods_code,
+          clinician: r.staff_id === null ? null : { gsrn: r.staff_gsrn, localId: r.staff_local_id, name: r.staff_name },
+          devices: r.devices,
+        }),
+      );
+      chunk.patientIds.push(r.patient_id);
+      chunk.procedureIds.push(r.id);
+    },
+  }),
+  Device: exporter({
+    query: devicesQuery,
+    add: (r, d, chunk) => {
+      const seen = d.of(r.nhs_number);
+      if (seen === null) return;
+      chunk.resources.push(
+        deviceResource({
+          id: r.id,
+          pseudonym: seen.pseudonym,
+          status: r.status,
+          explanted: r.explanted_by_item_id !== null,
+          issuingAgency: r.issuing_agency,
+          di: r.di,
+          lotNumber: r.lot_number,
+          serialNumber: r.serial_number,
+          expirationDate: r.expiration_date,
+          manufacturingDate: r.manufacturing_date,
+          entryType: r.entry_type,
+          raw: r.raw,
+          brand: r.brand,
+          model: r.model,
+          manufacturer: r.manufacturer,
+        }),
+      );
+      chunk.patientIds.push(r.patient_id);
+      chunk.procedureIds.push(r.procedure_id);
+    },
+  }),
+  Location: exporter({
+    query: locationsQuery,
+    add: (r, _d, chunk) => {
+      chunk.resources.push(locationResource({ id: r.id, gln: r.gln, glnExtension: r.gln_extension, name: r.name, odsCode: r.ods_code }));
+    },
+  }),
+};
 
 /**
  * What the registry may see of each patient, remembered for the export:

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { BulkExportStatus, Database, FhirExportType, ItemAction } from '../../db/database.js';
 import type { TenancyScope } from '../../shared/actor.js';
+import { auditValues, type AuditRow } from '../audit/audit.repository.js';
 import { catalogueColumn } from '../products/product.repository.js';
 
 /** What an export covers: one registry, the caller's tenancy, and optionally only what changed since a time. */
@@ -31,14 +32,18 @@ export function transactionTimeQuery(db: Kysely<Database>) {
   `.compile(db);
 }
 
+/** One Patient per NHS number (an organisation's records of one person are one patient), with every record's id for the audit. */
 export function patientsQuery(db: Kysely<Database>, scope: ExportScope) {
   return db
     .selectFrom('patients as pt')
-    .distinctOn('pt.nhs_number')
-    .select(['pt.nhs_number', 'pt.date_of_birth'])
+    .select([
+      'pt.nhs_number',
+      sql<string | null>`(array_agg(pt.date_of_birth order by pt.date_of_birth asc nulls last))[1]`.as('date_of_birth'),
+      sql<string[]>`array_agg(pt.id)`.as('patient_ids'),
+    ])
     .where('pt.id', 'in', proceduresInScope(db, scope).select('p.patient_id'))
+    .groupBy('pt.nhs_number')
     .orderBy('pt.nhs_number')
-    .orderBy('pt.date_of_birth', (ob) => ob.asc().nullsLast())
     .compile();
 }
 
@@ -49,6 +54,7 @@ export function proceduresQuery(db: Kysely<Database>, scope: ExportScope) {
     .leftJoin('staff as s', 's.id', 'p.lead_clinician_id')
     .select([
       'p.id',
+      'p.patient_id',
       'pt.nhs_number',
       'p.status',
       'p.procedure_code',
@@ -76,6 +82,8 @@ export function devicesQuery(db: Kysely<Database>, scope: ExportScope) {
     .leftJoin('product_overrides as po', (join) => join.onRef('po.organisation_id', '=', 'i.organisation_id').onRef('po.di', '=', 'i.di'))
     .select([
       'i.id',
+      'i.patient_id',
+      'i.procedure_id',
       'i.nhs_number',
       'i.status',
       'i.explanted_by_item_id',
@@ -235,4 +243,48 @@ export async function deleteExpiredJobs(db: Kysely<Database>, now: Date): Promis
 
 export async function deleteJob(db: Kysely<Database>, id: string): Promise<void> {
   await db.deleteFrom('bulk_exports').where('id', '=', id).execute();
+}
+
+// ---- whose data the files hold ----
+
+/** Records the patients and procedures one chunk of an export file disclosed. */
+export async function insertSubjects(db: Kysely<Database>, exportId: string, type: FhirExportType, chunk: number, patientIds: readonly string[], procedureIds: readonly string[]): Promise<void> {
+  if (patientIds.length === 0 && procedureIds.length === 0) return;
+  await db
+    .insertInto('bulk_export_subjects')
+    .values({ export_id: exportId, type, chunk, patient_ids: [...new Set(patientIds)], procedure_ids: [...new Set(procedureIds)] })
+    .execute();
+}
+
+/**
+ * Audits a download of one export file: an audit row per chunk the file was
+ * written in, naming the patients and procedures it disclosed, written by the
+ * database from the chunk records (memory stays flat whatever the file's size).
+ */
+export async function auditDownloadSubjects(db: Kysely<Database>, row: AuditRow, exportId: string, type: FhirExportType): Promise<void> {
+  const v = auditValues(row);
+  await db
+    .insertInto('audit_events')
+    .columns(['request_id', 'actor_key_id', 'actor_organisation_id', 'actor_role', 'action', 'route', 'outcome', 'organisation_id', 'patient_ids', 'procedure_ids', 'detail'])
+    .expression(
+      db
+        .selectFrom('bulk_export_subjects as s')
+        .select([
+          sql<string | null>`${v.request_id}::text`.as('request_id'),
+          sql<string | null>`${v.actor_key_id}::uuid`.as('actor_key_id'),
+          sql<string | null>`${v.actor_organisation_id}::uuid`.as('actor_organisation_id'),
+          sql<string | null>`${v.actor_role}::text`.as('actor_role'),
+          sql<string>`${v.action}::text`.as('action'),
+          sql<string | null>`${v.route}::text`.as('route'),
+          sql<string>`${v.outcome}::text`.as('outcome'),
+          sql<string | null>`${v.organisation_id}::uuid`.as('organisation_id'),
+          's.patient_ids',
+          's.procedure_ids',
+          sql<string>`${v.detail}::jsonb || jsonb_build_object('chunk', s.chunk)`.as('detail'),
+        ])
+        .where('s.export_id', '=', exportId)
+        .where('s.type', '=', type)
+        .orderBy('s.chunk'),
+    )
+    .execute();
 }

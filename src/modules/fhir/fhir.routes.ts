@@ -1,18 +1,11 @@
 import { createReadStream, ReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Kysely } from 'kysely';
-import { FHIR_EXPORT_TYPES, type Database, type FhirExportType } from '../../db/database.js';
+import { FHIR_EXPORT_TYPES, type FhirExportType } from '../../db/database.js';
 import { requestContext } from '../../plugins/auth.js';
-import type { RequestContext } from '../../shared/actor.js';
-import { isUniqueViolation } from '../../db/errors.js';
 import { ProblemError } from '../../shared/problem.js';
 import { InstantSchema, RegistryCodeSchema } from '../../shared/schemas.js';
-import { recordAudit } from '../audit/audit.service.js';
-import { registryForKey } from '../registries/registry.service.js';
-import { findJob, hasRunningJob, insertJob, type ExportJob } from './fhir.repository.js';
+import { cancelExport, EXPORT_RUNNING, exportFile, exportStatus, startExport, type FhirDeps } from './fhir.service.js';
 
 const NDJSON_FORMATS = ['application/fhir+ndjson', 'application/ndjson', 'ndjson'] as const;
 
@@ -38,15 +31,6 @@ const KickOffQuery = z.strictObject({
 const JobParams = z.object({ id: z.uuid() });
 const FileParams = z.object({ id: z.uuid(), file: z.enum(FHIR_EXPORT_TYPES.map((t) => `${t}.ndjson`) as [string, ...string[]]) });
 
-/** An export is the business of the registry and tenancy that asked for it: any key of theirs may poll and fetch it. */
-async function visibleJob(db: Kysely<Database>, ctx: RequestContext, id: string): Promise<ExportJob> {
-  const job = await findJob(db, id);
-  if (!job || job.registryCode !== ctx.actor.registryCode || job.organisationId !== ctx.actor.organisationId || job.status === 'cancelled') {
-    throw new ProblemError('EXPORT_NOT_FOUND', 'No such export for this key.');
-  }
-  return job;
-}
-
 const ManifestSchema = z
   .object({
     transactionTime: z.iso.datetime(),
@@ -66,6 +50,7 @@ function queryOf(url: string): string {
 export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
   // Absolute URLs come from configuration, never from the request's Host header (which the caller chooses).
   const base = () => app.publicBaseUrl();
+  const deps: FhirDeps = { db: app.db, exporter: app.exporter, clock: app.clock, exportTtlHours: app.config.exportTtlHours };
 
   app.get(
     '/fhir/R4/Group/:registry/$export',
@@ -86,39 +71,19 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const ctx = requestContext(req);
-      const registry = await registryForKey(app.db, ctx, req.params.registry);
       if (!/\brespond-async\b/i.test(req.headers.prefer ?? '')) {
         throw new ProblemError('PREFER_ASYNC_REQUIRED', 'Send `Prefer: respond-async`: a bulk export runs in the background.');
       }
-      await app.exporter.sweep();
-      const alreadyRunning = () => {
-        reply.header('retry-after', '10');
-        return new ProblemError('RATE_LIMITED', 'An export for this registry is already running: poll it, or retry when it has finished.');
-      };
-      if (await hasRunningJob(app.db, registry.code, ctx.actor.organisationId)) throw alreadyRunning();
-      const now = app.clock.now();
-      // The check above is the fast answer; the database's unique index is the guarantee (two kick-offs at once).
-      const job = await app.db.transaction().execute(async (trx) => {
-        const job = await insertJob(trx, {
-          registryCode: registry.code,
-          organisationId: ctx.actor.organisationId,
-          actorKeyId: ctx.actor.keyId,
-          requestUrl: `${base()}/fhir/R4/Group/${registry.code}/$export${queryOf(req.url)}`,
-          types: req.query._type,
-          since: req.query._since === undefined ? null : new Date(req.query._since),
-          expiresAt: new Date(now.getTime() + app.config.exportTtlHours * 3_600_000),
-        });
-        await recordAudit(trx, ctx, {
-          action: 'fhir.export.start',
-          organisationId: ctx.actor.organisationId,
-          detail: { exportId: job.id, registry: registry.code, types: job.types, since: req.query._since ?? null },
-        });
-        return job;
-      }).catch((error: unknown) => {
-        throw isUniqueViolation(error) ? alreadyRunning() : error;
+      const job = await startExport(deps, requestContext(req), {
+        registry: req.params.registry,
+        types: req.query._type,
+        since: req.query._since,
+        requestUrl: `${base()}/fhir/R4/Group/${req.params.registry}/$export${queryOf(req.url)}`,
       });
-      void app.exporter.start(job);
+      if (job === EXPORT_RUNNING) {
+        reply.header('retry-after', '10');
+        throw new ProblemError('RATE_LIMITED', 'An export for this registry is already running: poll it, or retry when it has finished.');
+      }
       return reply.code(202).header('content-location', `${base()}/fhir/R4/$export-status/${job.id}`).send();
     },
   );
@@ -135,15 +100,9 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const ctx = requestContext(req);
-      await app.exporter.sweep();
-      const job = await visibleJob(app.db, ctx, req.params.id);
-      if (job.status === 'accepted' || job.status === 'running') {
-        const progress = app.exporter.progress(job.id) ?? job.progress ?? 'queued';
-        return reply.code(202).header('x-progress', progress.slice(0, 100)).header('retry-after', '2').send(undefined);
-      }
-      if (job.status === 'failed') throw new ProblemError('EXPORT_FAILED', job.error ?? 'The export failed. Start a new one.');
-      if (job.transactionTime === null) throw new Error(`export ${job.id} completed without a transaction time`);
+      const status = await exportStatus(deps, requestContext(req), req.params.id);
+      if (status.kind === 'running') return reply.code(202).header('x-progress', status.progress.slice(0, 100)).header('retry-after', '2').send(undefined);
+      const { job } = status;
       return reply
         .code(200)
         .header('expires', job.expiresAt.toUTCString())
@@ -169,10 +128,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const ctx = requestContext(req);
-      const job = await visibleJob(app.db, ctx, req.params.id);
-      await app.exporter.cancel(job.id);
-      await recordAudit(app.db, ctx, { action: 'fhir.export.cancel', organisationId: ctx.actor.organisationId, detail: { exportId: job.id } });
+      await cancelExport(deps, requestContext(req), req.params.id);
       return reply.code(202).send();
     },
   );
@@ -190,23 +146,12 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const ctx = requestContext(req);
-      await app.exporter.sweep();
-      const job = await visibleJob(app.db, ctx, req.params.id);
-      const entry = job.status === 'completed' ? job.output.find((o) => o.file === req.params.file) : undefined;
-      if (!entry) throw new ProblemError('EXPORT_NOT_FOUND', `The export has no ${req.params.file}.`);
-      const file = path.join(app.exporter.directoryOf(job.id), entry.file);
-      const size = (await stat(file)).size;
-      await recordAudit(app.db, ctx, {
-        action: 'fhir.export.download',
-        organisationId: ctx.actor.organisationId,
-        detail: { exportId: job.id, type: entry.type, resources: entry.count },
-      });
+      const file = await exportFile(deps, requestContext(req), req.params.id, req.params.file);
       return reply
         .type('application/fhir+ndjson')
-        .header('content-length', size)
+        .header('content-length', file.size)
         .header('cache-control', 'private, no-store')
-        .send(createReadStream(file));
+        .send(createReadStream(file.path));
     },
   );
 };
