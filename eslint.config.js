@@ -2,6 +2,33 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Packages the barcode parser never imports: no framework, no database, no I/O. */
+const IMPURE = ['fastify*', 'kysely', 'pg', 'pg-*', 'node:fs*', 'node:net', 'node:http*', 'node:child_process', 'node:worker_threads', 'fs', 'net', 'http*', 'child_process'];
+
+/**
+ * The barcode parser is pure: no framework, no database, no I/O, and nothing
+ * from outside src/barcode/ (which is where those live). A relative import that
+ * climbs out of src/barcode/ is refused at every depth.
+ */
+export const barcodePurity = [
+  { files: ['src/barcode/*.ts'], climbOut: '^\\.\\./' },
+  { files: ['src/barcode/*/*.ts'], climbOut: '^\\.\\./\\.\\./' },
+  { files: ['src/barcode/*/*/*.ts'], climbOut: '^\\.\\./\\.\\./\\.\\./' },
+].map(({ files, climbOut }) => ({
+  files,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          { group: IMPURE, message: 'The barcode parser is pure: no framework, database or I/O.' },
+          { regex: climbOut, message: 'The barcode parser imports nothing from outside src/barcode/.' },
+        ],
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   { ignores: ['dist/', 'coverage/', 'node_modules/', '.tap/', 'data/', 'openapi/'] },
   js.configs.recommended,
@@ -25,16 +52,7 @@ export default tseslint.config(
     files: ['migrations/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
-  {
-    // The barcode parser is pure: no framework, no database, no I/O.
-    files: ['src/barcode/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: ['fastify*', 'kysely', 'pg', 'node:fs*', 'node:net', 'node:http*', '../db/*', '../modules/*', '../plugins/*'] },
-      ],
-    },
-  },
+  ...barcodePurity,
   {
     // Tests may poke at loosely typed JSON responses.
     files: ['test/**/*.ts'],
