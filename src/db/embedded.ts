@@ -106,8 +106,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     port,
     async stop(mode: 'fast' | 'immediate' = 'fast') {
       if (stopped) return;
+      await stopCluster(bins, runAs, pgdata, mode);
       stopped = true;
-      await run(bins.pg_ctl, ['stop', '-D', pgdata, '-m', mode, '-w', '-t', '60'], runAs);
       await fs.rm(ownerFile, { force: true });
       log('embedded postgres stopped');
     },
@@ -121,8 +121,29 @@ export async function stopEmbeddedPostgres(dataDir: string): Promise<void> {
   const runAs = await postgresUser();
   const bins = await reachableBinaries(await locateBinaries(), runAs, () => undefined);
   const status = await run(bins.pg_ctl, ['status', '-D', pgdata], runAs);
-  if (status.code === 0) await run(bins.pg_ctl, ['stop', '-D', pgdata, '-m', 'fast', '-w', '-t', '60'], runAs);
+  if (status.code === 0) await stopCluster(bins, runAs, pgdata, 'fast');
   await fs.rm(path.join(path.resolve(dataDir), 'postgres.owner'), { force: true });
+}
+
+/** `pg_ctl status` exits 3 exactly when no server runs on the data directory. */
+const PG_CTL_NOT_RUNNING = 3;
+
+/**
+ * Stops the server and waits for it to go. A failed `pg_ctl stop` is an error
+ * unless the server is gone anyway (it may have stopped meanwhile): a server
+ * still running, or one whose state cannot be read, is never reported stopped.
+ */
+async function stopCluster(bins: Binaries, runAs: RunAs, pgdata: string, mode: 'fast' | 'immediate'): Promise<void> {
+  const stop = await run(bins.pg_ctl, ['stop', '-D', pgdata, '-m', mode, '-w', '-t', '60'], runAs);
+  if (stop.code === 0) return;
+  const status = await run(bins.pg_ctl, ['status', '-D', pgdata], runAs);
+  if (status.code === PG_CTL_NOT_RUNNING) return;
+  const reason = (stop.stderr || stop.stdout).trim();
+  throw new EmbeddedPostgresError(
+    status.code === 0
+      ? `pg_ctl stop failed (exit ${stop.code}: ${reason}) and the server in ${pgdata} is still running`
+      : `pg_ctl stop failed (exit ${stop.code}: ${reason}) and whether the server in ${pgdata} still runs cannot be told (pg_ctl status exit ${status.code})`,
+  );
 }
 
 async function locateBinaries(): Promise<Binaries> {

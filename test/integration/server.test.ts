@@ -3,7 +3,7 @@
  * process, on a DATABASE_URL or on its embedded Postgres under DATA_DIR.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,4 +111,26 @@ t.test('embedded Postgres: no set-up, data kept across restarts, recovery after 
   t.same((again.body.items as Array<{ odsCode: string }>).map((o) => o.odsCode), ['RH8'], 'recovered, data intact');
   third.child.kill('SIGTERM');
   t.equal(await third.exited, 0);
+});
+
+t.test('embedded Postgres: a stop that fails is an error, never reported as stopped', async (t) => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'implant-trace-stop-'));
+  const logs: string[] = [];
+  const server = await startEmbeddedPostgres({ dataDir, durable: false, database: 'postgres', log: (line: string) => void logs.push(line) });
+  const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+  const ownerFile = path.join(dataDir, 'postgres.owner');
+  t.teardown(async () => {
+    await chmod(pidFile, 0o600).catch(() => undefined);
+    await server.stop().catch(() => undefined);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  // pg_ctl can no longer read the server's PID file: it cannot stop it, nor say whether it runs.
+  await chmod(pidFile, 0o000);
+  await t.rejects(server.stop(), /pg_ctl stop failed .* cannot be told/);
+  t.ok(existsSync(ownerFile), 'the data directory still names its owner');
+  t.notOk(logs.some((l) => /stopped/.test(l)), 'nothing claims the server stopped');
+  await chmod(pidFile, 0o600);
+  await server.stop();
+  t.notOk(existsSync(ownerFile), 'a stop that works releases the data directory');
+  t.ok(logs.some((l) => /embedded postgres stopped/.test(l)));
 });
