@@ -10,13 +10,14 @@ import { packageRoot } from './shared/package-root.js';
  */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** A whole number from `min` to `max` (of `unit`), read from text; one message for every way it can be wrong. */
+function wholeNumber(min: number, max: number, unit?: string) {
+  const message = `must be a whole number${unit === undefined ? '' : ` of ${unit}`} from ${min} to ${max}`;
+  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message);
+}
+
 const EnvSchema = z.object({
-  PORT: z.coerce
-    .number({ error: 'must be a whole number from 0 to 65535' })
-    .int('must be a whole number from 0 to 65535')
-    .min(0, 'must be a whole number from 0 to 65535')
-    .max(65535, 'must be a whole number from 0 to 65535')
-    .default(3000),
+  PORT: wholeNumber(0, 65535).default(3000),
   HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
   DATABASE_URL: z
     .string()
@@ -27,12 +28,7 @@ const EnvSchema = z.object({
     .optional(),
   DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data'),
   EXPORT_DIR: z.string().trim().min(1, 'must not be empty').optional(),
-  EXPORT_TTL_HOURS: z.coerce
-    .number({ error: 'must be a whole number of hours from 1 to 720' })
-    .int('must be a whole number of hours from 1 to 720')
-    .min(1, 'must be a whole number of hours from 1 to 720')
-    .max(720, 'must be a whole number of hours from 1 to 720')
-    .default(24),
+  EXPORT_TTL_HOURS: wholeNumber(1, 720, 'hours').default(24),
   BOOTSTRAP_ADMIN_KEY: z
     .string()
     .refine((v) => v.length >= 32 && v.length <= 256 && /^[\x21-\x7e]+$/.test(v), {
@@ -40,36 +36,11 @@ const EnvSchema = z.object({
     })
     .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-  DATABASE_POOL_SIZE: z.coerce
-    .number({ error: 'must be a whole number from 1 to 200' })
-    .int('must be a whole number from 1 to 200')
-    .min(1, 'must be a whole number from 1 to 200')
-    .max(200, 'must be a whole number from 1 to 200')
-    .default(10),
-  BODY_LIMIT_BYTES: z.coerce
-    .number({ error: 'must be a whole number of bytes from 1024 to 104857600' })
-    .int('must be a whole number of bytes from 1024 to 104857600')
-    .min(1024, 'must be a whole number of bytes from 1024 to 104857600')
-    .max(104_857_600, 'must be a whole number of bytes from 1024 to 104857600')
-    .default(1_048_576),
-  AUTH_FAILURE_LIMIT: z.coerce
-    .number({ error: 'must be a whole number from 1 to 100000' })
-    .int('must be a whole number from 1 to 100000')
-    .min(1, 'must be a whole number from 1 to 100000')
-    .max(100_000, 'must be a whole number from 1 to 100000')
-    .default(20),
-  AUTH_FAILURE_WINDOW_SECONDS: z.coerce
-    .number({ error: 'must be a whole number of seconds from 1 to 86400' })
-    .int('must be a whole number of seconds from 1 to 86400')
-    .min(1, 'must be a whole number of seconds from 1 to 86400')
-    .max(86_400, 'must be a whole number of seconds from 1 to 86400')
-    .default(60),
-  AUTH_CACHE_SECONDS: z.coerce
-    .number({ error: 'must be a whole number of seconds from 0 to 300' })
-    .int('must be a whole number of seconds from 0 to 300')
-    .min(0, 'must be a whole number of seconds from 0 to 300')
-    .max(300, 'must be a whole number of seconds from 0 to 300')
-    .default(10),
+  DATABASE_POOL_SIZE: wholeNumber(1, 200).default(10),
+  BODY_LIMIT_BYTES: wholeNumber(1024, 104_857_600, 'bytes').default(1_048_576),
+  AUTH_FAILURE_LIMIT: wholeNumber(1, 100_000).default(20),
+  AUTH_FAILURE_WINDOW_SECONDS: wholeNumber(1, 86_400, 'seconds').default(60),
+  AUTH_CACHE_SECONDS: wholeNumber(0, 300, 'seconds').default(10),
   CONSOLE_DIR: z.string().trim().min(1, 'must not be empty').optional(),
   TRUST_PROXY: z
     .string()
@@ -85,12 +56,7 @@ const EnvSchema = z.object({
       message: 'must be an absolute http:// or https:// URL without credentials, query or fragment (e.g. https://implants.example.nhs.uk)',
     })
     .optional(),
-  REQUEST_TIMEOUT_SECONDS: z.coerce
-    .number({ error: 'must be a whole number of seconds from 1 to 3600' })
-    .int('must be a whole number of seconds from 1 to 3600')
-    .min(1, 'must be a whole number of seconds from 1 to 3600')
-    .max(3600, 'must be a whole number of seconds from 1 to 3600')
-    .default(30),
+  REQUEST_TIMEOUT_SECONDS: wholeNumber(1, 3600, 'seconds').default(30),
 });
 
 function isPublicBaseUrl(value: string): boolean {
