@@ -54,6 +54,14 @@ export default tseslint.config(
   },
   ...barcodePurity,
   {
+    // Dependencies point down: plugins, the database layer and shared code know no module; the
+    // composition root (src/app.ts) wires modules into them.
+    files: ['src/plugins/**/*.ts', 'src/db/**/*.ts', 'src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)modules/', message: 'Plugins, db and shared code import no module: let src/app.ts pass it in.' }] }],
+    },
+  },
+  {
     // Tests may poke at loosely typed JSON responses.
     files: ['test/**/*.ts'],
     rules: {

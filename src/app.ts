@@ -3,7 +3,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
+import { ActorCache } from './modules/api-keys/actor-cache.js';
 import { apiKeyRoutes } from './modules/api-keys/api-key.routes.js';
+import { authenticate } from './modules/api-keys/api-key.service.js';
 import { barcodeRoutes } from './modules/barcodes/barcode.routes.js';
 import { labelRoutes } from './modules/labels/label.routes.js';
 import { locationRoutes } from './modules/locations/location.routes.js';
@@ -37,6 +39,8 @@ declare module 'fastify' {
     clock: Clock;
     config: Config;
     exporter: BulkExporter;
+    /** Keys authenticated moments ago; revoking a key must forget it here. */
+    readonly actorCache: ActorCache;
     /** The service's address as its clients reach it: PUBLIC_BASE_URL, or this instance's own. Never the Host header. */
     publicBaseUrl(): string;
   }
@@ -147,7 +151,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(errorsPlugin);
   // Text the database cannot hold (NUL, unpaired surrogates) is the caller's mistake: 422, never a 500 or a silent change.
   app.addHook('preValidation', refuseUnstorableText);
-  await app.register(authPlugin, { publicPrefixes: [DOCS_PREFIX, CONSOLE_PREFIX] });
+  // Keys authenticated moments ago; revoking a key forgets it here (api-key routes).
+  const actors = new ActorCache(config.authCacheSeconds * 1000, deps.clock ?? systemClock);
+  app.decorate('actorCache', actors);
+  await app.register(authPlugin, {
+    publicPrefixes: [DOCS_PREFIX, CONSOLE_PREFIX],
+    authenticate: (key) => authenticate(deps.db, key, actors),
+    failureLimit: config.authFailureLimit,
+    failureWindowSeconds: config.authFailureWindowSeconds,
+    clock: deps.clock ?? systemClock,
+  });
   await app.register(swaggerPlugin);
   await app.register(consolePlugin, { root: config.consoleDir });
 

@@ -1,10 +1,8 @@
 import type { FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Role } from '../db/database.js';
-import { ActorCache } from '../modules/api-keys/actor-cache.js';
-import { authenticate } from '../modules/api-keys/api-key.service.js';
 import type { Actor, RequestContext } from '../shared/actor.js';
-import { systemClock } from '../shared/clock.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { problemBody, ProblemError } from '../shared/problem.js';
 import { problemResponse } from '../shared/schemas.js';
 import { AuthThrottle } from './auth-throttle.js';
@@ -21,8 +19,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route the app has, with the access it declares: what security tests enumerate. */
     readonly routeAccess: readonly RouteAccess[];
-    /** Keys authenticated moments ago; revoking a key must forget it here. */
-    readonly actorCache: ActorCache;
   }
   interface FastifyRequest {
     /** The authenticated caller; null on public routes. */
@@ -43,6 +39,16 @@ export interface AuthPluginOptions {
    * call they make presents the user's own key).
    */
   readonly publicPrefixes: readonly string[];
+  /**
+   * Who holds this key: the active key's actor, or undefined for a key that is
+   * unknown or revoked. Given by the composition root (the plugin knows no
+   * module); without it, every key is refused.
+   */
+  readonly authenticate?: (key: string) => Promise<Actor | undefined>;
+  /** Failed authentications one client may make within the window before it is refused for a window. */
+  readonly failureLimit?: number;
+  readonly failureWindowSeconds?: number;
+  readonly clock?: Clock;
 }
 
 const BEARER = /^Bearer +([\x21-\x7e]{1,512})$/i;
@@ -78,17 +84,14 @@ export const authPlugin = fp<AuthPluginOptions>(
     app.decorateRequest('actor', null);
     const routes: RouteAccess[] = [];
     app.decorate('routeAccess', routes);
-    // The app decorates config and clock before registering this plugin; a bare Fastify (tests) gets the defaults.
-    const limit = app.hasDecorator('config') ? app.config.authFailureLimit : DEFAULT_FAILURE_LIMIT;
-    const windowSeconds = app.hasDecorator('config') ? app.config.authFailureWindowSeconds : DEFAULT_FAILURE_WINDOW_SECONDS;
-    const clock = app.hasDecorator('clock') ? app.clock : systemClock;
-    const actors = new ActorCache((app.hasDecorator('config') ? app.config.authCacheSeconds : 0) * 1000, clock);
-    app.decorate('actorCache', actors);
+    const limit = options.failureLimit ?? DEFAULT_FAILURE_LIMIT;
+    const windowSeconds = options.failureWindowSeconds ?? DEFAULT_FAILURE_WINDOW_SECONDS;
+    const authenticate = options.authenticate ?? (async () => undefined);
     const throttle = new AuthThrottle({
       maxFailures: limit,
       windowMs: windowSeconds * 1000,
       maxClients: THROTTLE_MAX_CLIENTS,
-      clock: app.hasDecorator('clock') ? app.clock : systemClock,
+      clock: options.clock ?? systemClock,
     });
     /** Counts a failed authentication; the failure that starts a block is logged (address, never the key). */
     const failed = (req: FastifyRequest, client: string) => {
@@ -136,7 +139,7 @@ export const authPlugin = fp<AuthPluginOptions>(
           header === undefined ? 'No API key was sent. Send `Authorization: Bearer <key>`.' : 'The Authorization header is not of the form `Bearer <key>`.',
         );
       }
-      const actor = await authenticate(app.db, match[1], actors);
+      const actor = await authenticate(match[1]);
       if (!actor) {
         failed(req, client);
         reply.header('www-authenticate', 'Bearer realm="implant-trace", error="invalid_token"');
