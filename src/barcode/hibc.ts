@@ -8,7 +8,7 @@
  * Pure and total: every input gives a result, errors included. Positions in
  * errors and warnings are `offset` + the index into `data`.
  */
-import type { ErrorKind, HibcData, ParseError, ParseWarning } from './types.js';
+import type { ErrorCode, ErrorKind, HibcData, ParseError, ParseWarning } from './types.js';
 import { daysInMonth, isoDate, ordinalDate, slidingCenturyYear } from './dates.js';
 
 export interface HibcParse {
@@ -90,7 +90,7 @@ function isError<T extends object>(step: T | { readonly error: ParseError }): st
   return 'error' in step;
 }
 
-function fail(ctx: Ctx, kind: ErrorKind, code: string, message: string, index: number, length: number): { error: ParseError } {
+function fail(ctx: Ctx, kind: ErrorKind, code: ErrorCode, message: string, index: number, length: number): { error: ParseError } {
   return { error: { kind, code, message, position: ctx.offset + index, length } };
 }
 
@@ -111,7 +111,7 @@ function inCharset(c: string): boolean {
  * The first character of data[from, to) that `allowed` rejects: HIBC_CHARSET
  * when it is outside the HIBC set altogether, otherwise the field's own code.
  */
-function badCharacter(ctx: Ctx, from: number, to: number, allowed: RegExp, kind: ErrorKind, code: string, field: string): { error: ParseError } | undefined {
+function badCharacter(ctx: Ctx, from: number, to: number, allowed: RegExp, kind: ErrorKind, code: ErrorCode, field: string): { error: ParseError } | undefined {
   for (let i = from; i < to; i++) {
     const c = ctx.data.charAt(i);
     if (allowed.test(c)) continue;
@@ -577,7 +577,7 @@ function calendarDate(ctx: Ctx, format: string, text: string, from: number, what
 
 const NO_PART: Part = { value: 0, raw: '', at: 0 };
 
-type DateFail = (code: string, message: string, p: Part) => { error: ParseError };
+type DateFail = (code: ErrorCode, message: string, p: Part) => { error: ParseError };
 
 function julianDate(year: number, dayOfYear: Part, dateError: DateFail): { date: string } | { error: ParseError } {
   const date = ordinalDate(year, dayOfYear.value);

@@ -9,14 +9,19 @@
 import { GS } from './gs1/elements.js';
 import { gs1CheckDigit } from './gs1/check-digit.js';
 import { readDigitalLink } from './gs1/digital-link.js';
+import { COUPON_ERROR_CODES } from './gs1/linters.js';
 import { aisOf, canonicalDigitalLink, hriOf, readBracketed, readElementString, type Gs1Reading } from './gs1/read.js';
 import { missingSeparatorReadings as readingsOf, type MissingSeparatorReading } from './gs1/run-on.js';
 import { parseHibc } from './hibc.js';
 import { looksLikeIsbt128, parseIsbt128 } from './isbt128.js';
-import type { Carrier, ParseError, ParseOptions, ParseResult, ParseWarning } from './types.js';
+import { ERROR_CODES, type Carrier, type ErrorCode, type ParseError, type ParseOptions, type ParseResult, type ParseWarning } from './types.js';
 
 export type * from './types.js';
+export { ERROR_KINDS, WARNING_CODES } from './types.js';
 export { RUN_ON_TAIL_AIS, type MissingSeparatorReading } from './gs1/run-on.js';
+
+/** Every error code the parser can give, closed: the general ones and the coupon family's. */
+export const PARSE_ERROR_CODES: readonly ErrorCode[] = [...ERROR_CODES, ...COUPON_ERROR_CODES];
 
 /** AIM symbology identifiers whose data is a GS1 element string. */
 const GS1_SYMBOLOGIES = new Set([']C1', ']d2', ']Q3', ']e0', ']J1', ']e1', ']e2']);
@@ -72,7 +77,7 @@ function allDigits(s: string): boolean {
   return s.length > 0;
 }
 
-const syntaxError = (code: string, message: string, position: number, length: number): ParseError => ({ kind: 'syntax', code, message, position, length });
+const syntaxError = (code: ErrorCode, message: string, position: number, length: number): ParseError => ({ kind: 'syntax', code, message, position, length });
 
 export function parseBarcode(raw: string, options: ParseOptions = {}): ParseResult {
   const input = typeof raw === 'string' ? raw : '';

@@ -20,7 +20,7 @@
  * Pure: no I/O, never throws.
  */
 import { ordinalDate, isLeapYear } from './dates.js';
-import type { Isbt128Data, ParseError, ParseWarning } from './types.js';
+import type { ErrorCode, Isbt128Data, ParseError, ParseWarning } from './types.js';
 
 export interface Isbt128Parse {
   readonly isbt128?: Isbt128Data;
@@ -265,7 +265,7 @@ class Failure extends Error {
   }
 }
 
-function fail(kind: ParseError['kind'], code: string, message: string, position: number, length: number): Failure {
+function fail(kind: ParseError['kind'], code: ErrorCode, message: string, position: number, length: number): Failure {
   return new Failure({ kind, code, message, position, length: Math.max(length, 1) });
 }
 

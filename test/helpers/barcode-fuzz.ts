@@ -9,7 +9,11 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { parseBarcode, type ErrorKind, type ParseResult } from '../../src/barcode/index.js';
+import { PARSE_ERROR_CODES, parseBarcode, WARNING_CODES, type ErrorKind, type ParseResult } from '../../src/barcode/index.js';
+
+/** The closed code sets the API documents: a code outside them is a defect. */
+const KNOWN_ERRORS: ReadonlySet<string> = new Set(PARSE_ERROR_CODES);
+const KNOWN_WARNINGS: ReadonlySet<string> = new Set(WARNING_CODES);
 import { CSET82, elementString, GS, validLabel, type Element, type Expected, type ValidLabel } from './barcode-arbitraries.js';
 
 export type Category = 'valid' | 'mutated' | 'arbitrary';
@@ -168,12 +172,14 @@ function shapeProblem(input: string, r: ParseResult): string | undefined {
   if (!Array.isArray(r.warnings)) return '`warnings` is not an array';
   for (const w of r.warnings) {
     if (typeof w.code !== 'string' || !CODE.test(w.code) || typeof w.message !== 'string' || w.message === '') return `a warning without code or message: ${JSON.stringify(w)}`;
+    if (!KNOWN_WARNINGS.has(w.code)) return `a warning code outside WARNING_CODES: ${w.code}`;
     if (w.position !== undefined && !inside(input, w.position, w.length ?? 0)) return `a warning points outside the input: ${JSON.stringify(w)}`;
   }
   const e = r.error;
   if (r.valid) return e === undefined ? undefined : `a valid result carries an error: ${JSON.stringify(e)}`;
   if (e === undefined) return 'an invalid result has no error';
   if (typeof e.code !== 'string' || !CODE.test(e.code)) return `the error code is not UPPER_SNAKE: ${JSON.stringify(e.code)}`;
+  if (!KNOWN_ERRORS.has(e.code)) return `an error code outside PARSE_ERROR_CODES: ${e.code}`;
   if (e.code === 'PARSER_FAILURE') return `the parser fell into its safety net: ${e.message}`;
   if (typeof e.message !== 'string' || e.message === '') return 'the error has no message';
   if (!KINDS.has(e.kind)) return `unknown error kind ${JSON.stringify(e.kind)}`;

@@ -1,4 +1,4 @@
-import type { ErrorKind, ParseError, ParseWarning } from '../types.js';
+import type { ErrorCode, ErrorKind, ParseError, ParseWarning } from '../types.js';
 import { aiMatchesPattern, matchAi, type AiDefinition } from './ai-table.js';
 import { CHARSET_NAMES, firstInvalidCharacter } from './charsets.js';
 import { LINTERS, type LintContext } from './linters.js';
@@ -26,7 +26,7 @@ export function rawIndex(el: AiElement, i: number): number {
 
 export const GS = '\u001d';
 
-export function err(kind: ErrorKind, code: string, message: string, position: number, length: number, ai?: string): ParseError {
+export function err(kind: ErrorKind, code: ErrorCode, message: string, position: number, length: number, ai?: string): ParseError {
   return ai === undefined ? { kind, code, message, position, length } : { kind, code, message, position, length, ai };
 }
 

@@ -14,7 +14,7 @@
  * `undefined` (pass) or a LintFailure whose offset/length lie within the value.
  */
 import { checkDate, type DateFailure, isDateFailure, resolveDate } from '../dates.js';
-import type { ErrorKind } from '../types.js';
+import type { CouponErrorCode, ErrorCode, ErrorKind } from '../types.js';
 import {
   AIDC_MEDIA_TYPES,
   CSET32_ORDER,
@@ -31,7 +31,7 @@ import { mod10Sum } from './check-digit.js';
 
 export interface LintFailure {
   readonly kind: ErrorKind;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   /** offset within the component value */
   readonly offset: number;
@@ -47,7 +47,7 @@ export type Linter = (value: string, ctx: LintContext) => LintFailure | undefine
 // ---------------------------------------------------------------------------
 // Small helpers
 
-function fail(kind: ErrorKind, code: string, message: string, offset: number, length: number): LintFailure {
+function fail(kind: ErrorKind, code: ErrorCode, message: string, offset: number, length: number): LintFailure {
   return { kind, code, message, offset, length };
 }
 
@@ -222,7 +222,7 @@ interface TimeUnit {
   readonly format: string;
   readonly name: string;
   readonly max: number;
-  readonly code: string;
+  readonly code: ErrorCode;
 }
 
 const HOUR: TimeUnit = { format: 'HH', name: 'hour', max: 23, code: 'GS1_DATE_HOUR' };
@@ -256,7 +256,7 @@ function timeLinter(...units: readonly TimeUnit[]): Linter {
 // Code lists
 
 /** Passes when the whole value is one of the listed codes. */
-function codeListLinter(codes: readonly string[], code: string, what: string): Linter {
+function codeListLinter(codes: readonly string[], code: ErrorCode, what: string): Linter {
   const set = new Set(codes);
   return (value) => (set.has(value) ? undefined : fail('syntax', code, `${quote(value)} is not ${what}`, 0, value.length));
 }
@@ -275,14 +275,19 @@ const iso3166999: Linter = (value) =>
 // Numeric values and structures
 
 /** Latitude and longitude, as ten digits offset to be non-negative (AI 4307/4308 style). */
+const COORDINATE_CODES = {
+  latitude: { length: 'GS1_LATITUDE_LENGTH', range: 'GS1_INVALID_LATITUDE' },
+  longitude: { length: 'GS1_LONGITUDE_LENGTH', range: 'GS1_INVALID_LONGITUDE' },
+} as const;
+
 function coordinateLinter(name: 'latitude' | 'longitude', max: number): Linter {
-  const upper = name.toUpperCase();
+  const codes = COORDINATE_CODES[name];
   return (value) => {
-    if (value.length !== 10) return fail('length', `GS1_${upper}_LENGTH`, `a ${name} has 10 digits, not ${value.length}`, 0, value.length);
+    if (value.length !== 10) return fail('length', codes.length, `a ${name} has 10 digits, not ${value.length}`, 0, value.length);
     const bad = digitsOnly(value);
     if (bad) return bad;
     if (Number(value) <= max) return undefined;
-    return fail('syntax', `GS1_INVALID_${upper}`, `${name} ${value} is out of range (0000000000-${max})`, 0, 10);
+    return fail('syntax', codes.range, `${name} ${value} is out of range (0000000000-${max})`, 0, 10);
   };
 }
 
@@ -513,6 +518,31 @@ const COUPON_POS_OFFER: readonly CouponSection[] = [
 ];
 
 /**
+ * Every code a coupon's field by field reading can fail with, derived from the
+ * layouts above (what CouponReader does per step): the closed list the OpenAPI
+ * document gives for the GS1_COUPON_ family.
+ */
+export const COUPON_ERROR_CODES: readonly CouponErrorCode[] = [
+  ...new Set(
+    [...COUPON_CODE, ...COUPON_POS_OFFER].flatMap((section) =>
+      section.steps.flatMap((step): CouponErrorCode[] => {
+        const f = step.field;
+        switch (step.type) {
+          case 'digit':
+            return [`GS1_COUPON_MISSING_${f}`, `GS1_COUPON_INVALID_${f}`];
+          case 'fixed':
+            return [`GS1_COUPON_TRUNCATED_${f}`];
+          case 'vli':
+            return [`GS1_COUPON_MISSING_${f}_VLI`, `GS1_COUPON_INVALID_${f}_LENGTH`, `GS1_COUPON_TRUNCATED_${f}`];
+          case 'date':
+            return [`GS1_COUPON_TOO_SHORT_FOR_${f}`, `GS1_COUPON_INVALID_${f}`];
+        }
+      }),
+    ),
+  ),
+].sort();
+
+/**
  * Reads a coupon code field by field. Field GS1 Company Prefixes are not
  * looked up: with digits only and six or more of them, the GCP check passes.
  */
@@ -572,7 +602,7 @@ class CouponReader {
   }
 
   /** Consumes `length` digits; when too few remain, marks what remains (or the whole value when nothing does). */
-  private take(length: number, field: string, label: string, code = `GS1_COUPON_TRUNCATED_${field}`): LintFailure | undefined {
+  private take(length: number, field: string, label: string, code: CouponErrorCode = `GS1_COUPON_TRUNCATED_${field}`): LintFailure | undefined {
     const n = this.value.length;
     const rest = n - this.pos;
     if (rest < length) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_KINDS, PARSE_ERROR_CODES, WARNING_CODES } from '../../barcode/index.js';
 
 export const ParseBarcodeBody = z
   .strictObject({
@@ -13,8 +14,8 @@ export const ParseBarcodeBody = z
 
 export const ParseErrorSchema = z
   .object({
-    kind: z.enum(['checkDigit', 'date', 'length', 'charset', 'unknownAI', 'missingFNC1', 'associations', 'hibcCheck', 'syntax']),
-    code: z.string().describe('Stable UPPER_SNAKE code, e.g. GS1_CHECK_DIGIT.'),
+    kind: z.enum(ERROR_KINDS),
+    code: z.enum(PARSE_ERROR_CODES as [string, ...string[]]).describe('Stable UPPER_SNAKE code, e.g. GS1_CHECK_DIGIT.'),
     message: z.string(),
     position: z.number().int().describe('Offset of the offending characters in the raw input (0-based).'),
     length: z.number().int(),
@@ -24,7 +25,7 @@ export const ParseErrorSchema = z
 
 export const ParseWarningSchema = z
   .object({
-    code: z.string(),
+    code: z.enum(WARNING_CODES),
     message: z.string(),
     position: z.number().int().optional(),
     length: z.number().int().optional(),

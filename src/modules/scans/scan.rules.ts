@@ -3,8 +3,8 @@
  * device, how split labels combine, and which warnings the theatre must see.
  * No I/O here; the service gathers the facts and applies these.
  */
-import type { MissingSeparatorReading } from '../../barcode/index.js';
-import type { ParseResult, ParseWarning } from '../../barcode/types.js';
+import { WARNING_CODES, type MissingSeparatorReading } from '../../barcode/index.js';
+import type { ParseResult, ParseWarning, WarningCode } from '../../barcode/types.js';
 import type { Awaiting, ItemAction } from '../../db/database.js';
 import type { MatchKind } from '../recalls/recall.matching.js';
 
@@ -105,8 +105,26 @@ export function mergeDevices(a: Device, b: Device): Device {
 
 export type Severity = 'critical' | 'warning' | 'info';
 
+/** The warnings a scan's own checks give (the parser's warnings are passed on beside them). */
+export const SCAN_CHECK_CODES = [
+  'PRODUCT_EXPIRED',
+  'PRODUCT_RECALLED',
+  'SERIAL_ALREADY_IMPLANTED',
+  'UNKNOWN_PRODUCT',
+  'NOT_IMPLANTABLE',
+  'PARTIAL_LABEL',
+  'DUPLICATE_SCAN',
+  'EXPLANT_NOT_MATCHED',
+  'PRODUCTION_IDENTIFIER_MISSING',
+  'POSSIBLE_MISSING_SEPARATOR',
+] as const;
+
+/** Every code a scan warning can carry: closed, and listed by the OpenAPI document. */
+export const SCAN_WARNING_CODES = [...new Set([...SCAN_CHECK_CODES, ...WARNING_CODES])] as readonly ScanWarningCode[];
+export type ScanWarningCode = (typeof SCAN_CHECK_CODES)[number] | WarningCode;
+
 export interface ScanWarning {
-  readonly code: string;
+  readonly code: ScanWarningCode;
   readonly severity: Severity;
   readonly message: string;
 }

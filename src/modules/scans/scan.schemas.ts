@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { checkManualEntry } from '../../barcode/manual.js';
 import { DECISION_OUTCOMES, DISPOSITIONS, ITEM_ACTIONS } from '../../db/database.js';
 import { GtinSchema, InstantSchema, IsoDateSchema, ReasonSchema, ScanTextSchema } from '../../shared/schemas.js';
+import { SCAN_WARNING_CODES, type ScanWarningCode } from './scan.rules.js';
 
 export const RecordScanBody = z
   .strictObject({
@@ -88,7 +89,7 @@ export const ItemSchema = z
 
 export const ScanWarningSchema = z
   .object({
-    code: z.string().describe('PRODUCT_EXPIRED, PRODUCT_RECALLED, SERIAL_ALREADY_IMPLANTED, UNKNOWN_PRODUCT, NOT_IMPLANTABLE, PARTIAL_LABEL, DUPLICATE_SCAN, EXPLANT_NOT_MATCHED, or a parser warning.'),
+    code: z.enum(SCAN_WARNING_CODES as [ScanWarningCode, ...ScanWarningCode[]]).describe('What the scan’s checks found (PRODUCT_EXPIRED, PRODUCT_RECALLED, SERIAL_ALREADY_IMPLANTED, …), or a parser warning passed on.'),
     severity: z.enum(['critical', 'warning', 'info']),
     message: z.string(),
   })

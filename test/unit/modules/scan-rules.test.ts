@@ -130,7 +130,7 @@ t.test('an identifier the catalogue says the label carries, missing, with no run
 });
 
 t.test('a decision is needed for a critical warning while implanting, only', async (t) => {
-  const critical = [{ code: 'PRODUCT_EXPIRED', severity: 'critical' as const, message: '' }];
+  const critical = [{ code: 'PRODUCT_EXPIRED' as const, severity: 'critical' as const, message: '' }];
   t.ok(needsDecision({ action: 'implanted', status: 'active' }, critical));
   t.notOk(needsDecision({ action: 'wasted', status: 'active' }, critical));
   t.notOk(needsDecision({ action: 'implanted', status: 'voided' }, critical));
