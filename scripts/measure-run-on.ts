@@ -22,10 +22,10 @@
 import { pathToFileURL } from 'node:url';
 import { gs1CheckDigit } from '../src/barcode/gs1/check-digit.js';
 import { aiDefinition } from '../src/barcode/gs1/ai-table.js';
-import { missingSeparatorReadings, parseBarcode, type MissingSeparatorReading, type ParseResult } from '../src/barcode/index.js';
+import { GS, missingSeparatorReadings, parseBarcode, type MissingSeparatorReading, type ParseResult } from '../src/barcode/index.js';
 import { deviceFromParse, missingIdentifierWarnings, runOnWarnings, type LabelIdentifiers, type Severity } from '../src/modules/scans/scan.rules.js';
 
-export const GS = '\u001d';
+export { GS };
 
 /** A deterministic PRNG (mulberry32): a seed gives the same corpus on every machine. */
 export function seededRandom(seed: number): () => number {

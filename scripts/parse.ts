@@ -10,7 +10,7 @@
  * <GS> or {GS}. Exit code 0 when every scan is valid, 1 otherwise.
  */
 import { createInterface } from 'node:readline';
-import { parseBarcode } from '../src/barcode/index.js';
+import { GS, parseBarcode } from '../src/barcode/index.js';
 
 const args = process.argv.slice(2);
 const todayArg = args.find((a) => a.startsWith('--today='))?.slice('--today='.length);
@@ -21,7 +21,7 @@ if (Number.isNaN(today.getTime())) {
 }
 const scans = args.filter((a) => !a.startsWith('--'));
 
-const unescape = (s: string) => s.replaceAll('\\x1d', '\u001d').replaceAll('<GS>', '\u001d').replaceAll('{GS}', '\u001d');
+const unescape = (s: string) => s.replaceAll('\\x1d', GS).replaceAll('<GS>', GS).replaceAll('{GS}', GS);
 
 let allValid = true;
 const emit = (scan: string) => {

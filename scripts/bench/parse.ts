@@ -9,13 +9,12 @@
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { parseBarcode } from '../../src/barcode/index.js';
+import { GS, parseBarcode } from '../../src/barcode/index.js';
 
 const require = createRequire(import.meta.url);
 const peerGs1 = require('gs1-barcode-parser-mod') as { parseBarcode: (s: string) => unknown };
 const peerBark = require('bark-js') as (s: string) => unknown;
 
-const GS = '\u001d';
 const today = new Date();
 
 /** Element strings: what every parser here claims to read. Roughly a theatre's mix. */

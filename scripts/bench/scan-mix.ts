@@ -10,9 +10,9 @@
  * from the stored response).
  */
 import { randomUUID } from 'node:crypto';
+import { GS } from '../../src/barcode/index.js';
 
-/** The GS1 group separator (FNC1 in a data string), ASCII 29. */
-export const GS = '\u001d';
+export { GS };
 
 /**
  * A valid NHS number built from nine digits (the modulus 11 check digit

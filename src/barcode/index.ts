@@ -18,6 +18,8 @@ import { ERROR_CODES, type Carrier, type ErrorCode, type ParseError, type ParseO
 
 export type * from './types.js';
 export { ERROR_KINDS, WARNING_CODES } from './types.js';
+/** The GS1 group separator (ASCII 29): FNC1 as a scanner transmits it inside the data. */
+export { GS } from './gs1/elements.js';
 export { RUN_ON_TAIL_AIS, type MissingSeparatorReading } from './gs1/run-on.js';
 
 /** Every error code the parser can give, closed: the general ones and the coupon family's. */

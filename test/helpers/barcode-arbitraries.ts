@@ -7,8 +7,9 @@
 import fc from 'fast-check';
 import { gs1CheckDigit } from '../../src/barcode/gs1/check-digit.js';
 import { hibcCheckCharacter } from '../../src/barcode/hibc.js';
+import { GS } from '../../src/barcode/index.js';
 
-export const GS = '\u001d';
+export { GS };
 export const CSET82 = `!"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz`;
 /** The HIBC character set, in check-value order. */
 export const HIBC_CHARSET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%';

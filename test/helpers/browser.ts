@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { GS } from '../../src/barcode/index.js';
 import { buildConsole } from '../../scripts/build-console.js';
 import { CHROMIUM, launchChromium } from '../../scripts/chromium.js';
 import { buildTestApp, type TestApp, type TestAppOptions } from './app.js';
@@ -78,7 +79,7 @@ export async function newTablet(browser: Browser, t: Teardown): Promise<{ contex
 /** Types into whatever has focus, key by key, as a keyboard wedge does, and ends with Enter. */
 export async function wedgeType(page: Page, text: string, options: { gsAs?: 'control-character' | 'ctrl-bracket' } = {}): Promise<void> {
   for (const ch of text) {
-    if (ch === '\u001d') {
+    if (ch === GS) {
       if (options.gsAs === 'ctrl-bracket') await page.keyboard.press('Control+BracketRight');
       else await page.keyboard.insertText(ch);
     } else {

@@ -1,8 +1,8 @@
 import t from 'tap';
+import { GS } from '../../src/barcode/index.js';
 import { fixedClock } from '../../src/shared/clock.js';
 import { buildTestApp, createOrganisationWithKeys } from '../helpers/app.js';
 
-const GS = '\u001d';
 
 t.test('POST /v1/barcodes/parse', async (t) => {
   const app = await buildTestApp(t, { clock: fixedClock('2026-11-21T09:00:00Z') });

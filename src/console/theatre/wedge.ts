@@ -10,7 +10,9 @@
  * so in a warning; a configured substitute is exact and never warned about.
  */
 
-export const GS = '\u001d';
+import { GS } from '../../barcode/index.js';
+
+export { GS };
 
 /** What is shown in place of GS in text fields and lists (SYMBOL FOR GROUP SEPARATOR). */
 export const GS_SYMBOL = '\u241d';
