@@ -8,9 +8,9 @@
  */
 import { GS } from './gs1/elements.js';
 import { gs1CheckDigit } from './gs1/check-digit.js';
-import { readDigitalLink } from './gs1/digital-link.js';
+import { canonicalDigitalLink, readDigitalLink } from './gs1/digital-link.js';
 import { COUPON_ERROR_CODES } from './gs1/linters.js';
-import { aisOf, canonicalDigitalLink, hriOf, readBracketed, readElementString, type Gs1Reading } from './gs1/read.js';
+import { aisOf, hriOf, readBracketed, readElementString, type Gs1Reading } from './gs1/read.js';
 import { missingSeparatorReadings as readingsOf, type MissingSeparatorReading } from './gs1/run-on.js';
 import { parseHibc } from './hibc.js';
 import { looksLikeIsbt128, parseIsbt128 } from './isbt128.js';

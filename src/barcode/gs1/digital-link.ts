@@ -5,6 +5,9 @@ import type { LintContext } from './linters.js';
 import { readGs1Elements, type Gs1Reading } from './read.js';
 
 /**
+ * GS1 Digital Link, both ways: reading a URI into AI elements, and writing the
+ * canonical URI of a reading (on https://id.gs1.org).
+ *
  * GS1 Digital Link URIs (GS1 Digital Link standard 1.x, URI syntax):
  * http(s), any domain, an optional path prefix, then the primary key and its
  * qualifiers as /AI/value pairs in the standard's order, and data attributes
@@ -125,4 +128,46 @@ export function readDigitalLink(data: string, offset: number, ctx: LintContext):
 
 function element(def: AiDefinition, value: string, position: number, valuePosition: number): AiElement {
   return { def, value, position, aiLength: def.ai.length, valueOffset: valuePosition };
+}
+
+// ---------------------------------------------------------------------------
+// Writing: the canonical URI of a reading
+
+const PRODUCT_KEY_ORDER = ['01', '8006', '00', '414', '8018', '8017', '8004', '253', '255', '401', '402', '8003', '8010', '8013', '417'];
+
+const UNRESERVED = /^[A-Za-z0-9._~-]*$/;
+
+/** Percent-encodes a Digital Link value: everything but unreserved characters. */
+function dlEncode(value: string): string {
+  if (UNRESERVED.test(value)) return value;
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** The canonical GS1 Digital Link URI for these elements, when they can form one. */
+export function canonicalDigitalLink(elements: readonly AiElement[]): string | undefined {
+  let key: AiElement | undefined;
+  for (const e of elements) if (e.def.dlKeyQualifiers !== null && (key === undefined || rank(e.def.ai) < rank(key.def.ai))) key = e;
+  if (key === undefined) return undefined;
+  const sequences = key.def.dlKeyQualifiers ?? [];
+  const find = (ai: string) => elements.find((e) => e.def.ai === ai);
+  const sequence = sequences.find((seq) => seq.some((q) => find(q) !== undefined)) ?? [];
+  let uri = `https://id.gs1.org/${key.def.ai}/${dlEncode(key.value)}`;
+  for (const q of sequence) {
+    const e = find(q);
+    if (e) uri += `/${q}/${dlEncode(e.value)}`;
+  }
+  let query = '';
+  for (const e of elements) {
+    if (e === key || sequence.includes(e.def.ai)) continue;
+    // Another key, a qualifier of another sequence, or an AI that may not be an attribute: no Digital Link.
+    if (!e.def.dlAttribute || e.def.dlKeyQualifiers !== null || sequences.some((seq) => seq.includes(e.def.ai))) return undefined;
+    if (elements.find((x) => x.def.ai === e.def.ai) !== e) continue; // a repeat (same value: validated)
+    query += `${query ? '&' : '?'}${e.def.ai}=${dlEncode(e.value)}`;
+  }
+  return uri + query;
+}
+
+function rank(ai: string): number {
+  const i = PRODUCT_KEY_ORDER.indexOf(ai);
+  return i === -1 ? PRODUCT_KEY_ORDER.length : i;
 }

@@ -68,47 +68,8 @@ function runOnWarning(elements: readonly AiElement[], index: number, ctx: LintCo
   };
 }
 
-const PRODUCT_KEY_ORDER = ['01', '8006', '00', '414', '8018', '8017', '8004', '253', '255', '401', '402', '8003', '8010', '8013', '417'];
-
 export function escapeHri(value: string): string {
   return value.includes('(') ? value.replaceAll('(', '\\(') : value;
-}
-
-const UNRESERVED = /^[A-Za-z0-9._~-]*$/;
-
-/** Percent-encodes a Digital Link value: everything but unreserved characters. */
-function dlEncode(value: string): string {
-  if (UNRESERVED.test(value)) return value;
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-/** The canonical GS1 Digital Link URI for these elements, when they can form one. */
-export function canonicalDigitalLink(elements: readonly AiElement[]): string | undefined {
-  let key: AiElement | undefined;
-  for (const e of elements) if (e.def.dlKeyQualifiers !== null && (key === undefined || rank(e.def.ai) < rank(key.def.ai))) key = e;
-  if (key === undefined) return undefined;
-  const sequences = key.def.dlKeyQualifiers ?? [];
-  const find = (ai: string) => elements.find((e) => e.def.ai === ai);
-  const sequence = sequences.find((seq) => seq.some((q) => find(q) !== undefined)) ?? [];
-  let uri = `https://id.gs1.org/${key.def.ai}/${dlEncode(key.value)}`;
-  for (const q of sequence) {
-    const e = find(q);
-    if (e) uri += `/${q}/${dlEncode(e.value)}`;
-  }
-  let query = '';
-  for (const e of elements) {
-    if (e === key || sequence.includes(e.def.ai)) continue;
-    // Another key, a qualifier of another sequence, or an AI that may not be an attribute: no Digital Link.
-    if (!e.def.dlAttribute || e.def.dlKeyQualifiers !== null || sequences.some((seq) => seq.includes(e.def.ai))) return undefined;
-    if (elements.find((x) => x.def.ai === e.def.ai) !== e) continue; // a repeat (same value: validated)
-    query += `${query ? '&' : '?'}${e.def.ai}=${dlEncode(e.value)}`;
-  }
-  return uri + query;
-}
-
-function rank(ai: string): number {
-  const i = PRODUCT_KEY_ORDER.indexOf(ai);
-  return i === -1 ? PRODUCT_KEY_ORDER.length : i;
 }
 
 /**
