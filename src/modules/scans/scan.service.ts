@@ -55,8 +55,8 @@ export interface ScanResponse {
   readonly warnings: readonly ScanWarning[];
 }
 
+/** A recorded scan (the route answers 201 Created, first time and on every replay). */
 export interface ScanOutcome {
-  readonly statusCode: number;
   readonly body: ScanResponse;
   /** A retry answered from the first request's stored response. */
   readonly replayed: boolean;
@@ -323,7 +323,7 @@ function acceptOrReplay(
         if (!record.requestHash.equals(f.hash)) {
           throw new ProblemError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different scan. Use a new key for a new scan.');
         }
-        results.push([f.index, { ok: true, value: { statusCode: record.statusCode ?? 201, body: record.response as ScanResponse, replayed: true } }]);
+        results.push([f.index, { ok: true, value: { body: record.response as ScanResponse, replayed: true } }]);
         continue;
       }
       const { input } = f.req;
@@ -474,7 +474,6 @@ async function askForDecisions(trx: Kysely<Database>, accepted: readonly Accepte
 async function persist(trx: Kysely<Database>, accepted: readonly Accepted[], rows: readonly ScanRow[]): Promise<ScanOutcome[]> {
   const scans = await insertScans(trx, rows);
   const answers = accepted.map((a, k): ScanOutcome => ({
-    statusCode: 201,
     body: { scan: toScanApi(scans[k] as Scan), item: toItemApi(a.item as Item), warnings: rows[k]?.warnings ?? [] },
     replayed: false,
   }));
