@@ -143,9 +143,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   // A request answered before its body arrived (refused by authentication, too large) ends its connection:
-  // otherwise Node keeps reading, and discarding, whatever a slow client still sends.
+  // otherwise Node keeps reading, and discarding, whatever a slow client still sends. While the service
+  // closes, every answer ends its connection too, so that the close waits for no idle keep-alive client.
   app.addHook('onSend', async (req, reply) => {
-    if (!req.raw.complete) reply.header('connection', 'close');
+    if (closing || !req.raw.complete) reply.header('connection', 'close');
   });
 
   await app.register(errorsPlugin);

@@ -120,11 +120,13 @@ t.test('faults', async (t) => {
         method: 'POST',
         headers: { authorization: `Bearer ${scannerKey}`, 'content-type': 'application/json', 'idempotency-key': key },
         body: JSON.stringify({ barcode: `]d2010950600013435221DRAIN-${i}`, action: 'implanted', scannerId: 'D' }),
-      }).then(async (r) => ({ status: r.status, body: await r.text() })),
+      }).then(async (r) => ({ status: r.status, body: await r.text(), connection: r.headers.get('connection') })),
     );
     while (received < keys.length) await sleep(1);
     await second.close();
     const results = await Promise.all(answers);
+    // Answers given while the service closes end their connections: the close waits for no idle keep-alive client.
+    t.ok(results.some((r) => r.connection === 'close'), 'answers during the close say Connection: close');
     t.same(
       results.map((r) => r.status),
       keys.map(() => 201),
