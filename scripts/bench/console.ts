@@ -21,7 +21,7 @@ import { loadConfig } from '../../src/config.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { ensureBootstrapKey } from '../../src/modules/api-keys/api-key.service.js';
 import { launchChromium } from '../chromium.js';
-import { GS, MIX_GTINS, nhsNumber } from './scan-mix.js';
+import { GS, MIX_GTINS, nhsNumber } from '../data/scan-mix.js';
 import { setUpTrust } from './scanners.js';
 import { openBenchDatabase } from './seed.js';
 

@@ -22,7 +22,7 @@ import { loadConfig } from '../../src/config.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { ensureBootstrapKey } from '../../src/modules/api-keys/api-key.service.js';
 import { setUpTrust, type LoadOptions, type LoadReport } from './scanners.js';
-import { EXPIRED_LOT } from './scan-mix.js';
+import { EXPIRED_LOT } from '../data/scan-mix.js';
 import { openBenchDatabase } from './seed.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);

@@ -13,7 +13,7 @@ import http from 'node:http';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../../src/db/database.js';
-import { MIX_GTINS, nhsNumber, RECALLED_LOT, ScannerMix, type MixScan } from './scan-mix.js';
+import { MIX_GTINS, nhsNumber, RECALLED_LOT, ScannerMix, type MixScan } from '../data/scan-mix.js';
 
 export interface LoadOptions {
   readonly url: string;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { TestApp } from './app.js';
 
-import { nhsNumber } from '../../scripts/bench/scan-mix.js';
+import { nhsNumber } from '../../scripts/data/scan-mix.js';
 
 // The theatre's test data and the benchmarks' load share one generator.
-export { GS, nhsNumber } from '../../scripts/bench/scan-mix.js';
+export { GS, nhsNumber } from '../../scripts/data/scan-mix.js';
 
 export const GTIN = '09506000134352';
 /** Another valid GTIN on the same prefix. */

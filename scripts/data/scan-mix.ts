@@ -11,6 +11,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { GS } from '../../src/barcode/index.js';
+import { gs1CheckDigit } from '../../src/barcode/gs1/check-digit.js';
+import { hibcCheckCharacter } from '../../src/barcode/hibc.js';
+import { nhsNumberError } from '../../src/shared/nhs-number.js';
 
 export { GS };
 
@@ -19,17 +22,14 @@ export { GS };
  * computed), skipping those that can have none. The test suite's too.
  */
 export function nhsNumber(seed: number): string {
-  // Each seed owns 11 consecutive bodies, so skipping a body whose check digit
-  // would be 10 never lands on the next seed's number (seeds 502 and 503 once
+  // Each seed owns 11 consecutive bodies, so skipping a body that can have no
+  // check digit never lands on the next seed's number (seeds 502 and 503 once
   // gave the same one); among 11 consecutive bodies one always has a check digit.
   const base = (seed * 11) % 899_999_989;
   for (let n = base; ; n++) {
     const body = String(100_000_000 + n);
-    let sum = 0;
-    for (let i = 0; i < 9; i++) sum += Number(body[i]) * (10 - i);
-    const check = 11 - (sum % 11);
-    if (check === 10) continue;
-    return body + String(check === 11 ? 0 : check);
+    // The service's own modulus 11 rule decides which check digit, if any, makes it valid.
+    for (let check = 0; check <= 9; check++) if (nhsNumberError(`${body}${check}`) === undefined) return `${body}${check}`;
   }
 }
 /** The products the mix scans: GTINs on GS1 UK's example prefix. */
@@ -41,18 +41,13 @@ export const EXPIRED_LOT = 'OLD001';
 
 /** A GTIN-14 from 13 digits, with its check digit. */
 export function gtin(first13: string): string {
-  let sum = 0;
-  for (let i = 0; i < 13; i++) sum += Number(first13[i]) * (i % 2 === 0 ? 3 : 1);
-  return `${first13}${(10 - (sum % 10)) % 10}`;
+  return `${first13}${gs1CheckDigit(first13)}`;
 }
 
-const HIBC_CHARS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%';
 /** An HIBC concatenated label (primary + secondary) with its mod-43 check character. */
 export function hibc(pcn: string, lot: string, expiry: string): string {
   const body = `+A123${pcn}1/$$3${expiry}${lot}`;
-  let sum = 0;
-  for (const c of body) sum += HIBC_CHARS.indexOf(c);
-  return body + (HIBC_CHARS[sum % 43] ?? '');
+  return body + (hibcCheckCharacter(body) ?? '');
 }
 
 export interface MixScan {
