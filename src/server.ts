@@ -9,10 +9,16 @@ import { durabilityWarnings } from './db/durability.js';
 import { migrateToLatest } from './db/migrator.js';
 import { openDatabase, type OpenDatabase } from './db/open.js';
 import { ensureBootstrapKey } from './modules/api-keys/api-key.service.js';
+import { unsupportedNode } from './shared/node-version.js';
 
 const SHUTDOWN_GRACE_MS = 15_000;
 
 async function main(): Promise<void> {
+  const runtime = unsupportedNode(process.version);
+  if (runtime !== undefined) {
+    process.stderr.write(`${runtime}\n`);
+    process.exit(1);
+  }
   let config: Config;
   try {
     config = loadConfig(process.env);
