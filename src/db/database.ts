@@ -113,8 +113,8 @@ export interface ProceduresTable {
   changed_at: ColumnType<Date, never, never>;
 }
 
-export interface ProductsTable {
-  id: Generated<string>;
+/** A product's facts: the national record's columns, and an organisation's own values for them. */
+interface ProductFactColumns {
   di: string;
   issuing_agency: 'GS1' | 'HIBCC' | 'ICCBBA';
   brand: string | null;
@@ -128,25 +128,18 @@ export interface ProductsTable {
   label_expiry: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
   label_manufacturing: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
   source: 'api' | 'gudid-import';
+}
+
+/** The national record of a product. */
+export interface ProductsTable extends ProductFactColumns {
+  id: Generated<string>;
   updated_at: Generated<Date>;
   updated_by: string | null;
 }
 
 /** An organisation's own values for a product: each null field takes the national record's value. */
-export interface ProductOverridesTable {
+export interface ProductOverridesTable extends ProductFactColumns {
   organisation_id: string;
-  di: string;
-  issuing_agency: 'GS1' | 'HIBCC' | 'ICCBBA';
-  brand: string | null;
-  model: string | null;
-  manufacturer: string | null;
-  description: string | null;
-  implantable: boolean | null;
-  label_lot: boolean | null;
-  label_serial: boolean | null;
-  label_expiry: boolean | null;
-  label_manufacturing: boolean | null;
-  source: 'api' | 'gudid-import';
   updated_at: Date;
   updated_by: string;
 }

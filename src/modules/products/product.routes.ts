@@ -39,37 +39,29 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
     }
   });
 
-  app.put(
-    '/v1/products/:gtin',
+  // PUT replaces the caller's values, PATCH changes the fields sent: one route each, the same shape.
+  for (const write of [
     {
-      config: { access: ['procurement'] },
-      schema: {
-        tags: ['catalogue'],
-        summary: 'Set the caller’s values for a product, replacing them all (fields not sent are unset)',
-        description: `${LAYERS} PUT replaces what the caller’s layer holds: for an organisation, a field not sent falls back to the national value.`,
-        params: GtinParams,
-        body: PutProductBody,
-        response: { 200: ProductSchema },
-      },
+      how: 'put',
+      body: PutProductBody,
+      summary: 'Set the caller’s values for a product, replacing them all (fields not sent are unset)',
+      rule: 'PUT replaces what the caller’s layer holds: for an organisation, a field not sent falls back to the national value.',
     },
-    async (req) => toProductApi(await writeProduct(app.db, requestContext(req), req.params.gtin, req.body, 'put', app.clock)),
-  );
-
-  app.patch(
-    '/v1/products/:gtin',
     {
-      config: { access: ['procurement'] },
-      schema: {
-        tags: ['catalogue'],
-        summary: 'Change some of the caller’s values for a product (fields not sent are kept; null unsets)',
-        description: `${LAYERS} PATCH changes only the fields sent; \`null\` unsets one (for an organisation: back to the national value).`,
-        params: GtinParams,
-        body: PatchProductBody,
-        response: { 200: ProductSchema },
-      },
+      how: 'patch',
+      body: PatchProductBody,
+      summary: 'Change some of the caller’s values for a product (fields not sent are kept; null unsets)',
+      rule: 'PATCH changes only the fields sent; `null` unsets one (for an organisation: back to the national value).',
     },
-    async (req) => toProductApi(await writeProduct(app.db, requestContext(req), req.params.gtin, req.body, 'patch', app.clock)),
-  );
+  ] as const) {
+    app.route({
+      method: write.how === 'put' ? 'PUT' : 'PATCH',
+      url: '/v1/products/:gtin',
+      config: { access: ['procurement'] },
+      schema: { tags: ['catalogue'], summary: write.summary, description: `${LAYERS} ${write.rule}`, params: GtinParams, body: write.body, response: { 200: ProductSchema } },
+      handler: async (req) => toProductApi(await writeProduct(app.db, requestContext(req), req.params.gtin, req.body, write.how, app.clock)),
+    });
+  }
 
   app.get(
     '/v1/products/:gtin/history',
