@@ -30,7 +30,7 @@ export const barcodePurity = [
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.tap/', 'data/', 'openapi/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.tap/', 'data/', 'openapi/', 'tap-snapshots/', '.ci/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
