@@ -20,11 +20,34 @@ import { RUN_ON_TAIL_AIS } from '../../barcode/index.js';
 /** A tail that starts with an AI a dropped GS can fold into a lot (the parser's RUN_ON_TAIL_AIS) and a value. */
 const RUN_ON_TAIL = `^(${[...RUN_ON_TAIL_AIS].sort().join('|')}).`;
 
+/**
+ * A scope's list of lots or serials: the values themselves (a short list, or an
+ * ad-hoc question), or the rows of a stored scope (`recall_scope_members`,
+ * migration 2026_12_07_1000), which the queries join instead of carrying the
+ * list: a national recall may list a hundred thousand serials.
+ */
+export type Listed = readonly string[] | StoredList;
+
+export interface StoredList {
+  readonly scopeId: string;
+  /** How many distinct values the list holds. */
+  readonly count: number;
+}
+
+export const isStored = (list: Listed): list is StoredList => 'scopeId' in list;
+/**
+ * The longest list a stored scope is read with (shown with its recall, matched from memory,
+ * as index ranges for lots); a longer one is joined as rows (see recall.repository.ts).
+ */
+export const SHORT_LIST = 200;
+
+export const listSize = (list: Listed | undefined): number => (list === undefined ? 0 : isStored(list) ? list.count : list.length);
+
 export interface RecallScope {
   readonly gtin?: string | undefined;
   readonly hibc?: { readonly lic: string; readonly pcn: string } | undefined;
-  readonly lots?: readonly string[] | undefined;
-  readonly serials?: readonly string[] | undefined;
+  readonly lots?: Listed | undefined;
+  readonly serials?: Listed | undefined;
   readonly serialRange?: { readonly from: string; readonly to: string } | undefined;
   readonly expiryFrom?: string | undefined;
   readonly expiryTo?: string | undefined;
@@ -58,9 +81,10 @@ export const confusableLot = (lot: RawBuilder<unknown>) => sql<string>`translate
 /**
  * Lots compare byte for byte (collation "C"), as the recall register index is
  * keyed: equality is the same in every deterministic collation, and a prefix
- * is a range (below).
+ * is a range (below). Serials too, as the stored lists are kept.
  */
 const LOT = sql`(i.lot_number collate "C")`;
+const SERIAL = sql`(i.serial_number collate "C")`;
 /** Above every string that starts with a prefix, in collation "C": the prefix and the last code point. */
 const PREFIX_END = '\u{10FFFF}';
 /** Past this many listed lots, the lot-run-on check is one correlated test instead of one index range per lot. */
@@ -74,6 +98,43 @@ const or = (ps: readonly Predicate[]): Predicate => (ps.length === 0 ? FALSE : s
 const and = (ps: readonly Predicate[]): Predicate => (ps.length === 0 ? TRUE : sql<boolean>`(${sql.join(ps, sql` and `)})`);
 
 const isDigits = (s: string) => /^\d{1,30}$/.test(s);
+
+/** The rows of a stored list, by the primary key of recall_scope_members (scope, kind, value). */
+const members = (list: StoredList, kind: 'lot' | 'serial') => sql`recall_scope_members m where m.scope_id = ${list.scopeId} and m.kind = ${sql.lit(kind)}`;
+
+/**
+ * `value` (collation "C") is on the list. A stored list is probed by its
+ * primary key, one row at a time at scan time; over many items Postgres may
+ * hash the list once instead (an EXISTS on an equality can be hashed).
+ */
+function onList(list: Listed, kind: 'lot' | 'serial', value: RawBuilder<unknown>): Predicate {
+  if (!isStored(list)) return sql<boolean>`${value} = any(${[...list]}::text[])`;
+  return sql<boolean>`exists (select 1 from ${members(list, kind)} and m.value = ${value})`;
+}
+
+/** A run-on tail: what follows the first `length` characters of the lot reads as further element strings. */
+const tailAfter = (length: RawBuilder<unknown>) => sql<boolean>`substr(i.lot_number, ${length} + 1) ~ ${RUN_ON_TAIL}`;
+
+/** The lot begins with a listed lot and runs on past it (see `lot-run-on`). */
+function runsOnPast(lots: Listed): Predicate {
+  if (isStored(lots)) {
+    // Each proper prefix of the lot, probed in the list: as many index lookups as the lot has characters.
+    return sql<boolean>`exists (select 1 from ${members(lots, 'lot')} and m.value = any(array(
+      select left(i.lot_number, p.n) collate "C" from generate_series(1, length(i.lot_number) - 1) as p(n) where ${tailAfter(sql.ref('p.n'))})))`;
+  }
+  // A lot that begins with a listed lot: a range of the recall register index per listed lot.
+  if (lots.length <= RANGE_LOTS) {
+    return or(lots.map((l) => sql<boolean>`(${LOT} > ${l} and ${LOT} < ${l + PREFIX_END} and starts_with(i.lot_number, ${l}) and ${tailAfter(sql`length(${l}::text)`)})`));
+  }
+  return sql<boolean>`exists (select 1 from unnest(${[...lots]}::text[]) as l(lot) where starts_with(i.lot_number, l.lot) and ${tailAfter(sql`length(l.lot)`)})`;
+}
+
+/** A typed lot that is a listed lot as people confuse it (see `lot-similar`). */
+function confusedWith(lots: Listed): Predicate {
+  const typed = confusableLot(sql.ref('i.lot_number'));
+  if (isStored(lots)) return sql<boolean>`exists (select 1 from ${members(lots, 'lot')} and ${confusableLot(sql`(m.value collate "default")`)} = ${typed})`;
+  return sql<boolean>`${typed} = any(array(select ${confusableLot(sql.ref('l.lot'))} from unnest(${[...lots]}::text[]) as l(lot)))`;
+}
 
 /** Serial ranges compare as numbers when both ends are numbers, as text otherwise. */
 function serialInRange(range: { from: string; to: string }): Predicate {
@@ -111,9 +172,9 @@ export function scopePredicates(s: RecallScope): ScopePredicates {
   const product = s.gtin !== undefined ? sql<boolean>`i.gtin = ${s.gtin}` : sql<boolean>`(i.hibc_lic = ${s.hibc?.lic ?? ''} and i.hibc_pcn = ${s.hibc?.pcn ?? ''})`;
 
   const serialSelectors: Predicate[] = [];
-  if (s.serials && s.serials.length > 0) serialSelectors.push(sql<boolean>`i.serial_number = any(${[...s.serials]}::text[])`);
+  if (s.serials !== undefined && listSize(s.serials) > 0) serialSelectors.push(onList(s.serials, 'serial', SERIAL));
   if (s.serialRange) serialSelectors.push(serialInRange(s.serialRange));
-  const lotSelector = s.lots && s.lots.length > 0 ? sql<boolean>`${LOT} = any(${[...s.lots]}::text[])` : undefined;
+  const lotSelector = s.lots !== undefined && listSize(s.lots) > 0 ? onList(s.lots, 'lot', LOT) : undefined;
   const hasSelector = lotSelector !== undefined || serialSelectors.length > 0;
 
   const selectorExact = s.allLots === true || !hasSelector ? TRUE : or([...(lotSelector ? [lotSelector] : []), ...serialSelectors]);
@@ -134,23 +195,15 @@ export function scopePredicates(s: RecallScope): ScopePredicates {
   const bySerial = and([product, or(serialSelectors), expiry.exact, made.exact]);
 
   // The weaker matches apply to listed lots; the windows still hold where a date was captured.
-  const lots = s.allLots === true ? [] : [...(s.lots ?? [])];
+  const lots = s.allLots !== true && s.lots !== undefined && listSize(s.lots) > 0 ? s.lots : undefined;
+  if (lots === undefined) return { exact, possible, bySerial, runOn: FALSE, similar: FALSE, withoutProduct: FALSE };
   const windows = [expiry.given ? or([expiry.exact, expiry.unknown]) : TRUE, made.given ? or([made.exact, made.unknown]) : TRUE];
-  const listed = sql`${lots}::text[]`;
-  const tail = (lot: RawBuilder<unknown> | string) => sql<boolean>`substr(i.lot_number, length(${lot}::text) + 1) ~ ${RUN_ON_TAIL}`;
-  // A lot that begins with a listed lot: a range of the recall register index per listed lot.
-  const runsOn =
-    lots.length <= RANGE_LOTS
-      ? or(lots.map((l) => sql<boolean>`(${LOT} > ${l} and ${LOT} < ${l + PREFIX_END} and starts_with(i.lot_number, ${l}) and ${tail(l)})`))
-      : sql<boolean>`exists (select 1 from unnest(${listed}) as l(lot) where starts_with(i.lot_number, l.lot) and ${tail(sql.ref('l.lot'))})`;
-  const runOn = lots.length === 0 ? FALSE : and([product, runsOn, ...windows]);
+  const runOn = and([product, runsOnPast(lots), ...windows]);
   // Typed lots only: a scanner does not confuse O with 0, a person may.
-  const similar =
-    lots.length === 0
-      ? FALSE
-      : and([product, sql<boolean>`i.entry_type = 'manual'`, sql<boolean>`${confusableLot(sql.ref('i.lot_number'))} = any(array(select ${confusableLot(sql.ref('l.lot'))} from unnest(${listed}) as l(lot)))`, ...windows]);
+  const similar = and([product, sql<boolean>`i.entry_type = 'manual'`, confusedWith(lots), ...windows]);
   // A lot label scanned alone: its lot as scanned.
-  const withoutProduct = lots.length === 0 ? FALSE : and([sql<boolean>`(i.gtin is null and i.hibc_lic is null)`, sql<boolean>`${LOT} = any(${listed})`, ...windows]);
+  // (`lot_number is not null` lets Postgres read the small partial index of such items whatever the list.)
+  const withoutProduct = and([sql<boolean>`(i.gtin is null and i.hibc_lic is null and i.lot_number is not null)`, onList(lots, 'lot', LOT), ...windows]);
   return { exact, possible, bySerial, runOn, similar, withoutProduct };
 }
 
@@ -169,7 +222,7 @@ export function recallPredicates(scopes: readonly RecallScope[]): { where: Predi
     ...(gtins.length > 0 ? [sql<boolean>`i.gtin = any(${gtins}::text[])`] : []),
     ...scopes.flatMap((s) => (s.hibc ? [sql<boolean>`(i.hibc_lic = ${s.hibc.lic} and i.hibc_pcn = ${s.hibc.pcn})`] : [])),
     // Lot labels scanned without their product carry no product to index by.
-    ...ps.filter((_, k) => (scopes[k]?.lots?.length ?? 0) > 0 && scopes[k]?.allLots !== true).map((p) => p.withoutProduct),
+    ...ps.filter((_, k) => listSize(scopes[k]?.lots) > 0 && scopes[k]?.allLots !== true).map((p) => p.withoutProduct),
   ]);
   const possible = or(ps.map((p) => p.possible));
   const matchKind = sql<MatchKind>`case

@@ -387,11 +387,13 @@ export async function scanFacts(db: Kysely<Database>, queries: readonly ScanFact
           and i.id <> q.item_id)) as serial_in_procedure,
       p.di is not null as product_known,
       p.implantable, p.label_lot, p.label_serial, p.label_expiry, p.label_manufacturing,
-      exists (
+      (exists (
         select 1 from recall_scopes rs join recalls r on r.id = rs.recall_id
-        where r.status = 'active' and (rs.gtin = q.gtin or (rs.hibc_lic = q.hibc_lic and rs.hibc_pcn = q.hibc_pcn)
-          -- A lot label without its product: a recall that lists lots may name it.
-          or (q.gtin is null and q.hibc_lic is null and q.lot_number is not null and rs.lots is not null))) as recall_names
+        where r.status = 'active' and (rs.gtin = q.gtin or (rs.hibc_lic = q.hibc_lic and rs.hibc_pcn = q.hibc_pcn)))
+       -- A lot label without its product: a recall that lists its lot may name it.
+       or (q.gtin is null and q.hibc_lic is null and q.lot_number is not null and exists (
+        select 1 from recall_scope_members m join recall_scopes rs on rs.id = m.scope_id join recalls r on r.id = rs.recall_id
+        where m.kind = 'lot' and m.value = (q.lot_number collate "C") and r.status = 'active'))) as recall_names
     from unnest(${column((q) => q.procedureId)}::uuid[], ${column((q) => q.patientId)}::uuid[], ${column((q) => q.scannerId)}::text[],
                 ${column((q) => q.raw)}::text[], ${column((q) => q.since)}::timestamptz[], ${column((q) => q.device.di)}::text[],
                 ${column((q) => q.device.gtin)}::text[], ${column((q) => q.device.hibcLic)}::text[], ${column((q) => q.device.hibcPcn)}::text[],
