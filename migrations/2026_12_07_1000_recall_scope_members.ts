@@ -6,10 +6,11 @@ import { sql, type Kysely } from 'kysely';
  * of thousands of serials, and the check at every scan must stay an index
  * lookup whatever the size of the recalls in force. Frozen in time.
  *
- * - The primary key (scope, kind, value) answers "does this scope list this
- *   serial / this lot?" by one probe, pages a scope's list in byte order, and
- *   lets recall lists join the rows instead of carrying the whole list in the query.
- * - A lot label scanned without its product label: which scopes list this lot.
+ * - The primary key (scope, kind, value) pages a scope's list in byte order and
+ *   lets recall lists join (or hash) the rows instead of carrying the list in the query.
+ * - (kind, value): which scopes list this serial, or this lot (also for a lot
+ *   label scanned without its product label): one probe at scan time, however
+ *   many scopes of the product the recalls in force have.
  * - A typed lot as people confuse it (upper case; O I L S B Z as 0 1 1 5 8 2,
  *   as the items index of migration 2026_12_07_0800): the expression must stay
  *   identical to `confusableLot` applied to `value collate "default"`.
@@ -43,9 +44,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   `.execute(db);
   await sql`alter table recall_scopes drop column lots, drop column serials`.execute(db);
 
-  await sql`create index recall_scope_members_lot on recall_scope_members (value) where kind = 'lot'`.execute(db);
+  await sql`create index recall_scope_members_value on recall_scope_members (kind, value)`.execute(db);
   await sql`
-    create index recall_scope_members_lot_confusable on recall_scope_members (scope_id, (translate(upper(value collate "default"), 'OILSBZ', '011582')))
+    create index recall_scope_members_lot_confusable on recall_scope_members ((translate(upper(value collate "default"), 'OILSBZ', '011582')))
     where kind = 'lot'
   `.execute(db);
   await sql`create index recalls_newest on recalls (created_at desc, id desc)`.execute(db);

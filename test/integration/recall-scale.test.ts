@@ -255,3 +255,60 @@ t.test('a scope with more lots than a recall shows finds every weaker match, in 
   const other = await scan(app, key, p2, { barcode: `]d201${GTIN}17301231` + `10FILL-300` });
   t.notOk(other.json().warnings.some((w: { code: string }) => w.code === 'PRODUCT_RECALLED'), 'an unlisted lot is not');
 });
+
+t.test('scopes that differ only in their lists match as one scope of all their values, and only those', async (t) => {
+  const app = await buildTestApp(t, { clock: fixedClock(NOW) });
+  const org = await createOrganisationWithKeys(app, 'RRK');
+  const key = org.keys.scanner;
+  const proc = await newProcedure(app, key, 1);
+  const items: Record<string, string> = {};
+  const add = async (name: string, barcode: string) => {
+    const res = await scan(app, key, proc, { barcode });
+    if (res.statusCode !== 201) throw new Error(res.body);
+    items[res.json<{ item: { id: string } }>().item.id] = name;
+  };
+  await add('lot A', `01${GTIN}17300630` + `10LOT-A${GS}21X-1`);
+  await add('lot C', `01${GTIN}17300630` + `10LOT-C${GS}21X-2`);
+  await add('serial 7', `01${GTIN}17300630` + `10LOT-Z${GS}21S-7`);
+  await add('serial 250', `01${GTIN}17300630` + `10LOT-Z${GS}21S-250`);
+  await add('neither', `01${GTIN}17300630` + `10LOT-Z${GS}21S-999`);
+  await add('no lot, no serial', `01${GTIN}17300630`);
+  await add('in the window', `01${GTIN}17301015` + `10LOT-W${GS}21W-1`);
+  await add('run-on', `01${GTIN}17300630` + `10LOT-C21SER1`);
+  const listOf = async (scope: unknown[], reference: string) => {
+    const created = await app.request({ method: 'POST', url: '/v1/recalls', key: org.keys.procurement, payload: { reference, title: 'alike', scope } });
+    t.equal(created.statusCode, 201, created.body);
+    const rows = (await app.request({ method: 'GET', url: `/v1/recalls/${created.json<{ id: string }>().id}/patients`, key: org.keys.procurement })).json<{ items: Array<{ itemId: string; match: string }> }>().items;
+    return Object.fromEntries(rows.map((r) => [items[r.itemId] ?? r.itemId, r.match])) as Record<string, string>;
+  };
+  const serialsA = Array.from({ length: 150 }, (_, k) => `S-${k}`);
+  const serialsB = Array.from({ length: 150 }, (_, k) => `S-${150 + k}`);
+  const split = await listOf(
+    [
+      { gtin: GTIN, lots: ['LOT-A'] },
+      { gtin: GTIN, serials: serialsA },
+      { gtin: GTIN, lots: ['LOT-C'], serials: serialsB },
+    ],
+    'FSN-SPLIT',
+  );
+  const whole = await listOf([{ gtin: GTIN, lots: ['LOT-A', 'LOT-C'], serials: [...serialsA, ...serialsB] }], 'FSN-WHOLE');
+  t.same(split, whole, 'three scopes of one product answer as the one scope of all their lots and serials');
+  t.same(whole, { 'lot A': 'lot', 'lot C': 'lot', 'serial 7': 'udi', 'serial 250': 'udi', 'no lot, no serial': 'gtin-only', 'run-on': 'gtin-only' });
+
+  const windowed = await listOf(
+    [
+      { gtin: GTIN, expiryFrom: '2030-10-01', expiryTo: '2030-10-31' },
+      { gtin: GTIN, expiryFrom: '2030-10-01', expiryTo: '2030-10-31', lots: ['LOT-Q'] },
+    ],
+    'FSN-WINDOW',
+  );
+  t.same(windowed, { 'in the window': 'lot' }, 'a scope with no list is not merged into one with a list (it would narrow it to LOT-Q)');
+
+  const proc2 = await newProcedure(app, key, 2);
+  const serial = await scan(app, key, proc2, { barcode: `01${GTIN}17300630` + `10LOT-Z${GS}21S-251` });
+  t.same(
+    (serial.json<{ warnings: Array<{ code: string; message: string }> }>().warnings.filter((w) => w.code === 'PRODUCT_RECALLED')).map((w) => /FSN-[A-Z]+/.exec(w.message)?.[0]).sort(),
+    ['FSN-SPLIT', 'FSN-WHOLE'],
+    'at scan time too',
+  );
+});

@@ -13,6 +13,12 @@
  *   in characters people confuse (O/0, I/L/1, S/5, B/8, Z/2);
  * - `lot-without-product`: a lot label scanned without its product label (no
  *   GTIN or HIBC product was ever joined to it) whose lot is listed.
+ *
+ * A scope's lists of lots and serials are values (short lists, ad-hoc questions),
+ * rows of `recall_scope_members` (long lists: joined, never carried in the query),
+ * or, at scan time, what those rows say of the one device (`listFacts`): three
+ * forms of the same tests (`Listed`), so the recall list, its counts, its CSV and
+ * the warning at scan time never disagree, whatever the size of a notice.
  */
 import { sql, type RawBuilder } from 'kysely';
 import { RUN_ON_TAIL_AIS } from '../../barcode/index.js';
@@ -24,26 +30,46 @@ const RUN_ON_TAIL = `^(${[...RUN_ON_TAIL_AIS].sort().join('|')}).`;
  * A scope's list of lots or serials: the values themselves (a short list, or an
  * ad-hoc question), or the rows of a stored scope (`recall_scope_members`,
  * migration 2026_12_07_1000), which the queries join instead of carrying the
- * list: a national recall may list a hundred thousand serials.
+ * list (a national recall may list a hundred thousand serials), or, at scan
+ * time, what those rows say of the one device scanned (looked up beforehand by
+ * `listFacts`, the same tests on the same rows).
  */
-export type Listed = readonly string[] | StoredList;
+export type Listed = readonly string[] | StoredList | ProbedList;
 
 export interface StoredList {
-  readonly scopeId: string;
-  /** How many distinct values the list holds. */
+  /** The stored scopes whose rows make the list (several when alike scopes are matched as one: see mergeAlike). */
+  readonly scopeIds: readonly string[];
+  /** How many values the list holds (distinct within each scope). */
   readonly count: number;
 }
 
-export const isStored = (list: Listed): list is StoredList => 'scopeId' in list;
+/** What a stored list says of the device at hand (`i`): its lot or serial is listed, its lot runs on past a listed one, or is one as people confuse it. */
+export interface ListFacts {
+  readonly listed: boolean;
+  readonly runsOn: boolean;
+  readonly confused: boolean;
+}
+
+export interface ProbedList {
+  readonly probed: ListFacts;
+  readonly count: number;
+}
+
+export const isStored = (list: Listed): list is StoredList => 'scopeIds' in list;
+export const isProbed = (list: Listed): list is ProbedList => 'probed' in list;
+/** The values of a list held in memory; undefined for rows. */
+export const valuesOf = (list: Listed | undefined): readonly string[] | undefined => (list === undefined || isStored(list) || isProbed(list) ? undefined : list);
 /**
  * The longest list a stored scope is read with (shown with its recall, matched from memory,
  * as index ranges for lots); a longer one is joined as rows (see recall.repository.ts).
  */
 export const SHORT_LIST = 200;
 
-export const listSize = (list: Listed | undefined): number => (list === undefined ? 0 : isStored(list) ? list.count : list.length);
+export const listSize = (list: Listed | undefined): number => (list === undefined ? 0 : (valuesOf(list)?.length ?? (list as StoredList | ProbedList).count));
 
 export interface RecallScope {
+  /** A stored scope's id: its lists are rows of recall_scope_members, whatever `lots` and `serials` hold. */
+  readonly id?: string | undefined;
   readonly gtin?: string | undefined;
   readonly hibc?: { readonly lic: string; readonly pcn: string } | undefined;
   readonly lots?: Listed | undefined;
@@ -94,34 +120,71 @@ type Predicate = RawBuilder<boolean>;
 
 const TRUE: Predicate = sql<boolean>`true`;
 const FALSE: Predicate = sql<boolean>`false`;
-const or = (ps: readonly Predicate[]): Predicate => (ps.length === 0 ? FALSE : sql<boolean>`(${sql.join(ps, sql` or `)})`);
-const and = (ps: readonly Predicate[]): Predicate => (ps.length === 0 ? TRUE : sql<boolean>`(${sql.join(ps, sql` and `)})`);
+/**
+ * OR and AND, folding the constants as SQL's three-valued logic does (x or true is true,
+ * x and false is false, whatever x, null included): a scope whose lists were probed for
+ * the device at hand (ProbedList) shrinks to what is left to decide.
+ */
+const or = (given: readonly Predicate[]): Predicate => {
+  if (given.includes(TRUE)) return TRUE;
+  const ps = given.filter((p) => p !== FALSE);
+  return ps.length === 0 ? FALSE : ps.length === 1 ? (ps[0] as Predicate) : sql<boolean>`(${sql.join(ps, sql` or `)})`;
+};
+const and = (given: readonly Predicate[]): Predicate => {
+  if (given.includes(FALSE)) return FALSE;
+  const ps = given.filter((p) => p !== TRUE);
+  return ps.length === 0 ? TRUE : ps.length === 1 ? (ps[0] as Predicate) : sql<boolean>`(${sql.join(ps, sql` and `)})`;
+};
 
 const isDigits = (s: string) => /^\d{1,30}$/.test(s);
 
-/** The rows of a stored list, by the primary key of recall_scope_members (scope, kind, value). */
-const members = (list: StoredList, kind: 'lot' | 'serial') => sql`recall_scope_members m where m.scope_id = ${list.scopeId} and m.kind = ${sql.lit(kind)}`;
+/** Rows of recall_scope_members of one kind: a FROM and WHERE to add conditions to. */
+type Rows = (kind: 'lot' | 'serial') => RawBuilder<unknown>;
 
-/**
- * `value` (collation "C") is on the list. A stored list is probed by its
- * primary key, one row at a time at scan time; over many items Postgres may
- * hash the list once instead (an EXISTS on an equality can be hashed).
- */
-function onList(list: Listed, kind: 'lot' | 'serial', value: RawBuilder<unknown>): Predicate {
-  if (!isStored(list)) return sql<boolean>`${value} = any(${[...list]}::text[])`;
-  return sql<boolean>`exists (select 1 from ${members(list, kind)} and m.value = ${value})`;
-}
+/** The rows of a stored list (by (kind, value) to probe one value, by the primary key (scope, kind, value) to read a list). */
+const rowsOf =
+  (list: StoredList): Rows =>
+  (kind) =>
+    list.scopeIds.length === 1
+      ? sql`recall_scope_members m where m.scope_id = ${list.scopeIds[0]} and m.kind = ${sql.lit(kind)}`
+      : sql`recall_scope_members m where m.scope_id = any(${[...list.scopeIds]}::uuid[]) and m.kind = ${sql.lit(kind)}`;
 
 /** A run-on tail: what follows the first `length` characters of the lot reads as further element strings. */
 const tailAfter = (length: RawBuilder<unknown>) => sql<boolean>`substr(i.lot_number, ${length} + 1) ~ ${RUN_ON_TAIL}`;
 
+/**
+ * The three tests on stored rows. A value is probed by an index, one row at a time at scan
+ * time; over many items Postgres may hash the list once instead (an EXISTS on an equality can be hashed).
+ */
+const onRows = (rows: Rows, kind: 'lot' | 'serial', value: RawBuilder<unknown>) => sql<boolean>`exists (select 1 from ${rows(kind)} and m.value = ${value})`;
+// Each proper prefix of the lot, probed in the list: as many index lookups as the lot has characters.
+const runsOnRows = (rows: Rows) =>
+  sql<boolean>`exists (select 1 from ${rows('lot')} and m.value = any(array(
+    select left(i.lot_number, p.n) collate "C" from generate_series(1, length(i.lot_number) - 1) as p(n) where ${tailAfter(sql.ref('p.n'))})))`;
+const confusedRows = (rows: Rows) => sql<boolean>`exists (select 1 from ${rows('lot')} and ${confusableLot(sql`(m.value collate "default")`)} = ${confusableLot(sql.ref('i.lot_number'))})`;
+
+/**
+ * What the lists of the stored scope `scopeId` (an SQL expression: a column) say of `i`, for
+ * ProbedList: the very tests the queries run on stored rows, so a scan and the recall lists agree.
+ */
+export function listFacts(scopeId: RawBuilder<string>) {
+  const rows: Rows = (kind) => sql`recall_scope_members m where m.scope_id = ${scopeId} and m.kind = ${sql.lit(kind)}`;
+  return { lotListed: onRows(rows, 'lot', LOT), serialListed: onRows(rows, 'serial', SERIAL), lotRunsOn: runsOnRows(rows), lotConfused: confusedRows(rows) };
+}
+
+const lit = (fact: boolean): Predicate => (fact ? TRUE : FALSE);
+
+/** `value` (collation "C"; the lot or serial of `i`) is on the list. */
+function onList(list: Listed, kind: 'lot' | 'serial', value: RawBuilder<unknown>): Predicate {
+  if (isProbed(list)) return lit(list.probed.listed);
+  if (isStored(list)) return onRows(rowsOf(list), kind, value);
+  return sql<boolean>`${value} = any(${[...list]}::text[])`;
+}
+
 /** The lot begins with a listed lot and runs on past it (see `lot-run-on`). */
 function runsOnPast(lots: Listed): Predicate {
-  if (isStored(lots)) {
-    // Each proper prefix of the lot, probed in the list: as many index lookups as the lot has characters.
-    return sql<boolean>`exists (select 1 from ${members(lots, 'lot')} and m.value = any(array(
-      select left(i.lot_number, p.n) collate "C" from generate_series(1, length(i.lot_number) - 1) as p(n) where ${tailAfter(sql.ref('p.n'))})))`;
-  }
+  if (isProbed(lots)) return lit(lots.probed.runsOn);
+  if (isStored(lots)) return runsOnRows(rowsOf(lots));
   // A lot that begins with a listed lot: a range of the recall register index per listed lot.
   if (lots.length <= RANGE_LOTS) {
     return or(lots.map((l) => sql<boolean>`(${LOT} > ${l} and ${LOT} < ${l + PREFIX_END} and starts_with(i.lot_number, ${l}) and ${tailAfter(sql`length(${l}::text)`)})`));
@@ -131,9 +194,9 @@ function runsOnPast(lots: Listed): Predicate {
 
 /** A typed lot that is a listed lot as people confuse it (see `lot-similar`). */
 function confusedWith(lots: Listed): Predicate {
-  const typed = confusableLot(sql.ref('i.lot_number'));
-  if (isStored(lots)) return sql<boolean>`exists (select 1 from ${members(lots, 'lot')} and ${confusableLot(sql`(m.value collate "default")`)} = ${typed})`;
-  return sql<boolean>`${typed} = any(array(select ${confusableLot(sql.ref('l.lot'))} from unnest(${[...lots]}::text[]) as l(lot)))`;
+  if (isProbed(lots)) return lit(lots.probed.confused);
+  if (isStored(lots)) return confusedRows(rowsOf(lots));
+  return sql<boolean>`${confusableLot(sql.ref('i.lot_number'))} = any(array(select ${confusableLot(sql.ref('l.lot'))} from unnest(${[...lots]}::text[]) as l(lot)))`;
 }
 
 /** Serial ranges compare as numbers when both ends are numbers, as text otherwise. */
@@ -208,12 +271,53 @@ export function scopePredicates(s: RecallScope): ScopePredicates {
 }
 
 /**
+ * Scopes that differ only in their lists match as one scope listing all their values: the
+ * scope predicates are the product and date windows AND (a listed lot OR a listed serial OR
+ * the serial range), or what could not be captured, so for scopes of the same product,
+ * serial range, windows and all-lots flag, and all with a selector (or all without), the
+ * OR of the scopes is the scope of the union of their lists. A notice in a hundred scopes
+ * of one product (one per page of serials) is then one predicate, not a hundred, at every scan.
+ */
+export function mergeAlike(scopes: readonly RecallScope[]): RecallScope[] {
+  const groups = new Map<string, RecallScope[]>();
+  for (const s of scopes) {
+    const selector = listSize(s.lots) + listSize(s.serials) > 0 || s.serialRange !== undefined;
+    const key = JSON.stringify([s.gtin, s.hibc?.lic, s.hibc?.pcn, s.serialRange?.from, s.serialRange?.to, s.expiryFrom, s.expiryTo, s.manufacturedFrom, s.manufacturedTo, s.allLots === true, selector]);
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  return [...groups.values()].map((group) => (group.length === 1 ? (group[0] as RecallScope) : { ...(group[0] as RecallScope), id: undefined, lots: union(group, 'lots'), serials: union(group, 'serials') }));
+}
+
+/**
+ * The lists of alike scopes as one: their values when every list is in memory and the union
+ * is short (or the scopes are not stored); what they say of the device when each was probed
+ * (any of them lists it); else the rows of every stored scope.
+ */
+function union(group: readonly RecallScope[], which: 'lots' | 'serials'): Listed | undefined {
+  const lists = group.flatMap((s) => (listSize(s[which]) > 0 ? [{ list: s[which] as Listed, id: s.id }] : []));
+  if (lists.length === 0) return undefined;
+  const count = lists.reduce((n, l) => n + listSize(l.list), 0);
+  const inMemory = lists.flatMap((l) => valuesOf(l.list) ?? []);
+  const stored = lists.every((l) => l.id !== undefined);
+  if (lists.every((l) => valuesOf(l.list) !== undefined)) {
+    const values = [...new Set(inMemory)];
+    if (!stored || values.length <= SHORT_LIST) return values;
+  }
+  const probed = lists.flatMap((l) => (isProbed(l.list) ? [l.list.probed] : []));
+  if (probed.length === lists.length) {
+    return { probed: { listed: probed.some((f) => f.listed), runsOn: probed.some((f) => f.runsOn), confused: probed.some((f) => f.confused) }, count };
+  }
+  return { scopeIds: lists.map((l) => l.id as string), count };
+}
+
+/**
  * The WHERE of a recall (its scopes are alternatives) and how each row matched:
  * `manual` (typed in), `udi` (identified by its serial), `lot` (its lot, or a listed
  * date, was captured), `gtin-only` (the product matches; what would tell was never
  * captured), then the weaker kinds of MATCH_REASONS.
  */
-export function recallPredicates(scopes: readonly RecallScope[]): { where: Predicate; products: Predicate; matchKind: RawBuilder<MatchKind> } {
+export function recallPredicates(given: readonly RecallScope[]): { where: Predicate; products: Predicate; matchKind: RawBuilder<MatchKind> } {
+  const scopes = mergeAlike(given);
   const ps = scopes.map(scopePredicates);
   // The products of the recall as one condition on the leading index column (implied by
   // `where`): for long lists it lets Postgres read the recall register index alone.

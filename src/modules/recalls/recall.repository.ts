@@ -2,7 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ContactStatus, Database, Disposition, EntryType, RecallScopesTable, RecallsTable } from '../../db/database.js';
 import type { TenancyScope } from '../../shared/actor.js';
 import type { Device } from '../scans/scan.rules.js';
-import { MATCH_KINDS, recallPredicates, SHORT_LIST, type Listed, type MatchKind, type RecallScope } from './recall.matching.js';
+import { listFacts, MATCH_KINDS, recallPredicates, SHORT_LIST, type Listed, type MatchKind, type RecallScope } from './recall.matching.js';
 
 /**
  * A scope as stored. A list of at most SHORT_LIST values is read with its scope
@@ -51,7 +51,7 @@ type ScopeRow = Selectable<RecallScopesTable>;
 /** The scope's list: its values if read (short), else where its rows are. */
 function listOf(row: ScopeRow, count: number, values: readonly string[] | undefined): Listed | undefined {
   if (count === 0) return undefined;
-  return values ?? { scopeId: row.id, count };
+  return values ?? { scopeIds: [row.id], count };
 }
 
 const toScope = (r: ScopeRow, values?: { lots?: readonly string[]; serials?: readonly string[] }): StoredScope => ({
@@ -576,59 +576,63 @@ export interface CoveringRecall {
   readonly match: MatchKind;
 }
 
+/** The scanned device as a one-row `i`, so that the very predicates of the recall lists decide. */
+const deviceRow = (device: Device, entryType: EntryType) => sql`
+  select ${device.gtin}::text as gtin, ${device.hibcLic}::text as hibc_lic, ${device.hibcPcn}::text as hibc_pcn,
+         ${device.lotNumber}::text as lot_number, ${device.serialNumber}::text as serial_number,
+         ${device.expirationDate}::date as expiration_date, ${device.manufacturingDate}::date as manufacturing_date,
+         ${entryType}::text as entry_type`;
+
+type CandidateRow = ScopeRow & { reference: string; title: string; lot_listed: boolean; serial_listed: boolean; lot_runs_on: boolean; lot_confused: boolean };
+
 /**
  * Active recalls that cover a scanned device (certainly, because what would
  * rule it out was not captured, or by one of the weaker kinds: a lot that
  * swallowed a tail, a lot that differs only in confusable characters, a lot
  * label without its product), among those the organisation sees.
  *
- * Two index lookups whatever the size of the recalls: the scopes that name the
- * device's product (or, for a lot label without its product, that list its
- * lot), then the very predicates of the recall lists on the device as a
- * one-row `items as i`, each listed lot or serial probed in the scope's rows.
- * No list is read into memory.
+ * Two queries, each a few index lookups whatever the size of the recalls: the
+ * scopes that name the device's product (or, for a lot label without its
+ * product, that list its lot), each with what its lists say of the device (its
+ * lot or serial listed, probed by key: `listFacts`); then the very predicates of
+ * the recall lists on the device as a one-row `items as i`, those facts in place
+ * of the lists. No list is read into memory, and no scope costs a subquery twice.
  */
 export async function activeRecallsCovering(db: Kysely<Database>, organisationId: string, device: Device, entryType: EntryType): Promise<CoveringRecall[]> {
   const productless = device.gtin === null && device.hibcLic === null;
   if (productless && device.lotNumber === null) return [];
-  const rows = await db
-    .selectFrom('recall_scopes as s')
-    .innerJoin('recalls as r', 'r.id', 's.recall_id')
-    .selectAll('s')
-    .select(['r.reference', 'r.title'])
-    .where('r.status', '=', 'active')
-    .where((eb) => eb.or([eb('r.organisation_id', 'is', null), eb('r.organisation_id', '=', organisationId)]))
-    .where((eb) =>
-      eb.or([
-        ...(device.gtin !== null ? [eb('s.gtin', '=', device.gtin)] : []),
-        ...(device.hibcLic !== null && device.hibcPcn !== null ? [eb.and([eb('s.hibc_lic', '=', device.hibcLic), eb('s.hibc_pcn', '=', device.hibcPcn)])] : []),
-        // A lot label without its product: the scopes that list its lot.
-        ...(productless
-          ? [sql<boolean>`exists (select 1 from recall_scope_members m where m.scope_id = s.id and m.kind = 'lot' and m.value = (${device.lotNumber}::text collate "C"))`]
-          : []),
-      ]),
-    )
-    .orderBy('r.reference')
-    .orderBy('s.recall_id')
-    .orderBy('s.ordinal')
-    .execute();
+  const names = [
+    ...(device.gtin !== null ? [sql<boolean>`s.gtin = ${device.gtin}`] : []),
+    ...(device.hibcLic !== null && device.hibcPcn !== null ? [sql<boolean>`(s.hibc_lic = ${device.hibcLic} and s.hibc_pcn = ${device.hibcPcn})`] : []),
+    // A lot label without its product: the scopes that list its lot.
+    ...(productless ? [sql<boolean>`exists (select 1 from recall_scope_members m where m.scope_id = s.id and m.kind = 'lot' and m.value = (i.lot_number collate "C"))`] : []),
+  ];
+  const facts = listFacts(sql.ref('s.id'));
+  const { rows } = await sql<CandidateRow>`
+    with i as (${deviceRow(device, entryType)})
+    select s.*, r.reference, r.title,
+           s.lot_count > 0 and ${facts.lotListed} as lot_listed, s.serial_count > 0 and ${facts.serialListed} as serial_listed,
+           s.lot_count > 0 and ${facts.lotRunsOn} as lot_runs_on, s.lot_count > 0 and ${facts.lotConfused} as lot_confused
+    from recall_scopes s join recalls r on r.id = s.recall_id cross join i
+    where r.status = 'active' and (r.organisation_id is null or r.organisation_id = ${organisationId}) and (${sql.join(names, sql` or `)})
+    order by r.reference, s.recall_id, s.ordinal`.execute(db);
   if (rows.length === 0) return [];
   // Scopes by recall (a scope of another product cannot cover the device, so these are all that can).
-  const recalls = new Map<string, { id: string; reference: string; title: string; scopes: StoredScope[] }>();
+  const recalls = new Map<string, { id: string; reference: string; title: string; scopes: RecallScope[] }>();
   for (const row of rows) {
     const recall = recalls.get(row.recall_id) ?? { id: row.recall_id, reference: row.reference, title: row.title, scopes: [] };
-    recall.scopes.push(toScope(row));
+    const scope = toScope(row);
+    recall.scopes.push({
+      ...scope,
+      lots: row.lot_count > 0 ? { probed: { listed: row.lot_listed, runsOn: row.lot_runs_on, confused: row.lot_confused }, count: row.lot_count } : undefined,
+      serials: row.serial_count > 0 ? { probed: { listed: row.serial_listed, runsOn: false, confused: false }, count: row.serial_count } : undefined,
+    });
     recalls.set(row.recall_id, recall);
   }
   const candidates = [...recalls.values()];
   const checks = candidates.map((c) => recallPredicates(c.scopes));
   const result = await sql<Record<string, boolean | MatchKind>>`
-    with i as (
-      select ${device.gtin}::text as gtin, ${device.hibcLic}::text as hibc_lic, ${device.hibcPcn}::text as hibc_pcn,
-             ${device.lotNumber}::text as lot_number, ${device.serialNumber}::text as serial_number,
-             ${device.expirationDate}::date as expiration_date, ${device.manufacturingDate}::date as manufacturing_date,
-             ${entryType}::text as entry_type
-    )
+    with i as (${deviceRow(device, entryType)})
     select ${sql.join(checks.map((c, k) => sql`${c.where} as ${sql.ref(`m${k}`)}, ${c.matchKind} as ${sql.ref(`k${k}`)}`))} from i
   `.execute(db);
   const row = result.rows[0] ?? {};

@@ -6,7 +6,7 @@ import { tenancyOf } from '../../shared/actor.js';
 import { IdParamsSchema } from '../../shared/schemas.js';
 import { recordListAudit } from '../audit/audit.service.js';
 import { copyAffectedCsv } from './recall.export.js';
-import { isStored, MATCH_REASONS, SHORT_LIST, type Listed } from './recall.matching.js';
+import { MATCH_REASONS, SHORT_LIST, valuesOf, type Listed } from './recall.matching.js';
 import { affectedPatientIds, type AffectedItem, type Recall, type StoredScope } from './recall.repository.js';
 import {
   AdHocQuery,
@@ -44,7 +44,10 @@ import {
 } from './recall.service.js';
 
 /** A list as the recall shows it: the values when read with the scope (short), else nothing (its count says how many). */
-const shown = (list: Listed | undefined, withLists: boolean) => (withLists && list !== undefined && !isStored(list) ? [...list] : undefined);
+const shown = (list: Listed | undefined, withLists: boolean) => {
+  const values = withLists ? valuesOf(list) : undefined;
+  return values === undefined ? undefined : [...values];
+};
 
 const toScopeApi = (s: StoredScope, withLists: boolean) => ({
   ordinal: s.ordinal,
