@@ -81,6 +81,10 @@ export async function seedItems(db: Db, o: SeedOptions): Promise<void> {
       lap('scans');
     }
     await sql`vacuum analyze`.execute(c);
+    // The connection goes back to the pool: as it came (triggers on, no temporary table), for what runs next.
+    await sql`drop table bench_orgs`.execute(c);
+    await sql`reset session_replication_role`.execute(c);
+    await sql`reset maintenance_work_mem`.execute(c);
   });
   o.say(`seeded in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }

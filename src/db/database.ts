@@ -282,8 +282,6 @@ export interface RecallScopesTable {
   gtin: string | null;
   hibc_lic: string | null;
   hibc_pcn: string | null;
-  lots: string[] | null;
-  serials: string[] | null;
   serial_from: string | null;
   serial_to: string | null;
   expiry_from: DateColumn;
@@ -291,6 +289,16 @@ export interface RecallScopesTable {
   manufactured_from: DateColumn;
   manufactured_to: DateColumn;
   all_lots: boolean;
+  /** How many distinct values each list holds (its rows are in recall_scope_members). */
+  lot_count: Generated<number>;
+  serial_count: Generated<number>;
+}
+
+/** One listed lot or serial of a recall scope (migration 2026_12_07_1000). */
+export interface RecallScopeMembersTable {
+  scope_id: string;
+  kind: 'lot' | 'serial';
+  value: string;
 }
 
 export const CONTACT_STATUSES = ['identified', 'contacted', 'reviewed', 'explanted', 'deceased', 'moved-away', 'not-contactable'] as const;
@@ -381,6 +389,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   recalls: RecallsTable;
   recall_scopes: RecallScopesTable;
+  recall_scope_members: RecallScopeMembersTable;
   recall_contacts: RecallContactsTable;
   registries: RegistriesTable;
   consents: ConsentsTable;

@@ -168,8 +168,9 @@ export const PROBLEMS = {
   },
   CURSOR_INVALID: {
     status: 400,
-    title: 'Invalid feed cursor',
-    description: 'The `after` cursor was not issued by this feed. Resume from the last `nextCursor` received, or start again without `after`.',
+    title: 'Invalid cursor',
+    description:
+      'The cursor was not issued by this list (`after` of a feed, `cursor` of the recall list: a recall the caller does not see is no position in its list). Resume from the last `nextCursor` received, or start again without it.',
   },
   EXPORT_NOT_FOUND: {
     status: 404,

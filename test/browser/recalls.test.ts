@@ -2,7 +2,8 @@
  * The recall console in real Chromium against the real app and Postgres:
  * sign-in (and a scanner key refused), a recall created from the form with its
  * live preview, the affected list filtered, a contact step recorded from the
- * keyboard alone, the CSV of a filtered list, closing, the survival plot, and
+ * keyboard alone, the CSV of a filtered list, closing, the survival plot, a
+ * long serial list counted and the recall list loaded a page at a time, and
  * axe-core's WCAG 2 A/AA checks on every view.
  *
  * SCREENSHOTS_DIR=/tmp/shots saves screenshots of each view at 1024×768 and 390×844.
@@ -462,6 +463,35 @@ t.test('recall console', { skip: unavailable && !browserRequired() ? `browser te
     const matchCell = await inPage<string>(page, `document.querySelector('table.affected tr[data-item-id="${pending.itemId}"]').children[7].innerText`);
     t.equal(matchCell, 'Serial typo', 'an unknown kind reads as its name');
     await page.unroute('**/v1/recalls/*/patients?*');
+  });
+
+  await t.test('a recall of 1,000 serials says how many it lists; the recall list loads more past its first page of 50', async (t) => {
+    const serials = Array.from({ length: 1000 }, (_, k) => `SER${String(k).padStart(4, '0')}`);
+    const big = await app.request({ method: 'POST', url: '/v1/recalls', key: org.keys.procurement, payload: { reference: 'FSN-UI-SERIALS', title: 'Lead: insulation breach', scope: [{ gtin: GTIN, serials }] } });
+    t.equal(big.statusCode, 201, big.body);
+    await page.goto(`${base}#/recall/${big.json<{ id: string }>().id}`);
+    await page.waitForSelector('h1:text("Recall FSN-UI-SERIALS")');
+    t.equal((await page.textContent('ul.scopes'))?.trim(), `GTIN ${GTIN}: 1,000 serials listed`, 'a long list is counted, not written out');
+
+    for (let k = 0; k < 50; k++) {
+      const res = await app.request({ method: 'POST', url: '/v1/recalls', key: org.keys.procurement, payload: { reference: `FSN-UI-BULK-${k}`, title: 'Bulk', scope: [{ gtin: GTIN_B, lots: [`BULK${k}`] }] } });
+      if (res.statusCode !== 201) t.fail(res.body);
+    }
+    const total = (await app.request({ method: 'GET', url: '/v1/recalls?limit=100', key: org.keys.procurement })).json<{ items: unknown[] }>().items.length;
+    t.ok(total > 50, `${total} recalls`);
+    await page.click('nav >> text=Recalls');
+    await page.waitForSelector('table.recall-list');
+    const listed = () => inPage<string[]>(page, `Array.from(document.querySelectorAll('table.recall-list tbody th'), (th) => th.textContent)`);
+    t.equal((await listed()).length, 50, 'the first page');
+    t.equal((await page.textContent('table.recall-list caption'))?.trim(), '50 recalls shown, newest first');
+    t.equal((await listed())[0], 'FSN-UI-BULK-49', 'newest first');
+    await page.click('button:text("Load more recalls")');
+    await page.waitForFunction((n) => document.querySelectorAll('table.recall-list tbody th').length === n, total);
+    const all = await listed();
+    t.equal(new Set(all).size, total, 'every recall once');
+    t.ok(all.includes('FSN-UI-1') && all.includes('FSN-UI-SERIALS'), 'the older ones too');
+    t.equal(await page.locator('button:text("Load more recalls")').count(), 0, 'nothing more to load');
+    t.same(await axeViolations(page), [], 'no WCAG A/AA violation on the longer list');
   });
 
   if (SHOTS) {

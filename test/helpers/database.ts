@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { FileMigrationProvider, Migrator } from 'kysely';
 import pg from 'pg';
 import { createDb } from '../../src/db/create-db.js';
 import type { Db } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrator.js';
+import { migrateToLatest, MIGRATIONS_DIR } from '../../src/db/migrator.js';
 import { databaseUrl, readState } from './postgres-state.js';
 
 interface Teardown {
@@ -20,10 +23,11 @@ export interface TestDatabase {
  * migrated template (~0.1 s), dropped again when the test ends. Real Postgres;
  * test files run in parallel without seeing each other's rows.
  */
-export async function createTestDatabase(t: Teardown, options: { readonly icuLocale?: string } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(t: Teardown, options: { readonly icuLocale?: string; readonly migratedTo?: string } = {}): Promise<TestDatabase> {
   const { adminUrl, template } = readState();
   const name = `test_${randomBytes(6).toString('hex')}`;
   if (options.icuLocale !== undefined) return createIcuDatabase(t, adminUrl, name, options.icuLocale);
+  if (options.migratedTo !== undefined) return createEarlierDatabase(t, adminUrl, name, options.migratedTo);
   await adminQuery(adminUrl, async (client) => {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -61,6 +65,26 @@ async function createIcuDatabase(t: Teardown, adminUrl: string, name: string, ic
     await adminQuery(adminUrl, (client) => client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`));
   });
   await migrateToLatest(db);
+  return { db, url, name };
+}
+
+/** The migrations as a migrator sees them, to go up or down one step at a time. */
+export const migratorOf = (db: Db) => new Migrator({ db: db as never, provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }) });
+
+/**
+ * A database migrated up to (and including) an earlier migration, to test what a later one
+ * does to the rows it finds (a backfill). Migrate it on with migrateToLatest or migratorOf.
+ */
+async function createEarlierDatabase(t: Teardown, adminUrl: string, name: string, migration: string): Promise<TestDatabase> {
+  await adminQuery(adminUrl, (client) => client.query(`create database ${client.escapeIdentifier(name)} template template0 encoding 'UTF8' locale 'C'`));
+  const url = databaseUrl(adminUrl, name);
+  const db = createDb({ url, poolSize: 10 });
+  t.teardown(async () => {
+    await db.destroy();
+    await adminQuery(adminUrl, (client) => client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`));
+  });
+  const { error } = await migratorOf(db).migrateTo(migration);
+  if (error) throw error instanceof Error ? error : new Error(`migrating to ${migration} failed`, { cause: error });
   return { db, url, name };
 }
 

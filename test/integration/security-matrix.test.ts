@@ -66,6 +66,7 @@ const MATRIX: Record<string, string> = {
   'POST /v1/recalls/:id/close': /*  */ '---y-',
   'GET /v1/recalls/:id/patients': /**/ '---y-',
   'GET /v1/recalls/:id/not-used': /**/ '---y-',
+  'GET /v1/recalls/:id/scopes/:ordinal/:list': '---y-',
   'PATCH /v1/recalls/:id/items/:itemId': '---y-',
   'GET /v1/registries': /*          */ 'yyyyy',
   'PUT /v1/registries/:code': /*    */ 'ys---',
@@ -94,6 +95,8 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
   const url = pattern
     .replace(':id', randomUUID())
     .replace(':itemId', randomUUID())
+    .replace(':ordinal', '0')
+    .replace(':list', 'serials')
     .replace(':gtin', GTIN)
     .replace(':code', pattern.startsWith('/problems') ? 'FORBIDDEN' : `T${unique()}`)
     .replace(':registry', 'NJR')

@@ -49,6 +49,7 @@ t.test('tenancy: organisation B never reads or changes A’s data', async (t) =>
       [B.procurement, 'GET', `/v1/recalls/${a.recallId}`],
       [B.procurement, 'GET', `/v1/recalls/${a.recallId}/patients`],
       [B.procurement, 'GET', `/v1/recalls/${a.recallId}/patients?format=csv`],
+      [B.procurement, 'GET', `/v1/recalls/${a.recallId}/scopes/0/lots`],
       [B.registry, 'GET', aExport.statusUrl],
       ...aExport.urls.map((url): [string, string, string] => [B.registry, 'GET', url]),
     ];

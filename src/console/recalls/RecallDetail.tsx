@@ -24,12 +24,19 @@ import { FailureAlert, go, plural, ViewHeading } from './ui.js';
 
 const PAGE = 100;
 
+/** A listed lot or serial list in words: the values when the service sent them (a short list), else how many. */
+function listText(values: readonly string[] | undefined, count: number | undefined, one: string, many: string): string | null {
+  if (values) return `${values.length === 1 ? one : many} ${values.join(', ')}`;
+  if (count !== undefined && count > 0) return `${count.toLocaleString('en-GB')} ${count === 1 ? one : many} listed`;
+  return null;
+}
+
 function scopeText(s: Scope): string {
   const product = s.gtin ? `GTIN ${s.gtin}` : s.hibc ? `HIBC ${s.hibc.lic} ${s.hibc.pcn}` : 'Unknown product';
   const parts = [
     s.allLots ? 'all lots' : null,
-    s.lots ? `lots ${s.lots.join(', ')}` : null,
-    s.serials ? `serials ${s.serials.join(', ')}` : null,
+    listText(s.lots, s.lotCount, 'lot', 'lots'),
+    listText(s.serials, s.serialCount, 'serial', 'serials'),
     s.serialRange ? `serials ${s.serialRange.from} to ${s.serialRange.to}` : null,
     s.expiryFrom || s.expiryTo ? `expiring ${s.expiryFrom ? `from ${formatDate(s.expiryFrom)} ` : ''}${s.expiryTo ? `to ${formatDate(s.expiryTo)}` : ''}`.trim() : null,
     s.manufacturedFrom || s.manufacturedTo ? `made ${s.manufacturedFrom ? `from ${formatDate(s.manufacturedFrom)} ` : ''}${s.manufacturedTo ? `to ${formatDate(s.manufacturedTo)}` : ''}`.trim() : null,

@@ -75,6 +75,10 @@ export interface Counts {
 export interface Scope {
   readonly gtin?: string;
   readonly hibc?: { readonly lic: string; readonly pcn: string };
+  /** How many lots and serials the scope lists (as the service answers; absent in what the form sends). */
+  readonly lotCount?: number;
+  readonly serialCount?: number;
+  /** The lists themselves: sent with a recall when short (at most 200), never with the list of recalls. */
   readonly lots?: readonly string[];
   readonly serials?: readonly string[];
   readonly serialRange?: { readonly from: string; readonly to: string };
@@ -97,6 +101,12 @@ export interface Recall {
   readonly closedAt: string | null;
   readonly scope: readonly Scope[];
   readonly counts: Counts;
+}
+
+/** A page of the recall list (GET /v1/recalls), newest first. */
+export interface RecallPage {
+  readonly items: readonly Recall[];
+  readonly nextCursor: string | null;
 }
 
 export interface AffectedItem {

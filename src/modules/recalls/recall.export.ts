@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { poolOf } from '../../db/create-db.js';
 import type { Database } from '../../db/database.js';
-import { MATCH_REASONS, recallPredicates } from './recall.matching.js';
+import { listSize, MATCH_REASONS, recallPredicates } from './recall.matching.js';
 import { affectedBase, affectedDecision, contactStatus, voidedAt, voidedBy, type AffectedQuery } from './recall.repository.js';
 
 /**
@@ -109,7 +109,7 @@ export async function copyAffectedCsv(db: Kysely<Database>, q: Omit<AffectedQuer
     await client.query('begin read only');
     // Not when lots are listed: their weaker matches (a lot label without its product, a typed lot)
     // live in other, small indexes, which only a bitmap can join to the recall register's.
-    if (!q.scopes.some((s) => s.allLots !== true && (s.lots?.length ?? 0) > 0)) await client.query('set local enable_bitmapscan = off');
+    if (!q.scopes.some((s) => s.allLots !== true && listSize(s.lots) > 0)) await client.query('set local enable_bitmapscan = off');
     stream = client.query(copyTo(`copy (${inline(exportQuery(db, q), client)}) to stdout with (format csv, header true)`));
   } catch (error) {
     client.release(error instanceof Error ? error : true);

@@ -2,7 +2,20 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ContactStatus, Database, Disposition, EntryType, RecallScopesTable, RecallsTable } from '../../db/database.js';
 import type { TenancyScope } from '../../shared/actor.js';
 import type { Device } from '../scans/scan.rules.js';
-import { MATCH_KINDS, recallPredicates, type MatchKind, type RecallScope } from './recall.matching.js';
+import { listFacts, MATCH_KINDS, recallPredicates, SHORT_LIST, type Listed, type MatchKind, type RecallScope } from './recall.matching.js';
+
+/**
+ * A scope as stored. A list of at most SHORT_LIST values is read with its scope
+ * (the recall shows it, and recall queries match it from memory, as index
+ * ranges); a longer one stays in recall_scope_members, counted, joined by the
+ * queries and read page by page (scopeMembers).
+ */
+export interface StoredScope extends RecallScope {
+  readonly id: string;
+  readonly ordinal: number;
+  readonly lotCount: number;
+  readonly serialCount: number;
+}
 
 export interface Recall {
   readonly id: string;
@@ -14,7 +27,13 @@ export interface Recall {
   readonly status: 'active' | 'closed';
   readonly createdAt: Date;
   readonly closedAt: Date | null;
-  readonly scopes: readonly RecallScope[];
+  readonly scopes: readonly StoredScope[];
+}
+
+/** A scope as a notice gives it: its lists in full. */
+export interface RecallScopeInput extends Omit<RecallScope, 'lots' | 'serials'> {
+  readonly lots?: readonly string[] | undefined;
+  readonly serials?: readonly string[] | undefined;
 }
 
 export interface NewRecall {
@@ -24,13 +43,25 @@ export interface NewRecall {
   readonly manufacturer: string | null;
   readonly issuedAt: string | null;
   readonly createdBy: string;
-  readonly scopes: readonly RecallScope[];
+  readonly scopes: readonly RecallScopeInput[];
 }
 
-const toScope = (r: Selectable<RecallScopesTable>): RecallScope => ({
+type ScopeRow = Selectable<RecallScopesTable>;
+
+/** The scope's list: its values if read (short), else where its rows are. */
+function listOf(row: ScopeRow, count: number, values: readonly string[] | undefined): Listed | undefined {
+  if (count === 0) return undefined;
+  return values ?? { scopeIds: [row.id], count };
+}
+
+const toScope = (r: ScopeRow, values?: { lots?: readonly string[]; serials?: readonly string[] }): StoredScope => ({
+  id: r.id,
+  ordinal: r.ordinal,
+  lotCount: r.lot_count,
+  serialCount: r.serial_count,
   ...(r.gtin !== null ? { gtin: r.gtin } : { hibc: { lic: r.hibc_lic ?? '', pcn: r.hibc_pcn ?? '' } }),
-  ...(r.lots ? { lots: r.lots } : {}),
-  ...(r.serials ? { serials: r.serials } : {}),
+  ...(r.lot_count > 0 ? { lots: listOf(r, r.lot_count, values?.lots) } : {}),
+  ...(r.serial_count > 0 ? { serials: listOf(r, r.serial_count, values?.serials) } : {}),
   ...(r.serial_from !== null && r.serial_to !== null ? { serialRange: { from: r.serial_from, to: r.serial_to } } : {}),
   ...(r.expiry_from !== null ? { expiryFrom: r.expiry_from } : {}),
   ...(r.expiry_to !== null ? { expiryTo: r.expiry_to } : {}),
@@ -39,7 +70,7 @@ const toScope = (r: Selectable<RecallScopesTable>): RecallScope => ({
   ...(r.all_lots ? { allLots: true } : {}),
 });
 
-const toRecall = (r: Selectable<RecallsTable>, scopes: readonly RecallScope[]): Recall => ({
+const toRecall = (r: Selectable<RecallsTable>, scopes: readonly StoredScope[]): Recall => ({
   id: r.id,
   organisationId: r.organisation_id,
   reference: r.reference,
@@ -52,13 +83,21 @@ const toRecall = (r: Selectable<RecallsTable>, scopes: readonly RecallScope[]): 
   scopes,
 });
 
-export async function insertRecall(db: Kysely<Database>, r: NewRecall): Promise<Recall> {
+/** Distinct values, as the member rows hold them (a value listed twice is listed once). */
+const distinct = (values: readonly string[] | undefined): string[] => [...new Set(values ?? [])];
+
+/** Rows per INSERT of member rows: two arrays of this many values per statement. */
+const MEMBER_BATCH = 50_000;
+
+/** Stores a recall, its scopes and their listed lots and serials (as rows); answers its id. */
+export async function insertRecall(db: Kysely<Database>, r: NewRecall): Promise<string> {
   const row = await db
     .insertInto('recalls')
     .values({ organisation_id: r.organisationId, reference: r.reference, title: r.title, manufacturer: r.manufacturer, issued_at: r.issuedAt, created_by: r.createdBy })
-    .returningAll()
+    .returning('id')
     .executeTakeFirstOrThrow();
-  await db
+  const lists = r.scopes.map((s) => ({ lots: distinct(s.lots), serials: distinct(s.serials) }));
+  const scopes = await db
     .insertInto('recall_scopes')
     .values(
       r.scopes.map((s, ordinal) => ({
@@ -67,8 +106,8 @@ export async function insertRecall(db: Kysely<Database>, r: NewRecall): Promise<
         gtin: s.gtin ?? null,
         hibc_lic: s.hibc?.lic ?? null,
         hibc_pcn: s.hibc?.pcn ?? null,
-        lots: s.lots ? [...s.lots] : null,
-        serials: s.serials ? [...s.serials] : null,
+        lot_count: lists[ordinal]?.lots.length ?? 0,
+        serial_count: lists[ordinal]?.serials.length ?? 0,
         serial_from: s.serialRange?.from ?? null,
         serial_to: s.serialRange?.to ?? null,
         expiry_from: s.expiryFrom ?? null,
@@ -78,15 +117,58 @@ export async function insertRecall(db: Kysely<Database>, r: NewRecall): Promise<
         all_lots: s.allLots === true,
       })),
     )
+    .returning(['id', 'ordinal'])
     .execute();
-  return toRecall(row, r.scopes);
+  for (const kind of ['lot', 'serial'] as const) {
+    const ids: string[] = [];
+    const values: string[] = [];
+    for (const scope of scopes) {
+      for (const value of lists[scope.ordinal]?.[kind === 'lot' ? 'lots' : 'serials'] ?? []) {
+        ids.push(scope.id);
+        values.push(value);
+      }
+    }
+    for (let k = 0; k < values.length; k += MEMBER_BATCH) {
+      await sql`
+        insert into recall_scope_members (scope_id, kind, value)
+        select m.scope_id, ${kind}, m.value from unnest(${ids.slice(k, k + MEMBER_BATCH)}::uuid[], ${values.slice(k, k + MEMBER_BATCH)}::text[]) as m(scope_id, value)`.execute(db);
+    }
+  }
+  return row.id;
 }
 
-async function scopesOf(db: Kysely<Database>, recallIds: readonly string[]): Promise<Map<string, RecallScope[]>> {
-  const map = new Map<string, RecallScope[]>(recallIds.map((id) => [id, []]));
+/** The scopes of these recalls, with their short lists read (two queries whatever the number). */
+async function scopesOf(db: Kysely<Database>, recallIds: readonly string[]): Promise<Map<string, StoredScope[]>> {
+  const map = new Map<string, StoredScope[]>(recallIds.map((id) => [id, []]));
   if (recallIds.length === 0) return map;
   const rows = await db.selectFrom('recall_scopes').selectAll().where('recall_id', 'in', recallIds).orderBy('recall_id').orderBy('ordinal').execute();
-  for (const row of rows) map.get(row.recall_id)?.push(toScope(row));
+  const shortLots = rows.filter((r) => r.lot_count > 0 && r.lot_count <= SHORT_LIST).map((r) => r.id);
+  const shortSerials = rows.filter((r) => r.serial_count > 0 && r.serial_count <= SHORT_LIST).map((r) => r.id);
+  const values = new Map<string, { lots: string[]; serials: string[] }>();
+  if (shortLots.length > 0 || shortSerials.length > 0) {
+    const members = await db
+      .selectFrom('recall_scope_members')
+      .select(['scope_id', 'kind', 'value'])
+      .where((eb) =>
+        eb.or([
+          ...(shortLots.length > 0 ? [eb.and([eb('scope_id', 'in', shortLots), eb('kind', '=', 'lot')])] : []),
+          ...(shortSerials.length > 0 ? [eb.and([eb('scope_id', 'in', shortSerials), eb('kind', '=', 'serial')])] : []),
+        ]),
+      )
+      .orderBy('scope_id')
+      .orderBy('kind')
+      .orderBy('value')
+      .execute();
+    for (const m of members) {
+      const lists = values.get(m.scope_id) ?? { lots: [], serials: [] };
+      (m.kind === 'lot' ? lists.lots : lists.serials).push(m.value);
+      values.set(m.scope_id, lists);
+    }
+  }
+  for (const row of rows) {
+    const lists = values.get(row.id);
+    map.get(row.recall_id)?.push(toScope(row, { ...(row.lot_count <= SHORT_LIST ? { lots: lists?.lots ?? [] } : {}), ...(row.serial_count <= SHORT_LIST ? { serials: lists?.serials ?? [] } : {}) }));
+  }
   return map;
 }
 
@@ -96,13 +178,30 @@ export async function findRecall(db: Kysely<Database>, id: string): Promise<Reca
   return toRecall(row, (await scopesOf(db, [id])).get(id) ?? []);
 }
 
-/** Recalls an actor sees: its organisation's and the national ones; a national key sees all. */
-export async function listRecalls(db: Kysely<Database>, scope: TenancyScope): Promise<Recall[]> {
-  let query = db.selectFrom('recalls').selectAll().orderBy('created_at', 'desc').orderBy('id');
-  if (scope.kind === 'organisation') query = query.where((eb) => eb.or([eb('organisation_id', 'is', null), eb('organisation_id', '=', scope.organisationId)]));
+const seenBy = (scope: TenancyScope) => (scope.kind === 'organisation' ? sql<boolean>`(r.organisation_id is null or r.organisation_id = ${scope.organisationId})` : sql<boolean>`true`);
+
+/**
+ * A page of the recalls an actor sees (its organisation's and the national ones;
+ * a national key sees all), newest first, after the recall `after` (keyset:
+ * creation time, then id). Undefined when `after` is no recall the actor sees.
+ */
+export async function listRecalls(db: Kysely<Database>, scope: TenancyScope, page: { after?: string | undefined; limit: number }): Promise<Recall[] | undefined> {
+  let query = db.selectFrom('recalls as r').selectAll('r').where(seenBy(scope)).orderBy('r.created_at', 'desc').orderBy('r.id', 'desc').limit(page.limit);
+  if (page.after !== undefined) {
+    const after = await db.selectFrom('recalls as r').select(['r.created_at', 'r.id']).where('r.id', '=', page.after).where(seenBy(scope)).executeTakeFirst();
+    if (!after) return undefined;
+    query = query.where(sql<boolean>`(r.created_at, r.id) < (select c.created_at, c.id from recalls c where c.id = ${after.id})`);
+  }
   const rows = await query.execute();
   const scopes = await scopesOf(db, rows.map((r) => r.id));
   return rows.map((r) => toRecall(r, scopes.get(r.id) ?? []));
+}
+
+/** One page of a scope's lots or serials, in byte order, after the value `after`. */
+export async function scopeMembers(db: Kysely<Database>, scopeId: string, kind: 'lot' | 'serial', page: { after?: string | undefined; limit: number }): Promise<string[]> {
+  let query = db.selectFrom('recall_scope_members').select('value').where('scope_id', '=', scopeId).where('kind', '=', kind).orderBy('value').limit(page.limit);
+  if (page.after !== undefined) query = query.where('value', '>', page.after);
+  return (await query.execute()).map((r) => r.value);
 }
 
 export async function closeRecall(db: Kysely<Database>, id: string, at: Date): Promise<void> {
@@ -297,31 +396,73 @@ export interface AffectedCounts {
   readonly notUsed: number;
 }
 
-/** The counts of the whole list: a filter given with the query is dropped, as the counts are what a filtered view is read against. */
-export async function countAffected(db: Kysely<Database>, query: Omit<AffectedQuery, 'limit' | 'after'>): Promise<AffectedCounts> {
-  const q = { scopes: query.scopes, tenancy: query.tenancy, recallId: query.recallId };
-  const inner = affectedSelect(db, q).select(latestContact(q.recallId).as('contact_status'));
+const emptyCounts = (): { byMatch: Record<MatchKind, number>; byStatus: Record<ContactStatus, number> } => ({
+  byMatch: Object.fromEntries(MATCH_KINDS.map((k) => [k, 0])) as Record<MatchKind, number>,
+  byStatus: { identified: 0, contacted: 0, reviewed: 0, explanted: 0, deceased: 0, 'moved-away': 0, 'not-contactable': 0 },
+});
+
+/** The list of one recall (or of scopes not yet stored) to count. */
+export interface CountQuery {
+  readonly scopes: readonly RecallScope[];
+  /** For contact statuses and voided items; none for a dry run. */
+  readonly recallId?: string | undefined;
+}
+
+/**
+ * The counts of the whole lists of several recalls, in two queries whatever their number
+ * (one for the affected items, by recall, match and status, with distinct patients per
+ * recall; one for the units put aside). A filter is never applied: the counts are what a
+ * filtered view is read against.
+ */
+export async function countAffectedMany(db: Kysely<Database>, tenancy: TenancyScope, queries: readonly CountQuery[]): Promise<AffectedCounts[]> {
+  if (queries.length === 0) return [];
+  const affected = queries.map((q, k) => {
+    const { matchKind } = recallPredicates(q.scopes);
+    return affectedBase(db, { scopes: q.scopes, tenancy, recallId: q.recallId }).select([
+      sql<number>`${sql.lit(k)}::int`.as('k'),
+      matchKind.as('match'),
+      contactStatus(q.recallId).as('status'),
+      'i.patient_id',
+      sql<boolean>`ex.first_scanned_at is not null`.as('explanted'),
+    ]);
+  });
+  const [first, ...rest] = affected;
+  const union = rest.reduce((u, q) => u.unionAll(q), first as NonNullable<typeof first>);
   const rows = await db
-    .selectFrom(inner.as('a'))
-    .select((eb) => ['a.match', sql<string>`coalesce(a.contact_status, 'identified')`.as('status'), eb.fn.countAll<string>().as('n'), sql<string>`count(*) filter (where a.explanted_at is not null)`.as('explanted')])
-    .groupBy(['a.match', sql`coalesce(a.contact_status, 'identified')`])
+    .selectFrom(union.as('a'))
+    .select([
+      'a.k',
+      'a.match',
+      'a.status',
+      sql<number>`grouping(a.match, a.status)`.as('total'),
+      sql<string>`count(*)`.as('n'),
+      sql<string>`count(*) filter (where a.explanted)`.as('explanted'),
+      sql<string>`count(distinct a.patient_id)`.as('patients'),
+    ])
+    .groupBy(sql`grouping sets ((a.k, a.match, a.status), (a.k))`)
     .execute();
-  const patients = await db
-    .selectFrom(affectedSelect(db, q).as('a'))
-    .select(sql<string>`count(distinct a.patient_id)`.as('n'))
-    .executeTakeFirstOrThrow();
-  const byMatch = Object.fromEntries(MATCH_KINDS.map((k) => [k, 0])) as Record<MatchKind, number>;
-  const byStatus = { identified: 0, contacted: 0, reviewed: 0, explanted: 0, deceased: 0, 'moved-away': 0, 'not-contactable': 0 } as Record<ContactStatus, number>;
-  let items = 0;
-  let explanted = 0;
+  const notUsed = await countNotUsedMany(db, tenancy, queries);
+  const counts = queries.map((_, k) => ({ items: 0, patients: 0, explanted: 0, notUsed: notUsed[k] ?? 0, ...emptyCounts() }));
   for (const r of rows) {
-    const n = Number(r.n);
-    items += n;
-    explanted += Number(r.explanted);
-    byMatch[r.match] += n;
-    byStatus[r.status as ContactStatus] += n;
+    const c = counts[r.k];
+    if (!c) continue;
+    if (Number(r.total) !== 0) {
+      // The recall's own row: its items and distinct patients.
+      c.items = Number(r.n);
+      c.patients = Number(r.patients);
+      c.explanted = Number(r.explanted);
+    } else {
+      c.byMatch[r.match] += Number(r.n);
+      c.byStatus[r.status] += Number(r.n);
+    }
   }
-  return { items, patients: Number(patients.n), byMatch, byStatus, explanted, notUsed: await countNotUsed(db, q) };
+  return counts;
+}
+
+/** The counts of one recall's whole list (see countAffectedMany). */
+export async function countAffected(db: Kysely<Database>, query: Omit<AffectedQuery, 'limit' | 'after'>): Promise<AffectedCounts> {
+  const [counts] = await countAffectedMany(db, query.tenancy, [{ scopes: query.scopes, recallId: query.recallId }]);
+  return counts as AffectedCounts;
 }
 
 export interface NotUsedItem {
@@ -400,9 +541,15 @@ export async function notUsedItems(db: Kysely<Database>, q: Pick<AffectedQuery, 
   }));
 }
 
-export async function countNotUsed(db: Kysely<Database>, q: Pick<AffectedQuery, 'scopes' | 'tenancy'>): Promise<number> {
-  const row = await notUsedBase(db, q).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-  return Number(row.n);
+/** How many units of each recall were put aside, in one query whatever their number. */
+async function countNotUsedMany(db: Kysely<Database>, tenancy: TenancyScope, queries: readonly CountQuery[]): Promise<number[]> {
+  const [first, ...rest] = queries.map((q, k) => notUsedBase(db, { scopes: q.scopes, tenancy }).select(sql<number>`${sql.lit(k)}::int`.as('k')));
+  if (!first) return [];
+  const union = rest.reduce((u, q) => u.unionAll(q), first);
+  const rows = await db.selectFrom(union.as('u')).select(['u.k', sql<string>`count(*)`.as('n')]).groupBy('u.k').execute();
+  const counts = queries.map(() => 0);
+  for (const r of rows) counts[r.k] = Number(r.n);
+  return counts;
 }
 
 export async function insertContact(
@@ -429,46 +576,65 @@ export interface CoveringRecall {
   readonly match: MatchKind;
 }
 
+/** The scanned device as a one-row `i`, so that the very predicates of the recall lists decide. */
+const deviceRow = (device: Device, entryType: EntryType) => sql`
+  select ${device.gtin}::text as gtin, ${device.hibcLic}::text as hibc_lic, ${device.hibcPcn}::text as hibc_pcn,
+         ${device.lotNumber}::text as lot_number, ${device.serialNumber}::text as serial_number,
+         ${device.expirationDate}::date as expiration_date, ${device.manufacturingDate}::date as manufacturing_date,
+         ${entryType}::text as entry_type`;
+
+type CandidateRow = ScopeRow & { reference: string; title: string; lot_listed: boolean; serial_listed: boolean; lot_runs_on: boolean; lot_confused: boolean };
+
 /**
  * Active recalls that cover a scanned device (certainly, because what would
  * rule it out was not captured, or by one of the weaker kinds: a lot that
  * swallowed a tail, a lot that differs only in confusable characters, a lot
  * label without its product), among those the organisation sees.
+ *
+ * Two queries, each a few index lookups whatever the size of the recalls: the
+ * scopes that name the device's product (or, for a lot label without its
+ * product, that list its lot), each with what its lists say of the device (its
+ * lot or serial listed, probed by key: `listFacts`); then the very predicates of
+ * the recall lists on the device as a one-row `items as i`, those facts in place
+ * of the lists. No list is read into memory, and no scope costs a subquery twice.
  */
 export async function activeRecallsCovering(db: Kysely<Database>, organisationId: string, device: Device, entryType: EntryType): Promise<CoveringRecall[]> {
   const productless = device.gtin === null && device.hibcLic === null;
   if (productless && device.lotNumber === null) return [];
-  const candidates = await db
-    .selectFrom('recall_scopes as s')
-    .innerJoin('recalls as r', 'r.id', 's.recall_id')
-    .select(['r.id', 'r.reference', 'r.title'])
-    .distinct()
-    .orderBy('r.reference')
-    .orderBy('r.id')
-    .where('r.status', '=', 'active')
-    .where((eb) => eb.or([eb('r.organisation_id', 'is', null), eb('r.organisation_id', '=', organisationId)]))
-    .where((eb) =>
-      eb.or([
-        ...(device.gtin !== null ? [eb('s.gtin', '=', device.gtin)] : []),
-        ...(device.hibcLic !== null && device.hibcPcn !== null ? [eb.and([eb('s.hibc_lic', '=', device.hibcLic), eb('s.hibc_pcn', '=', device.hibcPcn)])] : []),
-        // A lot label without its product: any recall that lists lots may name it.
-        ...(productless ? [eb('s.lots', 'is not', null)] : []),
-      ]),
-    )
-    .execute();
-  if (candidates.length === 0) return [];
-  const scopes = await scopesOf(db, candidates.map((c) => c.id));
-  // The device as a one-row `items as i`, so the very predicates of the recall lists decide.
-  const checks = candidates.map((c) => recallPredicates(scopes.get(c.id) ?? []));
+  const names = [
+    ...(device.gtin !== null ? [sql<boolean>`s.gtin = ${device.gtin}`] : []),
+    ...(device.hibcLic !== null && device.hibcPcn !== null ? [sql<boolean>`(s.hibc_lic = ${device.hibcLic} and s.hibc_pcn = ${device.hibcPcn})`] : []),
+    // A lot label without its product: the scopes that list its lot.
+    ...(productless ? [sql<boolean>`exists (select 1 from recall_scope_members m where m.scope_id = s.id and m.kind = 'lot' and m.value = (i.lot_number collate "C"))`] : []),
+  ];
+  const facts = listFacts(sql.ref('s.id'));
+  const { rows } = await sql<CandidateRow>`
+    with i as (${deviceRow(device, entryType)})
+    select s.*, r.reference, r.title,
+           s.lot_count > 0 and ${facts.lotListed} as lot_listed, s.serial_count > 0 and ${facts.serialListed} as serial_listed,
+           s.lot_count > 0 and ${facts.lotRunsOn} as lot_runs_on, s.lot_count > 0 and ${facts.lotConfused} as lot_confused
+    from recall_scopes s join recalls r on r.id = s.recall_id cross join i
+    where r.status = 'active' and (r.organisation_id is null or r.organisation_id = ${organisationId}) and (${sql.join(names, sql` or `)})
+    order by r.reference, s.recall_id, s.ordinal`.execute(db);
+  if (rows.length === 0) return [];
+  // Scopes by recall (a scope of another product cannot cover the device, so these are all that can).
+  const recalls = new Map<string, { id: string; reference: string; title: string; scopes: RecallScope[] }>();
+  for (const row of rows) {
+    const recall = recalls.get(row.recall_id) ?? { id: row.recall_id, reference: row.reference, title: row.title, scopes: [] };
+    const scope = toScope(row);
+    recall.scopes.push({
+      ...scope,
+      lots: row.lot_count > 0 ? { probed: { listed: row.lot_listed, runsOn: row.lot_runs_on, confused: row.lot_confused }, count: row.lot_count } : undefined,
+      serials: row.serial_count > 0 ? { probed: { listed: row.serial_listed, runsOn: false, confused: false }, count: row.serial_count } : undefined,
+    });
+    recalls.set(row.recall_id, recall);
+  }
+  const candidates = [...recalls.values()];
+  const checks = candidates.map((c) => recallPredicates(c.scopes));
   const result = await sql<Record<string, boolean | MatchKind>>`
-    with i as (
-      select ${device.gtin}::text as gtin, ${device.hibcLic}::text as hibc_lic, ${device.hibcPcn}::text as hibc_pcn,
-             ${device.lotNumber}::text as lot_number, ${device.serialNumber}::text as serial_number,
-             ${device.expirationDate}::date as expiration_date, ${device.manufacturingDate}::date as manufacturing_date,
-             ${entryType}::text as entry_type
-    )
+    with i as (${deviceRow(device, entryType)})
     select ${sql.join(checks.map((c, k) => sql`${c.where} as ${sql.ref(`m${k}`)}, ${c.matchKind} as ${sql.ref(`k${k}`)}`))} from i
   `.execute(db);
   const row = result.rows[0] ?? {};
-  return candidates.flatMap((c, k) => (row[`m${k}`] === true ? [{ ...c, match: row[`k${k}`] as MatchKind }] : []));
+  return candidates.flatMap((c, k) => (row[`m${k}`] === true ? [{ id: c.id, reference: c.reference, title: c.title, match: row[`k${k}`] as MatchKind }] : []));
 }

@@ -6,8 +6,8 @@ import { tenancyOf } from '../../shared/actor.js';
 import { IdParamsSchema } from '../../shared/schemas.js';
 import { recordListAudit } from '../audit/audit.service.js';
 import { copyAffectedCsv } from './recall.export.js';
-import { MATCH_REASONS, type RecallScope } from './recall.matching.js';
-import { affectedPatientIds, type AffectedItem, type Recall } from './recall.repository.js';
+import { MATCH_REASONS, SHORT_LIST, valuesOf, type Listed } from './recall.matching.js';
+import { affectedPatientIds, type AffectedItem, type Recall, type StoredScope } from './recall.repository.js';
 import {
   AdHocQuery,
   AffectedPageSchema,
@@ -18,8 +18,15 @@ import {
   NotUsedPageSchema,
   NotUsedQuery,
   PageQuery,
+  MAX_LISTED,
+  RECALL_BODY_LIMIT_BYTES,
   RecallItemParams,
+  RecallListQuery,
+  RecallPageSchema,
   RecallSchema,
+  ScopeListPageSchema,
+  ScopeListParams,
+  ScopeListQuery,
 } from './recall.schemas.js';
 import {
   adHocAffected,
@@ -31,15 +38,25 @@ import {
   listVisibleRecalls,
   notUsedOfRecall,
   previewRecall,
+  scopeList,
   updateContact,
   visibleRecall,
 } from './recall.service.js';
 
-const toScopeApi = (s: RecallScope) => ({
+/** A list as the recall shows it: the values when read with the scope (short), else nothing (its count says how many). */
+const shown = (list: Listed | undefined, withLists: boolean) => {
+  const values = withLists ? valuesOf(list) : undefined;
+  return values === undefined ? undefined : [...values];
+};
+
+const toScopeApi = (s: StoredScope, withLists: boolean) => ({
+  ordinal: s.ordinal,
   gtin: s.gtin,
   hibc: s.hibc ? { lic: s.hibc.lic, pcn: s.hibc.pcn } : undefined,
-  lots: s.lots ? [...s.lots] : undefined,
-  serials: s.serials ? [...s.serials] : undefined,
+  lotCount: s.lotCount,
+  serialCount: s.serialCount,
+  lots: shown(s.lots, withLists),
+  serials: shown(s.serials, withLists),
   serialRange: s.serialRange ? { from: s.serialRange.from, to: s.serialRange.to } : undefined,
   expiryFrom: s.expiryFrom,
   expiryTo: s.expiryTo,
@@ -48,7 +65,8 @@ const toScopeApi = (s: RecallScope) => ({
   allLots: s.allLots === true ? (true as const) : undefined,
 });
 
-const toRecallApi = ({ recall, counts }: { recall: Recall; counts: z.infer<typeof CountsSchema> }) => ({
+/** A recall; its short lists too, except in the list of recalls (withLists false). */
+const toRecallApi = ({ recall, counts }: { recall: Recall; counts: z.infer<typeof CountsSchema> }, withLists = true) => ({
   id: recall.id,
   reference: recall.reference,
   title: recall.title,
@@ -58,7 +76,7 @@ const toRecallApi = ({ recall, counts }: { recall: Recall; counts: z.infer<typeo
   national: recall.organisationId === null,
   createdAt: recall.createdAt.toISOString(),
   closedAt: recall.closedAt?.toISOString() ?? null,
-  scope: recall.scopes.map(toScopeApi),
+  scope: recall.scopes.map((s) => toScopeApi(s, withLists)),
   counts,
 });
 
@@ -95,11 +113,22 @@ const ROLES = ['procurement'] as const;
 const many = <T>(value: T | T[] | undefined): readonly T[] | undefined => (value === undefined ? undefined : Array.isArray(value) ? value : [value]);
 
 export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
+  // A national notice may list 200,000 serials (MAX_LISTED): these two routes take bodies up to
+  // RECALL_BODY_LIMIT_BYTES, every other route BODY_LIMIT_BYTES (whichever is larger here).
+  const recallBodyLimit = Math.max(app.config.bodyLimitBytes, RECALL_BODY_LIMIT_BYTES);
+
   app.post(
     '/v1/recalls',
     {
       config: { access: ROLES },
-      schema: { tags: ['recalls'], summary: 'Create a recall from a Field Safety Notice (structured scope)', body: CreateRecallBody, response: { 201: RecallSchema } },
+      bodyLimit: recallBodyLimit,
+      schema: {
+        tags: ['recalls'],
+        summary: 'Create a recall from a Field Safety Notice (structured scope)',
+        description: `At most ${MAX_LISTED.toLocaleString('en-GB')} lots and serials in all (422 VALIDATION_FAILED, pointing at the list that crosses it), and a body of at most ${RECALL_BODY_LIMIT_BYTES / 1024 / 1024} MiB, or BODY_LIMIT_BYTES if larger (413). The answer shows a scope's lots and serials when it lists at most ${SHORT_LIST}; longer lists are counted, and read from GET /v1/recalls/{id}/scopes/{ordinal}/lots|serials.`,
+        body: CreateRecallBody,
+        response: { 201: RecallSchema },
+      },
     },
     async (req, reply) => reply.code(201).send(toRecallApi(await createRecall(app.db, requestContext(req), req.body))),
   );
@@ -108,6 +137,7 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/recalls/preview',
     {
       config: { access: ROLES },
+      bodyLimit: recallBodyLimit,
       schema: { tags: ['recalls'], summary: 'Dry run: the counts a recall would have, nothing saved', body: CreateRecallBody, response: { 200: CountsSchema } },
     },
     async (req) => previewRecall(app.db, requestContext(req), req.body),
@@ -117,9 +147,18 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/recalls',
     {
       config: { access: ROLES },
-      schema: { tags: ['recalls'], summary: "The recalls the caller sees (its organisation's and national ones), newest first", response: { 200: z.object({ items: z.array(RecallSchema) }) } },
+      schema: {
+        tags: ['recalls'],
+        summary: "The recalls the caller sees (its organisation's and national ones), newest first, a page at a time",
+        description: 'Keyset-paginated by `cursor`. Each recall with its counts; its scopes summarised (how many lots and serials each lists), never the lists themselves.',
+        querystring: RecallListQuery,
+        response: { 200: RecallPageSchema },
+      },
     },
-    async (req) => ({ items: (await listVisibleRecalls(app.db, requestContext(req))).map(toRecallApi) }),
+    async (req) => {
+      const page = await listVisibleRecalls(app.db, requestContext(req), { after: req.query.cursor, limit: req.query.limit });
+      return { items: page.items.map((r) => toRecallApi(r, false)), nextCursor: page.nextCursor };
+    },
   );
 
   app.get(
@@ -157,6 +196,23 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags: ['recalls'], summary: 'Close a recall: scans are no longer warned about it', params: IdParamsSchema, response: { 200: RecallSchema } },
     },
     async (req) => toRecallApi(await closeRecallFor(app.db, requestContext(req), req.params.id, app.clock)),
+  );
+
+  app.get(
+    '/v1/recalls/:id/scopes/:ordinal/:list',
+    {
+      config: { access: ROLES },
+      schema: {
+        tags: ['recalls'],
+        summary: "A scope's listed lots or serials, a page at a time, in byte order",
+        description: 'The lists a recall is not sent with (those longer than the recall shows, and every list in GET /v1/recalls). Keyset-paginated by `cursor`, the last value read.',
+        params: ScopeListParams,
+        querystring: ScopeListQuery,
+        response: { 200: ScopeListPageSchema },
+      },
+    },
+    async (req) =>
+      scopeList(app.db, requestContext(req), req.params.id, req.params.ordinal, req.params.list === 'lots' ? 'lot' : 'serial', { after: req.query.cursor, limit: req.query.limit }),
   );
 
   app.get(

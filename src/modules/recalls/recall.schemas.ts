@@ -1,17 +1,32 @@
 import { z } from 'zod';
 import { CONTACT_STATUSES, DISPOSITIONS } from '../../db/database.js';
 import { GtinSchema, IsoDateSchema } from '../../shared/schemas.js';
-import { MATCH_KINDS, MATCH_REASONS } from './recall.matching.js';
+import { MATCH_KINDS, MATCH_REASONS, SHORT_LIST } from './recall.matching.js';
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
 const numeric = (s: string) => /^\d{1,30}$/.test(s);
+
+/**
+ * The most lots and serials one recall lists, all scopes together. Field Safety Notices
+ * for cardiac devices list tens of thousands of serials (one national notice, every unit of
+ * several models); 200,000 is above any we know of, and each value is one row, probed by
+ * its key at scan time, so the size of a recall does not slow a scan. Past it, a notice is
+ * split into several recalls or given as serial ranges.
+ */
+export const MAX_LISTED = 200_000;
+/**
+ * The request body of a recall (and of its preview): MAX_LISTED values of 20 characters,
+ * quoted, pretty-printed one a line (~30 bytes each), with room for the rest. Only these
+ * two routes take more than BODY_LIMIT_BYTES.
+ */
+export const RECALL_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
 export const RecallScopeSchema = z
   .strictObject({
     gtin: GtinSchema.optional(),
     hibc: z.strictObject({ lic: z.string().regex(/^[A-Z][A-Z0-9]{3}$/, 'an HIBC LIC: 4 characters, the first a letter'), pcn: z.string().regex(/^[A-Z0-9]{1,18}$/) }).optional(),
-    lots: z.array(Text(20)).min(1).max(10_000).optional(),
-    serials: z.array(Text(20)).min(1).max(100_000).optional(),
+    lots: z.array(Text(20)).min(1).max(MAX_LISTED).optional(),
+    serials: z.array(Text(20)).min(1).max(MAX_LISTED).optional(),
     serialRange: z.strictObject({ from: Text(20), to: Text(20) }).optional(),
     expiryFrom: IsoDateSchema.optional(),
     expiryTo: IsoDateSchema.optional(),
@@ -38,13 +53,19 @@ export const RecallScopeSchema = z
   })
   .meta({ id: 'RecallScope' });
 
+const listed = (what: string) =>
+  `The ${what} themselves, each once, in byte order: in GET /v1/recalls/{id} (and the answers to create and close) when the scope lists at most ${SHORT_LIST} values; never in GET /v1/recalls. Longer lists are read page by page from GET /v1/recalls/{id}/scopes/{ordinal}/${what}.`;
+
 /** A scope as answered (already normalised: GTIN-14), without the input transforms. */
 export const RecallScopeOutSchema = z
   .object({
+    ordinal: z.number().int().describe('Its position in `scope` (from 0), as in the request that created the recall.'),
     gtin: z.string().optional(),
     hibc: z.object({ lic: z.string(), pcn: z.string() }).optional(),
-    lots: z.array(z.string()).optional(),
-    serials: z.array(z.string()).optional(),
+    lotCount: z.number().int().describe('How many distinct lots the scope lists (0: no lot list).'),
+    serialCount: z.number().int().describe('How many distinct serials the scope lists (0: no serial list).'),
+    lots: z.array(z.string()).optional().describe(listed('lots')),
+    serials: z.array(z.string()).optional().describe(listed('serials')),
     serialRange: z.object({ from: z.string(), to: z.string() }).optional(),
     expiryFrom: z.string().optional(),
     expiryTo: z.string().optional(),
@@ -60,7 +81,28 @@ export const CreateRecallBody = z
     title: Text(500),
     manufacturer: Text(200).optional(),
     issuedAt: IsoDateSchema.optional(),
-    scope: z.array(RecallScopeSchema).min(1).max(100).describe('Alternatives: an item is affected when any scope covers it.'),
+    scope: z
+      .array(RecallScopeSchema)
+      .min(1)
+      .max(100)
+      .describe(`Alternatives: an item is affected when any scope covers it. At most ${MAX_LISTED.toLocaleString('en-GB')} lots and serials in all.`),
+  })
+  .superRefine((body, ctx) => {
+    // The cap on the whole recall, reported at the list that crosses it.
+    let total = 0;
+    for (const [k, s] of body.scope.entries()) {
+      for (const list of ['lots', 'serials'] as const) {
+        const before = total;
+        total += new Set(s[list] ?? []).size;
+        if (before <= MAX_LISTED && total > MAX_LISTED) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `a recall lists at most ${MAX_LISTED.toLocaleString('en-GB')} lots and serials in all; this list brings it to ${total.toLocaleString('en-GB')}: split the notice into several recalls, or give serial ranges`,
+            path: ['scope', k, list],
+          });
+        }
+      }
+    }
   })
   .meta({ id: 'CreateRecallBody' });
 
@@ -90,6 +132,36 @@ export const RecallSchema = z
     counts: CountsSchema,
   })
   .meta({ id: 'Recall' });
+
+export const RecallListQuery = z.strictObject({
+  cursor: z.uuid().optional().describe('nextCursor of the previous page.'),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const RecallPageSchema = z
+  .object({
+    items: z.array(RecallSchema).describe('Newest first. Each scope is summarised (lotCount, serialCount); its lists are read from GET /v1/recalls/{id}/scopes/{ordinal}/lots|serials.'),
+    nextCursor: z.string().nullable().describe('Pass as `cursor` to read the next page; null on the last.'),
+  })
+  .meta({ id: 'RecallPage' });
+
+export const ScopeListParams = z.object({
+  id: z.uuid(),
+  ordinal: z.coerce.number().int().min(0).max(99).describe('The scope, by its position in `scope` (from 0).'),
+  list: z.enum(['lots', 'serials']),
+});
+
+export const ScopeListQuery = z.strictObject({
+  cursor: z.string().min(1).max(100).optional().describe('nextCursor of the previous page (the last value read).'),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+});
+
+export const ScopeListPageSchema = z
+  .object({
+    items: z.array(z.string()).describe('Listed values, each once, in byte order.'),
+    nextCursor: z.string().nullable().describe('Pass as `cursor` to read the next page; null on the last.'),
+  })
+  .meta({ id: 'RecallScopeListPage' });
 
 export const AffectedItemSchema = z
   .object({

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { ContactStatus, Database } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/errors.js';
@@ -11,13 +12,17 @@ import {
   closeRecall,
   contactHistory,
   countAffected,
+  countAffectedMany,
   notUsedItems,
   findRecall,
   insertContact,
   insertRecall,
   listRecalls,
+  scopeMembers,
+  type AffectedCounts,
   type AffectedFilter,
   type Recall,
+  type RecallScopeInput,
 } from './recall.repository.js';
 
 export interface RecallInput {
@@ -25,7 +30,7 @@ export interface RecallInput {
   readonly title: string;
   readonly manufacturer?: string | undefined;
   readonly issuedAt?: string | undefined;
-  readonly scope: readonly RecallScope[];
+  readonly scope: readonly RecallScopeInput[];
 }
 
 /** A recall belongs to the organisation that made it, or is national (made with a national key) and seen by all. */
@@ -38,26 +43,43 @@ async function withCounts(db: Kysely<Database>, actor: Actor, recall: Recall) {
   return { recall, counts };
 }
 
+/**
+ * The counts a recall would have, nothing kept: the recall is stored in a transaction that is
+ * rolled back, so that its lists are counted by the very queries of a stored recall (joined as
+ * rows, never carried whole in each query), and no other session ever sees it.
+ */
 export async function previewRecall(db: Kysely<Database>, ctx: RequestContext, input: RecallInput) {
-  const counts = await countAffected(db, { scopes: input.scope, tenancy: tenancyOf(ctx.actor) });
+  const trx = await db.startTransaction().execute();
+  let counts: AffectedCounts;
+  try {
+    // A reference of its own: the notice's may already be taken (a preview is not a recall).
+    const id = await insertRecall(trx, newRecall(ctx, { ...input, reference: `preview ${randomUUID()}` }));
+    const recall = (await findRecall(trx, id)) as Recall;
+    // As a dry run always was: no recall id, so no contact steps and no items voided since.
+    counts = await countAffected(trx, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor) });
+  } finally {
+    await trx.rollback().execute();
+  }
   await recordAudit(db, ctx, { action: 'recall.preview', organisationId: ctx.actor.organisationId, detail: { items: counts.items } });
   return counts;
 }
 
+const newRecall = (ctx: RequestContext, input: RecallInput) => ({
+  organisationId: ctx.actor.organisationId,
+  reference: input.reference,
+  title: input.title,
+  manufacturer: input.manufacturer ?? null,
+  issuedAt: input.issuedAt ?? null,
+  createdBy: ctx.actor.keyId,
+  scopes: input.scope,
+});
+
 export async function createRecall(db: Kysely<Database>, ctx: RequestContext, input: RecallInput) {
   try {
     const recall = await db.transaction().execute(async (trx) => {
-      const created = await insertRecall(trx, {
-        organisationId: ctx.actor.organisationId,
-        reference: input.reference,
-        title: input.title,
-        manufacturer: input.manufacturer ?? null,
-        issuedAt: input.issuedAt ?? null,
-        createdBy: ctx.actor.keyId,
-        scopes: input.scope,
-      });
-      await recordAudit(trx, ctx, { action: 'recall.create', organisationId: ctx.actor.organisationId, detail: { recallId: created.id } });
-      return created;
+      const id = await insertRecall(trx, newRecall(ctx, input));
+      await recordAudit(trx, ctx, { action: 'recall.create', organisationId: ctx.actor.organisationId, detail: { recallId: id } });
+      return (await findRecall(trx, id)) as Recall;
     });
     return await withCounts(db, ctx.actor, recall);
   } catch (error) {
@@ -77,9 +99,28 @@ export async function getRecall(db: Kysely<Database>, ctx: RequestContext, id: s
   return withCounts(db, ctx.actor, await visibleRecall(db, ctx, id));
 }
 
-export async function listVisibleRecalls(db: Kysely<Database>, ctx: RequestContext) {
-  const recalls = await listRecalls(db, tenancyOf(ctx.actor));
-  return Promise.all(recalls.map((r) => withCounts(db, ctx.actor, r)));
+/**
+ * A page of the recalls the actor sees, newest first, each with its counts: a bounded number of
+ * queries whatever the page holds (the recalls, their scopes, their short lists, the counts).
+ */
+export async function listVisibleRecalls(db: Kysely<Database>, ctx: RequestContext, page: Page) {
+  const tenancy = tenancyOf(ctx.actor);
+  const recalls = await listRecalls(db, tenancy, page);
+  if (!recalls) throw new ProblemError('CURSOR_INVALID', 'The cursor is not a recall of this list. Resume from the last nextCursor received, or start without `cursor`.');
+  const counts = await countAffectedMany(db, tenancy, recalls.map((r) => ({ scopes: r.scopes, recallId: r.id })));
+  return {
+    items: recalls.map((recall, k) => ({ recall, counts: counts[k] as AffectedCounts })),
+    nextCursor: recalls.length === page.limit ? (recalls[recalls.length - 1]?.id ?? null) : null,
+  };
+}
+
+/** One page of a scope's listed lots or serials, in byte order (a long list is not sent with its recall). */
+export async function scopeList(db: Kysely<Database>, ctx: RequestContext, id: string, ordinal: number, kind: 'lot' | 'serial', page: Page) {
+  const recall = await visibleRecall(db, ctx, id);
+  const scope = recall.scopes.find((s) => s.ordinal === ordinal);
+  if (!scope) throw new ProblemError('NOT_FOUND', `The recall has no scope ${ordinal} (its scopes are numbered from 0).`);
+  const items = await scopeMembers(db, scope.id, kind, page);
+  return { items, nextCursor: items.length === page.limit ? (items[items.length - 1] ?? null) : null };
 }
 
 export async function closeRecallFor(db: Kysely<Database>, ctx: RequestContext, id: string, clock: Clock) {

@@ -391,11 +391,13 @@ export async function scanFacts(db: Kysely<Database>, queries: readonly ScanFact
       coalesce(po.implantable, p.implantable) as implantable, coalesce(po.label_lot, p.label_lot) as label_lot,
       coalesce(po.label_serial, p.label_serial) as label_serial, coalesce(po.label_expiry, p.label_expiry) as label_expiry,
       coalesce(po.label_manufacturing, p.label_manufacturing) as label_manufacturing,
-      exists (
+      (exists (
         select 1 from recall_scopes rs join recalls r on r.id = rs.recall_id
-        where r.status = 'active' and (rs.gtin = q.gtin or (rs.hibc_lic = q.hibc_lic and rs.hibc_pcn = q.hibc_pcn)
-          -- A lot label without its product: a recall that lists lots may name it.
-          or (q.gtin is null and q.hibc_lic is null and q.lot_number is not null and rs.lots is not null))) as recall_names
+        where r.status = 'active' and (rs.gtin = q.gtin or (rs.hibc_lic = q.hibc_lic and rs.hibc_pcn = q.hibc_pcn)))
+       -- A lot label without its product: a recall that lists its lot may name it.
+       or (q.gtin is null and q.hibc_lic is null and q.lot_number is not null and exists (
+        select 1 from recall_scope_members m join recall_scopes rs on rs.id = m.scope_id join recalls r on r.id = rs.recall_id
+        where m.kind = 'lot' and m.value = (q.lot_number collate "C") and r.status = 'active'))) as recall_names
     from unnest(${column((q) => q.procedureId)}::uuid[], ${column((q) => q.patientId)}::uuid[], ${column((q) => q.scannerId)}::text[],
                 ${column((q) => q.raw)}::text[], ${column((q) => q.since)}::timestamptz[], ${column((q) => q.device.di)}::text[],
                 ${column((q) => q.device.gtin)}::text[], ${column((q) => q.device.hibcLic)}::text[], ${column((q) => q.device.hibcPcn)}::text[],
