@@ -7,8 +7,12 @@
  */
 import t from 'tap';
 import { loadItems, loadProcedures, nextChangedProcedures } from '../../src/modules/feeds/feed.repository.js';
+import { activeRecallsCovering, affectedItems, countAffectedMany, findRecall, type Recall } from '../../src/modules/recalls/recall.repository.js';
+import { NO_DEVICE } from '../../src/modules/scans/scan.rules.js';
+import { buildTestApp, createOrganisationWithKeys } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { sqlOf } from '../helpers/sql-capture.js';
+import { GTIN } from '../helpers/theatre.js';
 
 const ORG = '00000000-0000-4000-8000-000000000001';
 const PROCEDURE = '00000000-0000-4000-8000-000000000002';
@@ -24,5 +28,35 @@ t.test('SQL snapshots', async (t) => {
   t.test('feed: a page of procedures and their items', async (t) => {
     t.matchSnapshot(await sqlOf(db, (q) => loadProcedures(q, [PROCEDURE])), 'procedures');
     t.matchSnapshot(await sqlOf(db, (q) => loadItems(q, [PROCEDURE])), 'items');
+  });
+});
+
+t.test('SQL snapshots: recalls', async (t) => {
+  const app = await buildTestApp(t);
+  const org = await createOrganisationWithKeys(app, 'RSQ');
+  const tenancy = { kind: 'organisation', organisationId: org.id } as const;
+  const recallOf = async (scope: object): Promise<Recall> => {
+    const res = await app.request({ method: 'POST', url: '/v1/recalls', key: org.keys.procurement, payload: { reference: `SQL-${JSON.stringify(scope).length}`, title: 'snapshot', scope: [scope] } });
+    if (res.statusCode !== 201) throw new Error(res.body);
+    return (await findRecall(app.db, res.json<{ id: string }>().id)) as Recall;
+  };
+  // A short list (sent with its recall, matched in SQL) and a long one (matched against its member rows).
+  const short = await recallOf({ gtin: GTIN, lots: ['LOT1', 'LOT2'], expiryFrom: '2026-01-01', expiryTo: '2026-12-31' });
+  const long = await recallOf({ gtin: GTIN, serials: Array.from({ length: 300 }, (_, i) => `SER-${String(i).padStart(4, '0')}`) });
+
+  t.test('the affected items of a recall, a page', async (t) => {
+    for (const [name, recall] of [['lots listed', short], ['300 serials listed', long]] as const) {
+      t.matchSnapshot(await sqlOf(app.db, (q) => affectedItems(q, { scopes: recall.scopes, tenancy, recallId: recall.id, limit: 100 })), name);
+    }
+  });
+
+  t.test('the counts of a page of recalls', async (t) => {
+    t.matchSnapshot(await sqlOf(app.db, (q) => countAffectedMany(q, tenancy, [short, long].map((r) => ({ scopes: r.scopes, recallId: r.id })))), 'two recalls');
+  });
+
+  t.test('the recalls that cover a scanned device', async (t) => {
+    const device = { ...NO_DEVICE, issuingAgency: 'GS1', di: GTIN, gtin: GTIN, lotNumber: 'LOT1', serialNumber: 'SER-0001', expirationDate: '2026-06-30' };
+    t.matchSnapshot(await sqlOf(app.db, (q) => activeRecallsCovering(q, org.id, device, 'barcode')), 'a scanned label with lot and serial');
+    t.matchSnapshot(await sqlOf(app.db, (q) => activeRecallsCovering(q, org.id, { ...NO_DEVICE, lotNumber: 'LOT1' }, 'barcode')), 'a lot label without its product');
   });
 });

@@ -2,12 +2,9 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
-import { tenancyOf } from '../../shared/actor.js';
 import { IdParamsSchema } from '../../shared/schemas.js';
-import { recordListAudit } from '../audit/audit.service.js';
-import { copyAffectedCsv } from './recall.export.js';
 import { MATCH_REASONS, SHORT_LIST, valuesOf, type Listed } from './recall.matching.js';
-import { affectedPatientIds, type AffectedItem, type Recall, type StoredScope } from './recall.repository.js';
+import type { AffectedItem, Recall, StoredScope } from './recall.repository.js';
 import {
   AdHocQuery,
   AffectedPageSchema,
@@ -33,14 +30,13 @@ import {
   affectedPatients,
   closeRecallFor,
   createRecall,
-  filterDetail,
+  exportAffectedCsv,
   getRecall,
   listVisibleRecalls,
   notUsedOfRecall,
   previewRecall,
   scopeList,
   updateContact,
-  visibleRecall,
 } from './recall.service.js';
 
 /** A list as the recall shows it: the values when read with the scope (short), else nothing (its count says how many). */
@@ -268,14 +264,7 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
       const filter = { statuses: many(req.query.status), matches: many(req.query.match) };
       const wantsCsv = req.query.format === 'csv' || (req.query.format === undefined && (req.headers.accept ?? '').includes('text/csv'));
       if (wantsCsv) {
-        const recall = await visibleRecall(app.db, ctx, req.params.id);
-        const asOf = app.clock.now();
-        const query = { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId: recall.id, ...filter };
-        // The list (the whole one, or what the filter keeps) leaves: the patients and procedures
-        // in it, and only those, are named in the audit before it streams.
-        const exported = await affectedPatientIds(app.db, query);
-        await recordListAudit(app.db, ctx, 'recall.patients.export', exported, { recallId: recall.id, asOf: asOf.toISOString(), ...filterDetail(filter) });
-        const stream = await copyAffectedCsv(app.db, query);
+        const { recall, asOf, stream } = await exportAffectedCsv(app.db, ctx, req.params.id, app.clock, filter);
         const file = `recall-${recall.reference.replace(/[^A-Za-z0-9._-]/g, '_')}-${asOf.toISOString().replace(/[:.]/g, '')}.csv`;
         return reply.type('text/csv; charset=utf-8').header('x-as-of', asOf.toISOString()).header('content-disposition', `attachment; filename="${file}"`).header('cache-control', 'no-store').send(stream);
       }

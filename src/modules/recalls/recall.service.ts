@@ -7,8 +7,10 @@ import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';
 import { recordAudit, recordListAudit } from '../audit/audit.service.js';
 import type { RecallScope } from './recall.matching.js';
+import { copyAffectedCsv } from './recall.export.js';
 import {
   affectedItems,
+  affectedPatientIds,
   closeRecall,
   contactHistory,
   countAffected,
@@ -110,7 +112,7 @@ export async function listVisibleRecalls(db: Kysely<Database>, ctx: RequestConte
   const counts = await countAffectedMany(db, tenancy, recalls.map((r) => ({ scopes: r.scopes, recallId: r.id })));
   return {
     items: recalls.map((recall, k) => ({ recall, counts: counts[k] as AffectedCounts })),
-    nextCursor: recalls.length === page.limit ? (recalls[recalls.length - 1]?.id ?? null) : null,
+    nextCursor: nextCursorOf(recalls, page, (r) => r.id),
   };
 }
 
@@ -120,7 +122,7 @@ export async function scopeList(db: Kysely<Database>, ctx: RequestContext, id: s
   const scope = recall.scopes.find((s) => s.ordinal === ordinal);
   if (!scope) throw new ProblemError('NOT_FOUND', `The recall has no scope ${ordinal} (its scopes are numbered from 0).`);
   const items = await scopeMembers(db, scope.id, kind, page);
-  return { items, nextCursor: items.length === page.limit ? (items[items.length - 1] ?? null) : null };
+  return { items, nextCursor: nextCursorOf(items, page, (value) => value) };
 }
 
 export async function closeRecallFor(db: Kysely<Database>, ctx: RequestContext, id: string, clock: Clock) {
@@ -139,6 +141,26 @@ export interface Page {
   readonly limit: number;
 }
 
+/** The cursor after a page: the last row's position when the page is full (more may follow), else none. */
+function nextCursorOf<T>(items: readonly T[], page: Page, position: (item: T) => string): string | null {
+  const last = items[items.length - 1];
+  return items.length === page.limit && last !== undefined ? position(last) : null;
+}
+
+/**
+ * The whole list of a recall's affected items as CSV, streamed by the database.
+ * The patients and procedures in it (the whole list, or what the filter keeps),
+ * and only those, are named in the audit before it streams.
+ */
+export async function exportAffectedCsv(db: Kysely<Database>, ctx: RequestContext, id: string, clock: Clock, filter: AffectedFilter = {}) {
+  const recall = await visibleRecall(db, ctx, id);
+  const asOf = clock.now();
+  const query = { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId: recall.id, ...filter };
+  const exported = await affectedPatientIds(db, query);
+  await recordListAudit(db, ctx, 'recall.patients.export', exported, { recallId: recall.id, asOf: asOf.toISOString(), ...filterDetail(filter) });
+  return { recall, asOf, stream: await copyAffectedCsv(db, query) };
+}
+
 /** A filter as the audit row of a list records it: why the list names fewer patients than the recall. */
 export const filterDetail = (filter: AffectedFilter) => ({
   ...(filter.statuses !== undefined ? { status: filter.statuses } : {}),
@@ -150,7 +172,7 @@ export async function affectedPatients(db: Kysely<Database>, ctx: RequestContext
   const asOf = clock.now();
   const items = await affectedItems(db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId: id, ...filter, after: page.after, limit: page.limit });
   await recordListAudit(db, ctx, 'recall.patients.read', items, { recallId: id, ...filterDetail(filter) });
-  return { asOf, items, nextCursor: items.length === page.limit ? (items[items.length - 1]?.itemId ?? null) : null };
+  return { asOf, items, nextCursor: nextCursorOf(items, page, (i) => i.itemId) };
 }
 
 /** The recall's units put aside after a critical warning at scan: to find and quarantine. Audited like the patient list. */
@@ -159,7 +181,7 @@ export async function notUsedOfRecall(db: Kysely<Database>, ctx: RequestContext,
   const asOf = clock.now();
   const items = await notUsedItems(db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), after: page.after, limit: page.limit });
   await recordListAudit(db, ctx, 'recall.not-used.read', items, { recallId: id });
-  return { asOf, items, nextCursor: items.length === page.limit ? (items[items.length - 1]?.itemId ?? null) : null };
+  return { asOf, items, nextCursor: nextCursorOf(items, page, (i) => i.itemId) };
 }
 
 export async function adHocAffected(db: Kysely<Database>, ctx: RequestContext, gtin: string, lots: readonly string[] | undefined, page: Page, clock: Clock) {
@@ -167,7 +189,7 @@ export async function adHocAffected(db: Kysely<Database>, ctx: RequestContext, g
   const asOf = clock.now();
   const items = await affectedItems(db, { scopes: [scope], tenancy: tenancyOf(ctx.actor), after: page.after, limit: page.limit });
   await recordListAudit(db, ctx, 'recall.adhoc.read', items, { gtin });
-  return { asOf, items, nextCursor: items.length === page.limit ? (items[items.length - 1]?.itemId ?? null) : null };
+  return { asOf, items, nextCursor: nextCursorOf(items, page, (i) => i.itemId) };
 }
 
 /**
