@@ -325,7 +325,7 @@ export async function findPendingItem(db: Kysely<Database>, procedureId: string,
   return row && toItem(row);
 }
 
-export interface ScanFactsQuery {
+export interface RecordedFactsQuery {
   readonly procedureId: string;
   /** The organisation whose view of the catalogue applies (its own values over the national record). */
   readonly organisationId: string;
@@ -340,7 +340,8 @@ export interface ScanFactsQuery {
   readonly itemId: string;
 }
 
-export interface ScanFacts {
+/** What the records say about a scanned device (double scans, serials elsewhere, the catalogue, recalls): the rules' input from the database. */
+export interface RecordedFacts {
   /** The same raw label, not voided, from the same scanner in the procedure since `since`. */
   readonly sameRawScannedSince: boolean;
   /** This serial of this device is implanted, and not since explanted, in another patient, in any organisation (a serial is one device). */
@@ -357,9 +358,9 @@ export interface ScanFacts {
 }
 
 /** What the warnings of many scans depend on, in one query (one round trip for a whole batch), in the order asked. */
-export async function scanFacts(db: Kysely<Database>, queries: readonly ScanFactsQuery[]): Promise<ScanFacts[]> {
+export async function recordedFacts(db: Kysely<Database>, queries: readonly RecordedFactsQuery[]): Promise<RecordedFacts[]> {
   if (queries.length === 0) return [];
-  const column = <T>(f: (q: ScanFactsQuery) => T) => queries.map(f);
+  const column = <T>(f: (q: RecordedFactsQuery) => T) => queries.map(f);
   const rows = await sql<{
     same_raw: boolean;
     serial_elsewhere: boolean;

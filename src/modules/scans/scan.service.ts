@@ -24,11 +24,11 @@ import {
   isScanVoided,
   markDecisionPending,
   liveScansOfItem,
-  scanFacts,
+  recordedFacts,
   updateItem,
   type Item,
   type Scan,
-  type ScanFacts,
+  type RecordedFacts,
 } from './scan.repository.js';
 import { awaitingFor, completes, deviceFromParse, manualDevice, mergeDevices, needsDecision, NO_DEVICE, scanWarnings, type Device, type RunOnSuspicion, type ScanWarning } from './scan.rules.js';
 
@@ -397,7 +397,7 @@ async function linkExplants(trx: Kysely<Database>, accepted: readonly Accepted[]
 
 /** Phase: what the service knows about each device (one query for the batch, recalls where named), as warnings on the scan rows. */
 async function buildScanRows(trx: Kysely<Database>, accepted: readonly Accepted[], now: Date) {
-  const facts = await scanFacts(
+  const facts = await recordedFacts(
     trx,
     accepted.map((a) => ({
       procedureId: a.procedure.id,
@@ -418,7 +418,7 @@ async function buildScanRows(trx: Kysely<Database>, accepted: readonly Accepted[
   }
   return accepted.map((a, k) => {
     const item = a.item as Item;
-    const fact = facts[k] as ScanFacts;
+    const fact = facts[k] as RecordedFacts;
     const warnings = scanWarnings({
       device: a.device,
       action: item.action,
