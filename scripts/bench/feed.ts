@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { migrateToLatest } from '../../src/db/migrator.js';
-import { FHIR_EXPORT_TYPES } from '../../src/db/database.js';
+import { FHIR_EXPORT_TYPES } from '../../src/domain/vocabulary.js';
 import { BulkExporter } from '../../src/modules/fhir/bulk-export.js';
 import { findJob, insertJob } from '../../src/modules/fhir/fhir.repository.js';
 import { readFeed } from '../../src/modules/feeds/feed.service.js';

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Kysely } from 'kysely';
+import type { AuditOutcome, Awaiting, BulkExportStatus, ConsentStatus, ContactStatus, DecisionOutcome, DecisionStatus, Disposition, EntryType, FhirExportType, ItemAction, LocationKind, Role, Side, WithoutConsentPolicy } from '../domain/vocabulary.js';
 
 /**
  * Table types of the database, as Kysely sees them. Columns are snake_case as
@@ -14,9 +15,6 @@ export interface OrganisationsTable {
   name: string;
   created_at: CreatedAt;
 }
-
-export const ROLES = ['admin', 'scanner', 'procurement', 'registry'] as const;
-export type Role = (typeof ROLES)[number];
 
 export interface ApiKeysTable {
   id: Generated<string>;
@@ -36,9 +34,6 @@ export interface ApiKeysTable {
   /** For registry keys: the one registry whose feed the key reads. */
   registry_code: string | null;
 }
-
-export const AUDIT_OUTCOMES = ['success', 'denied', 'failure'] as const;
-export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 export interface AuditEventsTable {
   id: Generated<string>;
@@ -67,9 +62,6 @@ export interface PatientsTable {
   created_at: CreatedAt;
 }
 
-export const LOCATION_KINDS = ['theatre', 'anaesthetic-room', 'recovery', 'ward', 'store', 'other'] as const;
-export type LocationKind = (typeof LOCATION_KINDS)[number];
-
 export interface LocationsTable {
   id: Generated<string>;
   organisation_id: string;
@@ -89,9 +81,6 @@ export interface StaffTable {
   role: string | null;
   created_at: CreatedAt;
 }
-
-export const SIDES = ['left', 'right', 'bilateral', 'not-applicable'] as const;
-export type Side = (typeof SIDES)[number];
 
 export interface ProceduresTable {
   id: Generated<string>;
@@ -157,11 +146,6 @@ export interface ProductChangesTable {
   changed_at: Generated<Date>;
 }
 
-export const ITEM_ACTIONS = ['implanted', 'explanted', 'wasted', 'returned'] as const;
-export type ItemAction = (typeof ITEM_ACTIONS)[number];
-export type EntryType = 'barcode' | 'manual';
-export type Awaiting = 'product-label' | 'secondary-label';
-
 /** A calendar date column: read as YYYY-MM-DD text (see createDb's type parser). */
 type DateColumn = ColumnType<string | null, string | null | undefined, string | null>;
 
@@ -206,12 +190,7 @@ export interface ItemsTable {
   decided_by: string | null;
 }
 
-export const DECISION_OUTCOMES = ['not-used', 'implanted'] as const;
-export type DecisionOutcome = (typeof DECISION_OUTCOMES)[number];
-export type DecisionStatus = 'pending' | DecisionOutcome;
 /** What became of an item put aside after a critical warning. */
-export const DISPOSITIONS = ['returned-to-stock', 'wasted', 'quarantined'] as const;
-export type Disposition = (typeof DISPOSITIONS)[number];
 
 export interface ItemDecisionsTable {
   id: Generated<string>;
@@ -301,9 +280,6 @@ export interface RecallScopeMembersTable {
   value: string;
 }
 
-export const CONTACT_STATUSES = ['identified', 'contacted', 'reviewed', 'explanted', 'deceased', 'moved-away', 'not-contactable'] as const;
-export type ContactStatus = (typeof CONTACT_STATUSES)[number];
-
 export interface RecallContactsTable {
   id: Generated<string>;
   recall_id: string;
@@ -314,9 +290,6 @@ export interface RecallContactsTable {
   actor_key_id: string;
 }
 
-export const WITHOUT_CONSENT_POLICIES = ['pseudonymous', 'omit'] as const;
-export type WithoutConsentPolicy = (typeof WITHOUT_CONSENT_POLICIES)[number];
-
 export interface RegistriesTable {
   code: string;
   name: string;
@@ -325,9 +298,6 @@ export interface RegistriesTable {
   created_at: CreatedAt;
   updated_at: Generated<Date>;
 }
-
-export const CONSENT_STATUSES = ['granted', 'withdrawn'] as const;
-export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
 
 export interface ConsentsTable {
   id: Generated<string>;
@@ -339,11 +309,6 @@ export interface ConsentsTable {
   organisation_id: string;
   actor_key_id: string;
 }
-
-export const FHIR_EXPORT_TYPES = ['Patient', 'Procedure', 'Device', 'Location'] as const;
-export type FhirExportType = (typeof FHIR_EXPORT_TYPES)[number];
-export const BULK_EXPORT_STATUSES = ['accepted', 'running', 'completed', 'failed', 'cancelled'] as const;
-export type BulkExportStatus = (typeof BULK_EXPORT_STATUSES)[number];
 
 export interface BulkExportsTable {
   id: Generated<string>;

@@ -1,6 +1,6 @@
 import type { FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Role } from '../db/database.js';
+import type { Role } from '../domain/vocabulary.js';
 import type { Actor, RequestContext } from '../shared/actor.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { problemBody, ProblemError } from '../shared/problem.js';

@@ -1,4 +1,4 @@
-import type { Role } from '../db/database.js';
+import type { Role } from '../domain/vocabulary.js';
 import { ProblemError } from './problem.js';
 
 /** Who is calling: the API key that authenticated the request, with its tenancy. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import type { Role } from '../../src/db/database.js';
+import type { Role } from '../../src/domain/vocabulary.js';
 import { buildTestApp, createOrganisationWithKeys } from '../helpers/app.js';
 import { GTIN, nhsNumber } from '../helpers/theatre.js';
 

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import type { Role } from '../../src/db/database.js';
+import type { Role } from '../../src/domain/vocabulary.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { exportAll } from '../helpers/fhir-export.js';
 import { GTIN, openProcedure, scan } from '../helpers/theatre.js';

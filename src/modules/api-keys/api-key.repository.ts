@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database, Role } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
+import type { Role } from '../../domain/vocabulary.js';
 import type { Actor, TenancyScope } from '../../shared/actor.js';
 
 export interface ApiKeyRecord {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLES } from '../../db/database.js';
+import { ROLES } from '../../domain/vocabulary.js';
 import { OdsCodeSchema, RegistryCodeSchema } from '../../shared/schemas.js';
 
 export const RoleSchema = z.enum(ROLES).meta({ id: 'Role' }).describe(

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ActorCache } from './actor-cache.js';
 import type { Kysely } from 'kysely';
-import type { Database, Role } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
+import type { Role } from '../../domain/vocabulary.js';
 import { canSee, tenancyOf, type Actor, type RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';

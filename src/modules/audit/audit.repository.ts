@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { AuditOutcome, Database, Role } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
+import type { AuditOutcome, Role } from '../../domain/vocabulary.js';
 
 export interface AuditRow {
   readonly requestId: string | null;

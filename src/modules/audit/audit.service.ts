@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { AuditOutcome, Database } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
+import type { AuditOutcome } from '../../domain/vocabulary.js';
 import type { RequestContext } from '../../shared/actor.js';
 import { insertAuditEvents, type AuditRow } from './audit.repository.js';
 

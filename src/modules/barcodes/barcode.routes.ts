@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { parseBarcode } from '../../barcode/index.js';
-import { ROLES } from '../../db/database.js';
+import { ROLES } from '../../domain/vocabulary.js';
 import { ParseBarcodeBody, ParseResultSchema } from './barcode.schemas.js';
 
 export const barcodeRoutes: FastifyPluginAsyncZod = async (app) => {

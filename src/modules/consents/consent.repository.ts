@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { ConsentStatus, Database } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
+import type { ConsentStatus } from '../../domain/vocabulary.js';
 
 export interface ConsentRecord {
   readonly id: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONSENT_STATUSES } from '../../db/database.js';
+import { CONSENT_STATUSES } from '../../domain/vocabulary.js';
 import { InstantSchema, NhsNumberSchema, RegistryCodeSchema } from '../../shared/schemas.js';
 
 export const ConsentStatusSchema = z.enum(CONSENT_STATUSES).meta({ id: 'ConsentStatus' });

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { ConsentStatus, Database } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
+import type { ConsentStatus } from '../../domain/vocabulary.js';
 import { requireOrganisation, type RequestContext } from '../../shared/actor.js';
 import { ProblemError } from '../../shared/problem.js';
 import { CLOCK_SKEW_MS } from '../../shared/time-bounds.js';

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database, DecisionOutcome, Disposition } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
+import type { DecisionOutcome, Disposition } from '../../domain/vocabulary.js';
 
 export interface NewDecision {
   readonly organisationId: string;

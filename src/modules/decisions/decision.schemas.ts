@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DECISION_OUTCOMES, DISPOSITIONS } from '../../db/database.js';
+import { DECISION_OUTCOMES, DISPOSITIONS } from '../../domain/vocabulary.js';
 import { ReasonSchema } from '../../shared/schemas.js';
 
 export const DecisionBody = z

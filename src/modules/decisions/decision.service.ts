@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database, DecisionOutcome, Disposition } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
+import type { DecisionOutcome, Disposition } from '../../domain/vocabulary.js';
 import { requireOrganisation, type RequestContext } from '../../shared/actor.js';
 import { ProblemError } from '../../shared/problem.js';
 import { recordAudit } from '../audit/audit.service.js';

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database, DecisionStatus, ItemAction, Side } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
+import type { DecisionStatus, ItemAction, Side } from '../../domain/vocabulary.js';
 import type { TenancyScope } from '../../shared/actor.js';
 import { catalogueColumn } from '../products/product.repository.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ITEM_ACTIONS, SIDES } from '../../db/database.js';
+import { ITEM_ACTIONS, SIDES } from '../../domain/vocabulary.js';
 import { RegistryCodeSchema } from '../../shared/schemas.js';
 
 export const FeedQuerySchema = z.strictObject({

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { BulkExportStatus, Database, FhirExportType, ItemAction } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
+import type { BulkExportStatus, FhirExportType, ItemAction } from '../../domain/vocabulary.js';
 import type { TenancyScope } from '../../shared/actor.js';
 import { auditValues, type AuditRow } from '../audit/audit.repository.js';
 import { catalogueColumn } from '../products/product.repository.js';

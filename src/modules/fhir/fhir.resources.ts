@@ -1,5 +1,5 @@
 import { parseBarcode } from '../../barcode/index.js';
-import type { ItemAction } from '../../db/database.js';
+import type { ItemAction } from '../../domain/vocabulary.js';
 
 /**
  * FHIR R4 (4.0.1) resources for registry exports, as pure functions of the

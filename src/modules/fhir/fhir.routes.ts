@@ -1,7 +1,7 @@
 import { createReadStream, ReadStream } from 'node:fs';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { FHIR_EXPORT_TYPES, type FhirExportType } from '../../db/database.js';
+import { FHIR_EXPORT_TYPES, type FhirExportType } from '../../domain/vocabulary.js';
 import { requestContext } from '../../plugins/auth.js';
 import { ProblemError } from '../../shared/problem.js';
 import { InstantSchema, RegistryCodeSchema } from '../../shared/schemas.js';

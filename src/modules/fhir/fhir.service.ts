@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
-import type { Database, FhirExportType } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
+import type { FhirExportType } from '../../domain/vocabulary.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import type { RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ROLES } from '../../db/database.js';
+import { ROLES } from '../../domain/vocabulary.js';
 import { ProblemError } from '../../shared/problem.js';
 import { problemResponse } from '../../shared/schemas.js';
 import { carriesPersonalData, LABEL_SYMBOLOGIES, renderLabel, type LabelSymbology } from './label.render.js';

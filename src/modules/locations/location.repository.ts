@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, LocationKind, LocationsTable, StaffTable } from '../../db/database.js';
+import type { Database, LocationsTable, StaffTable } from '../../db/database.js';
+import type { LocationKind } from '../../domain/vocabulary.js';
 
 export interface Location {
   readonly id: string;

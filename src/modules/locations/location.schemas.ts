@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOCATION_KINDS } from '../../db/database.js';
+import { LOCATION_KINDS } from '../../domain/vocabulary.js';
 import { GlnSchema, GsrnSchema, ScanTextSchema } from '../../shared/schemas.js';
 
 export const CreateLocationBody = z

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { parseBarcode } from '../../barcode/index.js';
-import type { Database, LocationKind } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
+import type { LocationKind } from '../../domain/vocabulary.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { requireOrganisation, type RequestContext } from '../../shared/actor.js';
 import { ProblemError } from '../../shared/problem.js';

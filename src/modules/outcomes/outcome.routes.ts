@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
-import type { Role } from '../../db/database.js';
+import type { Role } from '../../domain/vocabulary.js';
 import { implantSurvival, type SurvivalQuery, type SurvivalReport } from './outcome.service.js';
 import { SurvivalQuerySchema, SurvivalReportSchema } from './outcome.schemas.js';
 import { renderSurvivalSvg } from './survival-svg.js';

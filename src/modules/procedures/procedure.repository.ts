@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, ProceduresTable, Side } from '../../db/database.js';
+import type { Database, ProceduresTable } from '../../db/database.js';
+import type { Side } from '../../domain/vocabulary.js';
 import type { TenancyScope } from '../../shared/actor.js';
 
 export interface Procedure {

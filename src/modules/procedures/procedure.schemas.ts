@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOCATION_KINDS, SIDES } from '../../db/database.js';
+import { LOCATION_KINDS, SIDES } from '../../domain/vocabulary.js';
 import { GlnSchema, GsrnSchema, InstantSchema, IsoDateSchema, NhsNumberSchema, ScanTextSchema } from '../../shared/schemas.js';
 import { ItemSchema, ScanSchema } from '../scans/scan.schemas.js';
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database, Side } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
+import type { Side } from '../../domain/vocabulary.js';
 import { canSee, requireOrganisation, tenancyOf, type RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';

@@ -1,7 +1,8 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { ContactStatus, Database, Disposition, EntryType, RecallScopesTable, RecallsTable } from '../../db/database.js';
+import type { Database, RecallScopesTable, RecallsTable } from '../../db/database.js';
+import type { ContactStatus, Disposition, EntryType } from '../../domain/vocabulary.js';
 import type { TenancyScope } from '../../shared/actor.js';
-import type { Device } from '../scans/scan.rules.js';
+import type { Device } from '../../domain/device.js';
 import { listFacts, MATCH_KINDS, recallPredicates, SHORT_LIST, type Listed, type MatchKind, type RecallScope } from './recall.matching.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONTACT_STATUSES, DISPOSITIONS } from '../../db/database.js';
+import { CONTACT_STATUSES, DISPOSITIONS } from '../../domain/vocabulary.js';
 import { GtinSchema, IsoDateSchema } from '../../shared/schemas.js';
 import { MATCH_KINDS, MATCH_REASONS, SHORT_LIST } from './recall.matching.js';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { ContactStatus, Database } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
+import type { ContactStatus } from '../../domain/vocabulary.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { canSee, tenancyOf, type Actor, type RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';

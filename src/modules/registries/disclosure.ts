@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { ConsentStatus } from '../../db/database.js';
+import type { ConsentStatus } from '../../domain/vocabulary.js';
 import type { Registry } from './registry.repository.js';
 
 /**

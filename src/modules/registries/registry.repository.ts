@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import type { Database, WithoutConsentPolicy } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
+import type { WithoutConsentPolicy } from '../../domain/vocabulary.js';
 
 export interface Registry {
   readonly code: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WITHOUT_CONSENT_POLICIES } from '../../db/database.js';
+import { WITHOUT_CONSENT_POLICIES } from '../../domain/vocabulary.js';
 
 export const WithoutConsentSchema = z
   .enum(WITHOUT_CONSENT_POLICIES)

@@ -1,7 +1,9 @@
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
-import type { Awaiting, Database, DecisionStatus, Disposition, EntryType, ItemAction, ItemsTable, ScansTable } from '../../db/database.js';
+import type { Database, ItemsTable, ScansTable } from '../../db/database.js';
+import type { Awaiting, DecisionStatus, Disposition, EntryType, ItemAction } from '../../domain/vocabulary.js';
 import type { Procedure } from '../procedures/procedure.repository.js';
-import type { Device, LabelIdentifiers } from './scan.rules.js';
+import type { Device } from '../../domain/device.js';
+import type { LabelIdentifiers } from './scan.rules.js';
 
 export interface Item extends Device {
   readonly id: string;

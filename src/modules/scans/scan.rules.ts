@@ -5,36 +5,11 @@
  */
 import { WARNING_CODES, type MissingSeparatorReading } from '../../barcode/index.js';
 import type { ParseResult, ParseWarning, WarningCode } from '../../barcode/types.js';
-import type { Awaiting, ItemAction } from '../../db/database.js';
+import type { Awaiting, ItemAction } from '../../domain/vocabulary.js';
+import { NO_DEVICE, type Device } from '../../domain/device.js';
 import type { MatchKind } from '../recalls/recall.matching.js';
 
-/** What one scan tells about the device. */
-export interface Device {
-  readonly issuingAgency: string | null;
-  readonly di: string | null;
-  readonly gtin: string | null;
-  readonly hibcLic: string | null;
-  readonly hibcPcn: string | null;
-  /** The HIBC primary's check character: from the primary, or a secondary's link character. */
-  readonly hibcCheck: string | null;
-  readonly lotNumber: string | null;
-  readonly serialNumber: string | null;
-  readonly expirationDate: string | null;
-  readonly manufacturingDate: string | null;
-}
-
-export const NO_DEVICE: Device = {
-  issuingAgency: null,
-  di: null,
-  gtin: null,
-  hibcLic: null,
-  hibcPcn: null,
-  hibcCheck: null,
-  lotNumber: null,
-  serialNumber: null,
-  expirationDate: null,
-  manufacturingDate: null,
-};
+export { NO_DEVICE, type Device };
 
 export function deviceFromParse(r: ParseResult): Device {
   const hibcPrimary = r.hibc?.segments.includes('primary') === true;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkManualEntry } from '../../barcode/manual.js';
-import { DECISION_OUTCOMES, DISPOSITIONS, ITEM_ACTIONS } from '../../db/database.js';
+import { DECISION_OUTCOMES, DISPOSITIONS, ITEM_ACTIONS } from '../../domain/vocabulary.js';
 import { GtinSchema, InstantSchema, IsoDateSchema, ReasonSchema, ScanTextSchema } from '../../shared/schemas.js';
 import { SCAN_WARNING_CODES, type ScanWarningCode } from './scan.rules.js';
 
