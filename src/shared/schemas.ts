@@ -107,3 +107,19 @@ export const ReasonSchema = z
 
 /** A raw scan, as a scanner sends it: the parser reads it. */
 export const ScanTextSchema = z.string().min(1).max(4096).describe('A barcode exactly as scanned (any carrier parseBarcode reads).');
+
+/**
+ * A device as an item carries it, in every answer that shows one (a scan's item,
+ * a registry feed's item): the UDI's device identifier and production identifiers.
+ */
+export const DEVICE_FIELDS = {
+  issuingAgency: z.string().nullable(),
+  di: z.string().nullable(),
+  gtin: z.string().nullable(),
+  hibc: z.object({ lic: z.string(), pcn: z.string() }).nullable(),
+  lotNumber: z.string().nullable(),
+  serialNumber: z.string().nullable(),
+  expirationDate: z.string().nullable(),
+  manufacturingDate: z.string().nullable(),
+  entryType: z.enum(['barcode', 'manual']),
+};

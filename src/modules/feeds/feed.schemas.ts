@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ITEM_ACTIONS, SIDES } from '../../domain/vocabulary.js';
-import { RegistryCodeSchema } from '../../shared/schemas.js';
+import { DEVICE_FIELDS, RegistryCodeSchema } from '../../shared/schemas.js';
 
 export const FeedQuerySchema = z.strictObject({
   registry: RegistryCodeSchema.describe('The registry whose feed to read; a registry key reads only its own.'),
@@ -31,15 +31,7 @@ export const FeedItemSchema = z
     id: z.uuid(),
     action: z.enum(ITEM_ACTIONS),
     status: z.enum(['active', 'voided']).describe('`voided`: the scan was withdrawn; a registry should delete what it holds for this item.'),
-    issuingAgency: z.string().nullable(),
-    di: z.string().nullable(),
-    gtin: z.string().nullable(),
-    hibc: z.object({ lic: z.string(), pcn: z.string() }).nullable(),
-    lotNumber: z.string().nullable(),
-    serialNumber: z.string().nullable(),
-    expirationDate: z.string().nullable(),
-    manufacturingDate: z.string().nullable(),
-    entryType: z.enum(['barcode', 'manual']),
+    ...DEVICE_FIELDS,
     awaiting: z.enum(['product-label', 'secondary-label']).nullable(),
     decision: z
       .enum(['pending', 'not-used', 'implanted'])

@@ -71,11 +71,9 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      if (!/\brespond-async\b/i.test(req.headers.prefer ?? '')) {
-        throw new ProblemError('PREFER_ASYNC_REQUIRED', 'Send `Prefer: respond-async`: a bulk export runs in the background.');
-      }
       const job = await startExport(deps, requestContext(req), {
         registry: req.params.registry,
+        respondAsync: /\brespond-async\b/i.test(req.headers.prefer ?? ''),
         types: req.query._type,
         since: req.query._since,
         requestUrl: `${base()}/fhir/R4/Group/${req.params.registry}/$export${queryOf(req.url)}`,

@@ -22,6 +22,8 @@ export interface FhirDeps {
 
 export interface ExportRequest {
   readonly registry: string;
+  /** The client sent `Prefer: respond-async` (a bulk export runs only in the background). */
+  readonly respondAsync: boolean;
   readonly types: readonly FhirExportType[];
   readonly since: string | undefined;
   /** The kick-off URL as the client will read it in the manifest (built from the public base URL). */
@@ -47,6 +49,7 @@ async function visibleJob(db: Kysely<Database>, ctx: RequestContext, id: string)
  */
 export async function startExport(deps: FhirDeps, ctx: RequestContext, request: ExportRequest): Promise<ExportJob | typeof EXPORT_RUNNING> {
   const registry = await registryForKey(deps.db, ctx, request.registry);
+  if (!request.respondAsync) throw new ProblemError('PREFER_ASYNC_REQUIRED', 'Send `Prefer: respond-async`: a bulk export runs in the background.');
   await deps.exporter.sweep();
   if (await hasRunningJob(deps.db, registry.code, ctx.actor.organisationId)) return EXPORT_RUNNING;
   const now = deps.clock.now();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { checkManualEntry } from '../../barcode/manual.js';
 import { DECISION_OUTCOMES, DISPOSITIONS, ITEM_ACTIONS } from '../../domain/vocabulary.js';
-import { GtinSchema, InstantSchema, IsoDateSchema, ReasonSchema, ScanTextSchema } from '../../shared/schemas.js';
+import { DEVICE_FIELDS, GtinSchema, InstantSchema, IsoDateSchema, ReasonSchema, ScanTextSchema } from '../../shared/schemas.js';
 import { SCAN_WARNING_CODES, type ScanWarningCode } from './scan.rules.js';
 
 export const RecordScanBody = z
@@ -70,15 +70,7 @@ export const ItemSchema = z
     procedureId: z.uuid(),
     action: z.enum(ITEM_ACTIONS),
     status: z.enum(['active', 'voided']),
-    issuingAgency: z.string().nullable(),
-    di: z.string().nullable(),
-    gtin: z.string().nullable(),
-    hibc: z.object({ lic: z.string(), pcn: z.string() }).nullable(),
-    lotNumber: z.string().nullable(),
-    serialNumber: z.string().nullable(),
-    expirationDate: z.string().nullable(),
-    manufacturingDate: z.string().nullable(),
-    entryType: z.enum(['barcode', 'manual']),
+    ...DEVICE_FIELDS,
     awaiting: z.enum(['product-label', 'secondary-label']).nullable().describe('Which half of a split label is still missing.'),
     explantOfItemId: z.uuid().nullable().describe('For an explant: the implant it removed.'),
     explantedByItemId: z.uuid().nullable().describe('For an implant: the explant that removed it.'),
