@@ -77,5 +77,6 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const files = await buildConsole(process.argv[2] ?? DEFAULT_OUT_DIR);
   const kb = (n: number) => `${(n / 1024).toFixed(1)} kB`;
-  for (const f of files) process.stdout.write(`console ${f.file.padEnd(22)} ${kb(f.bytes).padStart(9)}  (${kb(f.gzipBytes)} gzip)\n`);
+  // A report, on stderr: commands that build first (`npm run -s parse`) keep stdout for their own output.
+  for (const f of files) process.stderr.write(`console ${f.file.padEnd(22)} ${kb(f.bytes).padStart(9)}  (${kb(f.gzipBytes)} gzip)\n`);
 }

@@ -60,8 +60,15 @@ export const consolePlugin = fp<ConsolePluginOptions>(
       dotfiles: 'deny',
       setHeaders: securityHeaders,
     });
-    // `/console` and `/console/` are one route (ignoreTrailingSlash): the landing page.
-    app.get(CONSOLE_PREFIX, { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.sendFile('index.html'));
+    // `/console` and `/console/` are one route (ignoreTrailingSlash). The page's links are relative, so it is
+    // served at `/console/` only: `/console` redirects there (its links would resolve from `/` and 404).
+    app.get(CONSOLE_PREFIX, { config: { access: 'public' }, schema: { hide: true } }, async (req, reply) => {
+      const [pathname = '', query] = req.url.split(/\?(.*)/s, 2);
+      if (!pathname.endsWith('/')) return reply.redirect(`${CONSOLE_PREFIX}/${query === undefined ? '' : `?${query}`}`, 301);
+      return reply.sendFile('index.html');
+    });
+    // A person who opens the service's address is brought to the console's start page.
+    app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => reply.redirect(`${CONSOLE_PREFIX}/`, 302));
   },
   { name: 'console', dependencies: ['auth'] },
 );

@@ -28,7 +28,7 @@ t.test('the console', async (t) => {
   });
 
   t.test('pages: served at /console, with a strict CSP and no caching without revalidation', async (t) => {
-    for (const url of ['/console', '/console/', '/console/theatre', '/console/recalls']) {
+    for (const url of ['/console/', '/console/theatre', '/console/recalls']) {
       const res = await app.request({ url });
       t.equal(res.statusCode, 200, url);
       t.match(res.headers['content-type'], /^text\/html/);
@@ -41,6 +41,20 @@ t.test('the console', async (t) => {
       t.ok(res.headers.etag, 'an ETag to revalidate against');
     }
     t.match((await app.request({ url: '/console/theatre' })).body, /assets\/theatre\.js/);
+  });
+
+  t.test('the small doors: / and /console bring a person to the start page, where its relative links work', async (t) => {
+    const root = await app.request({ url: '/' });
+    t.equal(root.statusCode, 302);
+    t.equal(root.headers.location, '/console/');
+    const bare = await app.request({ url: '/console' });
+    t.equal(bare.statusCode, 301, 'at /console the page’s relative links (assets/console.css, theatre) would resolve from / and 404');
+    t.equal(bare.headers.location, '/console/');
+    t.equal((await app.request({ url: '/console?from=bookmark' })).headers.location, '/console/?from=bookmark', 'the query string is kept');
+    const start = await app.request({ url: '/console/' });
+    t.equal(start.statusCode, 200);
+    t.match(start.body, /href="assets\/console\.css"/);
+    t.equal((await app.request({ url: new URL('assets/console.css', 'http://x/console/').pathname })).statusCode, 200, 'its stylesheet, resolved from /console/, is served');
   });
 
   t.test('bundles: the right type, compressed for browsers that accept it', async (t) => {

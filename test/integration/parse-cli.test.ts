@@ -1,5 +1,8 @@
 /** The command-line parser a hospital uses to check its scanners: `npm run -s parse`. */
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 
@@ -38,4 +41,21 @@ t.test('a bad --today is refused', async (t) => {
   const { code, stderr } = await run(['--today=yesterday', 'x']);
   t.equal(code, 2);
   t.match(stderr, /--today must be YYYY-MM-DD/);
+});
+
+t.test('the build that `npm run -s parse` runs first writes nothing on stdout, so its output pipes into jq', async (t) => {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'implant-trace-console-'));
+  t.teardown(() => rm(out, { recursive: true, force: true }));
+  const build = fileURLToPath(new URL('../../scripts/build-console.ts', import.meta.url));
+  const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [...process.execArgv, build, out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+  t.equal(result.code, 0);
+  t.equal(result.stdout, '', 'stdout stays empty');
+  t.match(result.stderr, /console index\.html/, 'the size report goes to stderr');
 });

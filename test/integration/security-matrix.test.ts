@@ -31,6 +31,7 @@ const MATRIX: Record<string, string> = {
   'GET /docs/static/index.html': 'public',
   'GET /docs/static/swagger-initializer.js': 'public',
   // The web console's static pages: no data, every call they make carries the user's key.
+  'GET /': 'public',
   'GET /console': 'public',
   'GET /console/*': 'public',
   //                                 N A S P R
