@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { TenancyScope } from '../../shared/actor.js';
+import { catalogueColumn } from '../products/product.repository.js';
 
 export const SURVIVAL_GROUPINGS = ['product', 'brand', 'manufacturer'] as const;
 export type SurvivalGrouping = (typeof SURVIVAL_GROUPINGS)[number];
@@ -40,8 +41,8 @@ export async function survivalRows(
         : sql<string>`coalesce(max(i.manufacturer), 'Unknown manufacturer')`;
   const result = await sql<{ group_key: string; label: string; days: number; revised: boolean; count: string }>`
     with implants as (
-      select i.di, i.procedure_started_at as implanted_at, coalesce(po.brand, pr.brand) as brand, coalesce(po.model, pr.model) as model,
-             coalesce(po.manufacturer, pr.manufacturer) as manufacturer,
+      select i.di, i.procedure_started_at as implanted_at, ${catalogueColumn('brand')} as brand, ${catalogueColumn('model')} as model,
+             ${catalogueColumn('manufacturer')} as manufacturer,
              (select e.procedure_started_at from items e
                where e.id = i.explanted_by_item_id and e.status = 'active' and e.procedure_started_at <= ${input.asOf}) as revised_at
       from items i

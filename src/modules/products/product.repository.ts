@@ -97,11 +97,12 @@ function merge(di: string, national: LayerRow | undefined, own: LayerRow | undef
 
 /** A product as `layer` sees it: the national record, or an organisation's values over it. */
 export async function findProduct(db: Kysely<Database>, layer: CatalogueLayer, di: string): Promise<Product | undefined> {
-  const national = await db.selectFrom('products').selectAll().where('di', '=', di).executeTakeFirst();
-  const own =
+  const [national, own] = await Promise.all([
+    db.selectFrom('products').selectAll().where('di', '=', di).executeTakeFirst(),
     layer.kind === 'organisation'
-      ? await db.selectFrom('product_overrides').selectAll().where('organisation_id', '=', layer.organisationId).where('di', '=', di).executeTakeFirst()
-      : undefined;
+      ? db.selectFrom('product_overrides').selectAll().where('organisation_id', '=', layer.organisationId).where('di', '=', di).executeTakeFirst()
+      : undefined,
+  ]);
   if (!national && !own) return undefined;
   return merge(di, national, own);
 }

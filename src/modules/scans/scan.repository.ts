@@ -4,6 +4,7 @@ import type { Awaiting, DecisionStatus, Disposition, EntryType, ItemAction } fro
 import type { Procedure } from '../procedures/procedure.repository.js';
 import type { Device } from '../../domain/device.js';
 import type { LabelIdentifiers } from './scan.rules.js';
+import { catalogueColumn } from '../products/product.repository.js';
 
 export interface Item extends Device {
   readonly id: string;
@@ -390,10 +391,10 @@ export async function recordedFacts(db: Kysely<Database>, queries: readonly Reco
         select 1 from items i
         where i.procedure_id = q.procedure_id and i.status = 'active' and i.di = q.di and i.serial_number = q.serial_number
           and i.id <> q.item_id)) as serial_in_procedure,
-      (p.di is not null or po.di is not null) as product_known,
-      coalesce(po.implantable, p.implantable) as implantable, coalesce(po.label_lot, p.label_lot) as label_lot,
-      coalesce(po.label_serial, p.label_serial) as label_serial, coalesce(po.label_expiry, p.label_expiry) as label_expiry,
-      coalesce(po.label_manufacturing, p.label_manufacturing) as label_manufacturing,
+      (pr.di is not null or po.di is not null) as product_known,
+      ${catalogueColumn('implantable')} as implantable, ${catalogueColumn('label_lot')} as label_lot,
+      ${catalogueColumn('label_serial')} as label_serial, ${catalogueColumn('label_expiry')} as label_expiry,
+      ${catalogueColumn('label_manufacturing')} as label_manufacturing,
       (exists (
         select 1 from recall_scopes rs join recalls r on r.id = rs.recall_id
         where r.status = 'active' and (rs.gtin = q.gtin or (rs.hibc_lic = q.hibc_lic and rs.hibc_pcn = q.hibc_pcn)))
@@ -407,7 +408,7 @@ export async function recordedFacts(db: Kysely<Database>, queries: readonly Reco
                 ${column((q) => q.device.serialNumber)}::text[], ${column((q) => q.itemId)}::uuid[], ${column((q) => q.device.lotNumber)}::text[],
                 ${column((q) => q.organisationId)}::uuid[])
       with ordinality as q(procedure_id, patient_id, scanner_id, raw, since, di, gtin, hibc_lic, hibc_pcn, serial_number, item_id, lot_number, organisation_id, n)
-    left join products p on p.di = q.di
+    left join products pr on pr.di = q.di
     left join product_overrides po on po.organisation_id = q.organisation_id and po.di = q.di
     order by q.n`.execute(db);
   return rows.rows.map((r) => ({
