@@ -7,6 +7,7 @@
  * Run by `npm run build` (so by `npm ci`'s prepare and `npm start`'s
  * prestart); the browser tests call buildConsole() into a folder of their own.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile, copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,8 +75,26 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   return out.sort();
 }
 
+/** A digest of everything the console is built from: its sources, this script, and the esbuild that bundles them. */
+async function sourceDigest(): Promise<string> {
+  const hash = createHash('sha256');
+  const inputs = [...(await listFiles(SOURCE)).map((f) => path.join(SOURCE, f)), fileURLToPath(import.meta.url), path.join(ROOT, 'node_modules', 'esbuild', 'package.json')];
+  for (const file of inputs) {
+    hash.update(path.relative(ROOT, file)).update('\0');
+    hash.update(await readFile(file).catch(() => Buffer.alloc(0))).update('\0');
+  }
+  return hash.digest('hex');
+}
+
+const STAMP = '.source-digest';
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const files = await buildConsole(process.argv[2] ?? DEFAULT_OUT_DIR);
+  const outDir = process.argv[2] ?? DEFAULT_OUT_DIR;
+  // Built once: when nothing the console is built from has changed since the last build, it is not built again.
+  const digest = await sourceDigest();
+  if ((await readFile(path.join(outDir, STAMP), 'utf8').catch(() => '')) === digest) process.exit(0);
+  const files = await buildConsole(outDir);
+  await writeFile(path.join(outDir, STAMP), digest);
   const kb = (n: number) => `${(n / 1024).toFixed(1)} kB`;
   // A report, on stderr: commands that build first (`npm run -s parse`) keep stdout for their own output.
   for (const f of files) process.stderr.write(`console ${f.file.padEnd(22)} ${kb(f.bytes).padStart(9)}  (${kb(f.gzipBytes)} gzip)\n`);

@@ -1,6 +1,6 @@
 /** The command-line parser a hospital uses to check its scanners: `npm run -s parse`. */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,4 +58,16 @@ t.test('the build that `npm run -s parse` runs first writes nothing on stdout, s
   t.equal(result.code, 0);
   t.equal(result.stdout, '', 'stdout stays empty');
   t.match(result.stderr, /console index\.html/, 'the size report goes to stderr');
+
+  // Built once: a second build with nothing changed does no work and leaves the files as they were.
+  const before = (await stat(path.join(out, 'index.html'))).mtimeMs;
+  const again = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [...process.execArgv, build, out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+  t.equal(again.code, 0);
+  t.equal(again.stderr, '', 'nothing is rebuilt');
+  t.equal((await stat(path.join(out, 'index.html'))).mtimeMs, before, 'the built files are untouched');
 });
