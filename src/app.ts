@@ -116,8 +116,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('config', config);
   app.decorate(
     'exporter',
-    new BulkExporter(deps.db, { exportDir: config.exportDir, ttlHours: config.exportTtlHours, clock: deps.clock ?? systemClock, log: app.log }),
+    new BulkExporter(deps.db, {
+      ttlHours: config.exportTtlHours,
+      clock: deps.clock ?? systemClock,
+      log: app.log,
+      workers: config.exportWorkers,
+      leaseSeconds: config.exportLeaseSeconds,
+      pollSeconds: config.exportPollSeconds,
+    }),
   );
+  // Exports are jobs in the database that any instance may run: this one looks for them from when it is ready.
+  app.addHook('onReady', async () => app.exporter.startPolling());
   app.addHook('onClose', async () => app.exporter.close());
   app.decorate('publicBaseUrl', function publicBaseUrl(this: FastifyInstance): string {
     if (config.publicBaseUrl !== undefined) return config.publicBaseUrl;

@@ -27,8 +27,10 @@ const EnvSchema = z.object({
     })
     .optional(),
   DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data'),
-  EXPORT_DIR: z.string().trim().min(1, 'must not be empty').optional(),
   EXPORT_TTL_HOURS: wholeNumber(1, 720, 'hours').default(24),
+  EXPORT_WORKERS: wholeNumber(0, 32).default(2),
+  EXPORT_LEASE_SECONDS: wholeNumber(5, 3600, 'seconds').default(30),
+  EXPORT_POLL_SECONDS: wholeNumber(1, 3600, 'seconds').default(5),
   BOOTSTRAP_ADMIN_KEY: z
     .string()
     .refine((v) => v.length >= 32 && v.length <= 256 && /^[\x21-\x7e]+$/.test(v), {
@@ -76,10 +78,14 @@ export interface Config {
   /** Unset: the service runs its own embedded Postgres under `dataDir`. */
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
-  /** Where FHIR Bulk Data exports write their NDJSON files (default: `<dataDir>/exports`). */
-  readonly exportDir: string;
   /** How long an export's files are kept after it completes. */
   readonly exportTtlHours: number;
+  /** FHIR Bulk Data exports this instance runs at once (0: it runs none, and leaves them to other instances). */
+  readonly exportWorkers: number;
+  /** How long an instance holds an export it runs without renewing its lease; after that another instance takes it over. */
+  readonly exportLeaseSeconds: number;
+  /** How often an instance looks for exports waiting to run (it starts one it accepted at once). */
+  readonly exportPollSeconds: number;
   readonly bootstrapAdminKey: string | undefined;
   readonly logLevel: LogLevel;
   readonly databasePoolSize: number;
@@ -129,8 +135,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.DATA_DIR),
-    exportDir: path.resolve(e.EXPORT_DIR ?? path.join(e.DATA_DIR, 'exports')),
     exportTtlHours: e.EXPORT_TTL_HOURS,
+    exportWorkers: e.EXPORT_WORKERS,
+    exportLeaseSeconds: e.EXPORT_LEASE_SECONDS,
+    exportPollSeconds: e.EXPORT_POLL_SECONDS,
     bootstrapAdminKey: e.BOOTSTRAP_ADMIN_KEY,
     logLevel: e.LOG_LEVEL,
     databasePoolSize: e.DATABASE_POOL_SIZE,

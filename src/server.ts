@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     const migrated = await migrateToLatest(database.db);
     for (const m of migrated) say(`migration ${m.migrationName}: ${m.status}`);
     for (const warning of await durabilityWarnings(database.db)) say(`WARNING: ${warning}. Turn it on for patient records.`);
+    if (process.env.EXPORT_DIR) say('EXPORT_DIR is no longer used: FHIR export files are kept in the database, where every instance reads them. Unset it.');
     if (config.bootstrapAdminKey !== undefined) {
       const outcome = await ensureBootstrapKey(database.db, config.bootstrapAdminKey);
       if (outcome === 'revoked') say('BOOTSTRAP_ADMIN_KEY names a key that was revoked; it stays revoked. Unset the variable.');
@@ -55,7 +56,6 @@ async function main(): Promise<void> {
   }
 
   const app = await buildApp({ config, db: database.db });
-  app.addHook('onClose', stopDatabase);
 
   let shuttingDown = false;
   const shutdown = (signal: string, exitCode = 0) => {
@@ -67,13 +67,17 @@ async function main(): Promise<void> {
       void stopDatabase().finally(() => process.exit(1));
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    app.close().then(
-      () => process.exit(exitCode),
-      (error: unknown) => {
-        app.log.error({ err: error }, 'error while closing');
-        void stopDatabase().finally(() => process.exit(1));
-      },
-    );
+    // The database stops after the app has closed: closing hands running exports back, which needs the database.
+    app
+      .close()
+      .then(stopDatabase)
+      .then(
+        () => process.exit(exitCode),
+        (error: unknown) => {
+          app.log.error({ err: error }, 'error while closing');
+          void stopDatabase().finally(() => process.exit(1));
+        },
+      );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
@@ -87,8 +91,7 @@ async function main(): Promise<void> {
   });
 
   try {
-    // Exports that were running when the service last stopped cannot finish: say so, and clear expired ones.
-    await app.exporter.recover();
+    // Exports are jobs with leases: one that was running when an instance stopped is taken again by another (or this one).
     await app.exporter.sweep();
     await app.listen({ port: config.port, host: config.host });
     if (config.publicBaseUrl === undefined && !['127.0.0.1', 'localhost', '::1'].includes(config.host)) {

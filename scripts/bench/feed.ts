@@ -14,9 +14,7 @@
  *   BENCH_DATABASE_URL=postgres://… npm run bench:feed
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { FHIR_EXPORT_TYPES } from '../../src/domain/vocabulary.js';
@@ -34,7 +32,6 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 const bench = await openBenchDatabase({ shared_buffers: '4GB', effective_cache_size: '16GB', work_mem: '64MB' }, say);
 const db = bench.db;
-const exportDir = await mkdtemp(path.join(os.tmpdir(), 'implant-trace-bench-exports-'));
 
 try {
   await migrateToLatest(db);
@@ -61,8 +58,9 @@ try {
   }
   await sql`vacuum analyze`.execute(db);
 
-  const log = { info: () => undefined, error: (o: object, m: string) => say(`${m} ${JSON.stringify(o)}`) };
-  const exporter = new BulkExporter(db, { exportDir, ttlHours: 1, clock: systemClock, log });
+  const log = { info: () => undefined, warn: (o: object, m: string) => say(`${m} ${JSON.stringify(o)}`), error: (o: object, m: string) => say(`${m} ${JSON.stringify(o)}`) };
+  // The export runs as the service runs it: a job taken from the database, its files written to the database.
+  const exporter = new BulkExporter(db, { ttlHours: 1, clock: systemClock, log, workers: 1, leaseSeconds: 60, pollSeconds: 3600 });
 
   const exportRuns: { seconds: number; devices: number; peakRss: number; output: string }[] = [];
   for (let run = 0; run < RUNS; run++) {
@@ -78,7 +76,7 @@ try {
     let peakRss = process.memoryUsage().rss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 25);
     const t0 = performance.now();
-    await exporter.start(job);
+    if (!(await exporter.runNext())) throw new Error('the export was not taken');
     const seconds = (performance.now() - t0) / 1000;
     clearInterval(sampler);
     const done = await findJob(db, job.id);
@@ -125,6 +123,5 @@ try {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
-  await rm(exportDir, { recursive: true, force: true });
   await bench.close();
 }

@@ -321,16 +321,32 @@ export interface BulkExportsTable {
   status: Generated<BulkExportStatus>;
   progress: string | null;
   transaction_time: Date | null;
-  output: ColumnType<{ type: FhirExportType; file: string; count: number }[], string | undefined, string>;
+  output: ColumnType<{ type: FhirExportType; file: string; count: number; bytes: number }[], string | undefined, string>;
   error: string | null;
   created_at: CreatedAt;
   completed_at: Date | null;
   expires_at: Date;
+  /** How many times the job was taken; what its attempts wrote carries the number. */
+  attempt: Generated<number>;
+  /** The instance running the job, and until when it holds it unless it renews the lease. */
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+}
+
+/** An export file, in parts of about a megabyte of NDJSON, each gzip-compressed; `bytes` is its length uncompressed. */
+export interface BulkExportPartsTable {
+  export_id: string;
+  attempt: number;
+  type: FhirExportType;
+  part: number;
+  bytes: number;
+  data: Buffer;
 }
 
 /** The patients and procedures one chunk of an export file disclosed: what a download of the file is audited by. */
 export interface BulkExportSubjectsTable {
   export_id: string;
+  attempt: number;
   type: FhirExportType;
   chunk: number;
   patient_ids: string[];
@@ -359,6 +375,7 @@ export interface Database {
   registries: RegistriesTable;
   consents: ConsentsTable;
   bulk_exports: BulkExportsTable;
+  bulk_export_parts: BulkExportPartsTable;
   bulk_export_subjects: BulkExportSubjectsTable;
 }
 

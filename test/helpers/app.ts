@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -45,10 +42,8 @@ export async function buildTestApp(t: Teardown, options: TestAppOptions = {}): P
   const adminKey = `test-admin-${randomBytes(24).toString('base64url')}`;
   if (options.bootstrap ?? !options.db) await ensureBootstrapKey(db, adminKey);
   const lines: string[] = [];
-  const exportDir = await mkdtemp(path.join(os.tmpdir(), 'implant-trace-exports-'));
-  t.teardown(() => rm(exportDir, { recursive: true, force: true }));
   const app = await buildApp({
-    config: loadConfig({ LOG_LEVEL: 'info', EXPORT_DIR: exportDir, ...options.env }),
+    config: loadConfig({ LOG_LEVEL: 'info', ...options.env }),
     db,
     ...(options.clock ? { clock: options.clock } : {}),
     logStream: { write: (line: string) => void lines.push(line) },

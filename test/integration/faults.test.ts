@@ -32,10 +32,8 @@ t.test('faults', async (t) => {
   t.teardown(() => db.destroy());
   await migrateToLatest(db);
   await ensureBootstrapKey(db, ADMIN_KEY);
-  const exportDir = await mkdtemp(path.join(os.tmpdir(), 'implant-trace-faults-exports-'));
-  t.teardown(() => rm(exportDir, { recursive: true, force: true }));
   const logs: string[] = [];
-  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'info', EXPORT_DIR: exportDir }), db, logStream: { write: (l) => void logs.push(l) } });
+  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'info' }), db, logStream: { write: (l) => void logs.push(l) } });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => app.close());
 
@@ -103,7 +101,7 @@ t.test('faults', async (t) => {
 
   t.test('shutdown drains: scans in flight when the service closes are answered and stored', async (t) => {
     const scannerKey = await setUpTrust(url, ADMIN_KEY, 'RDRAIN');
-    const second = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', EXPORT_DIR: exportDir }), db });
+    const second = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), db });
     let received = 0;
     second.addHook('onRequest', async () => void received++);
     const secondUrl = await second.listen({ host: '127.0.0.1', port: 0 });

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { BulkExportStatus, FhirExportType, ItemAction } from '../../domain/vocabulary.js';
 import type { TenancyScope } from '../../shared/actor.js';
@@ -126,6 +126,8 @@ export function locationsQuery(db: Kysely<Database>, scope: ExportScope) {
 
 // ---- the export jobs ----
 
+export type ExportOutput = readonly { readonly type: FhirExportType; readonly file: string; readonly count: number; readonly bytes: number }[];
+
 export interface ExportJob {
   readonly id: string;
   readonly registryCode: string;
@@ -137,9 +139,19 @@ export interface ExportJob {
   readonly status: BulkExportStatus;
   readonly progress: string | null;
   readonly transactionTime: Date | null;
-  readonly output: readonly { type: FhirExportType; file: string; count: number }[];
+  readonly output: ExportOutput;
   readonly error: string | null;
   readonly expiresAt: Date;
+  /** How many times the job was taken: what the current attempt wrote carries this number. */
+  readonly attempt: number;
+  readonly leaseOwner: string | null;
+}
+
+/** A job taken by one instance: the attempt and owner every write of it is fenced by. */
+export interface Lease {
+  readonly id: string;
+  readonly attempt: number;
+  readonly owner: string;
 }
 
 type JobRow = Awaited<ReturnType<ReturnType<typeof selectJobs>['executeTakeFirstOrThrow']>>;
@@ -158,6 +170,8 @@ const toJob = (r: JobRow): ExportJob => ({
   output: r.output,
   error: r.error,
   expiresAt: r.expires_at,
+  attempt: r.attempt,
+  leaseOwner: r.lease_owner,
 });
 
 export async function insertJob(
@@ -197,46 +211,114 @@ export async function findJob(db: Kysely<Database>, id: string): Promise<ExportJ
   return row && toJob(row);
 }
 
-export async function updateJob(
-  db: Kysely<Database>,
-  id: string,
-  patch: {
-    status?: BulkExportStatus;
-    progress?: string | null;
-    transactionTime?: Date;
-    output?: ExportJob['output'];
-    error?: string | null;
-    completedAt?: Date;
-    expiresAt?: Date;
-  },
-): Promise<void> {
+/**
+ * Takes the oldest job waiting to run, or one whose lease ran out (its
+ * instance stopped or lost the database), as a new attempt under a lease of
+ * `leaseSeconds` held by `owner`. Instances taking jobs at once never take the
+ * same one (SKIP LOCKED). Lease times are the database's clock, the one clock
+ * every instance shares.
+ */
+export async function claimJob(db: Kysely<Database>, owner: string, leaseSeconds: number, maxAttempts: number): Promise<ExportJob | undefined> {
+  const row = await db
+    .updateTable('bulk_exports')
+    .set((eb) => ({
+      status: 'running',
+      attempt: eb('attempt', '+', 1),
+      lease_owner: owner,
+      lease_expires_at: sql<Date>`now() + make_interval(secs => ${leaseSeconds})`,
+      progress: 'started',
+      error: null,
+    }))
+    .where(
+      'id',
+      '=',
+      db
+        .selectFrom('bulk_exports')
+        .select('id')
+        .where((eb) => eb.or([eb('status', '=', 'accepted'), eb.and([eb('status', '=', 'running'), eb('lease_expires_at', '<', sql<Date>`now()`)])]))
+        .where('attempt', '<', maxAttempts)
+        .orderBy('created_at')
+        .limit(1)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returningAll()
+    .executeTakeFirst();
+  return row && toJob(row);
+}
+
+/** Jobs whose lease ran out on their last allowed attempt: they are not taken again, and fail. */
+export async function failExhaustedJobs(db: Kysely<Database>, maxAttempts: number): Promise<number> {
+  const result = await db
+    .updateTable('bulk_exports')
+    .set({ status: 'failed', error: `The export was interrupted ${maxAttempts} times. Start a new export.`, lease_owner: null, lease_expires_at: null })
+    .where('status', 'in', ['accepted', 'running'])
+    .where('attempt', '>=', maxAttempts)
+    .where((eb) => eb.or([eb('status', '=', 'accepted'), eb('lease_expires_at', '<', sql<Date>`now()`)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Where the lease still holds, conditions on the job row: same job, same attempt, same owner, still running. */
+function held(lease: Lease) {
+  return (eb: ExpressionBuilder<Database, 'bulk_exports'>) =>
+    eb.and([eb('bulk_exports.id', '=', lease.id), eb('bulk_exports.attempt', '=', lease.attempt), eb('bulk_exports.lease_owner', '=', lease.owner), eb('bulk_exports.status', '=', 'running')]);
+}
+
+/** Renews a lease (and records the progress); false when it is no longer held: the job was cancelled, or taken over. */
+export async function renewLease(db: Kysely<Database>, lease: Lease, leaseSeconds: number, progress: string): Promise<boolean> {
+  const result = await db
+    .updateTable('bulk_exports')
+    .set({ lease_expires_at: sql<Date>`now() + make_interval(secs => ${leaseSeconds})`, progress })
+    .where(held(lease))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Gives a job back at shutdown, so another instance takes it at once rather than when the lease runs out. */
+export async function releaseJob(db: Kysely<Database>, lease: Lease): Promise<void> {
   await db
     .updateTable('bulk_exports')
-    .set({
-      ...(patch.status !== undefined ? { status: patch.status } : {}),
-      ...(patch.progress !== undefined ? { progress: patch.progress } : {}),
-      ...(patch.transactionTime !== undefined ? { transaction_time: patch.transactionTime } : {}),
-      ...(patch.output !== undefined ? { output: JSON.stringify(patch.output) } : {}),
-      ...(patch.error !== undefined ? { error: patch.error } : {}),
-      ...(patch.completedAt !== undefined ? { completed_at: patch.completedAt } : {}),
-      ...(patch.expiresAt !== undefined ? { expires_at: patch.expiresAt } : {}),
-    })
-    .where('id', '=', id)
+    .set({ status: 'accepted', lease_owner: null, lease_expires_at: null, progress: 'queued' })
+    .where(held(lease))
     .execute();
 }
 
-/** Jobs that were under way when the service stopped: they cannot finish now. */
-export async function failInterruptedJobs(db: Kysely<Database>): Promise<string[]> {
-  const rows = await db
-    .updateTable('bulk_exports')
-    .set({ status: 'failed', error: 'The service restarted while the export was running. Start a new export.' })
-    .where('status', 'in', ['accepted', 'running'])
-    .returning('id')
-    .execute();
-  return rows.map((r) => r.id);
+/** Completes a job, if the lease still holds; false when it does not (the attempt's work is then discarded). */
+export async function completeJob(
+  db: Kysely<Database>,
+  lease: Lease,
+  done: { transactionTime: Date; output: ExportOutput; completedAt: Date; expiresAt: Date },
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('bulk_exports')
+      .set({
+        status: 'completed',
+        progress: 'completed',
+        transaction_time: done.transactionTime,
+        output: JSON.stringify(done.output),
+        completed_at: done.completedAt,
+        expires_at: done.expiresAt,
+        lease_owner: null,
+        lease_expires_at: null,
+      })
+      .where(held(lease))
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) return false;
+    // What earlier attempts wrote (a late write of one given up on included) is of no use now.
+    await trx.deleteFrom('bulk_export_parts').where('export_id', '=', lease.id).where('attempt', '<>', lease.attempt).execute();
+    await trx.deleteFrom('bulk_export_subjects').where('export_id', '=', lease.id).where('attempt', '<>', lease.attempt).execute();
+    return true;
+  });
 }
 
-/** Removes expired jobs (and answers their ids, so their files go too). */
+/** Fails a job, if the lease still holds. */
+export async function failJob(db: Kysely<Database>, lease: Lease, error: string): Promise<void> {
+  await db.updateTable('bulk_exports').set({ status: 'failed', error, lease_owner: null, lease_expires_at: null }).where(held(lease)).execute();
+}
+
+/** Removes expired jobs with their files (and answers their ids). */
 export async function deleteExpiredJobs(db: Kysely<Database>, now: Date): Promise<string[]> {
   const rows = await db.deleteFrom('bulk_exports').where('expires_at', '<=', now).returning('id').execute();
   return rows.map((r) => r.id);
@@ -246,15 +328,76 @@ export async function deleteJob(db: Kysely<Database>, id: string): Promise<void>
   await db.deleteFrom('bulk_exports').where('id', '=', id).execute();
 }
 
+// ---- the files ----
+
+/** Stores one part of an export file, if the lease still holds; false when it does not. */
+export async function insertPart(db: Kysely<Database>, lease: Lease, type: FhirExportType, part: number, bytes: number, data: Buffer): Promise<boolean> {
+  const result = await db
+    .insertInto('bulk_export_parts')
+    .columns(['export_id', 'attempt', 'type', 'part', 'bytes', 'data'])
+    .expression(
+      db
+        .selectFrom('bulk_exports')
+        .select([
+          'bulk_exports.id',
+          'bulk_exports.attempt',
+          sql<string>`${type}::text`.as('type'),
+          sql<number>`${part}::int`.as('part'),
+          sql<number>`${bytes}::int`.as('bytes'),
+          sql<Buffer>`${data}::bytea`.as('data'),
+        ])
+        .where(held(lease)),
+    )
+    .executeTakeFirst();
+  return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+}
+
+/** The parts of one file of a completed export, in order, one at a time (memory stays flat whatever the file's size). */
+export async function* readParts(db: Kysely<Database>, exportId: string, attempt: number, type: FhirExportType): AsyncGenerator<Buffer> {
+  for (let part = 0; ; part++) {
+    const row = await db
+      .selectFrom('bulk_export_parts')
+      .select('data')
+      .where('export_id', '=', exportId)
+      .where('attempt', '=', attempt)
+      .where('type', '=', type)
+      .where('part', '=', part)
+      .executeTakeFirst();
+    if (!row) return;
+    yield row.data;
+  }
+}
+
 // ---- whose data the files hold ----
 
-/** Records the patients and procedures one chunk of an export file disclosed. */
-export async function insertSubjects(db: Kysely<Database>, exportId: string, type: FhirExportType, chunk: number, patientIds: readonly string[], procedureIds: readonly string[]): Promise<void> {
-  if (patientIds.length === 0 && procedureIds.length === 0) return;
-  await db
+/** Records the patients and procedures one chunk of an export file disclosed, if the lease still holds; false when it does not. */
+export async function insertSubjects(
+  db: Kysely<Database>,
+  lease: Lease,
+  type: FhirExportType,
+  chunk: number,
+  patientIds: readonly string[],
+  procedureIds: readonly string[],
+): Promise<boolean> {
+  if (patientIds.length === 0 && procedureIds.length === 0) return true;
+  const result = await db
     .insertInto('bulk_export_subjects')
-    .values({ export_id: exportId, type, chunk, patient_ids: [...new Set(patientIds)], procedure_ids: [...new Set(procedureIds)] })
-    .execute();
+    .columns(['export_id', 'attempt', 'type', 'chunk', 'patient_ids', 'procedure_ids'])
+    .expression(
+      db
+        .selectFrom('bulk_exports')
+        .select([
+          'bulk_exports.id',
+          'bulk_exports.attempt',
+          sql<string>`${type}::text`.as('type'),
+          sql<number>`${chunk}::int`.as('chunk'),
+          sql<string[]>`${[...new Set(patientIds)]}::uuid[]`.as('patient_ids'),
+          sql<string[]>`${[...new Set(procedureIds)]}::uuid[]`.as('procedure_ids'),
+        ])
+        .where(held(lease)),
+    )
+    .executeTakeFirst();
+  return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
 }
 
 /**
@@ -262,7 +405,7 @@ export async function insertSubjects(db: Kysely<Database>, exportId: string, typ
  * written in, naming the patients and procedures it disclosed, written by the
  * database from the chunk records (memory stays flat whatever the file's size).
  */
-export async function auditDownloadSubjects(db: Kysely<Database>, row: AuditRow, exportId: string, type: FhirExportType): Promise<void> {
+export async function auditDownloadSubjects(db: Kysely<Database>, row: AuditRow, exportId: string, attempt: number, type: FhirExportType): Promise<void> {
   const v = auditValues(row);
   await db
     .insertInto('audit_events')
@@ -284,6 +427,7 @@ export async function auditDownloadSubjects(db: Kysely<Database>, row: AuditRow,
           sql<string>`${v.detail}::jsonb || jsonb_build_object('chunk', s.chunk)`.as('detail'),
         ])
         .where('s.export_id', '=', exportId)
+        .where('s.attempt', '=', attempt)
         .where('s.type', '=', type)
         .orderBy('s.chunk'),
     )

@@ -1,4 +1,4 @@
-import { createReadStream, ReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FHIR_EXPORT_TYPES, type FhirExportType } from '../../domain/vocabulary.js';
@@ -140,7 +140,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Download one NDJSON file of a completed export (needs the same registry key)',
         params: FileParams,
         produces: ['application/fhir+ndjson'],
-        response: { 200: { description: 'NDJSON: one FHIR resource per line.', content: { 'application/fhir+ndjson': { schema: z.custom<ReadStream>((v) => v instanceof ReadStream).meta({ type: 'string' }) } } } },
+        response: { 200: { description: 'NDJSON: one FHIR resource per line.', content: { 'application/fhir+ndjson': { schema: z.custom<Readable>((v) => v instanceof Readable).meta({ type: 'string' }) } } } },
       },
     },
     async (req, reply) => {
@@ -149,7 +149,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
         .type('application/fhir+ndjson')
         .header('content-length', file.size)
         .header('cache-control', 'private, no-store')
-        .send(createReadStream(file.path));
+        .send(file.stream);
     },
   );
 };

@@ -1,5 +1,6 @@
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { FhirExportType } from '../../domain/vocabulary.js';
@@ -10,7 +11,9 @@ import { ProblemError } from '../../shared/problem.js';
 import { auditRowOf, recordAudit } from '../audit/audit.service.js';
 import { registryForKey } from '../registries/registry.service.js';
 import type { BulkExporter } from './bulk-export.js';
-import { auditDownloadSubjects, findJob, hasRunningJob, insertJob, type ExportJob } from './fhir.repository.js';
+import { auditDownloadSubjects, findJob, hasRunningJob, insertJob, readParts, type ExportJob } from './fhir.repository.js';
+
+const gunzipAsync = promisify(gunzip);
 
 /** What the FHIR Bulk Data operations work with. */
 export interface FhirDeps {
@@ -76,7 +79,8 @@ export async function startExport(deps: FhirDeps, ctx: RequestContext, request: 
     if (isUniqueViolation(error)) return EXPORT_RUNNING;
     throw error;
   }
-  void deps.exporter.start(job);
+  // Any instance may run it; this one looks at once.
+  deps.exporter.poke();
   return job;
 }
 
@@ -99,21 +103,24 @@ export async function cancelExport(deps: FhirDeps, ctx: RequestContext, id: stri
 }
 
 /**
- * One file of a completed export, to stream. The download is audited before a
- * byte leaves: one row for the file, and one per chunk it was written in,
- * naming the patients and procedures it discloses.
+ * One file of a completed export, to stream, from whichever instance wrote it
+ * (the files are in the database). The download is audited before a byte
+ * leaves: one row for the file, and one per chunk it was written in, naming
+ * the patients and procedures it discloses.
  */
-export async function exportFile(deps: FhirDeps, ctx: RequestContext, id: string, file: string): Promise<{ readonly path: string; readonly size: number }> {
+export async function exportFile(deps: FhirDeps, ctx: RequestContext, id: string, file: string): Promise<{ readonly stream: Readable; readonly size: number }> {
   await deps.exporter.sweep();
   const job = await visibleJob(deps.db, ctx, id);
   const entry = job.status === 'completed' ? job.output.find((o) => o.file === file) : undefined;
   if (!entry) throw new ProblemError('EXPORT_NOT_FOUND', `The export has no ${file}.`);
-  const location = path.join(deps.exporter.directoryOf(job.id), entry.file);
-  const size = (await stat(location)).size;
   await deps.db.transaction().execute(async (trx) => {
     const download = { action: 'fhir.export.download', organisationId: ctx.actor.organisationId, detail: { exportId: job.id, type: entry.type, resources: entry.count } };
     await recordAudit(trx, ctx, download);
-    await auditDownloadSubjects(trx, auditRowOf(ctx, { ...download, action: 'fhir.export.download.disclosed' }), job.id, entry.type);
+    await auditDownloadSubjects(trx, auditRowOf(ctx, { ...download, action: 'fhir.export.download.disclosed' }), job.id, job.attempt, entry.type);
   });
-  return { path: location, size };
+  const parts = readParts(deps.db, job.id, job.attempt, entry.type);
+  async function* ndjson(): AsyncGenerator<Buffer> {
+    for await (const part of parts) yield await gunzipAsync(part);
+  }
+  return { stream: Readable.from(ndjson(), { objectMode: false }), size: entry.bytes };
 }
