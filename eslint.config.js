@@ -62,6 +62,15 @@ export default tseslint.config(
     },
   },
   {
+    // The build (and the container image's, which has no test/ folder) compiles src, migrations and scripts: tools
+    // under scripts/ import nothing from the tests (the tests may import tools).
+    files: ['src/**/*.ts', 'migrations/**/*.ts', 'scripts/**/*.ts'],
+    ignores: ['src/barcode/**', 'src/plugins/**', 'src/db/**', 'src/shared/**', 'src/domain/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)test/', message: 'The build compiles src, migrations and scripts only: import nothing from test/.' }] }],
+    },
+  },
+  {
     // Tests may poke at loosely typed JSON responses.
     files: ['test/**/*.ts'],
     rules: {

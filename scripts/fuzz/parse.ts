@@ -1,7 +1,7 @@
 /**
  * The barcode parser under fuzzing: millions of generated scans (valid labels
  * in every carrier, damaged copies of them, arbitrary UTF-16), each checked
- * by the oracle of test/helpers/barcode-fuzz.ts: parseBarcode never throws,
+ * by the oracle of scripts/fuzz/barcode-fuzz.ts: parseBarcode never throws,
  * `valid` agrees with `error`, errors point inside the input, valid labels
  * read as generated and round-trip, and a changed check-digit-protected
  * character is never accepted as another reading. Exits 1 on the first
@@ -15,7 +15,7 @@
  */
 import os from 'node:os';
 import fc from 'fast-check';
-import { checkCase, fuzzCase, FuzzStats, type FuzzCase } from '../../test/helpers/barcode-fuzz.js';
+import { checkCase, fuzzCase, FuzzStats, type FuzzCase } from './barcode-fuzz.js';
 
 const runs = Number(process.env.FUZZ_RUNS ?? 2_000_000);
 const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 0x7fffffff);

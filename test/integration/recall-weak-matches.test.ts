@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import t from 'tap';
 import { fixedClock } from '../../src/shared/clock.js';
 import { buildTestApp, createOrganisationWithKeys } from '../helpers/app.js';
-import { cset82 } from '../helpers/barcode-arbitraries.js';
+import { cset82 } from '../../scripts/fuzz/barcode-arbitraries.js';
 import { GS, GTIN, GTIN_B, newProcedure, scan } from '../helpers/theatre.js';
 
 const NOW = '2026-11-21T09:00:00Z';

@@ -1,7 +1,7 @@
 /**
  * The parser's code sets are closed: every error and warning code it gives is
  * one the OpenAPI document lists. The fuzzer checks each code it meets against
- * the sets (test/helpers/barcode-fuzz.ts); this checks the sets themselves and
+ * the sets (scripts/fuzz/barcode-fuzz.ts); this checks the sets themselves and
  * the GS1 case corpus.
  */
 import t from 'tap';

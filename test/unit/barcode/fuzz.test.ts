@@ -1,11 +1,11 @@
 /**
  * The parser fuzzer, bounded: the properties of scripts/fuzz/parse.ts (the
- * oracle in test/helpers/barcode-fuzz.ts) over 20,000 generated inputs. The
+ * oracle in scripts/fuzz/barcode-fuzz.ts) over 20,000 generated inputs. The
  * seed is new every run and in the test names; FUZZ_SEED=<seed> replays one.
  */
 import fc from 'fast-check';
 import t from 'tap';
-import { arbitraryCase, checkCase, FuzzStats, mutatedCase, validCase, type FuzzCase } from '../../helpers/barcode-fuzz.js';
+import { arbitraryCase, checkCase, FuzzStats, mutatedCase, validCase, type FuzzCase } from '../../../scripts/fuzz/barcode-fuzz.js';
 
 const today = new Date('2026-11-21T00:00:00Z');
 const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 0x7fffffff);

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import t from 'tap';
 import { parseBarcode } from '../../../src/barcode/index.js';
-import { bracketed, elementString, gtin, productLabel } from '../../helpers/barcode-arbitraries.js';
+import { bracketed, elementString, gtin, productLabel } from '../../../scripts/fuzz/barcode-arbitraries.js';
 
 const today = new Date('2026-11-21T00:00:00Z');
 const RUNS = Number(process.env.FC_RUNS ?? 2000);

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import t from 'tap';
 import { missingSeparatorReadings, parseBarcode, RUN_ON_TAIL_AIS, type ParseResult } from '../../../src/barcode/index.js';
-import { cset82, digits, GS, gtin, yymmdd } from '../../helpers/barcode-arbitraries.js';
+import { cset82, digits, GS, gtin, yymmdd } from '../../../scripts/fuzz/barcode-arbitraries.js';
 
 const today = new Date('2026-11-21T00:00:00Z');
 const RUNS = Number(process.env.FC_RUNS ?? 2000);

@@ -170,7 +170,7 @@ function shapeProblem(input: string, r: ParseResult): string | undefined {
   if (typeof r.valid !== 'boolean') return '`valid` is not a boolean';
   if (r.raw !== input) return '`raw` is not the input';
   if (!Array.isArray(r.warnings)) return '`warnings` is not an array';
-  for (const w of r.warnings) {
+  for (const w of r.warnings as ParseResult['warnings']) {
     if (typeof w.code !== 'string' || !CODE.test(w.code) || typeof w.message !== 'string' || w.message === '') return `a warning without code or message: ${JSON.stringify(w)}`;
     if (!KNOWN_WARNINGS.has(w.code)) return `a warning code outside WARNING_CODES: ${w.code}`;
     if (w.position !== undefined && !inside(input, w.position, w.length ?? 0)) return `a warning points outside the input: ${JSON.stringify(w)}`;
