@@ -114,6 +114,7 @@ export class BulkExporter {
   readonly #running = new Map<string, { controller: AbortController; progress: string; done: Promise<void> }>();
   #timer: NodeJS.Timeout | undefined;
   #claiming: Promise<void> | undefined;
+  #pokedMeanwhile = false;
   #closed = false;
 
   constructor(
@@ -131,10 +132,21 @@ export class BulkExporter {
 
   /** Takes waiting exports now, up to the free workers (after an export was accepted here, or one finished). */
   poke(): void {
-    if (this.#closed || this.options.workers === 0 || this.#claiming) return;
+    if (this.#closed || this.options.workers === 0) return;
+    // A poke while a look is under way (it may have missed an export accepted just now) looks again once it ends.
+    if (this.#claiming) {
+      this.#pokedMeanwhile = true;
+      return;
+    }
     this.#claiming = this.#claim()
       .catch((error: unknown) => this.options.log.error({ err: error }, 'bulk export: could not take waiting exports'))
-      .finally(() => (this.#claiming = undefined));
+      .finally(() => {
+        this.#claiming = undefined;
+        if (this.#pokedMeanwhile) {
+          this.#pokedMeanwhile = false;
+          this.poke();
+        }
+      });
   }
 
   /** Takes one waiting export and runs it to the end; false when none waits. For benchmarks and tools that run exports without polling. */
@@ -167,6 +179,7 @@ export class BulkExporter {
         (error: unknown) => this.options.log.warn({ err: error, exportId: job.id }, 'bulk export: lease renewal failed'),
       );
     }, (this.options.leaseSeconds * 1000) / 3);
+    renew.unref();
     entry.done = this.#run(job, lease, controller.signal, report)
       .catch(async (error: unknown) => {
         if (error instanceof LeaseLost || controller.signal.aborted || !(await this.#holds(lease))) return this.#stopped(job, lease);
