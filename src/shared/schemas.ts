@@ -33,6 +33,24 @@ export function problemResponse(description: string) {
   return { description, content: { 'application/problem+json': { schema: ProblemSchema } } };
 }
 
+/**
+ * A JSON response entry with what it means: OpenAPI requires a description of every response, and a
+ * schema registered with an id carries none of its own (it is a `$ref`).
+ */
+export function jsonResponse<S extends z.ZodType>(description: string, schema: S) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
+/** The `Location` header of a 201: routes send it, the OpenAPI document says so (see plugins/swagger.ts). */
+export const LOCATION_HEADER = {
+  location: { type: 'string', format: 'uri', required: true, description: 'The URL of the created resource (absolute, from PUBLIC_BASE_URL).' },
+} as const;
+
+/** A 201 response entry: the created resource as JSON, and its URL in `Location`. */
+export function createdResponse<S extends z.ZodType>(description: string, schema: S) {
+  return { description, headers: LOCATION_HEADER, content: { 'application/json': { schema } } };
+}
+
 export const RegistryCodeSchema = z
   .string()
   .trim()
