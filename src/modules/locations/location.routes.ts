@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requestContext } from '../../plugins/auth.js';
+import { jsonResponse } from '../../shared/schemas.js';
 import type { Location, StaffMember } from './location.repository.js';
 import { CreateLocationBody, CreateStaffBody, LocationSchema, StaffSchema } from './location.schemas.js';
 import { registerLocation, registerStaff } from './location.service.js';
@@ -13,10 +14,11 @@ export const locationRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['admin'] },
       schema: {
+        operationId: 'registerLocation',
         tags: ['theatre'],
         summary: "Register a location (theatre, store…) by its GLN. Scanning an unknown 414 label also registers it",
         body: CreateLocationBody,
-        response: { 201: LocationSchema },
+        response: { 201: jsonResponse('The location, registered.', LocationSchema) },
       },
     },
     async (req, reply) => reply.code(201).send(toLocationApi(await registerLocation(app.db, requestContext(req), req.body))),
@@ -27,10 +29,11 @@ export const locationRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['admin'] },
       schema: {
+        operationId: 'registerStaff',
         tags: ['theatre'],
         summary: 'Register a staff member by badge (8017 GSRN) or local id',
         body: CreateStaffBody,
-        response: { 201: StaffSchema },
+        response: { 201: jsonResponse('The staff member, registered.', StaffSchema) },
       },
     },
     async (req, reply) => reply.code(201).send(toStaffApi(await registerStaff(app.db, requestContext(req), req.body, app.clock.now()))),

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
 import { ProblemError } from '../../shared/problem.js';
-import { IdParamsSchema, problemResponse } from '../../shared/schemas.js';
+import { IdParamsSchema, jsonResponse, problemResponse } from '../../shared/schemas.js';
 import { RecordScanBody, ScanResultSchema, VoidResultSchema, VoidScanBody } from './scan.schemas.js';
 import { Coalescer } from '../../shared/coalescer.js';
 import { recordScans, voidScan, type ScanOutcome, type ScanRequest } from './scan.service.js';
@@ -26,6 +26,7 @@ export const scanRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['scanner'] },
       schema: {
+        operationId: 'recordScan',
         tags: ['theatre'],
         summary: 'Record a scan at the point of use, exactly once per Idempotency-Key',
         description:
@@ -34,7 +35,7 @@ export const scanRoutes: FastifyPluginAsyncZod = async (app) => {
         headers: IdempotencyHeaders,
         body: RecordScanBody,
         response: {
-          201: ScanResultSchema,
+          201: jsonResponse('The scan, the item it recorded or completed, and the warnings to show (or, for a retry, the first answer again).', ScanResultSchema),
           400: problemResponse('No Idempotency-Key header (IDEMPOTENCY_KEY_MISSING), or malformed JSON.'),
           409: problemResponse('The procedure is completed and no lateEntry was given (PROCEDURE_COMPLETED).'),
         },
@@ -60,11 +61,12 @@ export const scanRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['scanner'] },
       schema: {
+        operationId: 'voidScan',
         tags: ['theatre'],
         summary: 'Void a scan made in error (recorded as a new row; nothing is deleted)',
         params: IdParamsSchema,
         body: VoidScanBody,
-        response: { 200: VoidResultSchema, 409: problemResponse('Already voided (SCAN_ALREADY_VOIDED), or a void (SCAN_NOT_VOIDABLE).') },
+        response: { 200: jsonResponse('The void (a scan of kind void) and the item as it is now (null when no item is left).', VoidResultSchema), 409: problemResponse('Already voided (SCAN_ALREADY_VOIDED), or a void (SCAN_NOT_VOIDABLE).') },
       },
     },
     async (req) => voidScan(app.db, requestContext(req), req.params.id, req.body.reason, app.clock),
