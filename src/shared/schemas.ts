@@ -43,7 +43,12 @@ export function jsonResponse<S extends z.ZodType>(description: string, schema: S
 
 /** The `Location` header of a 201: routes send it, the OpenAPI document says so (see plugins/swagger.ts). */
 export const LOCATION_HEADER = {
-  location: { type: 'string', format: 'uri', required: true, description: 'The URL of the created resource (absolute, from PUBLIC_BASE_URL).' },
+  Location: {
+    type: 'string',
+    format: 'uri',
+    required: true,
+    description: "The created resource's URL: absolute, built from PUBLIC_BASE_URL (never from the request's Host header).",
+  },
 } as const;
 
 /** A 201 response entry: the created resource as JSON, and its URL in `Location`. */

@@ -75,3 +75,14 @@ t.test('servers: / by default, PUBLIC_BASE_URL when set', async (t) => {
   t.same((await documentOf()).servers?.map((s) => s.url), ['/']);
   t.same((await documentOf({ PUBLIC_BASE_URL: 'https://implants.example.nhs.uk/trace/' })).servers?.map((s) => s.url), ['https://implants.example.nhs.uk/trace']);
 });
+
+t.test('every 201 answer declares its Location, required', async (t) => {
+  const doc = await documentOf();
+  const created = operations(doc).filter(({ op }) => op.responses['201']);
+  t.ok(created.length >= 9, `${created.length} operations answer 201`);
+  for (const { what, op } of created) {
+    const location = op.responses['201']?.headers?.Location;
+    t.equal(location?.required, true, `${what}: Location is required`);
+    t.same(location?.schema, { type: 'string', format: 'uri' }, `${what}: Location is a URI`);
+  }
+});

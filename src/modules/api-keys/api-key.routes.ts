@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
-import { IdParamsSchema, jsonResponse } from '../../shared/schemas.js';
+import { createdResponse, IdParamsSchema, jsonResponse } from '../../shared/schemas.js';
 import type { ApiKeyRecord } from './api-key.repository.js';
 import { ApiKeyListSchema, CreateApiKeyBody, CreatedApiKeySchema, MeSchema } from './api-key.schemas.js';
 import { createApiKey, listVisibleKeys, revokeApiKey } from './api-key.service.js';
@@ -30,12 +30,12 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
         description:
           'A national admin may create keys for any organisation, or national keys; an organisation admin only for its own organisation.',
         body: CreateApiKeyBody,
-        response: { 201: jsonResponse('The key, with its secret: shown this once, never again.', CreatedApiKeySchema) },
+        response: { 201: createdResponse('The key, with its secret: shown this once, never again.', CreatedApiKeySchema) },
       },
     },
     async (req, reply) => {
       const { record, key } = await createApiKey(app.db, requestContext(req), req.body);
-      return reply.code(201).send({ ...toApi(record), key });
+      return reply.code(201).header('location', `${app.publicBaseUrl()}/v1/api-keys/${record.id}`).send({ ...toApi(record), key });
     },
   );
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requestContext } from '../../plugins/auth.js';
 import type { Actor } from '../../shared/actor.js';
-import { jsonResponse } from '../../shared/schemas.js';
+import { createdResponse, jsonResponse } from '../../shared/schemas.js';
 import type { ConsentRecord } from './consent.repository.js';
 import { ConsentSchema, ConsentSearchBody, PatientConsentsSchema, RecordConsentBody } from './consent.schemas.js';
 import { patientConsents, recordConsent } from './consent.service.js';
@@ -28,13 +28,13 @@ export const consentRoutes: FastifyPluginAsyncZod = async (app) => {
           'Consent is per patient (NHS number, in the body: never in a URL) and per registry, and applies to their procedures in every ' +
           'organisation. Every change shows in the registry feeds as a newer entry for each of the patient\'s procedures. History is kept.',
         body: RecordConsentBody,
-        response: { 201: jsonResponse('The consent record.', ConsentSchema) },
+        response: { 201: createdResponse('The consent record.', ConsentSchema) },
       },
     },
     async (req, reply) => {
       const ctx = requestContext(req);
       const record = await recordConsent(app.db, ctx, req.body, app.clock.now());
-      return reply.code(201).send(toApi(ctx.actor)(record));
+      return reply.code(201).header('location', `${app.publicBaseUrl()}/v1/consents/${record.id}`).send(toApi(ctx.actor)(record));
     },
   );
 

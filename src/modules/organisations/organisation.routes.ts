@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requestContext } from '../../plugins/auth.js';
-import { jsonResponse } from '../../shared/schemas.js';
+import { createdResponse, jsonResponse } from '../../shared/schemas.js';
 import type { Organisation } from './organisation.repository.js';
 import { CreateOrganisationBody, OrganisationListSchema, OrganisationSchema } from './organisation.schemas.js';
 import { createOrganisation, listVisibleOrganisations } from './organisation.service.js';
@@ -17,10 +17,13 @@ export const organisationRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['access'],
         summary: 'Register an organisation (national admins only)',
         body: CreateOrganisationBody,
-        response: { 201: jsonResponse('The organisation, registered.', OrganisationSchema) },
+        response: { 201: createdResponse('The organisation, registered.', OrganisationSchema) },
       },
     },
-    async (req, reply) => reply.code(201).send(toApi(await createOrganisation(app.db, requestContext(req), req.body))),
+    async (req, reply) => {
+      const organisation = await createOrganisation(app.db, requestContext(req), req.body);
+      return reply.code(201).header('location', `${app.publicBaseUrl()}/v1/organisations/${organisation.id}`).send(toApi(organisation));
+    },
   );
 
   app.get(

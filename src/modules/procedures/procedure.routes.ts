@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requestContext } from '../../plugins/auth.js';
 import { z } from 'zod';
-import { IdParamsSchema, jsonResponse, problemResponse } from '../../shared/schemas.js';
+import { createdResponse, IdParamsSchema, jsonResponse, problemResponse } from '../../shared/schemas.js';
 import { CreateProcedureBody, ProcedureListSchema, ProcedureSchema, SearchProceduresBody } from './procedure.schemas.js';
 import { completeProcedureFor, createProcedure, getProcedure, searchVisibleProcedures } from './procedure.service.js';
 
@@ -21,7 +21,7 @@ export const procedureRoutes: FastifyPluginAsyncZod = async (app) => {
         }),
         body: CreateProcedureBody,
         response: {
-          201: jsonResponse('The procedure, opened (or, for a retry with the same Idempotency-Key, the one the first request opened).', ProcedureSchema),
+          201: createdResponse('The procedure, opened (or, for a retry with the same Idempotency-Key, the one the first request opened).', ProcedureSchema),
           422: problemResponse('The body is invalid (VALIDATION_FAILED), the wristband or label is unreadable (BARCODE_INVALID), or the Idempotency-Key was used for another request (IDEMPOTENCY_KEY_REUSED).'),
         },
       },
@@ -31,7 +31,7 @@ export const procedureRoutes: FastifyPluginAsyncZod = async (app) => {
       const input = { ...rest, startedAt: startedAt === undefined ? undefined : new Date(startedAt) };
       const { procedure, replayed } = await createProcedure(app.db, requestContext(req), input, app.clock, req.headers['idempotency-key']);
       if (replayed) reply.header('idempotency-replayed', 'true');
-      return reply.code(201).send(procedure);
+      return reply.code(201).header('location', `${app.publicBaseUrl()}/v1/procedures/${procedure.id}`).send(procedure);
     },
   );
 

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
-import { IdParamsSchema, jsonResponse } from '../../shared/schemas.js';
+import { createdResponse, IdParamsSchema, jsonResponse } from '../../shared/schemas.js';
 import { MATCH_REASONS, SHORT_LIST, valuesOf, type Listed } from './recall.matching.js';
 import type { AffectedItem, Recall, StoredScope } from './recall.repository.js';
 import {
@@ -124,10 +124,13 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Create a recall from a Field Safety Notice (structured scope)',
         description: `At most ${MAX_LISTED.toLocaleString('en-GB')} lots and serials in all (422 VALIDATION_FAILED, pointing at the list that crosses it), and a body of at most ${RECALL_BODY_LIMIT_BYTES / 1024 / 1024} MiB, or BODY_LIMIT_BYTES if larger (413). The answer shows a scope's lots and serials when it lists at most ${SHORT_LIST}; longer lists are counted, and read from GET /v1/recalls/{id}/scopes/{ordinal}/lots|serials.`,
         body: CreateRecallBody,
-        response: { 201: jsonResponse('The recall, created, with its counts.', RecallSchema) },
+        response: { 201: createdResponse('The recall, created, with its counts.', RecallSchema) },
       },
     },
-    async (req, reply) => reply.code(201).send(toRecallApi(await createRecall(app.db, requestContext(req), req.body))),
+    async (req, reply) => {
+      const created = await createRecall(app.db, requestContext(req), req.body);
+      return reply.code(201).header('location', `${app.publicBaseUrl()}/v1/recalls/${created.recall.id}`).send(toRecallApi(created));
+    },
   );
 
   app.post(

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
 import { ProblemError } from '../../shared/problem.js';
-import { jsonResponse, RegistryCodeSchema } from '../../shared/schemas.js';
+import { createdResponse, jsonResponse, RegistryCodeSchema } from '../../shared/schemas.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { listRegistries, upsertRegistry, type Registry } from './registry.repository.js';
 import { PutRegistryBody, RegistryListSchema, RegistrySchema } from './registry.schemas.js';
@@ -34,7 +34,7 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Configure a registry: its name and what it receives without consent (national admins only)',
         params: z.object({ code: RegistryCodeSchema }),
         body: PutRegistryBody,
-        response: { 200: jsonResponse('The registry, changed.', RegistrySchema), 201: jsonResponse('The registry, created.', RegistrySchema) },
+        response: { 200: jsonResponse('The registry, changed.', RegistrySchema), 201: createdResponse('The registry, created.', RegistrySchema) },
       },
     },
     async (req, reply) => {
@@ -45,7 +45,8 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
         await recordAudit(trx, ctx, { action: result.created ? 'registry.create' : 'registry.update', detail: toApi(result.registry) });
         return result;
       });
-      return reply.code(created ? 201 : 200).send(toApi(registry));
+      if (!created) return reply.code(200).send(toApi(registry));
+      return reply.code(201).header('location', `${app.publicBaseUrl()}/v1/registries/${registry.code}`).send(toApi(registry));
     },
   );
 };

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
 import { ProblemError } from '../../shared/problem.js';
-import { IdParamsSchema, jsonResponse, problemResponse } from '../../shared/schemas.js';
+import { createdResponse, IdParamsSchema, jsonResponse, problemResponse } from '../../shared/schemas.js';
 import { RecordScanBody, ScanResultSchema, VoidResultSchema, VoidScanBody } from './scan.schemas.js';
 import { Coalescer } from '../../shared/coalescer.js';
 import { recordScans, voidScan, type ScanOutcome, type ScanRequest } from './scan.service.js';
@@ -35,7 +35,7 @@ export const scanRoutes: FastifyPluginAsyncZod = async (app) => {
         headers: IdempotencyHeaders,
         body: RecordScanBody,
         response: {
-          201: jsonResponse('The scan, the item it recorded or completed, and the warnings to show (or, for a retry, the first answer again).', ScanResultSchema),
+          201: createdResponse('The scan, the item it recorded or completed, and the warnings to show (or, for a retry, the first answer again).', ScanResultSchema),
           400: problemResponse('No Idempotency-Key header (IDEMPOTENCY_KEY_MISSING), or malformed JSON.'),
           409: problemResponse('The procedure is completed and no lateEntry was given (PROCEDURE_COMPLETED).'),
         },
@@ -52,7 +52,7 @@ export const scanRoutes: FastifyPluginAsyncZod = async (app) => {
         input: { ...rest, scannedAt: scannedAt === undefined ? undefined : new Date(scannedAt) },
       });
       if (outcome.replayed) reply.header('idempotency-replayed', 'true');
-      return reply.code(201).send(outcome.body);
+      return reply.code(201).header('location', `${app.publicBaseUrl()}/v1/scans/${outcome.body.scan.id}`).send(outcome.body);
     },
   );
 
