@@ -28,6 +28,15 @@ export const ProblemSchema = z
   .describe('RFC 9457 problem details. Extension members may appear for specific codes.')
   .meta({ id: 'Problem' });
 
+/**
+ * Request headers a route cannot go without but checks itself, answering a problem of their own
+ * (IDEMPOTENCY_KEY_MISSING, …) rather than 422 VALIDATION_FAILED: validation lets them through as
+ * optional, the OpenAPI document marks them required (zod writes the metadata into the JSON Schema).
+ */
+export function requiredByRoute<T extends z.ZodObject>(headers: T, names: ReadonlyArray<keyof z.input<T> & string>): T {
+  return headers.meta({ required: [...names] });
+}
+
 /** A response entry for error statuses, documented as application/problem+json. */
 export function problemResponse(description: string) {
   return { description, content: { 'application/problem+json': { schema: ProblemSchema } } };

@@ -86,3 +86,11 @@ t.test('every 201 answer declares its Location, required', async (t) => {
     t.same(location?.schema, { type: 'string', format: 'uri' }, `${what}: Location is a URI`);
   }
 });
+
+t.test('headers the service refuses to go without are required', async (t) => {
+  const doc = await documentOf();
+  const header = (path: string, method: string, name: string) => doc.paths[path]?.[method]?.parameters?.find((p) => p.in === 'header' && p.name === name);
+  t.equal(header('/v1/procedures/{id}/scans', 'post', 'idempotency-key')?.required, true, 'Idempotency-Key on a scan (400 IDEMPOTENCY_KEY_MISSING)');
+  t.equal(header('/fhir/R4/Group/{registry}/$export', 'get', 'prefer')?.required, true, 'Prefer on a Bulk Data kick-off (400 PREFER_ASYNC_REQUIRED)');
+  t.equal(header('/v1/procedures', 'post', 'idempotency-key')?.required, false, 'recommended, not required, when opening a procedure');
+});

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { FHIR_EXPORT_TYPES, type FhirExportType } from '../../domain/vocabulary.js';
 import { requestContext } from '../../plugins/auth.js';
 import { ProblemError } from '../../shared/problem.js';
-import { InstantSchema, jsonResponse, RegistryCodeSchema } from '../../shared/schemas.js';
+import { InstantSchema, jsonResponse, RegistryCodeSchema, requiredByRoute } from '../../shared/schemas.js';
 import { cancelExport, EXPORT_RUNNING, exportFile, exportStatus, startExport, type FhirDeps } from './fhir.service.js';
 
 const NDJSON_FORMATS = ['application/fhir+ndjson', 'application/ndjson', 'ndjson'] as const;
@@ -67,7 +67,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
           'Errors on /fhir routes are FHIR OperationOutcomes carrying the same stable codes.',
         params: z.object({ registry: RegistryCodeSchema }),
         querystring: KickOffQuery,
-        headers: z.object({ prefer: z.string().optional() }),
+        headers: requiredByRoute(z.object({ prefer: z.string().optional().describe('`respond-async`: Bulk Data exports are asynchronous. Without it: 400 PREFER_ASYNC_REQUIRED.') }), ['prefer']),
         response: { 202: z.undefined().describe('Accepted: poll the Content-Location URL.') },
       },
     },
