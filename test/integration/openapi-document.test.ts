@@ -94,3 +94,16 @@ t.test('headers the service refuses to go without are required', async (t) => {
   t.equal(header('/fhir/R4/Group/{registry}/$export', 'get', 'prefer')?.required, true, 'Prefer on a Bulk Data kick-off (400 PREFER_ASYNC_REQUIRED)');
   t.equal(header('/v1/procedures', 'post', 'idempotency-key')?.required, false, 'recommended, not required, when opening a procedure');
 });
+
+t.test('exactly one of several shapes is a oneOf: a scan is a barcode scan or a manual entry', async (t) => {
+  const doc = await documentOf();
+  const schemas = doc.components.schemas;
+  t.same(doc.paths['/v1/procedures/{id}/scans']?.post?.requestBody?.content['application/json']?.schema, { $ref: '#/components/schemas/RecordScanBody' });
+  t.same(schemas.RecordScanBody?.oneOf, [{ $ref: '#/components/schemas/BarcodeScanBody' }, { $ref: '#/components/schemas/ManualScanBody' }]);
+  t.same(schemas.BarcodeScanBody?.required, ['barcode']);
+  t.same(schemas.ManualScanBody?.required, ['manual']);
+  t.equal(schemas.BarcodeScanBody?.additionalProperties, false, 'each shape is closed, so no body is both');
+  const procedure = schemas.CreateProcedureBody?.properties as Record<string, { oneOf?: unknown[] }>;
+  t.equal(procedure.location?.oneOf?.length, 2, 'a place: a GLN or its label');
+  t.equal(procedure.clinician?.oneOf?.length, 3, 'a clinician: a GSRN, a badge or a local id');
+});
