@@ -29,6 +29,33 @@ export const ProblemSchema = z
   .meta({ id: 'Problem' });
 
 /**
+ * A FHIR error: what the /fhir routes answer instead of problem+json (FHIR clients expect it), with the
+ * same stable code in `issue[0].details.coding[0].code`. See plugins/errors.ts.
+ */
+export const OperationOutcomeSchema = z
+  .object({
+    resourceType: z.literal('OperationOutcome'),
+    issue: z.array(
+      z.object({
+        severity: z.enum(['fatal', 'error']),
+        code: z.string().describe('FHIR issue type (R4 value set), from the HTTP status.'),
+        details: z.object({
+          coding: z.array(z.object({ system: z.literal('urn:implant-trace:problem'), code: z.enum(Object.keys(PROBLEMS) as [ProblemCode, ...ProblemCode[]]), display: z.string() })),
+          text: z.string(),
+        }),
+        diagnostics: z.string(),
+      }),
+    ),
+  })
+  .describe('FHIR R4 OperationOutcome carrying the stable problem code.')
+  .meta({ id: 'OperationOutcome' });
+
+/** A response entry for error statuses of a /fhir route, documented as a FHIR OperationOutcome. */
+export function operationOutcomeResponse(description: string) {
+  return { description, content: { 'application/fhir+json': { schema: OperationOutcomeSchema } } };
+}
+
+/**
  * Request headers a route cannot go without but checks itself, answering a problem of their own
  * (IDEMPOTENCY_KEY_MISSING, …) rather than 422 VALIDATION_FAILED: validation lets them through as
  * optional, the OpenAPI document marks them required (zod writes the metadata into the JSON Schema).

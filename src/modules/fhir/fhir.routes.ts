@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { FHIR_EXPORT_TYPES, type FhirExportType } from '../../domain/vocabulary.js';
 import { requestContext } from '../../plugins/auth.js';
 import { ProblemError } from '../../shared/problem.js';
-import { InstantSchema, jsonResponse, RegistryCodeSchema, requiredByRoute } from '../../shared/schemas.js';
+import { InstantSchema, jsonResponse, operationOutcomeResponse, RegistryCodeSchema, requiredByRoute } from '../../shared/schemas.js';
 import { cancelExport, EXPORT_RUNNING, exportFile, exportStatus, startExport, type FhirDeps } from './fhir.service.js';
 
 const NDJSON_FORMATS = ['application/fhir+ndjson', 'application/ndjson', 'ndjson'] as const;
@@ -68,7 +68,13 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
         params: z.object({ registry: RegistryCodeSchema }),
         querystring: KickOffQuery,
         headers: requiredByRoute(z.object({ prefer: z.string().optional().describe('`respond-async`: Bulk Data exports are asynchronous. Without it: 400 PREFER_ASYNC_REQUIRED.') }), ['prefer']),
-        response: { 202: z.undefined().describe('Accepted: poll the Content-Location URL.') },
+        response: {
+          202: z.undefined().describe('Accepted: poll the Content-Location URL.'),
+          400: operationOutcomeResponse('No `Prefer: respond-async` (PREFER_ASYNC_REQUIRED).'),
+          429: operationOutcomeResponse(
+            'An export for this registry is already running (RATE_LIMITED, `Retry-After`), or too many failed authentications from this client.',
+          ),
+        },
       },
     },
     async (req, reply) => {
@@ -83,7 +89,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
         reply.header('retry-after', '10');
         throw new ProblemError('RATE_LIMITED', 'An export for this registry is already running: poll it, or retry when it has finished.');
       }
-      return reply.code(202).header('content-location', `${base()}/fhir/R4/$export-status/${job.id}`).send();
+      return reply.code(202).header('content-location', `${base()}/fhir/R4/$export-status/${job.id}`).send(undefined);
     },
   );
 
