@@ -171,7 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     failureWindowSeconds: config.authFailureWindowSeconds,
     clock: deps.clock ?? systemClock,
   });
-  await app.register(swaggerPlugin);
+  await app.register(swaggerPlugin, { publicBaseUrl: config.publicBaseUrl });
   await app.register(consolePlugin, { root: config.consoleDir });
 
   await app.register(healthRoutes);

@@ -4,7 +4,7 @@ import type { Role } from '../domain/vocabulary.js';
 import type { Actor, RequestContext } from '../shared/actor.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { problemBody, ProblemError } from '../shared/problem.js';
-import { problemResponse } from '../shared/schemas.js';
+import { operationOutcomeResponse, problemResponse } from '../shared/schemas.js';
 import { AuthThrottle } from './auth-throttle.js';
 import { sendProblem } from './errors.js';
 
@@ -175,6 +175,9 @@ function documentAccess(route: RouteOptions, access: Access): void {
   const schema = route.schema as DocumentedSchema | undefined;
   if (!schema || schema.hide) return;
   const responses = (schema.response ??= {});
+  // Errors leave as problem+json, except on /fhir routes: FHIR OperationOutcomes with the same codes (plugins/errors.ts).
+  const fhir = route.url.startsWith('/fhir/');
+  const errorResponse = fhir ? operationOutcomeResponse : problemResponse;
   if (access === 'public') {
     schema.security = [];
   } else {
@@ -182,17 +185,17 @@ function documentAccess(route: RouteOptions, access: Access): void {
     // A GET route and the HEAD route fastify makes for it share one schema: say the roles once.
     const roles = `Roles: ${access.join(', ')}.`;
     if (!schema.description?.endsWith(roles)) schema.description = [schema.description, roles].filter(Boolean).join('\n\n');
-    responses['401'] ??= problemResponse('No API key, or an unknown or revoked one (UNAUTHENTICATED).');
-    responses['403'] ??= problemResponse("The key's role does not admit this operation (FORBIDDEN).");
-    responses['429'] ??= problemResponse(
+    responses['401'] ??= errorResponse('No API key, or an unknown or revoked one (UNAUTHENTICATED).');
+    responses['403'] ??= errorResponse("The key's role does not admit this operation (FORBIDDEN).");
+    responses['429'] ??= errorResponse(
       'Too many failed authentications from this client (RATE_LIMITED): refused, before any key is looked up, until `Retry-After` seconds have passed.',
     );
   }
-  if (schema.params) responses['404'] ??= problemResponse('No such resource in the caller\'s organisation (NOT_FOUND).');
-  if (schema.body) responses['400'] ??= problemResponse('The body is not well-formed JSON (MALFORMED_REQUEST).');
+  if (schema.params) responses['404'] ??= errorResponse('No such resource in the caller\'s organisation (NOT_FOUND).');
+  if (schema.body) responses['400'] ??= errorResponse('The body is not well-formed JSON (MALFORMED_REQUEST).');
   if (schema.body || schema.querystring || schema.params) {
-    responses['422'] ??= problemResponse('The request breaks the schema (VALIDATION_FAILED); `errors` says where.');
+    responses['422'] ??= errorResponse(`The request breaks the schema (VALIDATION_FAILED); \`${fhir ? 'diagnostics' : 'errors'}\` says where.`);
   }
-  responses['500'] ??= problemResponse('Unexpected failure (INTERNAL_ERROR); nothing internal is disclosed.');
-  responses['503'] ??= problemResponse('The database is unreachable (DATABASE_UNAVAILABLE); retry.');
+  responses['500'] ??= errorResponse('Unexpected failure (INTERNAL_ERROR); nothing internal is disclosed.');
+  responses['503'] ??= errorResponse('The database is unreachable (DATABASE_UNAVAILABLE); retry.');
 }

@@ -7,6 +7,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { pathForLog } from '../shared/log-redaction.js';
 import { pointerToken, problemBody, ProblemError, PROBLEMS, type ProblemBody, type ProblemCode, type ValidationIssue } from '../shared/problem.js';
+import { issuesToReport, valueAt, type UnionAwareIssue } from './validation-issues.js';
 
 const FASTIFY_CODES: Readonly<Record<string, ProblemCode>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_REQUEST',
@@ -28,7 +29,7 @@ const INTERNAL_DETAIL = 'The service failed unexpectedly. Quote the instance (re
 export const errorsPlugin = fp(
   async (app) => {
     app.setErrorHandler((error: FastifyError, req, reply) => {
-      const { code, detail, extensions } = classify(error);
+      const { code, detail, extensions } = classify(error, req);
       const body = problemBody(code, detail, req.id, extensions);
       if (body.status >= 500) {
         req.log.error({ err: error, problem: code }, 'request failed');
@@ -137,17 +138,32 @@ interface Classified {
   extensions?: Record<string, unknown>;
 }
 
-function classify(error: FastifyError): Classified {
+/** The part of the request a validation error is about, as it arrived. */
+function validatedInput(req: FastifyRequest, where: string): unknown {
+  if (where === 'body') return req.body;
+  if (where === 'querystring') return req.query;
+  if (where === 'params') return req.params;
+  if (where === 'headers') return req.headers;
+  return undefined;
+}
+
+function classify(error: FastifyError, req?: FastifyRequest): Classified {
   if (error instanceof ProblemError) return { code: error.code, detail: error.message, extensions: { ...error.extensions } };
 
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = (error as { validationContext?: string }).validationContext ?? 'body';
-    const errors: ValidationIssue[] = error.validation.map((v) => ({
-      in: where,
-      pointer: v.instancePath === '/' ? '' : v.instancePath.split('/').slice(1).map(pointerToken).map((t) => `/${t}`).join(''),
-      message: v.message ?? 'is invalid',
-      code: v.keyword,
-    }));
+    const input = req === undefined ? undefined : validatedInput(req, where);
+    const errors: ValidationIssue[] = error.validation.flatMap((v) => {
+      const path = v.instancePath === '/' ? [] : v.instancePath.split('/').slice(1);
+      const params = v.params as { errors?: UnionAwareIssue['errors'] } | undefined;
+      const issue: UnionAwareIssue = { path, code: v.keyword, message: v.message ?? 'is invalid', ...(params?.errors ? { errors: params.errors } : {}) };
+      return issuesToReport(issue, valueAt(input, path)).map((i) => ({
+        in: where,
+        pointer: i.path.map((t) => `/${pointerToken(String(t))}`).join(''),
+        message: i.message,
+        code: i.code,
+      }));
+    });
     const first = errors[0];
     const detail = `The ${where} is invalid${first ? `: ${first.pointer || '(root)'} ${first.message}` : ''}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}.`;
     return { code: 'VALIDATION_FAILED', detail, extensions: { errors } };

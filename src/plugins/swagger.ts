@@ -1,7 +1,9 @@
-import swagger from '@fastify/swagger';
+import swagger, { type SwaggerTransform } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { FastifySchema } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { finishDocument } from './openapi-document.js';
 
 export const DOCS_PREFIX = '/docs';
 
@@ -18,13 +20,40 @@ export const API_INFO = {
   license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
 };
 
+export interface SwaggerOptions {
+  /** PUBLIC_BASE_URL: the one server the document names. Unset: `/`, the origin the document is read from. */
+  readonly publicBaseUrl: string | undefined;
+}
+
+/**
+ * A route's schema as fastify-type-provider-zod documents it (zod to JSON Schema), with the response
+ * headers a route declares (`createdResponse`): the library keeps a response's description and content
+ * but not its headers.
+ */
+const documentRoute: SwaggerTransform<FastifySchema> = (input) => {
+  const output = jsonSchemaTransform(input);
+  const declared = (input.schema.response ?? {}) as Record<string, unknown>;
+  const documented = (output.schema as { response?: Record<string, unknown> }).response;
+  for (const [status, response] of Object.entries(declared)) {
+    const headers = typeof response === 'object' && response !== null && 'headers' in response ? response.headers : undefined;
+    const entry = documented?.[status];
+    if (headers !== undefined && typeof entry === 'object' && entry !== null) Object.assign(entry, { headers });
+  }
+  return output;
+};
+
 /** OpenAPI 3.1 generated from the zod route schemas; Swagger UI at /docs. */
-export const swaggerPlugin = fp(
-  async (app) => {
+export const swaggerPlugin = fp<SwaggerOptions>(
+  async (app, options) => {
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
         info: API_INFO,
+        servers: [
+          options.publicBaseUrl === undefined
+            ? { url: '/', description: 'This service: the origin this document was read from (PUBLIC_BASE_URL is not set).' }
+            : { url: options.publicBaseUrl, description: 'This service (PUBLIC_BASE_URL).' },
+        ],
         components: {
           securitySchemes: {
             bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key issued by POST /v1/api-keys.' },
@@ -38,10 +67,15 @@ export const swaggerPlugin = fp(
           { name: 'catalogue', description: 'The product catalogue (GUDID-like).' },
           { name: 'reports', description: 'Data quality of the scanning.' },
           { name: 'recalls', description: 'Field Safety Notices: affected patients, exports, contact tracking, quarantine at scan.' },
+          { name: 'registries', description: 'Registries, patient consent and the change feed of procedures.' },
+          { name: 'outcomes', description: 'Implant survival (Kaplan–Meier).' },
+          { name: 'fhir', description: 'FHIR R4 Bulk Data export for registries.' },
         ],
       },
-      transform: jsonSchemaTransform,
-      transformObject: jsonSchemaTransformObject,
+      // Route URLs are the paths under the server URL as they are: none starts with its path.
+      stripBasePath: false,
+      transform: documentRoute,
+      transformObject: (document) => finishDocument(jsonSchemaTransformObject(document)),
     });
     // A Content-Security-Policy built from the page's own script and style hashes; no upgrade to https,
     // which would break /docs on a plain-http installation.

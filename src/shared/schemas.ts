@@ -28,9 +28,68 @@ export const ProblemSchema = z
   .describe('RFC 9457 problem details. Extension members may appear for specific codes.')
   .meta({ id: 'Problem' });
 
+/**
+ * A FHIR error: what the /fhir routes answer instead of problem+json (FHIR clients expect it), with the
+ * same stable code in `issue[0].details.coding[0].code`. See plugins/errors.ts.
+ */
+export const OperationOutcomeSchema = z
+  .object({
+    resourceType: z.literal('OperationOutcome'),
+    issue: z.array(
+      z.object({
+        severity: z.enum(['fatal', 'error']),
+        code: z.string().describe('FHIR issue type (R4 value set), from the HTTP status.'),
+        details: z.object({
+          coding: z.array(z.object({ system: z.literal('urn:implant-trace:problem'), code: z.enum(Object.keys(PROBLEMS) as [ProblemCode, ...ProblemCode[]]), display: z.string() })),
+          text: z.string(),
+        }),
+        diagnostics: z.string(),
+      }),
+    ),
+  })
+  .describe('FHIR R4 OperationOutcome carrying the stable problem code.')
+  .meta({ id: 'OperationOutcome' });
+
+/** A response entry for error statuses of a /fhir route, documented as a FHIR OperationOutcome. */
+export function operationOutcomeResponse(description: string) {
+  return { description, content: { 'application/fhir+json': { schema: OperationOutcomeSchema } } };
+}
+
+/**
+ * Request headers a route cannot go without but checks itself, answering a problem of their own
+ * (IDEMPOTENCY_KEY_MISSING, …) rather than 422 VALIDATION_FAILED: validation lets them through as
+ * optional, the OpenAPI document marks them required (zod writes the metadata into the JSON Schema).
+ */
+export function requiredByRoute<T extends z.ZodObject>(headers: T, names: ReadonlyArray<keyof z.input<T> & string>): T {
+  return headers.meta({ required: [...names] });
+}
+
 /** A response entry for error statuses, documented as application/problem+json. */
 export function problemResponse(description: string) {
   return { description, content: { 'application/problem+json': { schema: ProblemSchema } } };
+}
+
+/**
+ * A JSON response entry with what it means: OpenAPI requires a description of every response, and a
+ * schema registered with an id carries none of its own (it is a `$ref`).
+ */
+export function jsonResponse<S extends z.ZodType>(description: string, schema: S) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
+/** The `Location` header of a 201: routes send it, the OpenAPI document says so (see plugins/swagger.ts). */
+export const LOCATION_HEADER = {
+  Location: {
+    type: 'string',
+    format: 'uri',
+    required: true,
+    description: "The created resource's URL: absolute, built from PUBLIC_BASE_URL (never from the request's Host header).",
+  },
+} as const;
+
+/** A 201 response entry: the created resource as JSON, and its URL in `Location`. */
+export function createdResponse<S extends z.ZodType>(description: string, schema: S) {
+  return { description, headers: LOCATION_HEADER, content: { 'application/json': { schema } } };
 }
 
 export const RegistryCodeSchema = z

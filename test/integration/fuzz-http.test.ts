@@ -364,7 +364,9 @@ function bodies(body: NonNullable<Operation['body']>, ctx: Ctx, exemplar: unknow
   const json = body.contentTypes.includes('application/json') ? 'application/json' : (body.contentTypes[0] ?? 'application/json');
   const valid = plausible(body.schema, ctx.components);
   const schema = resolve(body.schema, ctx.components);
-  const names = Object.keys(schema.properties ?? {});
+  // The members of the body, and of each of its alternatives when it is one of several shapes (a scan: barcode or manual).
+  const shapes = [schema, ...(schema.oneOf ?? schema.anyOf ?? []).map((s) => resolve(s, ctx.components))];
+  const names = [...new Set(shapes.flatMap((s) => Object.keys(s.properties ?? {})))];
   const asJson = (what: string, value: unknown) => ({ what, payload: JSON.stringify(value), contentType: json });
 
   const options: Array<fc.Arbitrary<{ what: string; payload?: string | Buffer; contentType?: string }>> = [

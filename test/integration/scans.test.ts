@@ -153,6 +153,26 @@ t.test('scans', async (t) => {
     t.match(badGtin.json(), { code: 'VALIDATION_FAILED', errors: [{ pointer: '/manual/gtin', message: /check digit/ }] });
   });
 
+  t.test('a scan is a barcode or a manual entry, exactly one; the errors name the mistake in the one chosen', async (t) => {
+    const proc = await newProcedure(app, key, 114);
+    const before = await scanCount(app);
+    const refused = async (body: Record<string, unknown>) => {
+      const res = await scan(app, key, proc, body);
+      t.equal(res.statusCode, 422, JSON.stringify(body));
+      return res.json<{ code: string; errors: Array<{ pointer: string; message: string; code: string }> }>();
+    };
+    const exactlyOne = { code: 'VALIDATION_FAILED', errors: [{ pointer: '', message: 'give exactly one of barcode or manual', code: 'invalid_union' }] };
+    t.match(await refused({ barcode: `01${GTIN}`, manual: { gtin: GTIN } }), exactlyOne, 'both');
+    t.match(await refused({ action: 'implanted' }), exactlyOne, 'neither');
+    t.match(await refused({ barcode: `01${GTIN}`, action: 'thrown' }), { errors: [{ pointer: '/action', code: 'invalid_value' }] }, 'a barcode scan with a bad action');
+    t.match(await refused({ barcode: `01${GTIN}`, scannerId: 7 }), { errors: [{ pointer: '/scannerId', code: 'invalid_type' }] }, 'a barcode scan with a bad scanner id');
+    const typo = await refused({ barcode: `01${GTIN}`, scanerId: 'H1', action: 'thrown' });
+    t.same(typo.errors.map((e) => e.code).sort(), ['invalid_value', 'unrecognized_keys'], 'an unknown member and a bad action: both named, and only those');
+    const manual = await refused({ manual: { gtin: '09506000134353', lotNumber: 'LOT 7' } });
+    t.same(manual.errors.map((e) => e.pointer).sort(), ['/manual/gtin', '/manual/lotNumber'], 'a manual entry: its own fields, nothing about a barcode');
+    t.equal(await scanCount(app), before, 'nothing stored');
+  });
+
   t.test('a typed lot or serial is held to the GS1 rules for AIs (10) and (21); nothing is stored when it breaks them', async (t) => {
     const proc = await newProcedure(app, key, 113);
     const before = await scanCount(app);

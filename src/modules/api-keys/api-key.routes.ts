@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
-import { IdParamsSchema } from '../../shared/schemas.js';
+import { createdResponse, IdParamsSchema, jsonResponse } from '../../shared/schemas.js';
 import type { ApiKeyRecord } from './api-key.repository.js';
 import { ApiKeyListSchema, CreateApiKeyBody, CreatedApiKeySchema, MeSchema } from './api-key.schemas.js';
 import { createApiKey, listVisibleKeys, revokeApiKey } from './api-key.service.js';
@@ -24,17 +24,18 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['admin'] },
       schema: {
+        operationId: 'createApiKey',
         tags: ['access'],
         summary: 'Create an API key (the secret is returned once)',
         description:
           'A national admin may create keys for any organisation, or national keys; an organisation admin only for its own organisation.',
         body: CreateApiKeyBody,
-        response: { 201: CreatedApiKeySchema },
+        response: { 201: createdResponse('The key, with its secret: shown this once, never again.', CreatedApiKeySchema) },
       },
     },
     async (req, reply) => {
       const { record, key } = await createApiKey(app.db, requestContext(req), req.body);
-      return reply.code(201).send({ ...toApi(record), key });
+      return reply.code(201).header('location', `${app.publicBaseUrl()}/v1/api-keys/${record.id}`).send({ ...toApi(record), key });
     },
   );
 
@@ -42,7 +43,12 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/api-keys',
     {
       config: { access: ['admin'] },
-      schema: { tags: ['access'], summary: 'List the API keys the caller administers (never their secrets)', response: { 200: ApiKeyListSchema } },
+      schema: {
+        operationId: 'listApiKeys',
+        tags: ['access'],
+        summary: 'List the API keys the caller administers (never their secrets)',
+        response: { 200: jsonResponse('The keys, revoked ones included.', ApiKeyListSchema) },
+      },
     },
     async (req) => ({ items: (await listVisibleKeys(app.db, requestContext(req))).map(toApi) }),
   );
@@ -52,6 +58,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['admin'] },
       schema: {
+        operationId: 'revokeApiKey',
         tags: ['access'],
         summary: 'Revoke an API key, with immediate effect',
         params: IdParamsSchema,
@@ -70,7 +77,12 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/me',
     {
       config: { access: ['admin', 'scanner', 'procurement', 'registry'] },
-      schema: { tags: ['access'], summary: 'Who the presented key is: role and organisation', response: { 200: MeSchema } },
+      schema: {
+        operationId: 'getMe',
+        tags: ['access'],
+        summary: 'Who the presented key is: role and organisation',
+        response: { 200: jsonResponse('The key presented: its name, role, organisation or national reach, and registry.', MeSchema) },
+      },
     },
     async (req) => {
       const { actor } = requestContext(req);

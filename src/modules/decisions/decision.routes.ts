@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requestContext } from '../../plugins/auth.js';
-import { IdParamsSchema, problemResponse } from '../../shared/schemas.js';
+import { IdParamsSchema, jsonResponse, problemResponse } from '../../shared/schemas.js';
 import { ItemSchema } from '../scans/scan.schemas.js';
 import { DecisionBody } from './decision.schemas.js';
 import { decideItem } from './decision.service.js';
@@ -11,6 +11,7 @@ export const decisionRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['scanner'] },
       schema: {
+        operationId: 'decideItem',
         tags: ['theatre'],
         summary: 'Decide on an item that raised a critical warning: put aside (not-used) or implanted anyway (an override, with a reason)',
         description:
@@ -18,7 +19,7 @@ export const decisionRoutes: FastifyPluginAsyncZod = async (app) => {
         params: IdParamsSchema,
         body: DecisionBody,
         response: {
-          200: ItemSchema,
+          200: jsonResponse('The item with the decision in force.', ItemSchema),
           409: problemResponse('The item raised no critical warning, or was voided (DECISION_NOT_REQUIRED).'),
           422: problemResponse('A reason or disposition is missing, or a correction without a reason (VALIDATION_FAILED).'),
         },

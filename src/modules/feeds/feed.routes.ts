@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requestContext } from '../../plugins/auth.js';
+import { jsonResponse } from '../../shared/schemas.js';
 import { FeedPageSchema, FeedQuerySchema } from './feed.schemas.js';
 import { readFeed, type FeedEntry, type FeedItemView } from './feed.service.js';
 
@@ -60,6 +61,7 @@ export const feedRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['registry'] },
       schema: {
+        operationId: 'readProcedureFeed',
         tags: ['registries'],
         summary: 'Change feed of procedures, with their items and revisions, for one registry',
         description:
@@ -69,7 +71,7 @@ export const feedRoutes: FastifyPluginAsyncZod = async (app) => {
           'are only handed out once every older transaction has finished). An organisation key reads its own organisation; ' +
           'a national key all. Patient identifiers only with consent granted; otherwise the registry policy applies.',
         querystring: FeedQuerySchema,
-        response: { 200: FeedPageSchema },
+        response: { 200: jsonResponse('A page of changed procedures; resume with `after=<nextCursor>`.', FeedPageSchema) },
       },
     },
     async (req) => {

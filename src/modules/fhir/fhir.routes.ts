@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { FHIR_EXPORT_TYPES, type FhirExportType } from '../../domain/vocabulary.js';
 import { requestContext } from '../../plugins/auth.js';
 import { ProblemError } from '../../shared/problem.js';
-import { InstantSchema, RegistryCodeSchema } from '../../shared/schemas.js';
+import { InstantSchema, jsonResponse, operationOutcomeResponse, RegistryCodeSchema, requiredByRoute } from '../../shared/schemas.js';
 import { cancelExport, EXPORT_RUNNING, exportFile, exportStatus, startExport, type FhirDeps } from './fhir.service.js';
 
 const NDJSON_FORMATS = ['application/fhir+ndjson', 'application/ndjson', 'ndjson'] as const;
@@ -57,6 +57,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['registry'] },
       schema: {
+        operationId: 'startFhirExport',
         tags: ['fhir'],
         summary: 'FHIR Bulk Data kick-off: export a registry’s Patients, Procedures, Devices and Locations as NDJSON',
         description:
@@ -66,8 +67,14 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
           'Errors on /fhir routes are FHIR OperationOutcomes carrying the same stable codes.',
         params: z.object({ registry: RegistryCodeSchema }),
         querystring: KickOffQuery,
-        headers: z.object({ prefer: z.string().optional() }),
-        response: { 202: z.undefined().describe('Accepted: poll the Content-Location URL.') },
+        headers: requiredByRoute(z.object({ prefer: z.string().optional().describe('`respond-async`: Bulk Data exports are asynchronous. Without it: 400 PREFER_ASYNC_REQUIRED.') }), ['prefer']),
+        response: {
+          202: z.undefined().describe('Accepted: poll the Content-Location URL.'),
+          400: operationOutcomeResponse('No `Prefer: respond-async` (PREFER_ASYNC_REQUIRED).'),
+          429: operationOutcomeResponse(
+            'An export for this registry is already running (RATE_LIMITED, `Retry-After`), or too many failed authentications from this client.',
+          ),
+        },
       },
     },
     async (req, reply) => {
@@ -82,7 +89,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
         reply.header('retry-after', '10');
         throw new ProblemError('RATE_LIMITED', 'An export for this registry is already running: poll it, or retry when it has finished.');
       }
-      return reply.code(202).header('content-location', `${base()}/fhir/R4/$export-status/${job.id}`).send();
+      return reply.code(202).header('content-location', `${base()}/fhir/R4/$export-status/${job.id}`).send(undefined);
     },
   );
 
@@ -91,10 +98,11 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['registry'] },
       schema: {
+        operationId: 'getFhirExportStatus',
         tags: ['fhir'],
         summary: 'Poll a Bulk Data export: 202 with X-Progress while it runs, then 200 with the manifest',
         params: JobParams,
-        response: { 200: ManifestSchema, 202: z.undefined().describe('Still running; see X-Progress and Retry-After.') },
+        response: { 200: jsonResponse('Complete: the manifest of the files to download.', ManifestSchema), 202: z.undefined().describe('Still running; see X-Progress and Retry-After.') },
       },
     },
     async (req, reply) => {
@@ -119,6 +127,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['registry'] },
       schema: {
+        operationId: 'cancelFhirExport',
         tags: ['fhir'],
         summary: 'Cancel a Bulk Data export, or delete a finished one and its files',
         params: JobParams,
@@ -136,6 +145,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['registry'] },
       schema: {
+        operationId: 'getFhirExportFile',
         tags: ['fhir'],
         summary: 'Download one NDJSON file of a completed export (needs the same registry key)',
         params: FileParams,

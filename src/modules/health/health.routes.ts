@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ProblemError } from '../../shared/problem.js';
-import { problemResponse } from '../../shared/schemas.js';
+import { jsonResponse, problemResponse } from '../../shared/schemas.js';
 
 const Status = z.object({ status: z.string() });
 
@@ -11,7 +11,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     '/health',
     {
       config: { access: 'public' },
-      schema: { tags: ['service'], summary: 'Liveness: the process is up', response: { 200: Status } },
+      schema: { operationId: 'getHealth', tags: ['service'], summary: 'Liveness: the process is up', response: { 200: jsonResponse('The process is up.', Status) } },
     },
     async () => ({ status: 'ok' }),
   );
@@ -21,9 +21,10 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: 'public' },
       schema: {
+        operationId: 'getReadiness',
         tags: ['service'],
         summary: 'Readiness: the database answers',
-        response: { 200: Status, 503: problemResponse('The database is unreachable (DATABASE_UNAVAILABLE).') },
+        response: { 200: jsonResponse('The database answers: the service can take requests.', Status), 503: problemResponse('The database is unreachable (DATABASE_UNAVAILABLE).') },
       },
     },
     async () => {

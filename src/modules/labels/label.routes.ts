@@ -32,6 +32,7 @@ export const labelRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ROLES },
       schema: {
+        operationId: 'renderLabelFromQuery',
         tags: ['barcodes'],
         summary: 'Render a product or place label (GS1 DataMatrix, GS1-128, GS1 QR, HIBC DataMatrix)',
         description:
@@ -54,6 +55,7 @@ export const labelRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ROLES },
       schema: {
+        operationId: 'renderLabel',
         tags: ['barcodes'],
         summary: 'Render any label, including patient wristbands (8018), with the data in the body',
         body: LabelBody,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
+import { jsonResponse } from '../../shared/schemas.js';
 import type { Role } from '../../domain/vocabulary.js';
 import { implantSurvival, type SurvivalQuery, type SurvivalReport } from './outcome.service.js';
 import { SurvivalQuerySchema, SurvivalReportSchema } from './outcome.schemas.js';
@@ -35,7 +36,14 @@ export const outcomeRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/outcomes/survival',
     {
       config: { access: ACCESS },
-      schema: { tags: ['outcomes'], summary: 'Implant survival (Kaplan–Meier) with numbers at risk and confidence intervals', description: DESCRIPTION, querystring: SurvivalQuerySchema, response: { 200: SurvivalReportSchema } },
+      schema: {
+        operationId: 'getSurvival',
+        tags: ['outcomes'],
+        summary: 'Implant survival (Kaplan–Meier) with numbers at risk and confidence intervals',
+        description: DESCRIPTION,
+        querystring: SurvivalQuerySchema,
+        response: { 200: jsonResponse('The survival of each group at yearly points.', SurvivalReportSchema) },
+      },
     },
     async (req) => {
       const report = await implantSurvival(app.db, requestContext(req), queryOf(req.query), app.clock.now());
@@ -48,6 +56,7 @@ export const outcomeRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ACCESS },
       schema: {
+        operationId: 'getSurvivalSvg',
         tags: ['outcomes'],
         summary: 'The survival curves as a printable SVG: cumulative revision with confidence bands and numbers at risk',
         description: DESCRIPTION,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isProblemCode, PROBLEMS, ProblemError, problemType, type ProblemCode } from '../../shared/problem.js';
+import { jsonResponse } from '../../shared/schemas.js';
 
 const ProblemTypeSchema = z
   .object({ code: z.string(), type: z.string(), status: z.number().int(), title: z.string(), description: z.string() })
@@ -14,7 +15,12 @@ export const problemRoutes: FastifyPluginAsyncZod = async (app) => {
     '/problems',
     {
       config: { access: 'public' },
-      schema: { tags: ['service'], summary: 'Every error code the API can answer with', response: { 200: z.object({ items: z.array(ProblemTypeSchema) }) } },
+      schema: {
+        operationId: 'listProblemTypes',
+        tags: ['service'],
+        summary: 'Every error code the API can answer with',
+        response: { 200: jsonResponse('Every problem type, with its code, status and meaning.', z.object({ items: z.array(ProblemTypeSchema) })) },
+      },
     },
     async () => ({ items: (Object.keys(PROBLEMS) as ProblemCode[]).map(describe) }),
   );
@@ -23,7 +29,13 @@ export const problemRoutes: FastifyPluginAsyncZod = async (app) => {
     '/problems/:code',
     {
       config: { access: 'public' },
-      schema: { tags: ['service'], summary: 'What one error code means', params: z.object({ code: z.string() }), response: { 200: ProblemTypeSchema } },
+      schema: {
+        operationId: 'getProblemType',
+        tags: ['service'],
+        summary: 'What one error code means',
+        params: z.object({ code: z.string() }),
+        response: { 200: jsonResponse('The problem type.', ProblemTypeSchema) },
+      },
     },
     async (req) => {
       if (!isProblemCode(req.params.code)) throw new ProblemError('NOT_FOUND', `No problem type ${req.params.code}.`);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requestContext } from '../../plugins/auth.js';
 import { z } from 'zod';
-import { IdParamsSchema, problemResponse } from '../../shared/schemas.js';
+import { createdResponse, IdParamsSchema, jsonResponse, problemResponse } from '../../shared/schemas.js';
 import { CreateProcedureBody, ProcedureListSchema, ProcedureSchema, SearchProceduresBody } from './procedure.schemas.js';
 import { completeProcedureFor, createProcedure, getProcedure, searchVisibleProcedures } from './procedure.service.js';
 
@@ -11,6 +11,7 @@ export const procedureRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['scanner'] },
       schema: {
+        operationId: 'createProcedure',
         tags: ['theatre'],
         summary: 'Open a procedure: the patient (wristband and/or NHS number), the place, the lead clinician',
         description:
@@ -20,7 +21,7 @@ export const procedureRoutes: FastifyPluginAsyncZod = async (app) => {
         }),
         body: CreateProcedureBody,
         response: {
-          201: ProcedureSchema,
+          201: createdResponse('The procedure, opened (or, for a retry with the same Idempotency-Key, the one the first request opened).', ProcedureSchema),
           422: problemResponse('The body is invalid (VALIDATION_FAILED), the wristband or label is unreadable (BARCODE_INVALID), or the Idempotency-Key was used for another request (IDEMPOTENCY_KEY_REUSED).'),
         },
       },
@@ -30,7 +31,7 @@ export const procedureRoutes: FastifyPluginAsyncZod = async (app) => {
       const input = { ...rest, startedAt: startedAt === undefined ? undefined : new Date(startedAt) };
       const { procedure, replayed } = await createProcedure(app.db, requestContext(req), input, app.clock, req.headers['idempotency-key']);
       if (replayed) reply.header('idempotency-replayed', 'true');
-      return reply.code(201).send(procedure);
+      return reply.code(201).header('location', `${app.publicBaseUrl()}/v1/procedures/${procedure.id}`).send(procedure);
     },
   );
 
@@ -38,7 +39,13 @@ export const procedureRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/procedures/:id',
     {
       config: { access: ['scanner', 'procurement'] },
-      schema: { tags: ['theatre'], summary: 'A procedure with its current items and their scan history', params: IdParamsSchema, response: { 200: ProcedureSchema } },
+      schema: {
+        operationId: 'getProcedure',
+        tags: ['theatre'],
+        summary: 'A procedure with its current items and their scan history',
+        params: IdParamsSchema,
+        response: { 200: jsonResponse('The procedure, its items and every scan of each.', ProcedureSchema) },
+      },
     },
     async (req) => getProcedure(app.db, requestContext(req), req.params.id),
   );
@@ -48,12 +55,13 @@ export const procedureRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['scanner'] },
       schema: {
+        operationId: 'completeProcedure',
         tags: ['theatre'],
         summary: 'Complete (close) a procedure; later scans need lateEntry',
         description:
           'Refused while an item that raised a critical warning waits for its decision (409 DECISION_REQUIRED, with `pendingItemIds`). Completing a completed procedure changes nothing and answers it again.',
         params: IdParamsSchema,
-        response: { 200: ProcedureSchema, 409: problemResponse('An item awaits a decision (DECISION_REQUIRED).') },
+        response: { 200: jsonResponse('The procedure, completed.', ProcedureSchema), 409: problemResponse('An item awaits a decision (DECISION_REQUIRED).') },
       },
     },
     async (req) => completeProcedureFor(app.db, requestContext(req), req.params.id, app.clock),
@@ -64,10 +72,11 @@ export const procedureRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['procurement'] },
       schema: {
+        operationId: 'searchProcedures',
         tags: ['theatre'],
         summary: "Find procedures by patient, period or place (the NHS number goes in the body, not the URL)",
         body: SearchProceduresBody,
-        response: { 200: ProcedureListSchema },
+        response: { 200: jsonResponse('The procedures found, newest first.', ProcedureListSchema) },
       },
     },
     async (req) => {

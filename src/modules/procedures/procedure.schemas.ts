@@ -13,16 +13,24 @@ const PatientRefSchema = z
   .refine((p) => p.nhsNumber !== undefined || p.barcode !== undefined, { message: 'give the NHS number, the wristband barcode, or both', path: ['nhsNumber'] })
   .describe('The patient: NHS number and/or wristband scan. Both given: they must agree.');
 
-const LocationRefSchema = z.union([
-  z.strictObject({ gln: GlnSchema, glnExtension: z.string().min(1).max(20).optional() }),
-  z.strictObject({ barcode: ScanTextSchema.describe('The scanned wall label (AI 414, optionally 254).') }),
-]);
+/** Where: a GLN, or the wall label scanned; exactly one (`oneOf`). */
+const LocationRefSchema = z.xor(
+  [
+    z.strictObject({ gln: GlnSchema, glnExtension: z.string().min(1).max(20).optional() }),
+    z.strictObject({ barcode: ScanTextSchema.describe('The scanned wall label (AI 414, optionally 254).') }),
+  ],
+  { error: 'give exactly one of gln or barcode' },
+);
 
-const StaffRefSchema = z.union([
-  z.strictObject({ gsrn: GsrnSchema, name: z.string().trim().min(1).max(200).optional() }),
-  z.strictObject({ barcode: ScanTextSchema.describe('The scanned staff badge (AI 8017).'), name: z.string().trim().min(1).max(200).optional() }),
-  z.strictObject({ localId: z.string().trim().min(1).max(40), name: z.string().trim().min(1).max(200).optional() }),
-]);
+/** Who: a badge's GSRN, the badge scanned, or a local id; exactly one (`oneOf`). */
+const StaffRefSchema = z.xor(
+  [
+    z.strictObject({ gsrn: GsrnSchema, name: z.string().trim().min(1).max(200).optional() }),
+    z.strictObject({ barcode: ScanTextSchema.describe('The scanned staff badge (AI 8017).'), name: z.string().trim().min(1).max(200).optional() }),
+    z.strictObject({ localId: z.string().trim().min(1).max(40), name: z.string().trim().min(1).max(200).optional() }),
+  ],
+  { error: 'give exactly one of gsrn, barcode or localId' },
+);
 
 export const CreateProcedureBody = z
   .strictObject({

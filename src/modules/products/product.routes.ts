@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ProblemError } from '../../shared/problem.js';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
+import { jsonResponse } from '../../shared/schemas.js';
 import type { Product } from './product.repository.js';
 import { GtinParams, ImportReportSchema, PatchProductBody, ProductHistoryQuery, ProductHistorySchema, ProductSchema, PutProductBody } from './product.schemas.js';
 import { getProduct, getProductHistory, importProducts, writeProduct } from './product.service.js';
@@ -43,12 +44,14 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
   for (const write of [
     {
       how: 'put',
+      operationId: 'replaceProduct',
       body: PutProductBody,
       summary: 'Set the caller’s values for a product, replacing them all (fields not sent are unset)',
       rule: 'PUT replaces what the caller’s layer holds: for an organisation, a field not sent falls back to the national value.',
     },
     {
       how: 'patch',
+      operationId: 'updateProduct',
       body: PatchProductBody,
       summary: 'Change some of the caller’s values for a product (fields not sent are kept; null unsets)',
       rule: 'PATCH changes only the fields sent; `null` unsets one (for an organisation: back to the national value).',
@@ -58,7 +61,15 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
       method: write.how === 'put' ? 'PUT' : 'PATCH',
       url: '/v1/products/:gtin',
       config: { access: ['procurement'] },
-      schema: { tags: ['catalogue'], summary: write.summary, description: `${LAYERS} ${write.rule}`, params: GtinParams, body: write.body, response: { 200: ProductSchema } },
+      schema: {
+        operationId: write.operationId,
+        tags: ['catalogue'],
+        summary: write.summary,
+        description: `${LAYERS} ${write.rule}`,
+        params: GtinParams,
+        body: write.body,
+        response: { 200: jsonResponse('The product as the caller now sees it.', ProductSchema) },
+      },
       handler: async (req) => toProductApi(await writeProduct(app.db, requestContext(req), req.params.gtin, req.body, write.how, app.clock)),
     });
   }
@@ -68,12 +79,13 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['procurement', 'admin'] },
       schema: {
+        operationId: 'listProductHistory',
         tags: ['catalogue'],
         summary: 'Every change of a product the caller may see, with the values before and after, newest first',
         description: 'The national record’s changes, and (for an organisation’s key) that organisation’s own; never another organisation’s.',
         params: GtinParams,
         querystring: ProductHistoryQuery,
-        response: { 200: ProductHistorySchema },
+        response: { 200: jsonResponse('A page of changes, newest first; `next` continues.', ProductHistorySchema) },
       },
     },
     async (req) => {
@@ -91,11 +103,12 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['procurement', 'scanner', 'registry', 'admin'] },
       schema: {
+        operationId: 'getProduct',
         tags: ['catalogue'],
         summary: 'A product of the catalogue by its GTIN, as the caller’s organisation sees it',
         description: 'The organisation’s own values over the national record (`organisationValues` names the fields that are its own); for a national key, the national record.',
         params: GtinParams,
-        response: { 200: ProductSchema },
+        response: { 200: jsonResponse('The product.', ProductSchema) },
       },
     },
     async (req) => toProductApi(await getProduct(app.db, requestContext(req), req.params.gtin)),
@@ -107,12 +120,13 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: ['procurement'] },
       bodyLimit: IMPORT_LIMIT_BYTES,
       schema: {
+        operationId: 'importProducts',
         tags: ['catalogue'],
         summary: 'Import products from CSV in FDA GUDID device-file columns',
         description:
           'Content-Type text/csv. Writes the caller’s layer: a national key the national record, an organisation’s key its own values. Columns by GUDID name (case and punctuation ignored): PrimaryDI (required), brandName, versionModelNumber, companyName, deviceDescription, implantable, issuingAgency, and the production identifier flags lotBatch, serialNumber, expirationDate, manufacturingDate (which the label carries). Pipe, comma, tab or semicolon separated. Every row is accepted (upserted by DI) or rejected with its reason.',
         body: z.string().describe('The CSV text.'),
-        response: { 200: ImportReportSchema },
+        response: { 200: jsonResponse('What became of each row: accepted, changed or rejected with its reason.', ImportReportSchema) },
       },
     },
     async (req) => importProducts(app.db, requestContext(req), req.body, app.clock),

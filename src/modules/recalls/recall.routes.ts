@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
-import { IdParamsSchema } from '../../shared/schemas.js';
+import { createdResponse, IdParamsSchema, jsonResponse } from '../../shared/schemas.js';
 import { MATCH_REASONS, SHORT_LIST, valuesOf, type Listed } from './recall.matching.js';
 import type { AffectedItem, Recall, StoredScope } from './recall.repository.js';
 import {
@@ -119,14 +119,18 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { access: ROLES },
       bodyLimit: recallBodyLimit,
       schema: {
+        operationId: 'createRecall',
         tags: ['recalls'],
         summary: 'Create a recall from a Field Safety Notice (structured scope)',
         description: `At most ${MAX_LISTED.toLocaleString('en-GB')} lots and serials in all (422 VALIDATION_FAILED, pointing at the list that crosses it), and a body of at most ${RECALL_BODY_LIMIT_BYTES / 1024 / 1024} MiB, or BODY_LIMIT_BYTES if larger (413). The answer shows a scope's lots and serials when it lists at most ${SHORT_LIST}; longer lists are counted, and read from GET /v1/recalls/{id}/scopes/{ordinal}/lots|serials.`,
         body: CreateRecallBody,
-        response: { 201: RecallSchema },
+        response: { 201: createdResponse('The recall, created, with its counts.', RecallSchema) },
       },
     },
-    async (req, reply) => reply.code(201).send(toRecallApi(await createRecall(app.db, requestContext(req), req.body))),
+    async (req, reply) => {
+      const created = await createRecall(app.db, requestContext(req), req.body);
+      return reply.code(201).header('location', `${app.publicBaseUrl()}/v1/recalls/${created.recall.id}`).send(toRecallApi(created));
+    },
   );
 
   app.post(
@@ -134,7 +138,13 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ROLES },
       bodyLimit: recallBodyLimit,
-      schema: { tags: ['recalls'], summary: 'Dry run: the counts a recall would have, nothing saved', body: CreateRecallBody, response: { 200: CountsSchema } },
+      schema: {
+        operationId: 'previewRecall',
+        tags: ['recalls'],
+        summary: 'Dry run: the counts a recall would have, nothing saved',
+        body: CreateRecallBody,
+        response: { 200: jsonResponse('The counts the recall would have now.', CountsSchema) },
+      },
     },
     async (req) => previewRecall(app.db, requestContext(req), req.body),
   );
@@ -144,11 +154,12 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ROLES },
       schema: {
+        operationId: 'listRecalls',
         tags: ['recalls'],
         summary: "The recalls the caller sees (its organisation's and national ones), newest first, a page at a time",
         description: 'Keyset-paginated by `cursor`. Each recall with its counts; its scopes summarised (how many lots and serials each lists), never the lists themselves.',
         querystring: RecallListQuery,
-        response: { 200: RecallPageSchema },
+        response: { 200: jsonResponse('A page of recalls, newest first; `nextCursor` continues.', RecallPageSchema) },
       },
     },
     async (req) => {
@@ -162,10 +173,11 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ROLES },
       schema: {
+        operationId: 'findAffectedPatients',
         tags: ['recalls'],
         summary: 'Ad hoc: the patients with a product (and lots), without creating a recall',
         querystring: AdHocQuery,
-        response: { 200: AffectedPageSchema },
+        response: { 200: jsonResponse('A page of the affected items and their patients; `nextCursor` continues.', AffectedPageSchema) },
       },
     },
     async (req) => {
@@ -180,7 +192,13 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/recalls/:id',
     {
       config: { access: ROLES },
-      schema: { tags: ['recalls'], summary: 'A recall with its counts by match kind and contact status', params: IdParamsSchema, response: { 200: RecallSchema } },
+      schema: {
+        operationId: 'getRecall',
+        tags: ['recalls'],
+        summary: 'A recall with its counts by match kind and contact status',
+        params: IdParamsSchema,
+        response: { 200: jsonResponse('The recall.', RecallSchema) },
+      },
     },
     async (req) => toRecallApi(await getRecall(app.db, requestContext(req), req.params.id)),
   );
@@ -189,7 +207,13 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/recalls/:id/close',
     {
       config: { access: ROLES },
-      schema: { tags: ['recalls'], summary: 'Close a recall: scans are no longer warned about it', params: IdParamsSchema, response: { 200: RecallSchema } },
+      schema: {
+        operationId: 'closeRecall',
+        tags: ['recalls'],
+        summary: 'Close a recall: scans are no longer warned about it',
+        params: IdParamsSchema,
+        response: { 200: jsonResponse('The recall, closed.', RecallSchema) },
+      },
     },
     async (req) => toRecallApi(await closeRecallFor(app.db, requestContext(req), req.params.id, app.clock)),
   );
@@ -199,12 +223,13 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ROLES },
       schema: {
+        operationId: 'listRecallScopeValues',
         tags: ['recalls'],
         summary: "A scope's listed lots or serials, a page at a time, in byte order",
         description: 'The lists a recall is not sent with (those longer than the recall shows, and every list in GET /v1/recalls). Keyset-paginated by `cursor`, the last value read.',
         params: ScopeListParams,
         querystring: ScopeListQuery,
-        response: { 200: ScopeListPageSchema },
+        response: { 200: jsonResponse('A page of the list; `nextCursor` continues.', ScopeListPageSchema) },
       },
     },
     async (req) =>
@@ -216,11 +241,12 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ROLES },
       schema: {
+        operationId: 'listRecallNotUsed',
         tags: ['recalls'],
         summary: "The recall's units put aside after a critical warning at the point of use (not patients): what became of each, to find and quarantine",
         params: IdParamsSchema,
         querystring: NotUsedQuery,
-        response: { 200: NotUsedPageSchema },
+        response: { 200: jsonResponse('A page of the units put aside; `nextCursor` continues.', NotUsedPageSchema) },
       },
     },
     async (req) => {
@@ -245,6 +271,7 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ROLES },
       schema: {
+        operationId: 'listRecallPatients',
         tags: ['recalls'],
         summary: 'The affected items and patients: JSON pages, or the whole list as CSV',
         description:
@@ -277,7 +304,14 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/recalls/:id/items/:itemId',
     {
       config: { access: ROLES },
-      schema: { tags: ['recalls'], summary: 'Record a contact step for an affected item; the history is kept', params: RecallItemParams, body: ContactBody, response: { 200: ContactHistorySchema } },
+      schema: {
+        operationId: 'recordRecallContact',
+        tags: ['recalls'],
+        summary: 'Record a contact step for an affected item; the history is kept',
+        params: RecallItemParams,
+        body: ContactBody,
+        response: { 200: jsonResponse('The contact status in force and its history.', ContactHistorySchema) },
+      },
     },
     async (req) => updateContact(app.db, requestContext(req), req.params.id, req.params.itemId, req.body.status, req.body.note),
   );

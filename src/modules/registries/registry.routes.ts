@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
 import { ProblemError } from '../../shared/problem.js';
-import { RegistryCodeSchema } from '../../shared/schemas.js';
+import { createdResponse, jsonResponse, RegistryCodeSchema } from '../../shared/schemas.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { listRegistries, upsertRegistry, type Registry } from './registry.repository.js';
 import { PutRegistryBody, RegistryListSchema, RegistrySchema } from './registry.schemas.js';
@@ -14,7 +14,12 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
     '/v1/registries',
     {
       config: { access: ['admin', 'scanner', 'procurement', 'registry'] },
-      schema: { tags: ['registries'], summary: 'The registries consent can be recorded for and feeds are kept for', response: { 200: RegistryListSchema } },
+      schema: {
+        operationId: 'listRegistries',
+        tags: ['registries'],
+        summary: 'The registries consent can be recorded for and feeds are kept for',
+        response: { 200: jsonResponse('The registries, with their policy for patients without consent.', RegistryListSchema) },
+      },
     },
     async () => ({ items: (await listRegistries(app.db)).map(toApi) }),
   );
@@ -24,11 +29,12 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['admin'] },
       schema: {
+        operationId: 'putRegistry',
         tags: ['registries'],
         summary: 'Configure a registry: its name and what it receives without consent (national admins only)',
         params: z.object({ code: RegistryCodeSchema }),
         body: PutRegistryBody,
-        response: { 200: RegistrySchema, 201: RegistrySchema },
+        response: { 200: jsonResponse('The registry, changed.', RegistrySchema), 201: createdResponse('The registry, created.', RegistrySchema) },
       },
     },
     async (req, reply) => {
@@ -39,7 +45,8 @@ export const registryRoutes: FastifyPluginAsyncZod = async (app) => {
         await recordAudit(trx, ctx, { action: result.created ? 'registry.create' : 'registry.update', detail: toApi(result.registry) });
         return result;
       });
-      return reply.code(created ? 201 : 200).send(toApi(registry));
+      if (!created) return reply.code(200).send(toApi(registry));
+      return reply.code(201).header('location', `${app.publicBaseUrl()}/v1/registries/${registry.code}`).send(toApi(registry));
     },
   );
 };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
-import { InstantSchema } from '../../shared/schemas.js';
+import { InstantSchema, jsonResponse } from '../../shared/schemas.js';
 import { tenancyOf } from '../../shared/actor.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { dataQuality, type DataQualityRow } from './report.repository.js';
@@ -51,10 +51,11 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['procurement'] },
       schema: {
+        operationId: 'getDataQualityReport',
         tags: ['reports'],
         summary: 'Scanning data quality per location: scanned vs typed, missing lot/serial, unknown products, incomplete split labels, critical warnings and what was decided',
         querystring: DataQualityQuery,
-        response: { 200: DataQualitySchema },
+        response: { 200: jsonResponse('The counts over the period, in all and per location.', DataQualitySchema) },
       },
     },
     async (req) => {

@@ -2,14 +2,17 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
 import { ProblemError } from '../../shared/problem.js';
-import { IdParamsSchema, problemResponse } from '../../shared/schemas.js';
+import { createdResponse, IdParamsSchema, jsonResponse, problemResponse, requiredByRoute } from '../../shared/schemas.js';
 import { RecordScanBody, ScanResultSchema, VoidResultSchema, VoidScanBody } from './scan.schemas.js';
 import { Coalescer } from '../../shared/coalescer.js';
 import { recordScans, voidScan, type ScanOutcome, type ScanRequest } from './scan.service.js';
 
-const IdempotencyHeaders = z.looseObject({
-  'idempotency-key': z.string().min(1).max(200).optional().describe('Required: one key per scan (e.g. a UUID made by the scanner). Retries reuse it.'),
-});
+const IdempotencyHeaders = requiredByRoute(
+  z.looseObject({
+    'idempotency-key': z.string().min(1).max(200).optional().describe('One key per scan (e.g. a UUID made by the scanner); retries reuse it. Without it: 400 IDEMPOTENCY_KEY_MISSING.'),
+  }),
+  ['idempotency-key'],
+);
 
 /**
  * Scans arriving while earlier ones are being committed go together in the
@@ -26,6 +29,7 @@ export const scanRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['scanner'] },
       schema: {
+        operationId: 'recordScan',
         tags: ['theatre'],
         summary: 'Record a scan at the point of use, exactly once per Idempotency-Key',
         description:
@@ -34,7 +38,7 @@ export const scanRoutes: FastifyPluginAsyncZod = async (app) => {
         headers: IdempotencyHeaders,
         body: RecordScanBody,
         response: {
-          201: ScanResultSchema,
+          201: createdResponse('The scan, the item it recorded or completed, and the warnings to show (or, for a retry, the first answer again).', ScanResultSchema),
           400: problemResponse('No Idempotency-Key header (IDEMPOTENCY_KEY_MISSING), or malformed JSON.'),
           409: problemResponse('The procedure is completed and no lateEntry was given (PROCEDURE_COMPLETED).'),
         },
@@ -51,7 +55,7 @@ export const scanRoutes: FastifyPluginAsyncZod = async (app) => {
         input: { ...rest, scannedAt: scannedAt === undefined ? undefined : new Date(scannedAt) },
       });
       if (outcome.replayed) reply.header('idempotency-replayed', 'true');
-      return reply.code(201).send(outcome.body);
+      return reply.code(201).header('location', `${app.publicBaseUrl()}/v1/scans/${outcome.body.scan.id}`).send(outcome.body);
     },
   );
 
@@ -60,11 +64,12 @@ export const scanRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: { access: ['scanner'] },
       schema: {
+        operationId: 'voidScan',
         tags: ['theatre'],
         summary: 'Void a scan made in error (recorded as a new row; nothing is deleted)',
         params: IdParamsSchema,
         body: VoidScanBody,
-        response: { 200: VoidResultSchema, 409: problemResponse('Already voided (SCAN_ALREADY_VOIDED), or a void (SCAN_NOT_VOIDABLE).') },
+        response: { 200: jsonResponse('The void (a scan of kind void) and the item as it is now (null when no item is left).', VoidResultSchema), 409: problemResponse('Already voided (SCAN_ALREADY_VOIDED), or a void (SCAN_NOT_VOIDABLE).') },
       },
     },
     async (req) => voidScan(app.db, requestContext(req), req.params.id, req.body.reason, app.clock),

@@ -4,31 +4,41 @@ import { DECISION_OUTCOMES, DISPOSITIONS, ITEM_ACTIONS } from '../../domain/voca
 import { DEVICE_FIELDS, GtinSchema, InstantSchema, IsoDateSchema, ReasonSchema, ScanTextSchema } from '../../shared/schemas.js';
 import { SCAN_WARNING_CODES, type ScanWarningCode } from './scan.rules.js';
 
-export const RecordScanBody = z
+/** A product typed in from its label when no barcode can be read. */
+const ManualEntrySchema = z
   .strictObject({
-    barcode: ScanTextSchema.optional(),
-    manual: z
-      .strictObject({
-        gtin: GtinSchema,
-        lotNumber: z.string().min(1).max(20).optional().describe('As AI (10) on a label: 1 to 20 characters of GS1 character set 82.'),
-        serialNumber: z.string().min(1).max(20).optional().describe('As AI (21) on a label: 1 to 20 characters of GS1 character set 82.'),
-        expirationDate: IsoDateSchema.optional(),
-      })
-      .superRefine((m, ctx) => {
-        // The lot and serial a label would carry in AIs (10) and (21): held to the same GS1 rules as when scanned.
-        for (const issue of checkManualEntry(m)) {
-          if (issue.field === 'lotNumber' || issue.field === 'serialNumber') ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message });
-        }
-      })
-      .optional()
-      .describe('Typed in when no barcode can be read. Recorded as manual entry.'),
-    action: z.enum(ITEM_ACTIONS).default('implanted'),
-    scannedAt: InstantSchema.optional().describe('When it was scanned (clients queueing offline send it); defaults to now.'),
-    scannerId: z.string().trim().min(1).max(100).optional().describe('Which scanner: split labels combine per scanner.'),
-    lateEntry: z.strictObject({ reason: ReasonSchema }).optional().describe('Required after the procedure is completed.'),
+    gtin: GtinSchema,
+    lotNumber: z.string().min(1).max(20).optional().describe('As AI (10) on a label: 1 to 20 characters of GS1 character set 82.'),
+    serialNumber: z.string().min(1).max(20).optional().describe('As AI (21) on a label: 1 to 20 characters of GS1 character set 82.'),
+    expirationDate: IsoDateSchema.optional(),
   })
-  .refine((b) => (b.barcode !== undefined) !== (b.manual !== undefined), { message: 'give exactly one of barcode or manual', path: ['barcode'] })
-  .meta({ id: 'RecordScanBody' });
+  .superRefine((m, ctx) => {
+    // The lot and serial a label would carry in AIs (10) and (21): held to the same GS1 rules as when scanned.
+    for (const issue of checkManualEntry(m)) {
+      if (issue.field === 'lotNumber' || issue.field === 'serialNumber') ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message });
+    }
+  })
+  .describe('Typed in when no barcode can be read. Recorded as manual entry.');
+
+/** What every scan may say besides the product. */
+const SCAN_FIELDS = {
+  action: z.enum(ITEM_ACTIONS).default('implanted'),
+  scannedAt: InstantSchema.optional().describe('When it was scanned (clients queueing offline send it); defaults to now.'),
+  scannerId: z.string().trim().min(1).max(100).optional().describe('Which scanner: split labels combine per scanner.'),
+  lateEntry: z.strictObject({ reason: ReasonSchema }).optional().describe('Required after the procedure is completed.'),
+};
+
+export const BarcodeScanBody = z.strictObject({ barcode: ScanTextSchema, ...SCAN_FIELDS }).meta({ id: 'BarcodeScanBody', description: 'A product scanned from its label.' });
+export const ManualScanBody = z.strictObject({ manual: ManualEntrySchema, ...SCAN_FIELDS }).meta({ id: 'ManualScanBody', description: 'A product typed in from its label.' });
+
+/**
+ * A scan: the barcode as read, or the label typed in, exactly one (an exclusive union: `oneOf` in the
+ * OpenAPI document). A body that is neither or both is refused with the union's message; one that
+ * chose, with its own mistakes (plugins/validation-issues.ts).
+ */
+export const RecordScanBody = z
+  .xor([BarcodeScanBody, ManualScanBody], { error: 'give exactly one of barcode or manual' })
+  .meta({ id: 'RecordScanBody', description: 'Exactly one of `barcode` (as scanned) or `manual` (typed in from the label).' });
 
 export const ScanSchema = z
   .object({
