@@ -3,8 +3,10 @@
  * union (a scan is a barcode scan or a manual entry: exactly one). zod reports one `invalid_union`
  * issue that holds every alternative's own issues; naming them all would blame the manual entry for
  * a bad barcode. The alternative the input chose is the one it has every member of, and is of the
- * type of: its issues are the caller's mistakes. When no alternative, or more than one, is chosen
- * so (no barcode and no manual entry, or both), the union's own message says what is wanted.
+ * type of: when its issues are about its members, they are the caller's mistakes. Otherwise the
+ * union's own message says what is wanted: no alternative or several chosen (no barcode and no
+ * manual entry, or both), or the chosen one refused as a whole value (`?status=forgotten` against
+ * "one status, or several": the union names the statuses allowed).
  */
 
 type PathKey = PropertyKey;
@@ -39,5 +41,6 @@ export function issuesToReport(issue: UnionAwareIssue, input: unknown): UnionAwa
   const chosen = issue.errors.filter((alternative) => alternative.every((i) => !rejectsShape(i, input)));
   const [only] = chosen;
   if (chosen.length !== 1 || only === undefined) return [issue];
+  if (only.some((i) => i.path.length === 0 && i.code !== 'unrecognized_keys')) return [issue];
   return only.flatMap((i) => issuesToReport({ ...i, path: [...issue.path, ...i.path] }, valueAt(input, i.path)));
 }

@@ -4,6 +4,7 @@ import { issuesToReport, valueAt, type UnionAwareIssue } from '../../../src/plug
 
 const Either = z.xor([z.strictObject({ a: z.string(), n: z.number().optional() }), z.strictObject({ b: z.object({ c: z.string() }), n: z.number().optional() })], { error: 'give exactly one of a or b' });
 const Nested = z.strictObject({ list: z.array(Either) });
+const OneOrMany = z.union([z.enum(['a', 'b']), z.array(z.enum(['a', 'b'])).min(1)], { error: 'expected a, b (repeat for several)' });
 
 /** What would be reported for `input` against `schema`, as the error handler does it: paths and codes. */
 function reported(schema: z.ZodType, input: unknown): string[] {
@@ -23,6 +24,7 @@ const cases: Array<[string, z.ZodType, unknown, string[]]> = [
   ['the chosen member of the wrong type', Either, { a: 5 }, ['/a invalid_type']],
   ['within a list, at its place', Nested, { list: [{ a: 'x' }, { b: { c: 5 } }] }, ['/list/1/b/c invalid_type']],
   ['within a list, neither', Nested, { list: [{}] }, ['/list/0 invalid_union']],
+  ['a value refused as a whole: the union, which names what is allowed', OneOrMany, 'c', ['/ invalid_union']],
 ];
 
 for (const [name, schema, input, expected] of cases) {
