@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Kysely } from 'kysely';
+import type { ClinicalAttributes } from '../domain/compatibility/attributes.js';
 import type { AuditOutcome, Awaiting, BulkExportStatus, ConsentStatus, ContactStatus, DecisionOutcome, DecisionStatus, Disposition, EntryType, FhirExportType, ItemAction, LocationKind, Role, Side, WithoutConsentPolicy } from '../domain/vocabulary.js';
 
 /**
@@ -116,6 +117,8 @@ interface ProductFactColumns {
   label_serial: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
   label_expiry: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
   label_manufacturing: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
+  /** The clinical attributes the compatibility checks read (a JSON object); null: not known. */
+  clinical: ColumnType<ClinicalAttributes | null, string | null | undefined, string | null>;
   source: 'api' | 'gudid-import';
 }
 

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { Database, ProductOverridesTable, ProductsTable } from '../../db/database.js';
+import type { ClinicalAttributes } from '../../domain/compatibility/attributes.js';
 
 /**
  * The catalogue in two layers. The national record (`products`) is written by
@@ -27,10 +28,12 @@ export interface ProductFacts {
   readonly implantable: boolean | null;
   /** Which production identifiers the label carries (GUDID's flags); null when not known. */
   readonly productionIdentifiers: ProductionIdentifiers | null;
+  /** What the compatibility checks read: component, side, system, taper, bearing, sizes; null when not known. */
+  readonly clinical: ClinicalAttributes | null;
   readonly source: 'api' | 'gudid-import';
 }
 
-export const PRODUCT_FIELDS = ['brand', 'model', 'manufacturer', 'description', 'implantable', 'productionIdentifiers'] as const;
+export const PRODUCT_FIELDS = ['brand', 'model', 'manufacturer', 'description', 'implantable', 'productionIdentifiers', 'clinical'] as const;
 export type ProductField = (typeof PRODUCT_FIELDS)[number];
 
 export interface Product extends ProductFacts {
@@ -59,6 +62,7 @@ const factsOf = (r: LayerRow): ProductFacts => ({
   description: r.description,
   implantable: r.implantable,
   productionIdentifiers: identifiersOf(r),
+  clinical: r.clinical,
   source: r.source,
 });
 
@@ -66,7 +70,7 @@ const factsOf = (r: LayerRow): ProductFacts => ({
 function merge(di: string, national: LayerRow | undefined, own: LayerRow | undefined): Product {
   const n = national;
   const o = own;
-  const pick = <K extends 'brand' | 'model' | 'manufacturer' | 'description' | 'implantable' | 'label_lot' | 'label_serial' | 'label_expiry' | 'label_manufacturing'>(k: K) =>
+  const pick = <K extends 'brand' | 'model' | 'manufacturer' | 'description' | 'implantable' | 'label_lot' | 'label_serial' | 'label_expiry' | 'label_manufacturing' | 'clinical'>(k: K) =>
     (o?.[k] ?? n?.[k] ?? null) as LayerRow[K];
   const merged = {
     label_lot: pick('label_lot'),
@@ -89,6 +93,7 @@ function merge(di: string, national: LayerRow | undefined, own: LayerRow | undef
     description: pick('description'),
     implantable: pick('implantable'),
     productionIdentifiers: identifiersOf(merged),
+    clinical: pick('clinical'),
     source: newest.source,
     updatedAt: newest.updated_at,
     organisationValues: ownFields,
@@ -160,11 +165,12 @@ export async function writeLayer(
     label_serial: p.productionIdentifiers?.serialNumber ?? null,
     label_expiry: p.productionIdentifiers?.expirationDate ?? null,
     label_manufacturing: p.productionIdentifiers?.manufacturingDate ?? null,
+    clinical: p.clinical === null ? null : JSON.stringify(p.clinical),
     source: p.source,
     updated_at: meta.at,
     updated_by: meta.by,
   }));
-  const FIELDS = ['issuing_agency', 'brand', 'model', 'manufacturer', 'description', 'implantable', 'label_lot', 'label_serial', 'label_expiry', 'label_manufacturing', 'source', 'updated_at', 'updated_by'] as const;
+  const FIELDS = ['issuing_agency', 'brand', 'model', 'manufacturer', 'description', 'implantable', 'label_lot', 'label_serial', 'label_expiry', 'label_manufacturing', 'clinical', 'source', 'updated_at', 'updated_by'] as const;
   if (layer.kind === 'national') {
     await db
       .insertInto('products')
@@ -231,6 +237,6 @@ export async function productChanges(db: Kysely<Database>, layer: CatalogueLayer
  * that join `products as pr` and `product_overrides as po` (on the item's DI
  * and organisation): the organisation's value, else the national one.
  */
-export function catalogueColumn<T>(column: 'brand' | 'model' | 'manufacturer' | 'implantable' | 'label_lot' | 'label_serial' | 'label_expiry' | 'label_manufacturing'): RawBuilder<T | null> {
+export function catalogueColumn<T>(column: 'brand' | 'model' | 'manufacturer' | 'implantable' | 'label_lot' | 'label_serial' | 'label_expiry' | 'label_manufacturing' | 'clinical'): RawBuilder<T | null> {
   return sql<T | null>`coalesce(${sql.ref(`po.${column}`)}, ${sql.ref(`pr.${column}`)})`;
 }

@@ -23,6 +23,7 @@ export const toProductApi = (p: Product) => ({
   description: p.description,
   implantable: p.implantable,
   productionIdentifiers: p.productionIdentifiers && { ...p.productionIdentifiers },
+  clinical: p.clinical && { ...p.clinical },
   source: p.source,
   updatedAt: p.updatedAt.toISOString(),
   organisationValues: [...p.organisationValues],

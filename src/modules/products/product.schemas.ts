@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BEARINGS, COMPONENTS, LATERALITIES } from '../../domain/compatibility/attributes.js';
 import { GtinSchema } from '../../shared/schemas.js';
 
 export const GtinParams = z.object({ gtin: GtinSchema });
@@ -9,6 +10,45 @@ const ProductionIdentifiersFields = {
   expirationDate: z.boolean().describe('The label carries an expiry date (AI 17).'),
   manufacturingDate: z.boolean().describe('The label carries a manufacturing date (AI 11).'),
 };
+
+const millimetres = (what: string) => z.number().positive().max(200).multipleOf(0.01).describe(`${what}, in millimetres.`);
+
+const component = z.enum(COMPONENTS).describe('Which component the product is: hips, knees and shoulders by part, or `other`.');
+const laterality = z.enum(LATERALITIES).describe('`left` or `right` for a side-specific component, `none` for one that fits either side.');
+const system = z.string().trim().min(1).max(100).describe("The manufacturer's product family (system).");
+const taper = z.string().trim().min(1).max(40).describe('The taper by name (e.g. 12/14): the trunnion of a stem, the bore of a head.');
+const bearing = z.enum(BEARINGS).describe('The bearing surface material class.');
+const headDiameterMm = millimetres("A femoral or humeral head's diameter");
+const innerDiameterMm = millimetres('The inner diameter: the head a liner or cup takes, the liner a shell takes');
+const outerDiameterMm = millimetres('The outer diameter');
+
+/** Clinical attributes as a writer sends them: the component, and whatever else is known (the rest is unknown, never guessed). */
+export const ClinicalInputSchema = z
+  .strictObject({
+    component,
+    laterality: laterality.optional(),
+    system: system.optional(),
+    taper: taper.optional(),
+    bearing: bearing.optional(),
+    headDiameterMm: headDiameterMm.optional(),
+    innerDiameterMm: innerDiameterMm.optional(),
+    outerDiameterMm: outerDiameterMm.optional(),
+  })
+  .describe('What the compatibility checks before opening read. Replaced whole when sent; an attribute left out is unknown, and the checks say what they could not check.')
+  .meta({ id: 'ClinicalAttributesBody' });
+
+export const ClinicalSchema = z
+  .object({
+    component,
+    laterality: laterality.nullable(),
+    system: system.nullable(),
+    taper: taper.nullable(),
+    bearing: bearing.nullable(),
+    headDiameterMm: headDiameterMm.nullable(),
+    innerDiameterMm: innerDiameterMm.nullable(),
+    outerDiameterMm: outerDiameterMm.nullable(),
+  })
+  .meta({ id: 'ClinicalAttributes' });
 
 export const PutProductBody = z
   .strictObject({
@@ -22,6 +62,7 @@ export const PutProductBody = z
       .partial()
       .optional()
       .describe("Which production identifiers the product's label carries (GUDID's flags): how a scan notices a serial folded into the lot by a dropped GS separator."),
+    clinical: ClinicalInputSchema.optional(),
   })
   .meta({ id: 'PutProductBody' });
 
@@ -39,10 +80,11 @@ export const PatchProductBody = z
       .nullable()
       .optional()
       .describe('Flags sent replace, null unsets; null for the whole object unsets them all.'),
+    clinical: ClinicalInputSchema.nullable().optional().describe('Replaced whole when sent; null unsets (an organisation\'s own: back to the national one).'),
   })
   .meta({ id: 'PatchProductBody' });
 
-export const PRODUCT_FIELD_NAMES = ['brand', 'model', 'manufacturer', 'description', 'implantable', 'productionIdentifiers'] as const;
+export const PRODUCT_FIELD_NAMES = ['brand', 'model', 'manufacturer', 'description', 'implantable', 'productionIdentifiers', 'clinical'] as const;
 
 export const ProductSchema = z
   .object({
@@ -57,6 +99,7 @@ export const ProductSchema = z
       .object(Object.fromEntries(Object.entries(ProductionIdentifiersFields).map(([k, v]) => [k, v.nullable()])) as { [K in keyof typeof ProductionIdentifiersFields]: z.ZodNullable<z.ZodBoolean> })
       .nullable()
       .describe('Which production identifiers the label carries; null when not known.'),
+    clinical: ClinicalSchema.nullable().describe('What the compatibility checks read; null when not known.'),
     source: z.enum(['api', 'gudid-import']),
     updatedAt: z.iso.datetime(),
     organisationValues: z

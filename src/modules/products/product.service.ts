@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { parseBarcode } from '../../barcode/index.js';
 import { gs1CheckDigit } from '../../barcode/gs1/check-digit.js';
 import type { Database } from '../../db/database.js';
+import { BEARINGS, COMPONENTS, LATERALITIES, type ClinicalAttributes } from '../../domain/compatibility/attributes.js';
 import { tenancyOf, type RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';
@@ -28,6 +29,25 @@ export interface ProductFields {
   readonly description?: string | null | undefined;
   readonly implantable?: boolean | null | undefined;
   readonly productionIdentifiers?: Partial<Record<keyof ProductionIdentifiers, boolean | null | undefined>> | null | undefined;
+  /** Replaced whole; attributes not sent are unknown. */
+  readonly clinical?: ClinicalInput | null | undefined;
+}
+
+/** Clinical attributes as a writer sends them: the component, and whatever else is known. */
+export type ClinicalInput = Pick<ClinicalAttributes, 'component'> & { readonly [K in Exclude<keyof ClinicalAttributes, 'component'>]?: ClinicalAttributes[K] | undefined };
+
+/** Every attribute present: unknown ones null. */
+export function clinicalOf(input: ClinicalInput): ClinicalAttributes {
+  return {
+    component: input.component,
+    laterality: input.laterality ?? null,
+    system: input.system ?? null,
+    taper: input.taper ?? null,
+    bearing: input.bearing ?? null,
+    headDiameterMm: input.headDiameterMm ?? null,
+    innerDiameterMm: input.innerDiameterMm ?? null,
+    outerDiameterMm: input.outerDiameterMm ?? null,
+  };
 }
 
 /** The layer a key writes: a national key the national record, an organisation's key that organisation's own values. */
@@ -41,6 +61,7 @@ const EMPTY: ProductFacts = {
   description: null,
   implantable: null,
   productionIdentifiers: null,
+  clinical: null,
   source: 'api',
 };
 
@@ -66,6 +87,7 @@ function apply(base: ProductFacts, fields: ProductFields): ProductFacts {
     description: value('description'),
     implantable: value('implantable'),
     productionIdentifiers,
+    clinical: fields.clinical === undefined ? base.clinical : fields.clinical === null ? null : clinicalOf(fields.clinical),
     source: 'api',
   };
 }
@@ -119,7 +141,49 @@ const COLUMNS = {
   serialNumber: ['serialnumber', 'serial'],
   expirationDate: ['expirationdate', 'expirydate'],
   manufacturingDate: ['manufacturingdate'],
+  // Clinical attributes (not in GUDID: from the catalogue API or a manufacturer's CSV through this import).
+  component: ['component'],
+  laterality: ['laterality', 'side'],
+  system: ['system'],
+  taper: ['taper'],
+  bearing: ['bearing'],
+  headDiameterMm: ['headdiametermm'],
+  innerDiameterMm: ['innerdiametermm'],
+  outerDiameterMm: ['outerdiametermm'],
 } as const;
+
+const CLINICAL_COLUMNS = ['component', 'laterality', 'system', 'taper', 'bearing', 'headDiameterMm', 'innerDiameterMm', 'outerDiameterMm'] as const;
+
+/** A row's clinical attributes: null when its component is empty (unknown), else the attributes or what is wrong with them. */
+function clinicalFrom(get: (k: (typeof CLINICAL_COLUMNS)[number]) => string | undefined): ClinicalAttributes | null | string {
+  const cell = (k: (typeof CLINICAL_COLUMNS)[number]) => {
+    const v = get(k)?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const component = cell('component')?.toLowerCase();
+  if (component === undefined) return null;
+  if (!(COMPONENTS as readonly string[]).includes(component)) return `component must be one of ${COMPONENTS.join(', ')}`;
+  const laterality = cell('laterality')?.toLowerCase();
+  if (laterality !== undefined && !(LATERALITIES as readonly string[]).includes(laterality)) return 'laterality must be left, right or none';
+  const bearing = cell('bearing')?.toLowerCase();
+  if (bearing !== undefined && !(BEARINGS as readonly string[]).includes(bearing)) return `bearing must be one of ${BEARINGS.join(', ')}`;
+  const sizes: Partial<Record<'headDiameterMm' | 'innerDiameterMm' | 'outerDiameterMm', number>> = {};
+  for (const k of ['headDiameterMm', 'innerDiameterMm', 'outerDiameterMm'] as const) {
+    const v = cell(k);
+    if (v === undefined) continue;
+    const mm = Number(v);
+    if (!/^\d+(\.\d{1,2})?$/.test(v) || mm <= 0 || mm > 200) return `${k} must be millimetres, more than 0 and at most 200`;
+    sizes[k] = mm;
+  }
+  return clinicalOf({
+    component: component as ClinicalAttributes['component'],
+    laterality: laterality as ClinicalAttributes['laterality'] | undefined,
+    system: cell('system') === undefined ? undefined : truncate(cell('system') ?? '', 100),
+    taper: cell('taper') === undefined ? undefined : truncate(cell('taper') ?? '', 40),
+    bearing: bearing as ClinicalAttributes['bearing'] | undefined,
+    ...sizes,
+  });
+}
 
 const normaliseHeader = (h: string) => h.toLowerCase().replace(/[^a-z0-9]/g, '');
 
@@ -184,6 +248,8 @@ export async function importProducts(db: Kysely<Database>, ctx: RequestContext, 
   const at = Object.fromEntries(Object.entries(COLUMNS).map(([k, names]) => [k, column(names)])) as Record<keyof typeof COLUMNS, number | undefined>;
   if (at.di === undefined) throw new ProblemError('CSV_INVALID', 'The CSV has no primary DI column (GUDID: PrimaryDI).');
 
+  // A CSV without clinical columns (a GUDID file) leaves the clinical attributes the layer holds as they are.
+  const hasClinical = CLINICAL_COLUMNS.some((k) => at[k] !== undefined);
   const accepted: ProductInput[] = [];
   const rejected: Array<{ row: number; primaryDi: string | null; reason: string }> = [];
   const seen = new Map<string, number>();
@@ -204,6 +270,8 @@ export async function importProducts(db: Kysely<Database>, ctx: RequestContext, 
       const v = get(k)?.trim();
       return v ? truncate(v, max) : null;
     };
+    const clinical = hasClinical ? clinicalFrom(get) : null;
+    if (typeof clinical === 'string') return rejected.push({ row, primaryDi: rawDi, reason: clinical });
     const earlier = seen.get(di.di);
     if (earlier !== undefined) return rejected.push({ row, primaryDi: rawDi, reason: `the same DI as row ${earlier}` });
     seen.set(di.di, row);
@@ -217,6 +285,7 @@ export async function importProducts(db: Kysely<Database>, ctx: RequestContext, 
       productionIdentifiers: Object.values(flags).every((v) => v === null)
         ? null
         : { lotNumber: known(flags.lotNumber), serialNumber: known(flags.serialNumber), expirationDate: known(flags.expirationDate), manufacturingDate: known(flags.manufacturingDate) },
+      clinical,
       source: 'gudid-import',
     });
     return undefined;
@@ -229,7 +298,10 @@ export async function importProducts(db: Kysely<Database>, ctx: RequestContext, 
     for (let i = 0; i < accepted.length; i += 500) {
       const chunk = accepted.slice(i, i + 500);
       const before = await layerRowsForUpdate(trx, layer, chunk.map((p) => p.di));
-      const changes = chunk.map(({ di, ...after }) => ({ di, before: before.get(di) ?? null, after }));
+      const changes = chunk.map(({ di, ...after }) => {
+        const was = before.get(di) ?? null;
+        return { di, before: was, after: hasClinical ? after : { ...after, clinical: was?.clinical ?? null } };
+      });
       changed += (await writeLayer(trx, layer, changes, { how: 'import', by: ctx.actor.keyId, requestId: ctx.requestId, at: clock.now() })).length;
     }
     await recordAudit(trx, ctx, {
