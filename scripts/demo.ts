@@ -38,9 +38,9 @@ function printKeys(keys: DemoKeys): void {
   out();
 }
 
-function printWhatToOpen(config: Config): void {
+function printWhatToOpen(config: Config, serving: boolean): void {
   const base = baseUrl(config);
-  out(`Open ${base}/console/ : theatre scanning (sign in with the SCANNER_KEY), the recall console (the PROCUREMENT_KEY).`);
+  out(`${serving ? 'Open' : 'Start the service (npm start), then open'} ${base}/console/ : theatre scanning (sign in with the SCANNER_KEY), the recall console (the PROCUREMENT_KEY).`);
   out(`The README's quick start walks a case through with curl; the API is browsable at ${base}/docs.`);
   out();
 }
@@ -52,6 +52,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const args = process.argv.slice(2);
+  const serving = !args.includes('--seed-only');
   const unknown = args.filter((a) => a !== '--seed-only' && a !== '--new-keys');
   if (unknown.length > 0) {
     process.stderr.write(`unknown option ${unknown.join(' ')}\n${USAGE}\n`);
@@ -79,7 +80,7 @@ async function main(): Promise<number> {
       }
       out();
       printKeys(keys);
-      printWhatToOpen(config);
+      printWhatToOpen(config, serving);
       return 0;
     }
     say(`seeding ${database.embedded ? `the embedded database under ${config.dataDir}` : 'the database at DATABASE_URL'}…`);
@@ -94,7 +95,7 @@ async function main(): Promise<number> {
       out(`The demo trust (ODS code ${DEMO_TRUST.odsCode}) is already in this database: nothing was added.`);
       out('Its keys were shown when it was seeded. For a new set: npm run demo -- --new-keys');
       out();
-      printWhatToOpen(config);
+      printWhatToOpen(config, serving);
       return 0;
     }
     const c = result.plan.counts;
@@ -106,7 +107,7 @@ async function main(): Promise<number> {
     out(`  active recall ${RECALL.reference} (lot ${RECALL.lot}): ${result.recall.patients} patients`);
     out();
     printKeys(result.keys);
-    printWhatToOpen(config);
+    printWhatToOpen(config, serving);
     return 0;
   } finally {
     await database.close();

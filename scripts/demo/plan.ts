@@ -91,6 +91,8 @@ export interface Unit {
 }
 
 const isoDate = (d: Date) => d.toISOString().slice(0, 10);
+/** Monday to Friday, and not a bank holiday on which no theatre list runs. */
+export const isWorkingDay = (d: Date) => ![0, 6].includes(d.getUTCDay()) && !['12-25', '12-26', '01-01'].includes(isoDate(d).slice(5));
 const yymmdd = (date: string) => `${date.slice(2, 4)}${date.slice(5, 7)}${date.slice(8, 10)}`;
 
 /** The label as the scanner sends it: symbology identifier, AIs in label order, GS after the lot when a serial follows. */
@@ -393,12 +395,14 @@ export function demoPlan(now: Date): DemoPlan {
   const nhs = testNhsNumbers(PRIMARY_PATIENTS);
   const slots = new Map<string, number>();
 
-  /** A weekday at a free time in a theatre: weekends move to the Friday before or the Monday after. */
+  /**
+   * A working day at a free time in a theatre: a Saturday moves to the Friday before, a Sunday to the
+   * Monday after, and Christmas, Boxing Day and New Year's Day to the working day before.
+   */
   const slot = (day: number, theatre: DemoTheatre): Slotted => {
     let date = new Date(start.getTime() + day * DAY_MS);
-    const weekday = date.getUTCDay();
-    if (weekday === 6) date = new Date(date.getTime() - DAY_MS);
-    if (weekday === 0) date = new Date(date.getTime() + DAY_MS);
+    if (date.getUTCDay() === 0) date = new Date(date.getTime() + DAY_MS);
+    while (!isWorkingDay(date)) date = new Date(date.getTime() - DAY_MS);
     const key = `${isoDate(date)}/${theatre.gln}`;
     const n = slots.get(key) ?? 0;
     slots.set(key, n + 1);

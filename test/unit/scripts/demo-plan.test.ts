@@ -7,7 +7,7 @@ import t from 'tap';
 import { parseBarcode } from '../../../src/barcode/index.js';
 import { gs1CheckDigit } from '../../../src/barcode/gs1/check-digit.js';
 import { nhsNumberError } from '../../../src/shared/nhs-number.js';
-import { demoPlan, HISTORY_DAYS, labelOf, testNhsNumbers, type PlannedProcedure } from '../../../scripts/demo/plan.js';
+import { demoPlan, HISTORY_DAYS, isWorkingDay, labelOf, testNhsNumbers, type PlannedProcedure } from '../../../scripts/demo/plan.js';
 import { PRODUCTS, RECALL, STAFF, THEATRES } from '../../../scripts/demo/trust.js';
 
 const NOW = new Date('2026-12-07T14:00:00Z');
@@ -46,11 +46,11 @@ t.test('every label reads back exactly, without a warning', async (t) => {
 });
 
 t.test('a history that holds together', async (t) => {
-  const earliest = NOW.getTime() - (HISTORY_DAYS + 1) * 86_400_000;
+  const earliest = NOW.getTime() - (HISTORY_DAYS + 4) * 86_400_000;
   const problems: string[] = [];
   for (const p of procedures) {
     if (!(p.startedAt.getTime() >= earliest && p.completedAt.getTime() < NOW.getTime() - 86_400_000)) problems.push(`${p.ref} is not within the last two years`);
-    if (![1, 2, 3, 4, 5].includes(p.startedAt.getUTCDay())) problems.push(`${p.ref} is at a weekend`);
+    if (!isWorkingDay(p.startedAt)) problems.push(`${p.ref} is on a weekend or a bank holiday`);
     if (!p.scans.every((s, k) => s.at > p.startedAt && s.at < p.completedAt && (k === 0 || s.at > (p.scans[k - 1]?.at ?? p.startedAt)))) problems.push(`${p.ref}: scans out of order or outside the operation`);
     if (!p.surgeon.leads.includes(p.joint)) problems.push(`${p.ref}: led by a surgeon who does no ${p.joint}s`);
   }
@@ -68,6 +68,7 @@ t.test('a history that holds together', async (t) => {
     }
   }
   t.same(problems, [], `${procedures.length} procedures`);
+  t.notOk(isWorkingDay(new Date('2025-12-25T10:00:00Z')) || isWorkingDay(new Date('2026-01-01T10:00:00Z')) || isWorkingDay(new Date('2026-12-05T10:00:00Z')), 'no lists at Christmas, New Year or weekends');
   const expired = procedures.flatMap((p) => p.scans.filter((s) => s.expect.includes('PRODUCT_EXPIRED')));
   t.ok(expired.length >= 2, 'some expired stock turns up');
   t.ok(expired.every((s) => s.unit.expiry < s.at.toISOString().slice(0, 10) && s.decision?.outcome === 'not-used'), 'expired at the time of the scan, and put aside');
