@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { restoreDatabase, verifyBackup } from '../src/db/backup/restore.js';
 import { restoreTarget } from '../src/db/backup/target.js';
+import { encodeCursor } from '../src/modules/feeds/feed.cursor.js';
 
 const say = (message: string) => process.stderr.write(`restore: ${message}\n`);
 const usage = 'usage: npm run -s restore -- --in <file | -> [--replace] [--check]';
@@ -75,6 +76,11 @@ try {
       say(
         `restored the database as it was at ${summary.header.createdAt}: ${summary.tables.length} tables, ${summary.rows.toLocaleString('en-GB')} rows, ` +
           `schema at migration ${summary.header.migrations.at(-1) ?? ''}, in ${seconds()}. Start the service (the same version or a newer one) on it.`,
+      );
+      // Changes made after the backup are not in the restored database, but a registry may have read them.
+      say(
+        `registry feeds: a registry whose last cursor is from before ${summary.header.createdAt} resumes from it as usual; one that read the feed after that ` +
+          `resumes from ${encodeCursor({ xid: summary.header.xidHorizon, seq: '0' })} (what it received after the backup is not in the restored database)`,
       );
     } finally {
       await target.close();

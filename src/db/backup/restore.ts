@@ -59,12 +59,15 @@ type RowSink = (table: BackupHeader['tables'][number], rows: AsyncIterable<Buffe
 /** Opens a backup file: its header, and a reader positioned at the first table. */
 async function openBackup(input: Readable): Promise<{ header: BackupHeader; reader: BackupReader }> {
   const gunzip = createGunzip();
+  let received = 0;
+  input.on('data', (chunk: Buffer) => (received += chunk.length));
   input.on('error', (error) => gunzip.destroy(error));
   const reader = new BackupReader(input.pipe(gunzip));
   let version: string;
   try {
     version = await reader.expect(MAGIC, 'at the start');
   } catch (error) {
+    if (received === 0 && error instanceof BackupFileError) throw new BackupFileError('The backup file is empty.');
     if (error instanceof BackupFileError && /expected/.test(error.message)) throw new BackupFileError('This is not an implant-trace backup file (it does not begin with IMPLANT-TRACE-BACKUP).');
     throw error;
   }
