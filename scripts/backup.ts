@@ -6,7 +6,7 @@
  *
  *   --out <file>          where to write it (`-`: standard output). Written
  *                         beside it as <file>.partial, renamed when complete
- *   --compression <1-9>   gzip level (default 6)
+ *   --compression <1-9>   gzip level (default 1: fastest; 9 is smallest)
  *   --snapshot <id>       read a snapshot exported by pg_export_snapshot()
  *
  * Exit 0 when the backup is complete; 1 when it failed (no file is left);
@@ -30,7 +30,7 @@ try {
   say(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
   process.exit(2);
 }
-const level = args.compression === undefined ? 6 : Number(args.compression);
+const level = args.compression === undefined ? 1 : Number(args.compression);
 if (args.out === undefined || args.out === '' || !Number.isInteger(level) || level < 1 || level > 9) {
   say(args.out === undefined || args.out === '' ? `--out is required\n${usage}` : '--compression must be a whole number from 1 to 9');
   process.exit(2);
