@@ -7,7 +7,7 @@
  * backup's, or a registry holding a feed cursor would miss what comes next.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
@@ -95,7 +95,10 @@ t.test('the embedded database: backed up while the service takes scans, DATA_DIR
   await writers.stop();
   t.equal(backup.code, 0, backup.stderr);
   t.match(backup.stderr, /backup: backing up the embedded database in \S+ \(running, port \d+\)/, 'beside the running service, on its server');
-  t.notMatch(backup.stderr, /password/i);
+  const { password } = JSON.parse(await readFile(path.join(dataDir, 'postgres-credentials.json'), 'utf8')) as { password: string };
+  t.notOk(backup.stderr.includes(password), 'the database password is never printed');
+  t.equal((await stat(file)).mode & 0o777, 0o600, 'the file (patient data, key hashes, registry secrets) is readable by its owner only');
+  t.notOk(existsSync(`${file}.partial`), 'written as .partial, renamed once complete');
   const inFile = countsPrinted(backup.stderr);
 
   const running = await runningEmbeddedPostgres(dataDir);
