@@ -11,6 +11,8 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { loadConfig } from '../../src/config.js';
+import { backupSource, restoreTarget } from '../../src/db/backup/target.js';
 import { runningEmbeddedPostgres, stopEmbeddedPostgres } from '../../src/db/embedded.js';
 import { countsPrinted, fingerprint, rowsOf, runScript, startWriters, withClient } from '../helpers/backup.js';
 import { startServer } from '../helpers/server-process.js';
@@ -131,6 +133,7 @@ t.test('the embedded database: backed up while the service takes scans, DATA_DIR
 
   const second = await startServer(env);
   t.teardown(() => void second.child.kill('SIGKILL'));
+  await t.rejects(restoreTarget(loadConfig(env), () => undefined), /The embedded database in \S+ is running \(the service is using it\)\. Stop the service, then restore\./, 'no restore under a running service');
   const restoredRunning = await runningEmbeddedPostgres(dataDir);
   if (!restoredRunning) throw new Error('the restored embedded database is not running');
   t.same(rowsOf(await withClient(restoredRunning.url, fingerprint)), inFile, 'the service started on it and changed nothing');
@@ -145,4 +148,14 @@ t.test('the embedded database: backed up while the service takes scans, DATA_DIR
   t.same((await drainFeed(second.url, registry, resume ?? null)).procedures, [open.id], 'from it, they receive the changes made after the restore');
   second.child.kill('SIGTERM');
   t.equal(await second.exited, 0);
+
+  // With the service stopped, the backup starts the cluster for itself, and stops it after.
+  const cold = await runScript('backup', ['--out', path.join(backups, 'cold.backup.gz')], { DATA_DIR: dataDir });
+  t.equal(cold.code, 0, cold.stderr);
+  t.match(cold.stderr, /embedded postgres listening[\s\S]*backing up the embedded database in \S+\n[\s\S]*embedded postgres stopped/);
+  t.equal((countsPrinted(cold.stderr).scans ?? 0) - (inFile.scans ?? 0), 1, 'it holds the scan made after the restore');
+  t.notOk(await runningEmbeddedPostgres(dataDir), 'and leaves the cluster stopped, as it found it');
+  const nowhere = await mkdtemp(path.join(os.tmpdir(), 'implant-trace-no-cluster-'));
+  t.teardown(() => rm(nowhere, { recursive: true, force: true }));
+  await t.rejects(backupSource(loadConfig({ DATA_DIR: nowhere }), () => undefined), /There is no embedded database in \S+ \(DATA_DIR\) to back up/);
 });
