@@ -95,7 +95,7 @@ t.test('the embedded database: backed up while the service takes scans, DATA_DIR
   const ackedAtEnd = writers.acked.length;
   await writers.waitFor(ackedAtEnd + 3);
   await writers.stop();
-  t.equal(backup.code, 0, backup.stderr);
+  t.equal(backup.code, 0, `exit 0${backup.code === 0 ? '' : `: ${backup.stderr}`}`);
   t.match(backup.stderr, /backup: backing up the embedded database in \S+ \(running, port \d+\)/, 'beside the running service, on its server');
   const { password } = JSON.parse(await readFile(path.join(dataDir, 'postgres-credentials.json'), 'utf8')) as { password: string };
   t.notOk(backup.stderr.includes(password), 'the database password is never printed');
@@ -123,7 +123,7 @@ t.test('the embedded database: backed up while the service takes scans, DATA_DIR
   t.notOk(existsSync(dataDir), 'DATA_DIR is gone');
 
   const restore = await runScript('restore', ['--in', file], { DATA_DIR: dataDir });
-  t.equal(restore.code, 0, restore.stderr);
+  t.equal(restore.code, 0, `exit 0${restore.code === 0 ? '' : `: ${restore.stderr}`}`);
   t.match(restore.stderr, /initialising embedded postgres in /, 'into a new, empty cluster');
   t.match(restore.stderr, /advancing this server's transaction ids from \d+ past the backup's \d+/);
   t.same(countsPrinted(restore.stderr), inFile, 'every table, as many rows as the backup holds');
@@ -151,7 +151,7 @@ t.test('the embedded database: backed up while the service takes scans, DATA_DIR
 
   // With the service stopped, the backup starts the cluster for itself, and stops it after.
   const cold = await runScript('backup', ['--out', path.join(backups, 'cold.backup.gz')], { DATA_DIR: dataDir });
-  t.equal(cold.code, 0, cold.stderr);
+  t.equal(cold.code, 0, `exit 0${cold.code === 0 ? '' : `: ${cold.stderr}`}`);
   t.match(cold.stderr, /embedded postgres listening[\s\S]*backing up the embedded database in \S+\n[\s\S]*embedded postgres stopped/);
   t.equal((countsPrinted(cold.stderr).scans ?? 0) - (inFile.scans ?? 0), 1, 'it holds the scan made after the restore');
   t.notOk(await runningEmbeddedPostgres(dataDir), 'and leaves the cluster stopped, as it found it');

@@ -103,7 +103,7 @@ t.test('a damaged file with --replace leaves what was there, every row', async (
 t.test('--replace restores the backup over what was there', async (t) => {
   t.not(rowsOf(await fingerprintOf(source.url)).scans, rowsOf(original).scans, 'the database has moved on since the backup');
   const cli = await runScript('restore', ['--in', file, '--replace'], { DATABASE_URL: source.url });
-  t.equal(cli.code, 0, cli.stderr);
+  t.equal(cli.code, 0, `exit 0${cli.code === 0 ? '' : `: ${cli.stderr}`}`);
   t.match(cli.stderr, /dropping what schema public of "test_\w+" holds \(--replace\)/);
   t.match(cli.stderr, /restored the database as it was at \S+: 24 tables, [\d,]+ rows, schema at migration \w+, in [\d.]+ s\. Start the service \(the same version or a newer one\) on it\./);
   t.same(await fingerprintOf(source.url), original, 'exactly the backup, row for row');
