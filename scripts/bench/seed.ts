@@ -91,6 +91,8 @@ export async function seedItems(db: Db, o: SeedOptions): Promise<void> {
 
 export interface BenchDatabase {
   readonly db: Db;
+  /** Its connection URL (password included: never print it). */
+  readonly url: string;
   /** Closes the pool; stops and deletes the throwaway cluster unless BENCH_KEEP=1. */
   close(): Promise<void>;
 }
@@ -116,6 +118,7 @@ export async function openBenchDatabase(
   const db = createDb({ url, poolSize: options.poolSize ?? 4 });
   return {
     db,
+    url,
     async close() {
       await db.destroy();
       if (!server) return;

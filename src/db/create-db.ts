@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { Database, Db } from './database.js';
@@ -88,4 +88,19 @@ export function createDb(options: CreateDbOptions): Db {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
   POOLS.set(db, pool);
   return db;
+}
+
+/**
+ * A Kysely instance over one connection the caller holds and closes, and may
+ * have put in a transaction: what Kysely runs on it joins that transaction.
+ * For maintenance that must be one transaction with its own statements (the
+ * restore migrates and loads in one). One query at a time.
+ */
+export function kyselyOnClient(client: pg.ClientBase): Kysely<unknown> {
+  const borrowed = {
+    query: (text: string, parameters: readonly unknown[]) => client.query(text, parameters as unknown[]),
+    release: () => undefined,
+  };
+  const pool = { connect: async () => borrowed as unknown as PostgresPoolClient, end: async () => undefined };
+  return new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -125,6 +125,28 @@ export async function stopEmbeddedPostgres(dataDir: string): Promise<void> {
   await fs.rm(path.join(path.resolve(dataDir), 'postgres.owner'), { force: true });
 }
 
+/** Whether DATA_DIR holds an embedded cluster (initialised, running or not). */
+export function hasEmbeddedCluster(dataDir: string): boolean {
+  return existsSync(path.join(path.resolve(dataDir), 'postgres', 'PG_VERSION'));
+}
+
+/**
+ * The embedded server already running on DATA_DIR (the service's own), to
+ * connect to beside the service, e.g. for an online backup. Undefined when
+ * none runs there. Its port is the one Postgres wrote in postmaster.pid.
+ */
+export async function runningEmbeddedPostgres(dataDir: string, database = 'implant_trace'): Promise<{ readonly url: string; readonly port: number } | undefined> {
+  const root = path.resolve(dataDir);
+  const lines = (await fs.readFile(path.join(root, 'postgres', 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+  const pid = Number.parseInt(lines[0] ?? '', 10);
+  const port = Number.parseInt(lines[3] ?? '', 10);
+  // Line 8 is the server's state: `ready` once it accepts connections.
+  if (!Number.isInteger(pid) || !Number.isInteger(port) || !isPostgresProcess(pid) || lines[7]?.trim() !== 'ready') return undefined;
+  const credentials = JSON.parse(await fs.readFile(path.join(root, 'postgres-credentials.json'), 'utf8')) as Credentials;
+  const url = `postgres://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  return { url, port };
+}
+
 /** `pg_ctl status` exits 3 exactly when no server runs on the data directory. */
 const PG_CTL_NOT_RUNNING = 3;
 
