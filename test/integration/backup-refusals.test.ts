@@ -56,7 +56,7 @@ t.test('a database that is not empty is refused, untouched', async (t) => {
   t.equal(cli.code, 1);
   t.match(
     cli.stderr,
-    /restore: failed, nothing was restored: The database "test_\w+" is not empty: schema public holds 24 tables and \d+ other objects\. Restore into an empty database, or pass --replace to drop what it holds/,
+    /restore: failed, nothing was restored: The database "test_\w+" is not empty: schema public holds \d+ tables and \d+ other objects\. Restore into an empty database, or pass --replace to drop what it holds/,
   );
   t.notMatch(cli.stderr, new URL(source.url).password, 'the password is never printed');
   t.same(await fingerprintOf(source.url), before, 'not a row changed');
@@ -105,7 +105,7 @@ t.test('--replace restores the backup over what was there', async (t) => {
   const cli = await runScript('restore', ['--in', file, '--replace'], { DATABASE_URL: source.url });
   t.equal(cli.code, 0, `exit 0${cli.code === 0 ? '' : `: ${cli.stderr}`}`);
   t.match(cli.stderr, /dropping what schema public of "test_\w+" holds \(--replace\)/);
-  t.match(cli.stderr, /restored the database as it was at \S+: 24 tables, [\d,]+ rows, schema at migration \w+, in [\d.]+ s\. Start the service \(the same version or a newer one\) on it\./);
+  t.match(cli.stderr, /restored the database as it was at \S+: \d+ tables, [\d,]+ rows, schema at migration \w+, in [\d.]+ s\. Start the service \(the same version or a newer one\) on it\./);
   t.same(await fingerprintOf(source.url), original, 'exactly the backup, row for row');
 });
 
