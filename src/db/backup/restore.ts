@@ -14,7 +14,19 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { kyselyOnClient } from '../create-db.js';
 import { knownMigrations, migrateWithinTransaction } from '../migrator.js';
-import { currentSchema, emptySchema, foreignKeysOf, indexesOf, qualified, schemaContents, sequencesOf, setPortableSession, tablesOf, type ForeignKey } from './catalog.js';
+import {
+  currentSchema,
+  emptySchema,
+  foreignKeysOf,
+  indexesOf,
+  qualified,
+  schemaContents,
+  sequencesOf,
+  setPortableSession,
+  tablesOf,
+  type ForeignKey,
+  type IndexDefinition,
+} from './catalog.js';
 import {
   BackupEndSchema,
   BackupFileError,
@@ -110,17 +122,21 @@ async function readTables(reader: BackupReader, header: BackupHeader, sink: RowS
 
 /** Reads a whole backup file and checks it, touching no database. */
 export async function verifyBackup(input: Readable, onTable?: (table: string, rows: number) => void): Promise<{ header: BackupHeader; rows: number; tables: Array<{ name: string; rows: number }>; restorable: string | undefined }> {
-  const { header, reader } = await openBackup(input);
-  const { tables, rows } = await readTables(
-    reader,
-    header,
-    async (_table, data) => {
-      for await (const chunk of data) void chunk;
-      return undefined;
-    },
-    onTable,
-  );
-  return { header, rows, tables, restorable: await unknownMigration(header) };
+  try {
+    const { header, reader } = await openBackup(input);
+    const { tables, rows } = await readTables(
+      reader,
+      header,
+      async (_table, data) => {
+        for await (const chunk of data) void chunk;
+        return undefined;
+      },
+      onTable,
+    );
+    return { header, rows, tables, restorable: await unknownMigration(header) };
+  } finally {
+    input.destroy();
+  }
 }
 
 /** The first migration of the backup this version does not know (it was made by a newer version), if any. */
@@ -130,6 +146,15 @@ async function unknownMigration(header: BackupHeader): Promise<string | undefine
 }
 
 export async function restoreDatabase(options: RestoreOptions): Promise<RestoreSummary> {
+  try {
+    return await restore(options);
+  } finally {
+    options.input.destroy();
+  }
+}
+
+/** The restore, phase by phase: the file's header, the target, the transaction ids, then one transaction. */
+async function restore(options: RestoreOptions): Promise<RestoreSummary> {
   const log = options.log ?? (() => undefined);
   const { header, reader } = await openBackup(options.input);
   const unknown = await unknownMigration(header);
@@ -138,72 +163,22 @@ export async function restoreDatabase(options: RestoreOptions): Promise<RestoreS
       `The backup was made by a newer version of the service: its schema has migration ${unknown}, which this version does not know. Restore it with that version or a newer one.`,
     );
   }
-  const last = header.migrations[header.migrations.length - 1] as string;
 
   const client = new pg.Client({ connectionString: options.url, application_name: 'implant-trace-restore' });
   await client.connect();
   let inTransaction = false;
   try {
     await setPortableSession(client);
-    const schema = await currentSchema(client);
-    const target = (await client.query<{ database: string; encoding: string }>(`select current_database() as database, current_setting('server_encoding') as encoding`)).rows[0];
-    if (target?.encoding !== header.source.encoding) {
-      throw new RestoreRefusedError(`The backup's database was encoded ${header.source.encoding}, the database "${target?.database}" is ${target?.encoding}: create it with ENCODING '${header.source.encoding}'.`);
-    }
-    const contents = await schemaContents(client, schema);
-    if ((contents.tables > 0 || contents.others > 0) && options.replace !== true) {
-      throw new RestoreRefusedError(
-        `The database "${target.database}" is not empty: schema ${schema} holds ${contents.tables} tables and ${contents.others} other objects. ` +
-          'Restore into an empty database, or pass --replace to drop what it holds (in the same transaction as the restore).',
-      );
-    }
-
+    const target = await checkTarget(client, header, options.replace === true);
     const advanced = await advanceTransactionIds(client, BigInt(header.xidHorizon), log);
 
     await client.query('begin');
     inTransaction = true;
     await client.query(`set local maintenance_work_mem = '256MB'`);
-    if (contents.tables > 0 || contents.others > 0) {
-      log(`dropping what schema ${schema} of "${target.database}" holds (--replace)`);
-      await emptySchema(client, schema);
-    }
-    log(`building the schema: migrations up to ${last}`);
-    await migrateWithinTransaction(kyselyOnClient(client), last);
-    await checkSchema(client, schema, header);
-
-    // Load as pg_dump does: foreign keys after the rows (items and item_decisions name each other), triggers
-    // off (the feed's would move every procedure to this transaction's position; the append-only guards
-    // refuse the TRUNCATE that clears what the migrations seeded).
-    const foreignKeys = await foreignKeysOf(client, schema);
-    for (const fk of foreignKeys) await client.query(`alter table ${qualified(client, schema, fk.table)} drop constraint ${client.escapeIdentifier(fk.name)}`);
-    // Indexes are built once after the rows, sorted, rather than row by row (a GIN index on every audit row).
-    const indexes = await indexesOf(client, schema);
-    for (const index of indexes) await client.query(index.drop);
-    for (const table of header.tables) await client.query(`alter table ${qualified(client, schema, table.name)} disable trigger user`);
-    await client.query(`truncate table ${header.tables.map((t) => qualified(client, schema, t.name)).join(', ')}`);
-
-    const loaded = await readTables(
-      reader,
-      header,
-      async (table, data) => {
-        const columns = table.columns.map((c) => client.escapeIdentifier(c.name)).join(', ');
-        // FREEZE: the table was emptied in this transaction, so its rows can be written frozen (no vacuum pass to freeze them later).
-        const copy = client.query(copyFrom(`copy ${qualified(client, schema, table.name)} (${columns}) from stdin with (freeze)`));
-        await pipeline(data, copy);
-        return copy.rowCount;
-      },
-      options.onTable,
-    );
-
-    for (const s of header.sequences) {
-      await client.query('select setval($1::regclass, $2::bigint, $3)', [qualified(client, schema, s.name), s.lastValue, s.isCalled]);
-    }
-    log(`building ${indexes.length} indexes and checking ${foreignKeys.length} foreign keys`);
-    for (const index of indexes) await client.query(index.create);
-    await addForeignKeys(client, schema, foreignKeys);
-    for (const table of header.tables) await client.query(`alter table ${qualified(client, schema, table.name)} enable trigger user`);
-    // Statistics for the planner from the first query on.
-    for (const table of header.tables) await client.query(`analyze ${qualified(client, schema, table.name)}`);
+    await buildSchema(client, target, header, log);
+    const deferred = await prepareLoad(client, target.schema, header);
+    const loaded = await readTables(reader, header, (table, rows) => copyRows(client, target.schema, table, rows), options.onTable);
+    await finishLoad(client, target.schema, header, deferred, log);
     await client.query('commit');
     inTransaction = false;
     return { header, rows: loaded.rows, tables: loaded.tables, transactionIdsAdvanced: advanced };
@@ -211,9 +186,90 @@ export async function restoreDatabase(options: RestoreOptions): Promise<RestoreS
     if (inTransaction) await client.query('rollback').catch(() => undefined);
     throw error;
   } finally {
-    options.input.destroy();
     await client.end().catch(() => undefined);
   }
+}
+
+interface Target {
+  readonly database: string;
+  readonly schema: string;
+  /** Whether its schema holds anything (to be dropped: --replace). */
+  readonly occupied: boolean;
+}
+
+/** The target must hold text as the backup's database did, and nothing yet (unless it is to be replaced). */
+async function checkTarget(client: pg.Client, header: BackupHeader, replace: boolean): Promise<Target> {
+  const schema = await currentSchema(client);
+  const about = (await client.query<{ database: string; encoding: string }>(`select current_database() as database, current_setting('server_encoding') as encoding`)).rows[0];
+  const database = about?.database ?? '';
+  if (about?.encoding !== header.source.encoding) {
+    throw new RestoreRefusedError(`The backup's database was encoded ${header.source.encoding}, the database "${database}" is ${about?.encoding}: create it with ENCODING '${header.source.encoding}'.`);
+  }
+  const contents = await schemaContents(client, schema);
+  const occupied = contents.tables > 0 || contents.others > 0;
+  if (occupied && !replace) {
+    throw new RestoreRefusedError(
+      `The database "${database}" is not empty: schema ${schema} holds ${contents.tables} tables and ${contents.others} other objects. ` +
+        'Restore into an empty database, or pass --replace to drop what it holds (in the same transaction as the restore).',
+    );
+  }
+  return { database, schema, occupied };
+}
+
+/** The schema as it was when the backup was taken: the service's migrations up to the backup's last. */
+async function buildSchema(client: pg.Client, target: Target, header: BackupHeader, log: (message: string) => void): Promise<void> {
+  if (target.occupied) {
+    log(`dropping what schema ${target.schema} of "${target.database}" holds (--replace)`);
+    await emptySchema(client, target.schema);
+  }
+  const last = header.migrations[header.migrations.length - 1] as string;
+  log(`building the schema: migrations up to ${last}`);
+  await migrateWithinTransaction(kyselyOnClient(client), last);
+  await checkSchema(client, target.schema, header);
+}
+
+interface Deferred {
+  readonly foreignKeys: readonly ForeignKey[];
+  readonly indexes: readonly IndexDefinition[];
+}
+
+/**
+ * Load as pg_dump does: foreign keys after the rows (items and item_decisions
+ * name each other), indexes built once after the rows rather than row by row
+ * (a GIN index on every audit row), triggers off (the feed's would move every
+ * procedure to this transaction's position; the append-only guards refuse
+ * the TRUNCATE that clears what the migrations seeded).
+ */
+async function prepareLoad(client: pg.Client, schema: string, header: BackupHeader): Promise<Deferred> {
+  const foreignKeys = await foreignKeysOf(client, schema);
+  for (const fk of foreignKeys) await client.query(`alter table ${qualified(client, schema, fk.table)} drop constraint ${client.escapeIdentifier(fk.name)}`);
+  const indexes = await indexesOf(client, schema);
+  for (const index of indexes) await client.query(index.drop);
+  for (const table of header.tables) await client.query(`alter table ${qualified(client, schema, table.name)} disable trigger user`);
+  await client.query(`truncate table ${header.tables.map((t) => qualified(client, schema, t.name)).join(', ')}`);
+  return { foreignKeys, indexes };
+}
+
+/** One table's rows from the file into Postgres; answers how many Postgres took. */
+async function copyRows(client: pg.Client, schema: string, table: BackupHeader['tables'][number], rows: AsyncIterable<Buffer>): Promise<number> {
+  const columns = table.columns.map((c) => client.escapeIdentifier(c.name)).join(', ');
+  // FREEZE: the table was emptied in this transaction, so its rows can be written frozen (no vacuum pass to freeze them later).
+  const copy = client.query(copyFrom(`copy ${qualified(client, schema, table.name)} (${columns}) from stdin with (freeze)`));
+  await pipeline(rows, copy);
+  return copy.rowCount;
+}
+
+/** After the rows: the sequences, the indexes, the foreign keys (checked as they are added), the triggers, statistics. */
+async function finishLoad(client: pg.Client, schema: string, header: BackupHeader, deferred: Deferred, log: (message: string) => void): Promise<void> {
+  for (const s of header.sequences) {
+    await client.query('select setval($1::regclass, $2::bigint, $3)', [qualified(client, schema, s.name), s.lastValue, s.isCalled]);
+  }
+  log(`building ${deferred.indexes.length} indexes and checking ${deferred.foreignKeys.length} foreign keys`);
+  for (const index of deferred.indexes) await client.query(index.create);
+  await addForeignKeys(client, schema, deferred.foreignKeys);
+  for (const table of header.tables) await client.query(`alter table ${qualified(client, schema, table.name)} enable trigger user`);
+  // Statistics for the planner from the first query on.
+  for (const table of header.tables) await client.query(`analyze ${qualified(client, schema, table.name)}`);
 }
 
 /** The schema the migrations built must be the one the rows were taken from: the same tables, columns and sequences. */
