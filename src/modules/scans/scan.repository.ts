@@ -1,4 +1,6 @@
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
+import type { CheckedDevice } from '../../domain/compatibility/check.js';
+import type { ClinicalAttributes } from '../../domain/compatibility/attributes.js';
 import type { Database, ItemsTable, ScansTable } from '../../db/database.js';
 import type { Awaiting, DecisionStatus, Disposition, EntryType, ItemAction } from '../../domain/vocabulary.js';
 import type { Procedure } from '../procedures/procedure.repository.js';
@@ -358,6 +360,10 @@ export interface RecordedFacts {
   readonly productKnown: boolean;
   /** An active recall names this product (GTIN or HIBC LIC + PCN), or lists lots and this is a lot label without its product; whether it covers the item is for the recall's own predicates. */
   readonly recallNamesProduct: boolean;
+  /** The product as the compatibility checks see it: its manufacturer and clinical attributes (null: the catalogue has none). */
+  readonly compatibility: CheckedDevice;
+  /** The other items still implanted in the procedure, as the checks see them; read only when the product has clinical attributes. */
+  readonly implantedAlongside: readonly CheckedDevice[];
 }
 
 /** What the warnings of many scans depend on, in one query (one round trip for a whole batch), in the order asked. */
@@ -375,6 +381,9 @@ export async function recordedFacts(db: Kysely<Database>, queries: readonly Reco
     label_expiry: boolean | null;
     label_manufacturing: boolean | null;
     recall_names: boolean;
+    manufacturer: string | null;
+    clinical: ClinicalAttributes | null;
+    alongside: CheckedDevice[] | null;
   }>`
     select
       (q.raw is not null and exists (
@@ -401,7 +410,19 @@ export async function recordedFacts(db: Kysely<Database>, queries: readonly Reco
        -- A lot label without its product: a recall that lists its lot may name it.
        or (q.gtin is null and q.hibc_lic is null and q.lot_number is not null and exists (
         select 1 from recall_scope_members m join recall_scopes rs on rs.id = m.scope_id join recalls r on r.id = rs.recall_id
-        where m.kind = 'lot' and m.value = (q.lot_number collate "C") and r.status = 'active'))) as recall_names
+        where m.kind = 'lot' and m.value = (q.lot_number collate "C") and r.status = 'active'))) as recall_names,
+      ${catalogueColumn('manufacturer')} as manufacturer,
+      ${catalogueColumn('clinical')} as clinical,
+      -- For the compatibility checks, only when the product has clinical attributes: what else is in the patient from this case.
+      case when ${catalogueColumn('clinical')} is not null then (
+        select coalesce(json_agg(json_build_object('itemId', i.id, 'manufacturer', coalesce(io.manufacturer, ip.manufacturer),
+                                                   'clinical', coalesce(io.clinical, ip.clinical)) order by i.first_scanned_at, i.id), '[]'::json)
+        from items i
+        left join products ip on ip.di = i.di
+        left join product_overrides io on io.organisation_id = i.organisation_id and io.di = i.di
+        where i.procedure_id = q.procedure_id and i.id <> q.item_id and i.status = 'active' and i.action = 'implanted'
+          and (i.decision_status is null or i.decision_status = 'implanted') and i.explanted_by_item_id is null
+      ) end as alongside
     from unnest(${column((q) => q.procedureId)}::uuid[], ${column((q) => q.patientId)}::uuid[], ${column((q) => q.scannerId)}::text[],
                 ${column((q) => q.raw)}::text[], ${column((q) => q.since)}::timestamptz[], ${column((q) => q.device.di)}::text[],
                 ${column((q) => q.device.gtin)}::text[], ${column((q) => q.device.hibcLic)}::text[], ${column((q) => q.device.hibcPcn)}::text[],
@@ -422,6 +443,8 @@ export async function recordedFacts(db: Kysely<Database>, queries: readonly Reco
         ? null
         : { lotNumber: r.label_lot, serialNumber: r.label_serial, expirationDate: r.label_expiry, manufacturingDate: r.label_manufacturing },
     recallNamesProduct: r.recall_names,
+    compatibility: { manufacturer: r.manufacturer, clinical: r.clinical },
+    implantedAlongside: r.alongside ?? [],
   }));
 }
 

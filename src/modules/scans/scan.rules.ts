@@ -3,6 +3,8 @@
  * device, how split labels combine, and which warnings the theatre must see.
  * No I/O here; the service gathers the facts and applies these.
  */
+import { COMPATIBILITY_CODES, NOT_CHECKED } from '../../domain/compatibility/rule.js';
+import type { CompatibilityFinding } from '../../domain/compatibility/check.js';
 import { WARNING_CODES, type MissingSeparatorReading } from '../../barcode/index.js';
 import type { ParseResult, ParseWarning, WarningCode } from '../../barcode/types.js';
 import type { Awaiting, ItemAction } from '../../domain/vocabulary.js';
@@ -92,6 +94,9 @@ export const SCAN_CHECK_CODES = [
   'EXPLANT_NOT_MATCHED',
   'PRODUCTION_IDENTIFIER_MISSING',
   'POSSIBLE_MISSING_SEPARATOR',
+  // The compatibility checks before opening (src/domain/compatibility/).
+  ...COMPATIBILITY_CODES,
+  NOT_CHECKED,
 ] as const;
 
 /** Every code a scan warning can carry: closed, and listed by the OpenAPI document. */
@@ -138,6 +143,8 @@ export interface ScanFacts {
   /** Active recalls covering the device, and how (the weaker kinds ask for the label to be checked). */
   readonly recalls: ReadonlyArray<{ readonly reference: string; readonly title: string; readonly match?: MatchKind }>;
   readonly parserWarnings: readonly ParseWarning[];
+  /** What the compatibility checks found against the procedure and what is implanted in it (implants only). */
+  readonly compatibility?: readonly CompatibilityFinding[];
 }
 
 /**
@@ -285,6 +292,7 @@ export function scanWarnings(f: ScanFacts): ScanWarning[] {
   } else if (f.sameScanJustBefore) {
     w.push({ code: 'DUPLICATE_SCAN', severity: 'warning', message: 'The same label was scanned moments ago. If this is one item scanned twice, void one scan.' });
   }
+  if (implanting) for (const c of f.compatibility ?? []) w.push({ code: c.code, severity: c.severity, message: c.message });
   if (f.explantMatched === false) {
     w.push({ code: 'EXPLANT_NOT_MATCHED', severity: 'info', message: 'No implant of this device is recorded for this patient; the explant is recorded on its own.' });
   }

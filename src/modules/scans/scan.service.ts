@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { missingSeparatorReadings, parseBarcode } from '../../barcode/index.js';
+import { checkCompatibility, NATIONAL_RULES } from '../../domain/compatibility/index.js';
 import type { ParseResult } from '../../barcode/types.js';
 import type { Database } from '../../db/database.js';
 import type { ItemAction } from '../../domain/vocabulary.js';
@@ -433,6 +434,11 @@ async function buildScanRows(trx: Kysely<Database>, accepted: readonly Accepted[
       explantMatched: a.explantMatched,
       recalls: recalls[k] ?? [],
       parserWarnings: a.parsed?.warnings ?? [],
+      // Checked only for products the catalogue has clinical attributes for (a product without them raises nothing here).
+      compatibility:
+        item.action === 'implanted' && fact.compatibility.clinical !== null
+          ? checkCompatibility(NATIONAL_RULES, { side: a.procedure.side ?? 'not-applicable', candidate: fact.compatibility, implanted: fact.implantedAlongside })
+          : [],
     });
     return {
       id: randomUUID(),

@@ -1,0 +1,86 @@
+/**
+ * The compatibility checks at scan time (issue 16): an implant whose catalogue
+ * entry has clinical attributes is checked against the procedure's side and
+ * what is already implanted in it; a critical finding waits for the theatre's
+ * decision like any other critical warning. Products without clinical
+ * attributes raise nothing new.
+ */
+import t from 'tap';
+import { buildTestApp, createOrganisationWithKeys, type TestApp } from '../helpers/app.js';
+import { newProcedure, scan } from '../helpers/theatre.js';
+
+// Valid GTINs on GS1's example prefix 952.
+const STEM_10_12 = '09520000000011';
+const HEAD_12_14 = '09520000000028';
+const HEAD_OTHER_MAKER = '09520000000035';
+const STEM_12_14 = '09520000000042';
+const RIGHT_FEMORAL = '09520000000059';
+const PLAIN = '09520000000066';
+
+async function nationalProcurement(app: TestApp): Promise<string> {
+  const res = await app.request({ method: 'POST', url: '/v1/api-keys', key: app.adminKey, payload: { name: 'national procurement', role: 'procurement', national: true } });
+  if (res.statusCode !== 201) throw new Error(res.body);
+  return res.json<{ key: string }>().key;
+}
+
+const codes = (res: { json: () => { warnings: { code: string; severity: string }[] } }) => res.json().warnings.map((w) => `${w.severity} ${w.code}`);
+
+t.test('compatibility at scan time', async (t) => {
+  const app = await buildTestApp(t);
+  const org = await createOrganisationWithKeys(app, 'RCA');
+  const national = await nationalProcurement(app);
+  const product = async (gtin: string, manufacturer: string, clinical: object | null) => {
+    const res = await app.request({ method: 'PUT', url: `/v1/products/${gtin}`, key: national, payload: { brand: gtin, manufacturer, implantable: true, ...(clinical ? { clinical } : {}) } });
+    if (res.statusCode !== 200) throw new Error(res.body);
+  };
+  await product(STEM_10_12, 'Acme Ortho', { component: 'femoral-stem', laterality: 'none', taper: '10/12' });
+  await product(STEM_12_14, 'Acme Ortho', { component: 'femoral-stem', laterality: 'none', taper: '12/14' });
+  await product(HEAD_12_14, 'Acme Ortho', { component: 'femoral-head', laterality: 'none', taper: '12/14', headDiameterMm: 32, bearing: 'ceramic' });
+  await product(HEAD_OTHER_MAKER, 'Other Implants Ltd', { component: 'femoral-head', laterality: 'none', taper: '12/14', headDiameterMm: 32, bearing: 'ceramic' });
+  await product(RIGHT_FEMORAL, 'Knee Co', { component: 'femoral-component', laterality: 'right' });
+  await product(PLAIN, 'Acme Ortho', null);
+  const key = org.keys.scanner;
+  let serial = 0;
+  const label = (gtin: string) => `01${gtin}10LOT1\u001d21S${++serial}`;
+
+  t.test('a 12/14 head on a 10/12 stem is critical, and waits for a decision', async (t) => {
+    const procedure = await newProcedure(app, key, 9101, { side: 'left' });
+    t.same(codes(await scan(app, key, procedure, { barcode: label(STEM_10_12) })), [], 'the stem alone raises nothing');
+    const head = await scan(app, key, procedure, { barcode: label(HEAD_12_14) });
+    t.equal(head.statusCode, 201, head.body);
+    t.same(codes(head), ['critical TAPER_MISMATCH']);
+    t.match(head.json().warnings[0].message, /femoral head has a 12\/14 taper and the stem a 10\/12 taper/);
+    t.match(head.json().item.decision, { status: 'pending' }, 'the head is not recorded as in the patient until the theatre decides');
+  });
+
+  t.test('the right head on the right stem raises nothing; another maker\'s head of the same taper is a warning', async (t) => {
+    const procedure = await newProcedure(app, key, 9102, { side: 'left' });
+    await scan(app, key, procedure, { barcode: label(STEM_12_14) });
+    const head = await scan(app, key, procedure, { barcode: label(HEAD_12_14) });
+    t.same(codes(head), []);
+    t.equal(head.json().item.decision, null);
+    const other = await newProcedure(app, key, 9103, { side: 'left' });
+    await scan(app, key, other, { barcode: label(STEM_12_14) });
+    t.same(codes(await scan(app, key, other, { barcode: label(HEAD_OTHER_MAKER) })), ['warning MIXED_MANUFACTURER']);
+  });
+
+  t.test('a right femoral component in a left knee', async (t) => {
+    const procedure = await newProcedure(app, key, 9104, { side: 'left' });
+    const res = await scan(app, key, procedure, { barcode: label(RIGHT_FEMORAL) });
+    t.same(codes(res), ['critical SIDE_MISMATCH']);
+    t.match(res.json().warnings[0].message, /Wrong side: this is a right femoral component and the procedure is on the left/);
+  });
+
+  t.test('a head being wasted is not checked', async (t) => {
+    const procedure = await newProcedure(app, key, 9105, { side: 'left' });
+    await scan(app, key, procedure, { barcode: label(STEM_10_12) });
+    const wasted = await scan(app, key, procedure, { barcode: label(HEAD_12_14), action: 'wasted' });
+    t.same(codes(wasted), [], 'a head opened and wasted is not checked');
+  });
+
+  t.test('a product without clinical attributes raises nothing new', async (t) => {
+    const procedure = await newProcedure(app, key, 9106, { side: 'left' });
+    await scan(app, key, procedure, { barcode: label(STEM_10_12) });
+    t.same(codes(await scan(app, key, procedure, { barcode: label(PLAIN) })), []);
+  });
+});
