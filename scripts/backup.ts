@@ -16,7 +16,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfigOrExit } from '../src/config.js';
 import { backupDatabase } from '../src/db/backup/backup.js';
 import { backupSource } from '../src/db/backup/target.js';
 
@@ -36,14 +36,7 @@ if (args.out === undefined || args.out === '' || !Number.isInteger(level) || lev
   process.exit(2);
 }
 
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  say(error.message);
-  process.exit(78);
-}
+const config = loadConfigOrExit(process.env, say);
 
 const toStdout = args.out === '-';
 const file = toStdout ? undefined : path.resolve(args.out);

@@ -10,7 +10,7 @@
  * The database is the service's: DATABASE_URL, else the embedded Postgres
  * under DATA_DIR. A database that already holds the demo trust is left as it is.
  */
-import { ConfigError, loadConfig, type Config } from '../src/config.js';
+import { loadConfigOrExit, type Config } from '../src/config.js';
 import { migrateToLatest } from '../src/db/migrator.js';
 import { openDatabase } from '../src/db/open.js';
 import { unsupportedNode } from '../src/shared/node-version.js';
@@ -58,16 +58,7 @@ async function main(): Promise<number> {
     process.stderr.write(`unknown option ${unknown.join(' ')}\n${USAGE}\n`);
     return 64; // EX_USAGE
   }
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 78; // EX_CONFIG
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(process.env);
 
   const database = await openDatabase(config, { log: say, onPoolError: (e) => say(`database connection lost: ${e.message}`) });
   try {

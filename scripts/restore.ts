@@ -20,7 +20,7 @@ import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfigOrExit } from '../src/config.js';
 import { restoreDatabase, verifyBackup } from '../src/db/backup/restore.js';
 import { restoreTarget } from '../src/db/backup/target.js';
 import { encodeCursor } from '../src/modules/feeds/feed.cursor.js';
@@ -40,14 +40,7 @@ if (args.in === undefined || args.in === '') {
   process.exit(2);
 }
 
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  say(error.message);
-  process.exit(78);
-}
+const config = loadConfigOrExit(process.env, say);
 
 const file = args.in === '-' ? undefined : path.resolve(args.in);
 const started = performance.now();

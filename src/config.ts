@@ -119,6 +119,20 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * For entry points (the service and its commands): the configuration, or the
+ * reasons it is invalid written by `say` and the process ended with 78 (EX_CONFIG).
+ */
+export function loadConfigOrExit(env: Record<string, string | undefined>, say: (message: string) => void = (m) => process.stderr.write(`${m}\n`)): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    say(error.message);
+    process.exit(78);
+  }
+}
+
 /** Parses the environment (or any record like it) into a frozen Config, or throws ConfigError. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   // An empty variable is treated as unset, as shells and compose files often produce them.

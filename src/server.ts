@@ -4,7 +4,7 @@
  * stop the embedded database. Nothing else lives here.
  */
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { durabilityWarnings } from './db/durability.js';
 import { migrateToLatest } from './db/migrator.js';
 import { openDatabase, type OpenDatabase } from './db/open.js';
@@ -19,16 +19,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${runtime}\n`);
     process.exit(1);
   }
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(process.env);
 
   const say = (message: string) => process.stderr.write(`[implant-trace] ${message}\n`);
   let database: OpenDatabase | undefined;

@@ -100,15 +100,26 @@ function sideFindings(rule: SideRule, side: Side, candidate: Known, implanted: r
   return [];
 }
 
+/**
+ * The candidate as one side of a pair of components (`asX`: the first), and its
+ * partners: the implanted items of the other side. Undefined when the candidate
+ * is neither, or has no partner yet.
+ */
+function partnersOf(components: readonly [Component, Component], candidate: Known, implanted: readonly Known[]): { asX: boolean; partners: Known[] } | undefined {
+  const [x, y] = components;
+  const asX = candidate.clinical.component === x;
+  if (!asX && candidate.clinical.component !== y) return undefined;
+  const partners = implanted.filter((d) => d.clinical.component === (asX ? y : x));
+  return partners.length === 0 ? undefined : { asX, partners };
+}
+
 function pairFindings(rule: PairEqualRule, candidate: Known, implanted: readonly Known[]): CompatibilityFinding[] {
   const [x, y] = rule.components;
   const [ax, ay] = rule.attributes;
   const c = candidate.clinical;
-  // The candidate is one side of the pair; its partners are the implanted items of the other side.
-  const asX = c.component === x;
-  if (!asX && c.component !== y) return [];
-  const partners = implanted.filter((d) => d.clinical.component === (asX ? y : x));
-  if (partners.length === 0) return [];
+  const pair = partnersOf(rule.components, candidate, implanted);
+  if (!pair) return [];
+  const { asX, partners } = pair;
   const mine = c[asX ? ax : ay];
   const theirs = (d: Known) => d.clinical[asX ? ay : ax];
   const other = nameOf(asX ? y : x);
@@ -124,12 +135,10 @@ function pairFindings(rule: PairEqualRule, candidate: Known, implanted: readonly
 }
 
 function bearingFindings(rule: BearingRule, candidate: Known, implanted: readonly Known[]): CompatibilityFinding[] {
-  const [x, y] = rule.components;
   const c = candidate.clinical;
-  const asX = c.component === x;
-  if (!asX && c.component !== y) return [];
-  const partners = implanted.filter((d) => d.clinical.component === (asX ? y : x));
-  if (partners.length === 0) return [];
+  const pair = partnersOf(rule.components, candidate, implanted);
+  if (!pair) return [];
+  const { asX, partners } = pair;
   if (c.bearing === null) return [{ ...info(`Not checked: the bearing material of this ${nameOf(c.component)} is unknown.`), rule: rule.id }];
   for (const p of partners) {
     if (p.clinical.bearing === null) continue;

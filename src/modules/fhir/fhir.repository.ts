@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { BulkExportStatus, FhirExportType, ItemAction } from '../../domain/vocabulary.js';
 import type { TenancyScope } from '../../shared/actor.js';
@@ -330,26 +330,33 @@ export async function deleteJob(db: Kysely<Database>, id: string): Promise<void>
 
 // ---- the files ----
 
-/** Stores one part of an export file, if the lease still holds; false when it does not. */
-export async function insertPart(db: Kysely<Database>, lease: Lease, type: FhirExportType, part: number, bytes: number, data: Buffer): Promise<boolean> {
+/**
+ * A row written for the job only while its lease holds: `insert … select`
+ * from the job row (its id and attempt, then `values`), so a write of an
+ * attempt given up on inserts nothing. True when the row was written.
+ */
+async function insertWhileHeld(
+  db: Kysely<Database>,
+  lease: Lease,
+  table: 'bulk_export_parts' | 'bulk_export_subjects',
+  values: Record<string, RawBuilder<unknown>>,
+): Promise<boolean> {
   const result = await db
-    .insertInto('bulk_export_parts')
-    .columns(['export_id', 'attempt', 'type', 'part', 'bytes', 'data'])
+    .insertInto(table)
+    .columns(['export_id', 'attempt', ...Object.keys(values)] as never)
     .expression(
       db
         .selectFrom('bulk_exports')
-        .select([
-          'bulk_exports.id',
-          'bulk_exports.attempt',
-          sql<string>`${type}::text`.as('type'),
-          sql<number>`${part}::int`.as('part'),
-          sql<number>`${bytes}::int`.as('bytes'),
-          sql<Buffer>`${data}::bytea`.as('data'),
-        ])
+        .select(['bulk_exports.id', 'bulk_exports.attempt', ...Object.entries(values).map(([name, value]) => value.as(name))])
         .where(held(lease)),
     )
     .executeTakeFirst();
   return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+}
+
+/** Stores one part of an export file, if the lease still holds; false when it does not. */
+export async function insertPart(db: Kysely<Database>, lease: Lease, type: FhirExportType, part: number, bytes: number, data: Buffer): Promise<boolean> {
+  return insertWhileHeld(db, lease, 'bulk_export_parts', { type: sql`${type}::text`, part: sql`${part}::int`, bytes: sql`${bytes}::int`, data: sql`${data}::bytea` });
 }
 
 /** The parts of one file of a completed export, in order, one at a time (memory stays flat whatever the file's size). */
@@ -380,24 +387,12 @@ export async function insertSubjects(
   procedureIds: readonly string[],
 ): Promise<boolean> {
   if (patientIds.length === 0 && procedureIds.length === 0) return true;
-  const result = await db
-    .insertInto('bulk_export_subjects')
-    .columns(['export_id', 'attempt', 'type', 'chunk', 'patient_ids', 'procedure_ids'])
-    .expression(
-      db
-        .selectFrom('bulk_exports')
-        .select([
-          'bulk_exports.id',
-          'bulk_exports.attempt',
-          sql<string>`${type}::text`.as('type'),
-          sql<number>`${chunk}::int`.as('chunk'),
-          sql<string[]>`${[...new Set(patientIds)]}::uuid[]`.as('patient_ids'),
-          sql<string[]>`${[...new Set(procedureIds)]}::uuid[]`.as('procedure_ids'),
-        ])
-        .where(held(lease)),
-    )
-    .executeTakeFirst();
-  return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+  return insertWhileHeld(db, lease, 'bulk_export_subjects', {
+    type: sql`${type}::text`,
+    chunk: sql`${chunk}::int`,
+    patient_ids: sql`${[...new Set(patientIds)]}::uuid[]`,
+    procedure_ids: sql`${[...new Set(procedureIds)]}::uuid[]`,
+  });
 }
 
 /**
