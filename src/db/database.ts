@@ -235,6 +235,25 @@ export interface ScansTable {
   actor_key_id: string;
 }
 
+/** A check before opening (no item recorded): what was checked and found, never changed. */
+export interface PreUseChecksTable {
+  id: Generated<string>;
+  organisation_id: string;
+  procedure_id: string;
+  entry_type: EntryType;
+  raw: string | null;
+  issuing_agency: string | null;
+  di: string | null;
+  lot_number: string | null;
+  serial_number: string | null;
+  expiration_date: DateColumn;
+  findings: ColumnType<unknown, string, never>;
+  outcome: 'critical' | 'warning' | 'info' | 'none';
+  /** The database's time: never the client's. */
+  checked_at: CreatedAt;
+  actor_key_id: string;
+}
+
 export interface IdempotencyKeysTable {
   organisation_id: string;
   key: string;
@@ -370,6 +389,7 @@ export interface Database {
   items: ItemsTable;
   item_decisions: ItemDecisionsTable;
   scans: ScansTable;
+  pre_use_checks: PreUseChecksTable;
   idempotency_keys: IdempotencyKeysTable;
   recalls: RecallsTable;
   recall_scopes: RecallScopesTable;

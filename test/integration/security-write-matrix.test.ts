@@ -119,6 +119,7 @@ t.test('write matrix: every write route × role × tenancy', async (t) => {
       other: 404,
       national: 403,
     },
+    { route: 'POST /v1/procedures/:id/check', role: 'scanner', request: async () => ({ method: 'POST', url: `/v1/procedures/${await openProcedureOfA()}/check`, payload: { barcode: `01${GTIN}10LOT-C` } }), own: 'done', other: 404, national: 403 },
     { route: 'POST /v1/scans/:id/void', role: 'scanner', request: async () => ({ method: 'POST', url: `/v1/scans/${(await scanOfA(`01${GTIN}10LOT-V`)).scan.id}/void`, payload: { reason: 'wrong box' } }), own: 'done', other: 404, national: 404 },
     {
       route: 'POST /v1/items/:id/decision',

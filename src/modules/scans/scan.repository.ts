@@ -341,8 +341,8 @@ export interface RecordedFactsQuery {
   /** Double-scan window start. */
   readonly since: Date;
   readonly device: Pick<Device, 'di' | 'gtin' | 'hibcLic' | 'hibcPcn' | 'serialNumber' | 'lotNumber'>;
-  /** The item this scan made or completed (not a duplicate of itself). */
-  readonly itemId: string;
+  /** The item this scan made or completed (not a duplicate of itself); null for a check before opening, which makes none. */
+  readonly itemId: string | null;
 }
 
 /** What the records say about a scanned device (double scans, serials elsewhere, the catalogue, recalls): the rules' input from the database. */
@@ -399,7 +399,7 @@ export async function recordedFacts(db: Kysely<Database>, queries: readonly Reco
       (q.di is not null and q.serial_number is not null and exists (
         select 1 from items i
         where i.procedure_id = q.procedure_id and i.status = 'active' and i.di = q.di and i.serial_number = q.serial_number
-          and i.id <> q.item_id)) as serial_in_procedure,
+          and i.id is distinct from q.item_id)) as serial_in_procedure,
       (pr.di is not null or po.di is not null) as product_known,
       ${catalogueColumn('implantable')} as implantable, ${catalogueColumn('label_lot')} as label_lot,
       ${catalogueColumn('label_serial')} as label_serial, ${catalogueColumn('label_expiry')} as label_expiry,
@@ -420,7 +420,7 @@ export async function recordedFacts(db: Kysely<Database>, queries: readonly Reco
         from items i
         left join products ip on ip.di = i.di
         left join product_overrides io on io.organisation_id = i.organisation_id and io.di = i.di
-        where i.procedure_id = q.procedure_id and i.id <> q.item_id and i.status = 'active' and i.action = 'implanted'
+        where i.procedure_id = q.procedure_id and i.id is distinct from q.item_id and i.status = 'active' and i.action = 'implanted'
           and (i.decision_status is null or i.decision_status = 'implanted') and i.explanted_by_item_id is null
       ) end as alongside
     from unnest(${column((q) => q.procedureId)}::uuid[], ${column((q) => q.patientId)}::uuid[], ${column((q) => q.scannerId)}::text[],

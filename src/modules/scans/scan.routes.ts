@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
 import { ProblemError } from '../../shared/problem.js';
 import { createdResponse, IdParamsSchema, jsonResponse, problemResponse, requiredByRoute } from '../../shared/schemas.js';
-import { RecordScanBody, ScanResultSchema, VoidResultSchema, VoidScanBody } from './scan.schemas.js';
+import { CheckBody, CheckResultSchema, ChecksListSchema, RecordScanBody, ScanResultSchema, VoidResultSchema, VoidScanBody } from './scan.schemas.js';
+import { checkBeforeOpening, listChecks } from './check.service.js';
 import { Coalescer } from '../../shared/coalescer.js';
 import { recordScans, voidScan, type ScanOutcome, type ScanRequest } from './scan.service.js';
 
@@ -73,5 +74,41 @@ export const scanRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => voidScan(app.db, requestContext(req), req.params.id, req.body.reason, app.clock),
+  );
+
+  app.post(
+    '/v1/procedures/:id/check',
+    {
+      config: { access: ['scanner'] },
+      schema: {
+        operationId: 'checkBeforeOpening',
+        tags: ['theatre'],
+        summary: 'Check a box before opening it: the warnings a scan as implanted would give, recording no item',
+        description:
+          'Scan the box before it is opened. The answer is the item as a scan would read it and every warning a scan of it as implanted would give now: expired, recalled, already implanted in another patient, and the compatibility checks against the procedure’s side and the components implanted in it (SIDE_MISMATCH, SIZE_MISMATCH, TAPER_MISMATCH are critical: do not open it). Unknown clinical attributes are never taken as compatible: the check says what it could not check (COMPATIBILITY_NOT_CHECKED, information). Nothing is recorded about the patient; the check itself is kept as a finding event (what, found what, by whom, when) and audited. Safe to repeat.',
+        params: IdParamsSchema,
+        body: CheckBody,
+        response: {
+          200: jsonResponse('The item as it would be recorded, the findings, and whether a scan would ask for a decision.', CheckResultSchema),
+          409: problemResponse('The procedure is completed (PROCEDURE_COMPLETED).'),
+        },
+      },
+    },
+    async (req) => checkBeforeOpening(app.db, requestContext(req), req.params.id, req.body, app.clock),
+  );
+
+  app.get(
+    '/v1/procedures/:id/checks',
+    {
+      config: { access: ['scanner'] },
+      schema: {
+        operationId: 'listChecks',
+        tags: ['theatre'],
+        summary: 'The checks before opening made in a procedure, oldest first',
+        params: IdParamsSchema,
+        response: { 200: jsonResponse('Each check as kept.', ChecksListSchema) },
+      },
+    },
+    async (req) => listChecks(app.db, requestContext(req), req.params.id),
   );
 };

@@ -107,6 +107,8 @@ export interface ScanWarning {
   readonly code: ScanWarningCode;
   readonly severity: Severity;
   readonly message: string;
+  /** The compatibility rule that raised it (national, or the organisation's own), for the safety report. */
+  readonly rule?: string;
 }
 
 /** Which production identifiers a product's label carries (the catalogue's, from GUDID); null: not known. */
@@ -292,7 +294,7 @@ export function scanWarnings(f: ScanFacts): ScanWarning[] {
   } else if (f.sameScanJustBefore) {
     w.push({ code: 'DUPLICATE_SCAN', severity: 'warning', message: 'The same label was scanned moments ago. If this is one item scanned twice, void one scan.' });
   }
-  if (implanting) for (const c of f.compatibility ?? []) w.push({ code: c.code, severity: c.severity, message: c.message });
+  if (implanting) for (const c of f.compatibility ?? []) w.push({ code: c.code, severity: c.severity, message: c.message, ...(c.rule === null ? {} : { rule: c.rule }) });
   if (f.explantMatched === false) {
     w.push({ code: 'EXPLANT_NOT_MATCHED', severity: 'info', message: 'No implant of this device is recorded for this patient; the explant is recorded on its own.' });
   }

@@ -5,7 +5,7 @@ import { DEVICE_FIELDS, GtinSchema, InstantSchema, IsoDateSchema, ReasonSchema, 
 import { SCAN_WARNING_CODES, type ScanWarningCode } from './scan.rules.js';
 
 /** A product typed in from its label when no barcode can be read. */
-const ManualEntrySchema = z
+export const ManualEntrySchema = z
   .strictObject({
     gtin: GtinSchema,
     lotNumber: z.string().min(1).max(20).optional().describe('As AI (10) on a label: 1 to 20 characters of GS1 character set 82.'),
@@ -94,6 +94,7 @@ export const ScanWarningSchema = z
     code: z.enum(SCAN_WARNING_CODES as [ScanWarningCode, ...ScanWarningCode[]]).describe('What the scan’s checks found (PRODUCT_EXPIRED, PRODUCT_RECALLED, SERIAL_ALREADY_IMPLANTED, …), or a parser warning passed on.'),
     severity: z.enum(['critical', 'warning', 'info']),
     message: z.string(),
+    rule: z.string().optional().describe('For a compatibility finding: the rule that raised it (e.g. hip.head-liner-diameter), as GET /v1/compatibility/rules lists it.'),
   })
   .meta({ id: 'ScanWarning' });
 
@@ -101,3 +102,43 @@ export const ScanResultSchema = z.object({ scan: ScanSchema, item: ItemSchema, w
 
 export const VoidScanBody = z.strictObject({ reason: ReasonSchema }).meta({ id: 'VoidScanBody' });
 export const VoidResultSchema = z.object({ scan: ScanSchema, item: ItemSchema.nullable() }).meta({ id: 'VoidResult' });
+
+/** A box checked before it is opened: the barcode as read, or the label typed in (as for a scan). */
+export const CheckBody = z
+  .xor(
+    [
+      z.strictObject({ barcode: ScanTextSchema }).meta({ id: 'BarcodeCheckBody', description: 'A box checked by scanning its label.' }),
+      z.strictObject({ manual: ManualEntrySchema }).meta({ id: 'ManualCheckBody', description: 'A box checked by typing in its label.' }),
+    ],
+    { error: 'give exactly one of barcode or manual' },
+  )
+  .meta({ id: 'CheckBody', description: 'Exactly one of `barcode` (as scanned) or `manual` (typed in from the label).' });
+
+export const PreUseCheckSchema = z
+  .object({
+    id: z.uuid(),
+    procedureId: z.uuid(),
+    entryType: z.enum(['barcode', 'manual']),
+    raw: z.string().nullable().describe('The barcode exactly as scanned.'),
+    issuingAgency: z.string().nullable(),
+    di: z.string().nullable(),
+    lotNumber: z.string().nullable(),
+    serialNumber: z.string().nullable(),
+    expirationDate: z.string().nullable(),
+    outcome: z.enum(['critical', 'warning', 'info', 'none']).describe('The most severe finding: critical means do not open it.'),
+    findings: z.array(ScanWarningSchema).readonly(),
+    checkedAt: z.iso.datetime().describe("The service's clock, never the client's."),
+    checkedBy: z.uuid().describe('The API key that made the check.'),
+  })
+  .meta({ id: 'PreUseCheck', description: 'A check before opening, as kept: what was checked, what was found, by whom and when. No item was recorded.' });
+
+export const CheckResultSchema = z
+  .object({
+    check: PreUseCheckSchema,
+    device: z.object(DEVICE_FIELDS).describe('The item as a scan would record it.'),
+    warnings: z.array(ScanWarningSchema).readonly().describe('What a scan of it as implanted would say now (the same as check.findings).'),
+    wouldNeedDecision: z.boolean().describe('A scan of it as implanted would wait for the theatre’s decision (a critical finding): do not open it.'),
+  })
+  .meta({ id: 'CheckResult' });
+
+export const ChecksListSchema = z.object({ checks: z.array(PreUseCheckSchema) }).meta({ id: 'PreUseCheckList' });

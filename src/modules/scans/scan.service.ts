@@ -138,7 +138,7 @@ function runOnSuspicions(parsed: ParseResult, today: Date): RunOnSuspicion[] {
 }
 
 /** Reads the barcode, or refuses it (422) with the parser's explanation. Nothing is stored on refusal. */
-function readProductLabel(barcode: string, today: Date): { device: Device; parsed: ParseResult } {
+export function readProductLabel(barcode: string, today: Date): { device: Device; parsed: ParseResult } {
   const parsed = parseBarcode(barcode, { today });
   if (!parsed.valid) {
     throw new ProblemError('BARCODE_INVALID', `The barcode does not read: ${parsed.error?.message ?? 'unknown error'}. Nothing was recorded.`, {
@@ -412,33 +412,21 @@ async function buildScanRows(trx: Kysely<Database>, accepted: readonly Accepted[
       itemId: (a.item as Item).id,
     })),
   );
-  // Quarantine: an active recall (the organisation's or a national one) that covers the device. Only the
-  // few devices whose product a recall names at all are checked against the recall's lots, serials and dates.
-  const recalls: Array<Awaited<ReturnType<typeof activeRecallsCovering>>> = [];
-  for (const [k, a] of accepted.entries()) {
-    recalls.push(facts[k]?.recallNamesProduct ? await activeRecallsCovering(trx, a.organisationId, a.device, a.manual ? 'manual' : 'barcode') : []);
-  }
+  const recalls = await recallsNaming(trx, accepted.map((a, k) => ({ organisationId: a.organisationId, device: a.device, manual: a.manual, named: facts[k]?.recallNamesProduct === true })));
   return accepted.map((a, k) => {
     const item = a.item as Item;
-    const fact = facts[k] as RecordedFacts;
-    const warnings = scanWarnings({
+    const warnings = deviceWarnings({
       device: a.device,
       action: item.action,
-      scanDate: dateInTheatre.format(a.scannedAt),
-      product: fact.productKnown ? { implantable: fact.implantable, productionIdentifiers: fact.productionIdentifiers } : null,
-      runOns: a.parsed ? runOnSuspicions(a.parsed, now) : [],
-      serialImplantedElsewhere: fact.serialImplantedElsewhere,
-      serialAlreadyInProcedure: fact.serialInProcedure,
-      sameScanJustBefore: fact.sameRawScannedSince,
+      at: a.scannedAt,
+      side: a.procedure.side,
+      facts: facts[k] as RecordedFacts,
+      recalls: recalls[k] ?? [],
+      parsed: a.parsed,
       awaiting: item.awaiting,
       explantMatched: a.explantMatched,
-      recalls: recalls[k] ?? [],
-      parserWarnings: a.parsed?.warnings ?? [],
-      // Checked only for products the catalogue has clinical attributes for (a product without them raises nothing here).
-      compatibility:
-        item.action === 'implanted' && fact.compatibility.clinical !== null
-          ? checkCompatibility(NATIONAL_RULES, { side: a.procedure.side ?? 'not-applicable', candidate: fact.compatibility, implanted: fact.implantedAlongside })
-          : [],
+      now,
+      compatibility: 'when-described',
     });
     return {
       id: randomUUID(),
@@ -459,6 +447,62 @@ async function buildScanRows(trx: Kysely<Database>, accepted: readonly Accepted[
       scannedAt: a.scannedAt,
       actorKeyId: a.req.ctx.actor.keyId,
     };
+  });
+}
+
+/**
+ * Quarantine: the active recalls (the organisation's or national ones) that cover each device. Only the
+ * few devices whose product a recall names at all (`named`, from the facts query) are checked against the
+ * recall's lots, serials and dates.
+ */
+export async function recallsNaming(
+  db: Kysely<Database>,
+  devices: ReadonlyArray<{ organisationId: string; device: Device; manual: boolean; named: boolean }>,
+): Promise<Array<Awaited<ReturnType<typeof activeRecallsCovering>>>> {
+  const recalls: Array<Awaited<ReturnType<typeof activeRecallsCovering>>> = [];
+  for (const d of devices) recalls.push(d.named ? await activeRecallsCovering(db, d.organisationId, d.device, d.manual ? 'manual' : 'barcode') : []);
+  return recalls;
+}
+
+/** What the theatre is told about a device at the point of use: by a scan, or by a check before opening. */
+export interface DeviceWarningsInput {
+  readonly device: Device;
+  readonly action: ItemAction;
+  /** When it was scanned or checked: expiry is judged on that date in the theatre. */
+  readonly at: Date;
+  readonly side: Procedure['side'];
+  readonly facts: RecordedFacts;
+  readonly recalls: Awaited<ReturnType<typeof activeRecallsCovering>>;
+  readonly parsed: ParseResult | undefined;
+  readonly awaiting: Item['awaiting'];
+  readonly explantMatched: boolean | null;
+  readonly now: Date;
+  /**
+   * A scan checks compatibility only for products the catalogue describes (one without clinical attributes
+   * raises nothing there); a check before opening always does, and says when it could not.
+   */
+  readonly compatibility: 'when-described' | 'always';
+}
+
+export function deviceWarnings(i: DeviceWarningsInput): ScanWarning[] {
+  const fact = i.facts;
+  return scanWarnings({
+    device: i.device,
+    action: i.action,
+    scanDate: dateInTheatre.format(i.at),
+    product: fact.productKnown ? { implantable: fact.implantable, productionIdentifiers: fact.productionIdentifiers } : null,
+    runOns: i.parsed ? runOnSuspicions(i.parsed, i.now) : [],
+    serialImplantedElsewhere: fact.serialImplantedElsewhere,
+    serialAlreadyInProcedure: fact.serialInProcedure,
+    sameScanJustBefore: fact.sameRawScannedSince,
+    awaiting: i.awaiting,
+    explantMatched: i.explantMatched,
+    recalls: i.recalls,
+    parserWarnings: i.parsed?.warnings ?? [],
+    compatibility:
+      i.action === 'implanted' && (fact.compatibility.clinical !== null || i.compatibility === 'always')
+        ? checkCompatibility(NATIONAL_RULES, { side: i.side ?? 'not-applicable', candidate: fact.compatibility, implanted: fact.implantedAlongside })
+        : [],
   });
 }
 
