@@ -5,7 +5,11 @@
  * decision like any other critical warning. Products without clinical
  * attributes raise nothing new.
  */
+import { randomUUID } from 'node:crypto';
 import t from 'tap';
+import { authenticate } from '../../src/modules/api-keys/api-key.service.js';
+import { recordScans } from '../../src/modules/scans/scan.service.js';
+import { systemClock } from '../../src/shared/clock.js';
 import { buildTestApp, createOrganisationWithKeys, type TestApp } from '../helpers/app.js';
 import { newProcedure, scan } from '../helpers/theatre.js';
 
@@ -82,5 +86,25 @@ t.test('compatibility at scan time', async (t) => {
     const procedure = await newProcedure(app, key, 9106, { side: 'left' });
     await scan(app, key, procedure, { barcode: label(STEM_10_12) });
     t.same(codes(await scan(app, key, procedure, { barcode: label(PLAIN) })), []);
+  });
+
+  t.test('two parts committed in one batch: the later is checked against the earlier, the earlier against nothing', async (t) => {
+    const procedure = await newProcedure(app, key, 9107, { side: 'left' });
+    const actor = await authenticate(app.db, key);
+    if (!actor) throw new Error('no actor');
+    const request = (barcode: string) => ({
+      ctx: { requestId: randomUUID(), route: 'POST /v1/procedures/:id/scans', actor },
+      procedureId: procedure,
+      idempotencyKey: randomUUID(),
+      input: { barcode, action: 'implanted' as const },
+    });
+    const [stem, head] = await recordScans(app.db, [request(label(STEM_10_12)), request(label(HEAD_12_14))], systemClock);
+    if (!stem?.ok || !head?.ok) throw new Error('a scan of the batch was refused');
+    t.same(stem.value.body.warnings, [], 'the stem, first in the batch, has nothing to be checked against');
+    t.same(
+      head.value.body.warnings.map((w) => `${w.severity} ${w.code}`),
+      ['critical TAPER_MISMATCH'],
+      'the head, second, is checked against the stem committed with it',
+    );
   });
 });
