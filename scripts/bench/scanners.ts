@@ -179,11 +179,28 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
 }
 
 /**
+ * Clinical attributes for a described catalogue (the compatibility checks then run on every implant
+ * scanned): one maker's hip and knee parts that fit one another, so the mix raises the warnings a
+ * real case would (a second head in a case of twenty scans) and a wrong side now and then (a left
+ * femoral component beside a right one), not a critical finding on every scan.
+ */
+const CLINICAL_CATALOGUE = [
+  { component: 'femoral-stem', laterality: 'none', system: 'Bench Hip', taper: '12/14' },
+  { component: 'femoral-head', laterality: 'none', system: 'Bench Hip', taper: '12/14', bearing: 'ceramic', headDiameterMm: 32 },
+  { component: 'acetabular-shell', laterality: 'none', system: 'Bench Hip', innerDiameterMm: 52, outerDiameterMm: 54 },
+  { component: 'acetabular-liner', laterality: 'none', system: 'Bench Hip', bearing: 'polyethylene', innerDiameterMm: 32, outerDiameterMm: 52 },
+  { component: 'femoral-component', laterality: 'left', system: 'Bench Knee' },
+  { component: 'femoral-component', laterality: 'right', system: 'Bench Knee' },
+  { component: 'tibial-tray', laterality: 'none', system: 'Bench Knee' },
+  { component: 'tibial-insert', laterality: 'none', system: 'Bench Knee', bearing: 'polyethylene' },
+] as const;
+
+/**
  * One trust ready for the scanners, through the API: the organisation, its
  * scanner and procurement keys, the mix's products and the recall of its
- * recalled lot. Answers the scanner key.
+ * recalled lot (with `clinical`, the products' clinical attributes too). Answers the scanner key.
  */
-export async function setUpTrust(url: string, adminKey: string, odsCode = 'RBENCH'): Promise<string> {
+export async function setUpTrust(url: string, adminKey: string, odsCode = 'RBENCH', options: { readonly clinical?: boolean } = {}): Promise<string> {
   const api = async (method: string, path: string, key: string, body?: unknown) => {
     const res = await fetch(`${url}${path}`, {
       method,
@@ -198,7 +215,8 @@ export async function setUpTrust(url: string, adminKey: string, odsCode = 'RBENC
   const scannerKey = String((await api('POST', '/v1/api-keys', adminKey, { name: 'scanners', role: 'scanner', organisation: odsCode })).key);
   const procurementKey = String((await api('POST', '/v1/api-keys', adminKey, { name: 'procurement', role: 'procurement', organisation: odsCode })).key);
   for (const [i, gtin] of MIX_GTINS.entries()) {
-    await api('PUT', `/v1/products/${gtin}`, procurementKey, { brand: `Implant ${i}`, manufacturer: 'Orthopaedics Ltd', implantable: true });
+    const clinical = options.clinical ? { clinical: CLINICAL_CATALOGUE[i % CLINICAL_CATALOGUE.length] } : {};
+    await api('PUT', `/v1/products/${gtin}`, procurementKey, { brand: `Implant ${i}`, manufacturer: 'Orthopaedics Ltd', implantable: true, ...clinical });
   }
   await api('POST', '/v1/recalls', procurementKey, { reference: `FSN-${odsCode}-1`, title: 'Recall of one lot', scope: [{ gtin: MIX_GTINS[0], lots: [RECALLED_LOT] }] });
   return scannerKey;
