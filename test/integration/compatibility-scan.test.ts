@@ -107,4 +107,24 @@ t.test('compatibility at scan time', async (t) => {
       'the head, second, is checked against the stem committed with it',
     );
   });
+
+  t.test('a revision: the new head is checked against the stem retained from the primary operation on that side', async (t) => {
+    const primary = await newProcedure(app, key, 9108, { side: 'left', startedAt: new Date(Date.now() - 86_400_000).toISOString() });
+    await scan(app, key, primary, { barcode: label(STEM_10_12) });
+    t.equal((await app.request({ method: 'POST', url: `/v1/procedures/${primary}/complete`, key })).statusCode, 200);
+
+    const revision = await newProcedure(app, key, 9108, { side: 'left' });
+    const head = await scan(app, key, revision, { barcode: label(HEAD_12_14) });
+    t.same(codes(head), ['critical TAPER_MISMATCH'], 'a 12/14 head against the retained 10/12 stem');
+    t.match(head.json().warnings[0].message, /retained from an earlier operation on this side/);
+
+    const otherSide = await newProcedure(app, key, 9108, { side: 'right' });
+    t.same(codes(await scan(app, key, otherSide, { barcode: label(HEAD_12_14) })), [], 'the right hip is not checked against the left stem');
+
+    const revisionAfterExplant = await newProcedure(app, key, 9108, { side: 'left' });
+    const stemLabel = await app.db.selectFrom('scans').select('raw').where('procedure_id', '=', primary).executeTakeFirstOrThrow();
+    const explant = await scan(app, key, revisionAfterExplant, { barcode: stemLabel.raw, action: 'explanted' });
+    t.equal(explant.json().item.explantOfItemId !== null, true, 'the old stem is explanted');
+    t.same(codes(await scan(app, key, revisionAfterExplant, { barcode: label(HEAD_12_14) })), [], 'once the old stem is explanted, nothing is retained to check against');
+  });
 });

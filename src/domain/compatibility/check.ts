@@ -8,6 +8,8 @@ export interface CheckedDevice {
   readonly itemId?: string;
   readonly manufacturer: string | null;
   readonly clinical: ClinicalAttributes | null;
+  /** Implanted by an earlier operation on the same side and still in place (a revision's retained part). */
+  readonly retained?: boolean;
 }
 
 export interface CompatibilityFinding {
@@ -75,8 +77,12 @@ function info(message: string): CompatibilityFinding {
   return { rule: null, code: NOT_CHECKED, severity: 'info', message, withItemId: null };
 }
 
-function finding(rule: CompatibilityRule, values: Record<string, string>, withItemId: string | null): CompatibilityFinding {
-  return { rule: rule.id, code: rule.code, severity: rule.severity, message: fill(rule.message, values), withItemId };
+/** Said after the rule's sentence when the other part was implanted by an earlier operation. */
+export const RETAINED_NOTE = 'The other part is retained from an earlier operation on this side: check the record of that operation.';
+
+function finding(rule: CompatibilityRule, values: Record<string, string>, other: CheckedDevice | null): CompatibilityFinding {
+  const message = fill(rule.message, values);
+  return { rule: rule.id, code: rule.code, severity: rule.severity, message: other?.retained ? `${message} ${RETAINED_NOTE}` : message, withItemId: other?.itemId ?? null };
 }
 
 function sideFindings(rule: SideRule, side: Side, candidate: Known, implanted: readonly Known[]): CompatibilityFinding[] {
@@ -92,10 +98,10 @@ function sideFindings(rule: SideRule, side: Side, candidate: Known, implanted: r
   if (side === 'bilateral') {
     // Each side's construct is one of each component: a second left femoral component means one side is wrong.
     const twin = sided.find((d) => d.clinical.component === c.component && d.clinical.laterality === c.laterality);
-    if (twin) return [finding(rule, { ...values, b: `a ${c.laterality} ${nameOf(c.component)} is already implanted in this bilateral case` }, twin.itemId ?? null)];
+    if (twin) return [finding(rule, { ...values, b: `a ${c.laterality} ${nameOf(c.component)} is already implanted in this bilateral case` }, twin)];
   } else if (side === 'not-applicable') {
     const other = sided.find((d) => d.clinical.laterality !== c.laterality);
-    if (other) return [finding(rule, { ...values, b: `the ${nameOf(other.clinical.component)} already implanted is ${other.clinical.laterality ?? ''}` }, other.itemId ?? null)];
+    if (other) return [finding(rule, { ...values, b: `the ${nameOf(other.clinical.component)} already implanted is ${other.clinical.laterality ?? ''}` }, other)];
   }
   return [];
 }
@@ -131,7 +137,7 @@ function pairFindings(rule: PairEqualRule, candidate: Known, implanted: readonly
   const first = comparable[0] as Known;
   const partnerValue = theirs(first) as string | number;
   const [a, b] = asX ? [String(mine), String(partnerValue)] : [String(partnerValue), String(mine)];
-  return [finding(rule, { candidate: nameOf(c.component), other, a, b }, first.itemId ?? null)];
+  return [finding(rule, { candidate: nameOf(c.component), other, a, b }, first)];
 }
 
 function bearingFindings(rule: BearingRule, candidate: Known, implanted: readonly Known[]): CompatibilityFinding[] {
@@ -143,7 +149,7 @@ function bearingFindings(rule: BearingRule, candidate: Known, implanted: readonl
   for (const p of partners) {
     if (p.clinical.bearing === null) continue;
     const [a, b] = asX ? [c.bearing, p.clinical.bearing] : [p.clinical.bearing, c.bearing];
-    if (rule.pairs.some(([pa, pb]) => pa === a && pb === b)) return [finding(rule, { candidate: nameOf(c.component), other: nameOf(p.clinical.component), a, b }, p.itemId ?? null)];
+    if (rule.pairs.some(([pa, pb]) => pa === a && pb === b)) return [finding(rule, { candidate: nameOf(c.component), other: nameOf(p.clinical.component), a, b }, p)];
   }
   return [];
 }
@@ -157,7 +163,7 @@ function manufacturerFindings(rule: ManufacturerRule, candidate: Known, implante
   if (maker === null) return [{ ...info(`Not checked: the manufacturer of this ${nameOf(c.component)} is unknown.`), rule: rule.id }];
   const other = sameJoint.find((d) => d.manufacturer !== null && !sameMaker(d.manufacturer, maker));
   if (!other) return [];
-  return [finding(rule, { candidate: nameOf(c.component), other: nameOf(other.clinical.component), a: maker, b: other.manufacturer ?? '' }, other.itemId ?? null)];
+  return [finding(rule, { candidate: nameOf(c.component), other: nameOf(other.clinical.component), a: maker, b: other.manufacturer ?? '' }, other)];
 }
 
 function atMostFindings(rule: AtMostRule, side: Side, candidate: Known, implanted: readonly Known[]): CompatibilityFinding[] {
@@ -166,5 +172,5 @@ function atMostFindings(rule: AtMostRule, side: Side, candidate: Known, implante
   const limit = rule.max * (side === 'bilateral' ? 2 : 1);
   const same = implanted.filter((d) => d.clinical.component === c.component);
   if (same.length < limit) return [];
-  return [finding(rule, { candidate: nameOf(c.component) }, same[0]?.itemId ?? null)];
+  return [finding(rule, { candidate: nameOf(c.component) }, same[0] ?? null)];
 }

@@ -413,14 +413,22 @@ export async function recordedFacts(db: Kysely<Database>, queries: readonly Reco
         where m.kind = 'lot' and m.value = (q.lot_number collate "C") and r.status = 'active'))) as recall_names,
       ${catalogueColumn('manufacturer')} as manufacturer,
       ${catalogueColumn('clinical')} as clinical,
-      -- For the compatibility checks, only when the product has clinical attributes: what else is in the patient from this case.
+      -- For the compatibility checks, only when the product has clinical attributes: what else is in the patient's
+      -- joint. The items implanted in this case, and, for a left or right case, those still implanted on that side by
+      -- earlier operations (a revision's retained stem), in any organisation (as revision links are). Each described
+      -- by this organisation's view of the catalogue.
       case when ${catalogueColumn('clinical')} is not null then (
         select coalesce(json_agg(json_build_object('itemId', i.id, 'manufacturer', coalesce(io.manufacturer, ip.manufacturer),
-                                                   'clinical', coalesce(io.clinical, ip.clinical)) order by i.first_scanned_at, i.id), '[]'::json)
-        from items i
+                                                   'clinical', coalesce(io.clinical, ip.clinical),
+                                                   'retained', i.procedure_id <> q.procedure_id) order by i.first_scanned_at, i.id), '[]'::json)
+        from procedures qp
+        join patients qpt on qpt.id = qp.patient_id
+        join items i on i.procedure_id = qp.id
+          or (qp.side in ('left', 'right') and i.nhs_number = qpt.nhs_number and i.action = 'implanted' and i.side = qp.side
+              and i.procedure_started_at < qp.started_at)
         left join products ip on ip.di = i.di
-        left join product_overrides io on io.organisation_id = i.organisation_id and io.di = i.di
-        where i.procedure_id = q.procedure_id and i.id is distinct from q.item_id and i.status = 'active' and i.action = 'implanted'
+        left join product_overrides io on io.organisation_id = q.organisation_id and io.di = i.di
+        where qp.id = q.procedure_id and i.id is distinct from q.item_id and i.status = 'active' and i.action = 'implanted'
           and (i.decision_status is null or i.decision_status = 'implanted') and i.explanted_by_item_id is null
       ) end as alongside
     from unnest(${column((q) => q.procedureId)}::uuid[], ${column((q) => q.patientId)}::uuid[], ${column((q) => q.scannerId)}::text[],

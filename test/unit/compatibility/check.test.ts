@@ -35,6 +35,12 @@ t.test('a finding reads as a sentence for the theatre', async (t) => {
   t.equal(side[0]?.message, 'Wrong side: this is a right femoral component and the procedure is on the left. Do not open it.');
   const taper = checkCompatibility(NATIONAL_RULES, CASES.find((c) => c.name.startsWith('a 12/14 head'))!.input);
   t.equal(taper[0]?.message, 'Taper mismatch: the femoral head has a 12/14 taper and the stem a 10/12 taper. Do not open it.');
+  const retained = checkCompatibility(NATIONAL_RULES, CASES.find((c) => c.name.startsWith('a revision'))!.input);
+  t.equal(
+    retained[0]?.message,
+    'Taper mismatch: the femoral head has a 12/14 taper and the stem a 10/12 taper. Do not open it. The other part is retained from an earlier operation on this side: check the record of that operation.',
+    'a conflict with a part retained from an earlier operation says so',
+  );
 });
 
 t.test('the rule sets are well formed', async (t) => {

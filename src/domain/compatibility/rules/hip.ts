@@ -101,7 +101,7 @@ export const HIP_RULES = {
       severity: 'warning',
       components: ['femoral-stem', 'femoral-head', 'bipolar-head', 'acetabular-shell', 'acetabular-liner', 'acetabular-cup'],
       max: 1,
-      message: 'Second {candidate}: one is already implanted in this case. Check before opening.',
+      message: 'Second {candidate}: one is already implanted. Check before opening.',
     },
   ],
 } as const satisfies RuleSet;

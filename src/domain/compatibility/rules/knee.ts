@@ -24,7 +24,7 @@ export const KNEE_RULES = {
       severity: 'warning',
       components: ['femoral-component', 'tibial-tray', 'tibial-insert', 'patella'],
       max: 1,
-      message: 'Second {candidate}: one is already implanted in this case. Check before opening.',
+      message: 'Second {candidate}: one is already implanted. Check before opening.',
     },
   ],
 } as const satisfies RuleSet;

@@ -38,7 +38,7 @@ export const SHOULDER_RULES = {
       severity: 'warning',
       components: ['humeral-stem', 'humeral-head', 'humeral-insert', 'glenoid-component', 'glenoid-baseplate', 'glenosphere'],
       max: 1,
-      message: 'Second {candidate}: one is already implanted in this case. Check before opening.',
+      message: 'Second {candidate}: one is already implanted. Check before opening.',
     },
   ],
 } as const satisfies RuleSet;
