@@ -144,7 +144,7 @@ export const PROBLEMS = {
   CSV_INVALID: {
     status: 422,
     title: 'CSV not readable',
-    description: 'The CSV could not be read, or lacks the required columns (primary DI). The detail names what is missing.',
+    description: 'The CSV could not be read, or lacks the required columns (primary DI; GUDID size files: sizeType, size (value) and size (unit) together). The detail names what is missing.',
   },
   LABEL_DATA_INVALID: {
     status: 422,

@@ -43,7 +43,19 @@ export interface ClinicalAttributes {
   readonly headDiameterMm: number | null;
   readonly innerDiameterMm: number | null;
   readonly outerDiameterMm: number | null;
+  /**
+   * The attributes derived from what GUDID publishes (GMDN term, sizes) rather
+   * than set explicitly; absent when none. A GUDID import may correct these,
+   * never the others.
+   */
+  readonly derivedFromGudid?: readonly DerivedAttribute[];
 }
+
+/** The size attributes, in millimetres. */
+export type SizeAttribute = 'headDiameterMm' | 'innerDiameterMm' | 'outerDiameterMm';
+/** The attributes a GUDID import can derive: the component (GMDN term) and the sizes (deviceSizes). */
+export const DERIVED_ATTRIBUTES = ['component', 'headDiameterMm', 'innerDiameterMm', 'outerDiameterMm'] as const;
+export type DerivedAttribute = (typeof DERIVED_ATTRIBUTES)[number];
 
 /** The size and taper attributes a rule may compare. */
 export const COMPARABLE_ATTRIBUTES = ['taper', 'headDiameterMm', 'innerDiameterMm', 'outerDiameterMm'] as const;

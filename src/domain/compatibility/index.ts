@@ -12,6 +12,7 @@ import type { CompatibilityRule, RuleSet } from './rule.js';
 export * from './attributes.js';
 export * from './rule.js';
 export * from './check.js';
+export * from './gudid.js';
 
 /** The national rule sets, as released with the service. */
 export const NATIONAL_RULE_SETS: readonly RuleSet[] = [SIDE_RULES, HIP_RULES, KNEE_RULES, SHOULDER_RULES];

@@ -134,6 +134,20 @@ export async function layerRowsForUpdate(db: Kysely<Database>, layer: CatalogueL
   return new Map(rows.map((r) => [r.di, factsOf(r)]));
 }
 
+/** The national record for these DIs, unlocked: what an organisation's import reads beside its own values. */
+export async function nationalFacts(db: Kysely<Database>, dis: readonly string[]): Promise<Map<string, ProductFacts>> {
+  if (dis.length === 0) return new Map();
+  const rows = await db.selectFrom('products').selectAll().where('di', 'in', dis).execute();
+  return new Map(rows.map((r) => [r.di, factsOf(r)]));
+}
+
+/** JSON with object keys sorted, so that equal values compare equal whatever order their keys came in. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}
+
 export interface LayerChange {
   readonly di: string;
   readonly before: ProductFacts | null;
@@ -151,7 +165,8 @@ export async function writeLayer(
   changes: readonly LayerChange[],
   meta: { readonly how: 'put' | 'patch' | 'import'; readonly by: string; readonly requestId: string; readonly at: Date },
 ): Promise<LayerChange[]> {
-  const changed = changes.filter((c) => c.before === null || JSON.stringify(c.before) !== JSON.stringify(c.after));
+  // Compared with keys in order: jsonb hands objects back with its own key order.
+  const changed = changes.filter((c) => c.before === null || canonical(c.before) !== canonical(c.after));
   if (changed.length === 0) return [];
   const values = changed.map(({ di, after: p }) => ({
     di,

@@ -123,9 +123,13 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'importProducts',
         tags: ['catalogue'],
-        summary: 'Import products from CSV in FDA GUDID device-file columns',
+        summary: 'Import products from CSV in FDA GUDID columns: the device file, or its gmdnTerms and deviceSizes files',
         description:
-          'Content-Type text/csv. Writes the caller’s layer: a national key the national record, an organisation’s key its own values. Columns by GUDID name (case and punctuation ignored): PrimaryDI (required), brandName, versionModelNumber, companyName, deviceDescription, implantable, issuingAgency, and the production identifier flags lotBatch, serialNumber, expirationDate, manufacturingDate (which the label carries). Pipe, comma, tab or semicolon separated. Every row is accepted (upserted by DI) or rejected with its reason.',
+          'Content-Type text/csv. Writes the caller’s layer: a national key the national record, an organisation’s key its own values. Pipe, comma, tab or semicolon separated; columns by GUDID name (case, spaces and punctuation ignored). ' +
+          'Which file it is, the columns say. **Device file**: PrimaryDI (required), brandName, versionModelNumber, companyName, deviceDescription, implantable, issuingAgency, the production identifier flags lotBatch, serialNumber, expirationDate, manufacturingDate (which the label carries), and the clinical columns component, laterality, system, taper, bearing, headDiameterMm, innerDiameterMm, outerDiameterMm (a manufacturer’s CSV; explicit values); each row is upserted by DI. ' +
+          '**gmdnTerms file** (PrimaryDI, gmdnPTName, optionally gmdnCode) and **deviceSizes file** (PrimaryDI, sizeType, size (value), size (unit)), or one with both: for products already in the catalogue, the clinical component is derived from the GMDN preferred term (whole terms from a table, never a part of one; a term not listed gives nothing) and the head, inner and outer diameters from the sizes (by component; centimetres and inches converted to millimetres; other units refused; an ambiguous size left unknown). A device file may carry gmdnPTName and one size per row too. ' +
+          'Derived values fill unknown attributes and correct values derived before (`clinical.derivedFromGudid`); a value set explicitly (the catalogue API, a CSV’s clinical columns) is never replaced. GUDID has no laterality, taper, bearing or system: they stay as they are. ' +
+          'Every row is accepted or rejected with its reason (a size for a product whose component is unknown is rejected: set the component and import again); accepted rows that set nothing are listed in `notApplied` with the reason. Bad files are 422 `CSV_INVALID`.',
         body: z.string().describe('The CSV text.'),
         response: { 200: jsonResponse('What became of each row: accepted, changed or rejected with its reason.', ImportReportSchema) },
       },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BEARINGS, COMPONENTS, LATERALITIES } from '../../domain/compatibility/attributes.js';
+import { BEARINGS, COMPONENTS, DERIVED_ATTRIBUTES, LATERALITIES } from '../../domain/compatibility/attributes.js';
 import { GtinSchema } from '../../shared/schemas.js';
 
 export const GtinParams = z.object({ gtin: GtinSchema });
@@ -47,6 +47,13 @@ export const ClinicalSchema = z
     headDiameterMm: headDiameterMm.nullable(),
     innerDiameterMm: innerDiameterMm.nullable(),
     outerDiameterMm: outerDiameterMm.nullable(),
+    derivedFromGudid: z
+      .array(z.enum(DERIVED_ATTRIBUTES))
+      .readonly()
+      .optional()
+      .describe(
+        'The attributes derived by the GUDID import (component from the GMDN term, diameters from deviceSizes) rather than set explicitly; absent when none. A later GUDID import may correct these, never the others; a PUT or PATCH of `clinical` replaces them all as explicit values.',
+      ),
   })
   .meta({ id: 'ClinicalAttributes' });
 
@@ -136,7 +143,11 @@ export const ImportReportSchema = z
   .object({
     total: z.number().int(),
     accepted: z.number().int(),
-    changed: z.number().int().describe('Accepted rows whose values differ from what the caller’s layer held: each is in the product’s history.'),
+    changed: z.number().int().describe('Products whose values differ from what the caller’s layer held (for a device file, one row each): each change is in the product’s history.'),
     rejected: z.array(z.object({ row: z.number().int(), primaryDi: z.string().nullable(), reason: z.string() })).readonly(),
+    notApplied: z
+      .array(z.object({ row: z.number().int(), primaryDi: z.string().nullable(), reason: z.string() }))
+      .readonly()
+      .describe('Accepted rows that set nothing, and why: a GMDN term the catalogue does not map to a component, a size the compatibility checks do not read, a value set explicitly that GUDID differs from (kept).'),
   })
   .meta({ id: 'ProductImportReport' });

@@ -8,9 +8,12 @@ import { tenancyOf, type RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';
 import { recordAudit } from '../audit/audit.service.js';
+import { deriveForProduct, type ProductEvidence, type RowReason } from './gudid-clinical.js';
 import {
+  canonical,
   findProduct,
   layerRowsForUpdate,
+  nationalFacts,
   productChanges,
   writeLayer,
   type CatalogueLayer,
@@ -150,7 +153,17 @@ const COLUMNS = {
   headDiameterMm: ['headdiametermm'],
   innerDiameterMm: ['innerdiametermm'],
   outerDiameterMm: ['outerdiametermm'],
+  // GUDID's gmdnTerms file (or a device file with the term joined in): the component is derived from the term.
+  gmdnPTName: ['gmdnptname'],
+  gmdnCode: ['gmdncode'],
+  // GUDID's deviceSizes file: "sizeType", "size (value)", "size (unit)" (headers compared without spaces or brackets).
+  sizeType: ['sizetype'],
+  sizeValue: ['sizevalue'],
+  sizeUnit: ['sizeunit'],
 } as const;
+
+/** Columns that make a file a device file (its rows replace the product's values in the caller's layer). */
+const DEVICE_COLUMNS = ['brand', 'model', 'manufacturer', 'description', 'lotBatch', 'serialNumber', 'expirationDate', 'manufacturingDate'] as const;
 
 const CLINICAL_COLUMNS = ['component', 'laterality', 'system', 'taper', 'bearing', 'headDiameterMm', 'innerDiameterMm', 'outerDiameterMm'] as const;
 
@@ -192,7 +205,9 @@ export interface ImportReport {
   readonly accepted: number;
   /** Accepted rows whose values differed from what the layer held (each kept in the product's history). */
   readonly changed: number;
-  readonly rejected: ReadonlyArray<{ readonly row: number; readonly primaryDi: string | null; readonly reason: string }>;
+  readonly rejected: readonly RowReason[];
+  /** Accepted rows that set nothing, and why: a GMDN term not mapped, a size the checks do not read, an explicit value kept. */
+  readonly notApplied: readonly RowReason[];
 }
 
 /** Classifies a DI as GUDID lists it: a GTIN (normalised to 14 digits), an HIBC LIC+PCN+UoM, or an ISBT 128 code. */
@@ -247,10 +262,24 @@ export async function importProducts(db: Kysely<Database>, ctx: RequestContext, 
   const column = (names: readonly string[]) => names.map((n) => index.get(n)).find((i) => i !== undefined);
   const at = Object.fromEntries(Object.entries(COLUMNS).map(([k, names]) => [k, column(names)])) as Record<keyof typeof COLUMNS, number | undefined>;
   if (at.di === undefined) throw new ProblemError('CSV_INVALID', 'The CSV has no primary DI column (GUDID: PrimaryDI).');
+  const sizeColumns = { sizeType: 'sizeType', sizeValue: 'size (value)', sizeUnit: 'size (unit)' } as const;
+  const hasSizes = Object.keys(sizeColumns).some((k) => at[k as keyof typeof sizeColumns] !== undefined);
+  const missingSize = Object.entries(sizeColumns).filter(([k]) => at[k as keyof typeof sizeColumns] === undefined);
+  if (hasSizes && missingSize.length > 0) {
+    throw new ProblemError('CSV_INVALID', `GUDID size columns come together (sizeType, size (value), size (unit)); missing: ${missingSize.map(([, name]) => name).join(', ')}.`);
+  }
+  const hasGmdn = at.gmdnPTName !== undefined || at.gmdnCode !== undefined;
+  const cellOf = (cells: string[]) => (k: keyof typeof COLUMNS) => (at[k] === undefined ? undefined : cells[at[k]]);
+  // A gmdnTerms or deviceSizes file (no device columns): the clinical attributes of products already in the catalogue.
+  if ((hasGmdn || hasSizes) && ![...DEVICE_COLUMNS, ...CLINICAL_COLUMNS].some((k) => at[k] !== undefined)) {
+    return importGudidClinical(db, ctx, rows.map(cellOf), { hasGmdn, hasSizes }, clock);
+  }
 
   // A CSV without clinical columns (a GUDID file) leaves the clinical attributes the layer holds as they are.
   const hasClinical = CLINICAL_COLUMNS.some((k) => at[k] !== undefined);
   const accepted: ProductInput[] = [];
+  // A device file may carry a GMDN term and one size per row: derived into the clinical attributes like a gmdnTerms or deviceSizes file.
+  const evidence = new Map<string, ProductEvidence>();
   const rejected: Array<{ row: number; primaryDi: string | null; reason: string }> = [];
   const seen = new Map<string, number>();
   rows.forEach((cells, i) => {
@@ -275,6 +304,16 @@ export async function importProducts(db: Kysely<Database>, ctx: RequestContext, 
     const earlier = seen.get(di.di);
     if (earlier !== undefined) return rejected.push({ row, primaryDi: rawDi, reason: `the same DI as row ${earlier}` });
     seen.set(di.di, row);
+    const term = get('gmdnPTName')?.trim();
+    const code = get('gmdnCode')?.trim();
+    const sizeType = get('sizeType')?.trim();
+    if (term || code || sizeType) {
+      evidence.set(di.di, {
+        primaryDi: rawDi,
+        gmdn: term || code ? [{ row, term, code }] : [],
+        sizes: sizeType ? [{ row, type: sizeType, value: get('sizeValue'), unit: get('sizeUnit') }] : [],
+      });
+    }
     accepted.push({
       ...di,
       brand: text('brand', 200),
@@ -293,14 +332,30 @@ export async function importProducts(db: Kysely<Database>, ctx: RequestContext, 
 
   // Rows the layer already holds with the same values change nothing and are not recorded as changes.
   const layer = layerOf(ctx);
+  const notApplied: RowReason[] = [];
   let changed = 0;
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < accepted.length; i += 500) {
       const chunk = accepted.slice(i, i + 500);
       const before = await layerRowsForUpdate(trx, layer, chunk.map((p) => p.di));
+      const national = layer.kind === 'organisation' && evidence.size > 0 ? await nationalFacts(trx, chunk.map((p) => p.di)) : new Map<string, ProductFacts>();
       const changes = chunk.map(({ di, ...after }) => {
         const was = before.get(di) ?? null;
-        return { di, before: was, after: hasClinical ? after : { ...after, clinical: was?.clinical ?? null } };
+        let clinical = hasClinical ? after.clinical : (was?.clinical ?? null);
+        const ev = evidence.get(di);
+        if (ev !== undefined) {
+          const masked = clinical === null ? maskingReason(layer, national.get(di)) : null;
+          const rows = [...ev.gmdn.map((g) => g.row), ...ev.sizes.map((z) => z.row)];
+          if (masked !== null) {
+            notApplied.push({ row: rows[0] as number, primaryDi: ev.primaryDi, reason: masked });
+          } else {
+            const derived = deriveForProduct(clinical, ev);
+            clinical = derived.clinical;
+            // The device row is accepted: what GUDID said that could not be used is reported, not refused.
+            notApplied.push(...derived.rejected, ...derived.notApplied);
+          }
+        }
+        return { di, before: was, after: { ...after, clinical } };
       });
       changed += (await writeLayer(trx, layer, changes, { how: 'import', by: ctx.actor.keyId, requestId: ctx.requestId, at: clock.now() })).length;
     }
@@ -310,5 +365,95 @@ export async function importProducts(db: Kysely<Database>, ctx: RequestContext, 
       detail: { layer: layer.kind, accepted: accepted.length, changed, rejected: rejected.length },
     });
   });
-  return { total: rows.length, accepted: accepted.length, changed, rejected };
+  return { total: rows.length, accepted: accepted.length, changed, rejected, notApplied: byRow(notApplied) };
+}
+
+const byRow = (list: RowReason[]) => list.sort((a, b) => a.row - b.row);
+
+/**
+ * Why GUDID's values cannot go into an organisation's own clinical attributes
+ * when it holds none and the national record does: an organisation's
+ * clinical attributes replace the national ones whole, so writing only what
+ * GUDID says would hide the national side, taper and bearing from it.
+ */
+function maskingReason(layer: CatalogueLayer, national: ProductFacts | undefined): string | null {
+  if (layer.kind !== 'organisation' || (national?.clinical ?? null) === null) return null;
+  return 'the national record holds this product\'s clinical attributes and the organisation has none of its own: GUDID\'s values go into the national record (import with a national key), or set the organisation\'s own with PUT /v1/products/{gtin}';
+}
+
+/**
+ * A gmdnTerms or deviceSizes file (GUDID's delimited release), or one with
+ * both: the clinical attributes of products already in the catalogue, derived
+ * and merged into the caller's layer (derived values fill unknown attributes
+ * and correct earlier derived ones; explicit values are kept). Rows of one DI
+ * may repeat (one per size). Every row is accepted, or rejected with its
+ * reason; accepted rows that set nothing say why in `notApplied`.
+ */
+async function importGudidClinical(
+  db: Kysely<Database>,
+  ctx: RequestContext,
+  rows: Array<(k: keyof typeof COLUMNS) => string | undefined>,
+  has: { readonly hasGmdn: boolean; readonly hasSizes: boolean },
+  clock: Clock,
+): Promise<ImportReport> {
+  const rejected: RowReason[] = [];
+  const notApplied: RowReason[] = [];
+  const byDi = new Map<string, ProductEvidence>();
+  rows.forEach((get, i) => {
+    const row = i + 2;
+    const rawDi = get('di') ?? '';
+    if (rawDi.trim() === '') return rejected.push({ row, primaryDi: null, reason: 'primary DI is empty' });
+    const di = classifyDi(rawDi, get('agency'));
+    if (typeof di === 'string') return rejected.push({ row, primaryDi: rawDi, reason: di });
+    const ev = byDi.get(di.di) ?? { primaryDi: rawDi, gmdn: [], sizes: [] };
+    byDi.set(di.di, ev);
+    const term = get('gmdnPTName')?.trim();
+    const code = get('gmdnCode')?.trim();
+    const sizeType = get('sizeType')?.trim();
+    if (term || code) ev.gmdn.push({ row, term, code });
+    if (sizeType) ev.sizes.push({ row, type: sizeType, value: get('sizeValue'), unit: get('sizeUnit') });
+    if (!term && !code && !sizeType) rejected.push({ row, primaryDi: rawDi, reason: has.hasSizes ? 'sizeType is empty' : 'gmdnPTName is empty' });
+    return undefined;
+  });
+
+  const layer = layerOf(ctx);
+  let changed = 0;
+  await db.transaction().execute(async (trx) => {
+    const dis = [...byDi.keys()];
+    for (let i = 0; i < dis.length; i += 500) {
+      const chunk = dis.slice(i, i + 500);
+      const before = await layerRowsForUpdate(trx, layer, chunk);
+      const national = layer.kind === 'organisation' ? await nationalFacts(trx, chunk) : before;
+      const changes = [];
+      for (const di of chunk) {
+        const ev = byDi.get(di) as ProductEvidence;
+        const rowsOf = [...ev.gmdn.map((g) => g.row), ...ev.sizes.map((z) => z.row)];
+        const refuse = (reason: string) => rejected.push(...rowsOf.map((row) => ({ row, primaryDi: ev.primaryDi, reason })));
+        const was = before.get(di) ?? null;
+        const nationalRecord = national.get(di);
+        if (was === null && nationalRecord === undefined) {
+          refuse('not in the catalogue: import its device file first (a GMDN term or a size does not make a product)');
+          continue;
+        }
+        const masked = (was?.clinical ?? null) === null ? maskingReason(layer, nationalRecord) : null;
+        if (masked !== null) {
+          refuse(masked);
+          continue;
+        }
+        const derived = deriveForProduct(was?.clinical ?? null, ev);
+        rejected.push(...derived.rejected);
+        notApplied.push(...derived.notApplied);
+        const base: ProductFacts = was ?? { ...EMPTY, issuingAgency: (nationalRecord as ProductFacts).issuingAgency };
+        // Only a change of the clinical attributes is written (and kept in the product's history).
+        if (canonical(derived.clinical) !== canonical(base.clinical)) changes.push({ di, before: was, after: { ...base, clinical: derived.clinical, source: 'gudid-import' as const } });
+      }
+      changed += (await writeLayer(trx, layer, changes, { how: 'import', by: ctx.actor.keyId, requestId: ctx.requestId, at: clock.now() })).length;
+    }
+    await recordAudit(trx, ctx, {
+      action: 'product.import',
+      organisationId: layer.kind === 'organisation' ? layer.organisationId : null,
+      detail: { layer: layer.kind, file: [has.hasGmdn ? 'gmdnTerms' : null, has.hasSizes ? 'deviceSizes' : null].filter(Boolean).join('+'), rows: rows.length, changed, rejected: rejected.length },
+    });
+  });
+  return { total: rows.length, accepted: rows.length - rejected.length, changed, rejected: byRow(rejected), notApplied: byRow(notApplied) };
 }
