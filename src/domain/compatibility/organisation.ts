@@ -51,7 +51,7 @@ function message(kind: keyof typeof MESSAGE_PLACEHOLDERS) {
     .superRefine((text, ctx) => {
       for (const [, name] of text.matchAll(/\{(\w+)\}/g)) {
         if (!allowed.includes(name ?? '')) {
-          ctx.addIssue({ code: 'custom', message: `unknown placeholder {${name}}: a ${kind} rule's message may use ${allowed.map((p) => `{${p}}`).join(' ')}` });
+          ctx.addIssue({ code: 'custom', message: `unknown placeholder {${name}}: ${kind === 'at-most' ? 'an' : 'a'} ${kind} rule's message may use ${allowed.map((p) => `{${p}}`).join(' ')}` });
         }
       }
     })
@@ -80,7 +80,7 @@ export const PairEqualDefinitionSchema = z
     const [a, b] = d.attributes;
     if ((a === 'taper') !== (b === 'taper')) ctx.addIssue({ code: 'custom', message: `a ${ATTRIBUTE_NAMES[a]} is never equal to a ${ATTRIBUTE_NAMES[b]}: compare a taper with a taper, a diameter with a diameter`, path: ['attributes', 1] });
   })
-  .meta({ id: 'OrganisationPairEqualRule', description: 'Two components that fit together must carry equal values (SIZE_MISMATCH, or TAPER_MISMATCH for tapers).' });
+  .describe('Two components that fit together must carry equal values (SIZE_MISMATCH, or TAPER_MISMATCH for tapers).');
 
 export const BearingDefinitionSchema = z
   .strictObject({
@@ -94,7 +94,7 @@ export const BearingDefinitionSchema = z
       .describe("The bearing pairs not recommended: the first component's material, the second's."),
     message: message('bearing'),
   })
-  .meta({ id: 'OrganisationBearingRule', description: 'Bearing pairs the organisation warns about (BEARING_NOT_RECOMMENDED).' });
+  .describe('Bearing pairs the organisation warns about (BEARING_NOT_RECOMMENDED).');
 
 export const ManufacturerDefinitionSchema = z
   .strictObject({
@@ -103,7 +103,7 @@ export const ManufacturerDefinitionSchema = z
     joint: z.enum(RULE_JOINTS),
     message: message('same-manufacturer'),
   })
-  .meta({ id: 'OrganisationManufacturerRule', description: 'The components of one joint come from one manufacturer (MIXED_MANUFACTURER).' });
+  .describe('The components of one joint come from one manufacturer (MIXED_MANUFACTURER).');
 
 export const AtMostDefinitionSchema = z
   .strictObject({
@@ -128,7 +128,7 @@ export const AtMostDefinitionSchema = z
     max: z.int().min(1).max(10),
     message: message('at-most'),
   })
-  .meta({ id: 'OrganisationAtMostRule', description: 'At most `max` of each of these components in one construct (DUPLICATE_COMPONENT).' });
+  .describe('At most `max` of each of these components in one construct (DUPLICATE_COMPONENT).');
 
 /**
  * A rule an organisation may declare: the national kinds that take
