@@ -209,9 +209,9 @@ export const PROBLEMS = {
     description: 'A waiver of this national rule is already in force for the organisation (`waiver` says who, when and why). Lift it first to record another.',
   },
   COMPATIBILITY_RULE_NOT_WAIVED: {
-    status: 409,
-    title: 'National rule not waived',
-    description: 'No waiver of this national rule is in force for the organisation: it is checked already.',
+    status: 404,
+    title: 'No waiver in force',
+    description: 'No waiver of this national rule is in force for the organisation (another organisation\'s waivers are not seen): the rule is checked already.',
   },
   RATE_LIMITED: {
     status: 429,
