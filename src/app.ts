@@ -11,6 +11,7 @@ import { labelRoutes } from './modules/labels/label.routes.js';
 import { locationRoutes } from './modules/locations/location.routes.js';
 import { procedureRoutes } from './modules/procedures/procedure.routes.js';
 import { productRoutes } from './modules/products/product.routes.js';
+import { compatibilityRoutes } from './modules/compatibility/compatibility.routes.js';
 import { recallRoutes } from './modules/recalls/recall.routes.js';
 import { registryRoutes } from './modules/registries/registry.routes.js';
 import { consentRoutes } from './modules/consents/consent.routes.js';
@@ -185,6 +186,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(scanRoutes);
   await app.register(decisionRoutes);
   await app.register(productRoutes);
+  await app.register(compatibilityRoutes);
   await app.register(reportRoutes);
   await app.register(recallRoutes);
   await app.register(registryRoutes);

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Kysely } from 'kysely';
 import type { ClinicalAttributes } from '../domain/compatibility/attributes.js';
+import type { OrganisationRuleDefinition } from '../domain/compatibility/organisation.js';
 import type { AuditOutcome, Awaiting, BulkExportStatus, ConsentStatus, ContactStatus, DecisionOutcome, DecisionStatus, Disposition, EntryType, FhirExportType, ItemAction, LocationKind, Role, Side, WithoutConsentPolicy } from '../domain/vocabulary.js';
 
 /**
@@ -375,6 +376,35 @@ export interface BulkExportSubjectsTable {
   procedure_ids: string[];
 }
 
+/** An organisation's own compatibility rule (migration 2026_12_07_1510): retired, never changed or deleted. */
+export interface OrganisationCompatibilityRulesTable {
+  id: Generated<string>;
+  organisation_id: string;
+  /** The rule's id in findings is `org.<slug>`; a slug is never reused within its organisation. */
+  slug: string;
+  /** The definition as validated by OrganisationRuleDefinitionSchema (src/domain/compatibility/organisation.ts). */
+  definition: ColumnType<OrganisationRuleDefinition, string, never>;
+  created_at: CreatedAt;
+  created_by: string;
+  updated_at: Generated<Date>;
+  retired_at: Date | null;
+  retired_by: string | null;
+  retire_reason: string | null;
+}
+
+/** A national rule switched off for one organisation, with its reason; lifted, never overwritten (history). */
+export interface CompatibilityRuleWaiversTable {
+  id: Generated<string>;
+  organisation_id: string;
+  /** A national rule's id (the service accepts only those of NATIONAL_RULES). */
+  rule_id: string;
+  reason: string;
+  waived_at: CreatedAt;
+  waived_by: string;
+  lifted_at: Date | null;
+  lifted_by: string | null;
+}
+
 export interface Database {
   organisations: OrganisationsTable;
   api_keys: ApiKeysTable;
@@ -400,6 +430,8 @@ export interface Database {
   bulk_exports: BulkExportsTable;
   bulk_export_parts: BulkExportPartsTable;
   bulk_export_subjects: BulkExportSubjectsTable;
+  organisation_compatibility_rules: OrganisationCompatibilityRulesTable;
+  compatibility_rule_waivers: CompatibilityRuleWaiversTable;
 }
 
 export type Db = Kysely<Database>;

@@ -65,6 +65,7 @@ export const swaggerPlugin = fp<SwaggerOptions>(
           { name: 'barcodes', description: 'Parse and explain scans; render labels.' },
           { name: 'theatre', description: 'Procedures, scans at the point of use, locations and staff.' },
           { name: 'catalogue', description: 'The product catalogue (GUDID-like).' },
+          { name: 'compatibility', description: "The compatibility rules checked before an implant is opened: the national sets, an organisation's own rules and its waivers." },
           { name: 'reports', description: 'Data quality of the scanning.' },
           { name: 'recalls', description: 'Field Safety Notices: affected patients, exports, contact tracking, quarantine at scan.' },
           { name: 'registries', description: 'Registries, patient consent and the change feed of procedures.' },

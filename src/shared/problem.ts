@@ -187,6 +187,32 @@ export const PROBLEMS = {
     title: 'Asynchronous request required',
     description: 'A FHIR Bulk Data kick-off needs the header `Prefer: respond-async`.',
   },
+  COMPATIBILITY_RULE_UNKNOWN: {
+    status: 404,
+    title: 'No such compatibility rule',
+    description:
+      "No rule has this id: for a waiver, no national rule (GET /v1/compatibility/rules lists them; an organisation's own rules, `org.…`, are retired, not waived); otherwise no national rule and none of the organisation's own.",
+  },
+  COMPATIBILITY_RULE_EXISTS: {
+    status: 409,
+    title: 'Compatibility rule already declared',
+    description: "The organisation already has a rule with this slug, in force or retired: a slug is never reused, so that a finding names one rule for ever. Choose another slug.",
+  },
+  COMPATIBILITY_RULE_RETIRED: {
+    status: 409,
+    title: 'Compatibility rule already retired',
+    description: "The organisation's rule was retired before; a rule is retired once. Declare a new rule (another slug) to check it again.",
+  },
+  COMPATIBILITY_RULE_WAIVED: {
+    status: 409,
+    title: 'National rule already waived',
+    description: 'A waiver of this national rule is already in force for the organisation (`waiver` says who, when and why). Lift it first to record another.',
+  },
+  COMPATIBILITY_RULE_NOT_WAIVED: {
+    status: 404,
+    title: 'No waiver in force',
+    description: 'No waiver of this national rule is in force for the organisation (another organisation\'s waivers are not seen): the rule is checked already.',
+  },
   RATE_LIMITED: {
     status: 429,
     title: 'Too many requests',

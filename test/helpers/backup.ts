@@ -22,7 +22,8 @@ export interface DataSet extends TwoOrganisations {
  * organisation's own values), procedures with implants at a place by a lead
  * clinician, an explant, a voided scan, recalls (all lots; lots and serials;
  * national) with a patient contacted, a critical warning and its decision,
- * consents, and a registry's FHIR export downloaded: a row in every table.
+ * consents, an organisation's compatibility rules and waivers, and a registry's
+ * FHIR export downloaded: a row in every table.
  */
 export async function realisticData(app: TestApp): Promise<DataSet> {
   const world = await twoOrganisations(app);
@@ -59,6 +60,16 @@ export async function realisticData(app: TestApp): Promise<DataSet> {
   const first = affected.json<{ items: Array<{ itemId: string }> }>().items[0];
   if (!first) throw new Error('the recall affects nobody');
   expect(await app.request({ method: 'PATCH', url: `/v1/recalls/${recallId}/items/${first.itemId}`, key: p, payload: { status: 'contacted', note: 'letter sent' } }), 200, 'contact');
+
+  // The organisation's compatibility rules: one of its own (then retired), and a national rule waived, lifted and waived again.
+  const rule = { slug: 'one-stem', kind: 'at-most', severity: 'critical', components: ['femoral-stem'], max: 1, message: 'A second {candidate} "here": stop.' };
+  expect(await app.request({ method: 'POST', url: '/v1/compatibility/rules', key: p, payload: rule }), 201, 'own rule');
+  expect(await app.request({ method: 'POST', url: '/v1/compatibility/rules', key: p, payload: { ...rule, slug: 'retired-rule' } }), 201, 'own rule');
+  expect(await app.request({ method: 'POST', url: '/v1/compatibility/rules/org.retired-rule/retire', key: p, payload: { reason: 'replaced' } }), 200, 'retire');
+  const waive = { reason: 'Metal liners not stocked \\ "trial"\tünïcode' };
+  expect(await app.request({ method: 'POST', url: '/v1/compatibility/rules/hip.bearing/waiver', key: p, payload: waive }), 200, 'waiver');
+  expect(await app.request({ method: 'DELETE', url: '/v1/compatibility/rules/hip.bearing/waiver', key: p }), 200, 'lift');
+  expect(await app.request({ method: 'POST', url: '/v1/compatibility/rules/hip.bearing/waiver', key: p, payload: waive }), 200, 'waiver again');
 
   await exportAll(app, national.registry, 'NJR');
   return { ...world, recallId };

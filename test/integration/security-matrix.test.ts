@@ -60,6 +60,12 @@ const MATRIX: Record<string, string> = {
   'GET /v1/products/:gtin': /*      */ 'yyyyy',
   'GET /v1/products/:gtin/history': /**/ 'yy-y-',
   'POST /v1/products/import': /*    */ '---y-',
+  'GET /v1/compatibility/rules': /* */ 'yyyy-',
+  'GET /v1/compatibility/rules/:ruleId': 'yyyy-',
+  'POST /v1/compatibility/rules': /**/ '---y-',
+  'POST /v1/compatibility/rules/:ruleId/retire': '---y-',
+  'POST /v1/compatibility/rules/:ruleId/waiver': '---y-',
+  'DELETE /v1/compatibility/rules/:ruleId/waiver': '---y-',
   'GET /v1/reports/data-quality': /**/ '---y-',
   'POST /v1/recalls': /*            */ '---y-',
   'POST /v1/recalls/preview': /*    */ '---y-',
@@ -98,6 +104,7 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
   const url = pattern
     .replace(':id', randomUUID())
     .replace(':itemId', randomUUID())
+    .replace(':ruleId', pattern.endsWith('/retire') ? 'org.matrix-rule' : 'hip.bearing')
     .replace(':ordinal', '0')
     .replace(':list', 'serials')
     .replace(':gtin', GTIN)
@@ -127,6 +134,9 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
     'POST /v1/procedures/:id/check': { barcode: '0109506000134352' },
     'POST /v1/items/:id/decision': { outcome: 'not-used', disposition: 'wasted' },
     'PUT /v1/products/:gtin': { brand: 'Matrix' },
+    'POST /v1/compatibility/rules': { slug: `matrix-${unique()}`, kind: 'same-manufacturer', severity: 'warning', joint: 'knee', message: 'Knee parts from {a} and {b}.' },
+    'POST /v1/compatibility/rules/:ruleId/retire': { reason: 'matrix retirement' },
+    'POST /v1/compatibility/rules/:ruleId/waiver': { reason: 'matrix waiver' },
     'PATCH /v1/products/:gtin': { model: 'Matrix' },
     'POST /v1/recalls': { reference: `FSN-${unique()}`, title: 'matrix', scope: [{ gtin: GTIN, allLots: true }] },
     'POST /v1/recalls/preview': { reference: 'FSN-P', title: 'matrix', scope: [{ gtin: GTIN, allLots: true }] },

@@ -102,6 +102,18 @@ t.test('write matrix: every write route × role × tenancy', async (t) => {
     return res.json<{ id: string }>().id;
   };
 
+  const ownRuleOfA = async () => {
+    const res = await app.request({ method: 'POST', url: '/v1/compatibility/rules', key: A.procurement, payload: { slug: `r-${unique()}`, kind: 'same-manufacturer', severity: 'warning', joint: 'shoulder', message: 'Shoulder parts from {a} and {b}.' } });
+    expectOk(res, 'own rule');
+    return res.json<{ id: string }>().id;
+  };
+  /** A waiver of A's in force (one already in force will do). */
+  const waiverOfA = async () => {
+    const res = await app.request({ method: 'POST', url: '/v1/compatibility/rules/shoulder.one-of-each/waiver', key: A.procurement, payload: { reason: 'reverse and anatomic parts together' } });
+    if (res.statusCode !== 409) expectOk(res, 'waiver');
+    return 'shoulder.one-of-each';
+  };
+
   const ROWS: Row[] = [
     { route: 'POST /v1/organisations', role: 'admin', request: async () => ({ method: 'POST', url: '/v1/organisations', payload: { odsCode: `X${unique().toUpperCase().slice(-6)}`, name: 'New Trust' } }), own: 403, other: 403, national: 'done' },
     { route: 'POST /v1/api-keys', role: 'admin', request: async () => ({ method: 'POST', url: '/v1/api-keys', payload: { name: `k ${unique()}`, role: 'scanner', organisation: 'RTA' } }), own: 'done', other: 404, national: 'done' },
@@ -140,6 +152,28 @@ t.test('write matrix: every write route × role × tenancy', async (t) => {
     // Contact steps: written by the organisation that holds the patient, on its own recalls and on national ones.
     { route: 'PATCH /v1/recalls/:id/items/:itemId', role: 'procurement', request: async () => ({ method: 'PATCH', url: `/v1/recalls/${a.recallId}/items/${a.itemId}`, payload: { status: 'contacted', note: unique() } }), own: 'done', other: 404, national: 403 },
     { route: 'PATCH /v1/recalls/:id/items/:itemId', role: 'procurement', request: async () => ({ method: 'PATCH', url: `/v1/recalls/${nationalRecallId}/items/${a.itemId}`, payload: { status: 'contacted', note: unique() } }), own: 'done', other: 404, national: 403 },
+    // An organisation's compatibility rules and waivers: its own, written by its procurement (the MDSO); a national key has none.
+    {
+      route: 'POST /v1/compatibility/rules',
+      role: 'procurement',
+      request: async () => ({ method: 'POST', url: '/v1/compatibility/rules', payload: { slug: `w-${unique()}`, kind: 'at-most', severity: 'warning', components: ['patella'], max: 1, message: 'A second {candidate}.' } }),
+      own: 'done',
+      other: 'own',
+      national: 403,
+    },
+    { route: 'POST /v1/compatibility/rules/:ruleId/retire', role: 'procurement', request: async () => ({ method: 'POST', url: `/v1/compatibility/rules/${await ownRuleOfA()}/retire`, payload: { reason: 'no longer stocked' } }), own: 'done', other: 404, national: 403 },
+    {
+      route: 'POST /v1/compatibility/rules/:ruleId/waiver',
+      role: 'procurement',
+      request: async () => {
+        await app.request({ method: 'DELETE', url: '/v1/compatibility/rules/knee.one-manufacturer/waiver', key: A.procurement });
+        return { method: 'POST', url: '/v1/compatibility/rules/knee.one-manufacturer/waiver', payload: { reason: 'mixed knee systems by design here' } };
+      },
+      own: 'done',
+      other: 'own',
+      national: 403,
+    },
+    { route: 'DELETE /v1/compatibility/rules/:ruleId/waiver', role: 'procurement', request: async () => ({ method: 'DELETE', url: `/v1/compatibility/rules/${await waiverOfA()}/waiver` }), own: 'done', other: 404, national: 403 },
     { route: 'PUT /v1/registries/:code', role: 'admin', request: async () => ({ method: 'PUT', url: '/v1/registries/WMX', payload: { name: 'Write matrix registry', withoutConsent: 'omit' } }), own: 403, other: 403, national: 'done' },
     // Consent follows the patient: any organisation records it for a patient, as its own row.
     { route: 'POST /v1/consents', role: 'scanner', request: async () => ({ method: 'POST', url: '/v1/consents', payload: { nhsNumber: a.nhs, registry: 'NJR', status: 'granted' } }), own: 'done', other: 'own', national: 403 },
