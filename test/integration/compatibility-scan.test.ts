@@ -6,6 +6,7 @@
  * attributes raise nothing new.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import t from 'tap';
 import { authenticate } from '../../src/modules/api-keys/api-key.service.js';
 import { recordScans } from '../../src/modules/scans/scan.service.js';
@@ -126,5 +127,56 @@ t.test('compatibility at scan time', async (t) => {
     const explant = await scan(app, key, revisionAfterExplant, { barcode: stemLabel.raw, action: 'explanted' });
     t.equal(explant.json().item.explantOfItemId !== null, true, 'the old stem is explanted');
     t.same(codes(await scan(app, key, revisionAfterExplant, { barcode: label(HEAD_12_14) })), [], 'once the old stem is explanted, nothing is retained to check against');
+  });
+
+  t.test("the organisation's rules: a waiver, an own rule, a rule that no longer reads", async (t) => {
+    const trust = await createOrganisationWithKeys(app, 'RCD');
+    const scanner = trust.keys.scanner;
+    const safety = trust.keys.procurement;
+    const mixedHip = async (seed: number) => {
+      const procedure = await newProcedure(app, scanner, seed, { side: 'left' });
+      await scan(app, scanner, procedure, { barcode: label(STEM_12_14) });
+      return scan(app, scanner, procedure, { barcode: label(HEAD_OTHER_MAKER) });
+    };
+    t.same(codes(await mixedHip(9110)), ['warning MIXED_MANUFACTURER'], 'before: the national rule');
+
+    const waived = await app.request({ method: 'POST', url: '/v1/compatibility/rules/hip.one-manufacturer/waiver', key: safety, payload: { reason: 'One supplier contract covers both makers; their statements are on file.' } });
+    t.equal(waived.statusCode, 200, waived.body);
+    t.same(codes(await mixedHip(9111)), [], 'waived for this organisation: not raised');
+    const procedureElsewhere = await newProcedure(app, key, 9112, { side: 'left' });
+    await scan(app, key, procedureElsewhere, { barcode: label(STEM_12_14) });
+    t.same(codes(await scan(app, key, procedureElsewhere, { barcode: label(HEAD_OTHER_MAKER) })), ['warning MIXED_MANUFACTURER'], 'another organisation still has it');
+
+    const own = await app.request({
+      method: 'POST',
+      url: '/v1/compatibility/rules',
+      key: safety,
+      payload: { slug: 'one-stem', kind: 'at-most', severity: 'critical', components: ['femoral-stem'], max: 1, message: 'A second {candidate} in this hip: stop and check.' },
+    });
+    t.equal(own.statusCode, 201, own.body);
+    const procedure = await newProcedure(app, scanner, 9113, { side: 'left' });
+    await scan(app, scanner, procedure, { barcode: label(STEM_12_14) });
+    const checked = await app.request({ method: 'POST', url: `/v1/procedures/${procedure}/check`, key: scanner, payload: { barcode: label(STEM_12_14) } });
+    t.same(
+      checked.json<{ warnings: { code: string; severity: string; rule: string }[] }>().warnings.map((w) => `${w.severity} ${w.code} ${w.rule}`),
+      ['warning DUPLICATE_COMPONENT hip.one-of-each', 'critical DUPLICATE_COMPONENT org.one-stem'],
+      'the check before opening applies the own rule after the national ones',
+    );
+    const second = await scan(app, scanner, procedure, { barcode: label(STEM_12_14) });
+    t.same(codes(second), ['warning DUPLICATE_COMPONENT', 'critical DUPLICATE_COMPONENT'], 'and so does the scan');
+    t.match(second.json().warnings[1], { rule: 'org.one-stem', message: 'A second femoral stem in this hip: stop and check.' });
+    t.match(second.json().item.decision, { status: 'pending' }, "a critical own rule asks for the theatre's decision");
+
+    t.equal((await app.request({ method: 'DELETE', url: '/v1/compatibility/rules/hip.one-manufacturer/waiver', key: safety })).statusCode, 200);
+    t.same(codes(await mixedHip(9114)), ['warning MIXED_MANUFACTURER'], 'lifted: raised again');
+
+    // A definition stored by an older version that this one no longer reads (written by hand here).
+    await sql`insert into organisation_compatibility_rules (organisation_id, slug, definition, created_by)
+              values (${trust.id}, 'old-shape', '{"kind":"at-most","components":["no-such-component"],"max":1}', ${trust.keyIds.procurement})`.execute(app.db);
+    const after = await newProcedure(app, scanner, 9115, { side: 'left' });
+    const stem = await scan(app, scanner, after, { barcode: label(STEM_12_14) });
+    t.equal(stem.statusCode, 201, 'an unreadable rule never stops a scan');
+    t.same(codes(stem), ['info COMPATIBILITY_NOT_CHECKED']);
+    t.match(stem.json().warnings[0], { rule: 'org.old-shape', message: /could not be read/ });
   });
 });

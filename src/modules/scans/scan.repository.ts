@@ -7,6 +7,7 @@ import type { Procedure } from '../procedures/procedure.repository.js';
 import type { Device } from '../../domain/device.js';
 import type { LabelIdentifiers } from './scan.rules.js';
 import { catalogueColumn } from '../products/product.repository.js';
+import { organisationRulesColumn, type OrganisationRulesJson } from '../compatibility/compatibility.repository.js';
 
 export interface Item extends Device {
   readonly id: string;
@@ -364,6 +365,8 @@ export interface RecordedFacts {
   readonly compatibility: CheckedDevice;
   /** The other items still implanted in the procedure, as the checks see them; read only when the product has clinical attributes. */
   readonly implantedAlongside: readonly CheckedDevice[];
+  /** The organisation's own compatibility rules and waivers (null: none, or a product the checks do not read). */
+  readonly organisationRules: OrganisationRulesJson | null;
 }
 
 /** What the warnings of many scans depend on, in one query (one round trip for a whole batch), in the order asked. */
@@ -384,6 +387,7 @@ export async function recordedFacts(db: Kysely<Database>, queries: readonly Reco
     manufacturer: string | null;
     clinical: ClinicalAttributes | null;
     alongside: CheckedDevice[] | null;
+    organisation_rules: OrganisationRulesJson | null;
   }>`
     select
       (q.raw is not null and exists (
@@ -430,7 +434,9 @@ export async function recordedFacts(db: Kysely<Database>, queries: readonly Reco
         left join product_overrides io on io.organisation_id = q.organisation_id and io.di = i.di
         where qp.id = q.procedure_id and i.id is distinct from q.item_id and i.status = 'active' and i.action = 'implanted'
           and (i.decision_status is null or i.decision_status = 'implanted') and i.explanted_by_item_id is null
-      ) end as alongside
+      ) end as alongside,
+      -- The rules in force are the organisation's: its own rules and the national ones it has not waived.
+      case when ${catalogueColumn('clinical')} is not null then ${organisationRulesColumn(sql.ref('q.organisation_id'))} end as organisation_rules
     from unnest(${column((q) => q.procedureId)}::uuid[], ${column((q) => q.patientId)}::uuid[], ${column((q) => q.scannerId)}::text[],
                 ${column((q) => q.raw)}::text[], ${column((q) => q.since)}::timestamptz[], ${column((q) => q.device.di)}::text[],
                 ${column((q) => q.device.gtin)}::text[], ${column((q) => q.device.hibcLic)}::text[], ${column((q) => q.device.hibcPcn)}::text[],
@@ -453,6 +459,7 @@ export async function recordedFacts(db: Kysely<Database>, queries: readonly Reco
     recallNamesProduct: r.recall_names,
     compatibility: { manufacturer: r.manufacturer, clinical: r.clinical },
     implantedAlongside: r.alongside ?? [],
+    organisationRules: r.organisation_rules,
   }));
 }
 

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { missingSeparatorReadings, parseBarcode } from '../../barcode/index.js';
-import { checkCompatibility, NATIONAL_RULES } from '../../domain/compatibility/index.js';
+import { checkCompatibility, NOT_CHECKED, rulesForOrganisation, type CompatibilityFinding } from '../../domain/compatibility/index.js';
 import type { ParseResult } from '../../barcode/types.js';
 import type { Database } from '../../db/database.js';
-import type { ItemAction } from '../../domain/vocabulary.js';
+import type { ItemAction, Side } from '../../domain/vocabulary.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { canSee, requireOrganisation, type RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
@@ -484,6 +484,21 @@ export interface DeviceWarningsInput {
   readonly compatibility: 'when-described' | 'always';
 }
 
+/**
+ * The compatibility findings under the rules in force for the procedure's organisation (the national
+ * rules it has not waived, then its own). An own rule whose stored definition no longer reads is said
+ * to be not checked, never skipped silently.
+ */
+function compatibilityFindings(fact: RecordedFacts, side: Side): CompatibilityFinding[] {
+  const { rules, unreadable } = rulesForOrganisation(fact.organisationRules);
+  const findings = checkCompatibility(rules, { side, candidate: fact.compatibility, implanted: fact.implantedAlongside });
+  if (fact.compatibility.clinical === null) return findings;
+  for (const id of unreadable) {
+    findings.push({ rule: id, code: NOT_CHECKED, severity: 'info', message: `Not checked: the organisation's rule ${id} could not be read. Tell the safety officer.`, withItemId: null });
+  }
+  return findings;
+}
+
 export function deviceWarnings(i: DeviceWarningsInput): ScanWarning[] {
   const fact = i.facts;
   return scanWarnings({
@@ -501,7 +516,7 @@ export function deviceWarnings(i: DeviceWarningsInput): ScanWarning[] {
     parserWarnings: i.parsed?.warnings ?? [],
     compatibility:
       i.action === 'implanted' && (fact.compatibility.clinical !== null || i.compatibility === 'always')
-        ? checkCompatibility(NATIONAL_RULES, { side: i.side ?? 'not-applicable', candidate: fact.compatibility, implanted: fact.implantedAlongside })
+        ? compatibilityFindings(fact, i.side ?? 'not-applicable')
         : [],
   });
 }
