@@ -12,6 +12,7 @@ import { uuid } from '../shared/ids.js';
 import { SignIn } from '../shared/SignIn.js';
 import { TopBar } from '../shared/TopBar.js';
 import { useSession } from '../shared/useSession.js';
+import { alarm } from './alarm.js';
 import { rememberCase } from './cases.js';
 import { CaseView } from './CaseView.js';
 import { decisionText, DecisionControls } from './Decision.js';
@@ -31,24 +32,6 @@ function browserStore(storage: Storage): KeyValueStore {
     removeItem: (k) => storage.removeItem(k),
     keys: () => Array.from({ length: storage.length }, (_, i) => storage.key(i)).filter((k): k is string => k !== null),
   };
-}
-
-/** Two short high tones: heard over a theatre's noise, for critical warnings only. */
-function alarm(): void {
-  try {
-    const audio = new AudioContext();
-    for (const at of [0, 0.35]) {
-      const tone = audio.createOscillator();
-      const gain = audio.createGain();
-      tone.frequency.value = 880;
-      gain.gain.value = 0.2;
-      tone.connect(gain).connect(audio.destination);
-      tone.start(audio.currentTime + at);
-      tone.stop(audio.currentTime + at + 0.25);
-    }
-  } catch {
-    // No audio on this device: the banner and the line say it.
-  }
 }
 
 interface Alert {
