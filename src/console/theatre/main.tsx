@@ -15,6 +15,7 @@ import { useSession } from '../shared/useSession.js';
 import { alarm } from './alarm.js';
 import { rememberCase } from './cases.js';
 import { CaseView } from './CaseView.js';
+import type { CheckedEntry } from './CheckBeforeOpening.js';
 import { decisionText, DecisionControls } from './Decision.js';
 import { linesOf, type Outcome } from './lines.js';
 import { OpenCase } from './OpenCase.js';
@@ -195,6 +196,13 @@ function Theatre() {
     queue.add({ key: uuid(), procedureId: procedure.id, body: { manual, ...common(action, lateReason) } });
   };
 
+  /** A box checked before opening, then opened: recorded as implanted exactly as it was checked (the label, or the typed entry), with a new Idempotency-Key. */
+  const recordChecked = (entry: CheckedEntry) => {
+    if (!queue || !procedure) return;
+    setDecided(null);
+    queue.add({ key: uuid(), procedureId: procedure.id, body: { ...entry, ...common('implanted', null) } });
+  };
+
   const signOut = () => {
     end();
     setProcedure(null);
@@ -302,6 +310,9 @@ function Theatre() {
           scanRef={scanRef}
           onScan={takeScan}
           onManual={takeManual}
+          onRecordChecked={recordChecked}
+          substitute={settings.substitute}
+          alerting={alert !== undefined}
           onCancelQueued={(key) => queue?.cancel(key)}
           onDismiss={(key) => setOutcomes((list) => list.filter((o) => o.scan.key !== key))}
           onEscape={() => alert && (alertDecision ? focusDecision() : acknowledge())}
