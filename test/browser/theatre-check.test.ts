@@ -26,6 +26,7 @@ const STEM_10_12 = '09520000000011';
 const HEAD_12_14 = '09520000000028';
 const STEM_12_14 = '09520000000042';
 const PLAIN = '09520000000066';
+const HEAD_OTHER_12_14 = '09520000000073';
 
 let serial = 0;
 /** A GS1 DataMatrix as a wedge types it: GTIN, expiry, lot, GS, serial. */
@@ -102,6 +103,7 @@ t.test('theatre page: check before opening', { skip }, async (t) => {
   await product(STEM_10_12, 'Acme Ortho', { component: 'femoral-stem', laterality: 'none', taper: '10/12' });
   await product(STEM_12_14, 'Acme Ortho', { component: 'femoral-stem', laterality: 'none', taper: '12/14' });
   await product(HEAD_12_14, 'Acme Ortho', { component: 'femoral-head', laterality: 'none', taper: '12/14', headDiameterMm: 32, bearing: 'ceramic' });
+  await product(HEAD_OTHER_12_14, 'Other Joint Co', { component: 'femoral-head', laterality: 'none', taper: '12/14', headDiameterMm: 32, bearing: 'ceramic' });
   await product(PLAIN, 'Acme Ortho', null);
   const browser = await launchBrowser(t);
   const url = `${server.baseUrl}/console/theatre`;
@@ -237,6 +239,21 @@ t.test('theatre page: check before opening', { skip }, async (t) => {
     t.equal(await focusedId(page), 'scan');
     await wedgeType(page, label(PLAIN, 'PLAIN3'));
     await recorded(page, 'PLAIN3').waitFor();
+    t.same(errors, []);
+  });
+
+  t.test('a warning: CHECK BEFORE OPENING, with put aside first and the finding in words', async (t) => {
+    const { page, errors, procedureId } = await caseWithStem(905, STEM_12_14, 'STEM5');
+    await wedgeType(page, label(HEAD_OTHER_12_14, 'OTHER5'));
+    const result = page.getByTestId('check-result');
+    await result.waitFor();
+    t.equal(await result.getAttribute('data-outcome'), 'warning');
+    t.equal(await result.getByRole('heading', { level: 2 }).innerText(), 'CHECK BEFORE OPENING');
+    t.match(await result.innerText(), /Check: mixed manufacturer\./i);
+    t.equal(await focusedText(page), 'Put aside — do not open', 'put aside takes the focus');
+    t.equal(await result.getByRole('button', { name: 'Open it and record as implanted' }).count(), 1);
+    t.same(await axeViolations(page), [], 'the CHECK BEFORE OPENING view has no WCAG A/AA violations');
+    t.equal((await apiItems(server, key, procedureId)).length, 1, 'checked, not recorded');
     t.same(errors, []);
   });
 
