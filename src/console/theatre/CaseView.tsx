@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { useFocusOnMount } from '../shared/focus.js';
 import { parseBarcode } from '../../barcode/index.js';
+import { useFocusOnMount } from '../shared/focus.js';
 import { NetworkError, type Api } from '../shared/api.js';
 import { formatDate, formatDateTime, formatNhsNumber } from '../shared/format.js';
 import { issueAt, REASON_MAX, reasonProblem } from '../shared/reason.js';
@@ -210,7 +210,7 @@ export function CaseView(props: Props) {
         setChecksVersion((v) => v + 1);
         if (answer.data.check.outcome === 'critical') alarm();
       } else if (answer.status >= 500 || answer.status === 429) {
-        setCheckProblem(`The service cannot check the box now (${answer.problem.detail}) Nothing was checked and nothing was recorded: check it again in a moment.`);
+        setCheckProblem(`The service cannot check the box now. Nothing was checked and nothing was recorded: check it again in a moment. (${answer.problem.detail})`);
       } else {
         setCheckProblem(`Not checked: ${answer.problem.detail}`);
       }
