@@ -1,16 +1,19 @@
 import type { ComponentChildren } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { parseBarcode } from '../../barcode/index.js';
 import { useFocusOnMount } from '../shared/focus.js';
 import { NetworkError, type Api } from '../shared/api.js';
 import { formatDate, formatDateTime, formatNhsNumber } from '../shared/format.js';
 import { issueAt, REASON_MAX, reasonProblem } from '../shared/reason.js';
+import { alarm } from './alarm.js';
+import { CheckHistory, CheckResultView, type CheckedEntry } from './CheckBeforeOpening.js';
 import { decisionText, DecisionControls } from './Decision.js';
 import type { Line } from './lines.js';
 import { ManualEntryForm } from './ManualEntryForm.js';
 import type { ManualEntry, QueueState, ScanAction } from './queue.js';
-import type { Item, Procedure } from './types.js';
+import type { CheckResult, Item, Procedure } from './types.js';
 import { WedgeInput } from './WedgeInput.js';
-import { visibleBarcode } from './wedge.js';
+import { barcodeFromWedge, visibleBarcode } from './wedge.js';
 
 interface Props {
   readonly api: Api;
@@ -22,6 +25,12 @@ interface Props {
   readonly onScan: (text: string, action: ScanAction, lateReason: string | null) => 'taken' | 'empty';
   /** An item typed in because its label would not scan. */
   readonly onManual: (entry: ManualEntry, action: ScanAction, lateReason: string | null) => void;
+  /** A box checked before opening, now opened: recorded as implanted, as the same label or typed entry, through the outbox. */
+  readonly onRecordChecked: (entry: CheckedEntry) => void;
+  /** What the scanner sends in place of GS (the device setting), for the scans this view reads itself (checks). */
+  readonly substitute: string;
+  /** A STOP banner is up: Escape in the scan field is its. */
+  readonly alerting: boolean;
   readonly onCancelQueued: (key: string) => void;
   readonly onDismiss: (key: string) => void;
   readonly onEscape: () => void;
@@ -46,6 +55,16 @@ const VOID_REASONS = ['Scanned in error', 'Scanned twice', 'Wrong patient', 'Ite
 const OTHER = 'other';
 
 const SEVERITY_TEXT = { critical: 'STOP', warning: 'Check', info: 'Note' } as const;
+
+const OFFLINE_CHECK =
+  'Offline: this box cannot be checked now. A check needs the service’s answer, and the service cannot be reached. Nothing was checked and nothing was recorded: do not open it on the strength of this scan.';
+
+/** The checked entry in words, for the notice once it is put aside or recorded. */
+function entryText(result: CheckResult): string {
+  const d = result.device;
+  const product = d.gtin ? `GTIN ${d.gtin}` : d.hibc ? `HIBC ${d.hibc.lic} ${d.hibc.pcn}` : (d.di ?? 'the box');
+  return [product, d.lotNumber ? `lot ${d.lotNumber}` : null, d.serialNumber ? `serial ${d.serialNumber}` : null].filter(Boolean).join(', ');
+}
 
 function Field({ label, value }: { label: string; value: string | null | undefined }) {
   return (
@@ -117,14 +136,40 @@ export function CaseView(props: Props) {
   const [lateDraft, setLateDraft] = useState<string | null>(null);
   const [lateReason, setLateReason] = useState<string | null>(null);
   const [lateError, setLateError] = useState<string | null>(null);
+  /** Check before opening: each scan (or typed entry) is checked against the case, and nothing is recorded. */
+  const [checkMode, setCheckMode] = useState(false);
+  const [checked, setChecked] = useState<{ entry: CheckedEntry; result: CheckResult } | null>(null);
+  const [checkProblem, setCheckProblem] = useState<string | null>(null);
+  const [checkBusy, setCheckBusy] = useState(false);
+  const [checksVersion, setChecksVersion] = useState(0);
+  /** The latest check asked for: an earlier one's late answer is not shown over it. */
+  const checkSeq = useRef(0);
   const pendingHere = queue.pending.filter((s) => s.procedureId === procedure.id).length;
   const completed = procedure.status === 'completed';
   /** Scans can be taken: the case is open, or a late-entry reason has been given. */
   const scanning = !completed || lateReason !== null;
+  /** A completed case has nothing left to open: no checks (the service refuses them too). */
+  const checking = checkMode && !completed;
   const focusScan = () => props.scanRef.current?.focus();
   const actionLabel = ACTIONS.find((a) => a.value === action)?.label ?? 'Implant';
 
   const scan = () => {
+    if (checking) {
+      const barcode = barcodeFromWedge(text.trim(), props.substitute);
+      if (barcode === '') return;
+      setText('');
+      // The same parser as the service's: an unreadable label is said at once, and nothing is sent.
+      const parsed = parseBarcode(barcode);
+      if (parsed.error) {
+        checkSeq.current += 1;
+        setChecked(null);
+        setCheckBusy(false);
+        setCheckProblem(`Not checked: ${parsed.error.message}. Scan it again, or type it in.`);
+        return;
+      }
+      void runCheck({ barcode });
+      return;
+    }
     const taken = props.onScan(text, action, completed ? lateReason : null);
     if (taken === 'taken') {
       setText('');
@@ -134,9 +179,72 @@ export function CaseView(props: Props) {
   };
 
   const typedIn = (entry: ManualEntry) => {
+    if (checking) {
+      setTyping(false);
+      focusScan();
+      void runCheck({ manual: entry });
+      return;
+    }
     props.onManual(entry, action, completed ? lateReason : null);
     setTyping(false);
     setAction('implanted');
+    focusScan();
+  };
+
+  /** Asks the service what a scan of the box as implanted would say. Online only: a check is never queued, and never sent as a scan. */
+  const runCheck = async (entry: CheckedEntry) => {
+    const seq = ++checkSeq.current;
+    setChecked(null);
+    setCheckProblem(null);
+    setMessage(null);
+    if (!navigator.onLine) {
+      setCheckProblem(OFFLINE_CHECK);
+      return;
+    }
+    setCheckBusy(true);
+    try {
+      const answer = await api.request<CheckResult>(`/v1/procedures/${procedure.id}/check`, { method: 'POST', body: entry });
+      if (seq !== checkSeq.current) return;
+      if (answer.ok) {
+        setChecked({ entry, result: answer.data });
+        setChecksVersion((v) => v + 1);
+        if (answer.data.check.outcome === 'critical') alarm();
+      } else if (answer.status >= 500 || answer.status === 429) {
+        setCheckProblem(`The service cannot check the box now. Nothing was checked and nothing was recorded: check it again in a moment. (${answer.problem.detail})`);
+      } else {
+        setCheckProblem(`Not checked: ${answer.problem.detail}`);
+      }
+    } catch (e) {
+      if (seq === checkSeq.current) setCheckProblem(e instanceof NetworkError ? OFFLINE_CHECK : 'The check failed. Nothing was checked and nothing was recorded.');
+    } finally {
+      if (seq === checkSeq.current) setCheckBusy(false);
+    }
+  };
+
+  /** Put aside after a check: nothing to send (the check is already kept); back to the scan field. */
+  const putAside = () => {
+    if (!checked) return;
+    setMessage({ text: `Put aside, not opened: ${entryText(checked.result)}. Nothing was recorded.`, error: false });
+    setChecked(null);
+    focusScan();
+  };
+
+  /** Opened after a check: recorded as implanted like any scan (a new Idempotency-Key, through the outbox). */
+  const recordChecked = () => {
+    if (!checked) return;
+    props.onRecordChecked(checked.entry);
+    setMessage({ text: `Opened, and sent to be recorded as implanted: ${entryText(checked.result)}. Its line is below.`, error: false });
+    setChecked(null);
+    focusScan();
+  };
+
+  const switchMode = (check: boolean) => {
+    checkSeq.current += 1;
+    setCheckMode(check);
+    setChecked(null);
+    setCheckProblem(null);
+    setCheckBusy(false);
+    setTyping(false);
     focusScan();
   };
 
@@ -304,7 +412,7 @@ export function CaseView(props: Props) {
       )}
 
       {scanning && (
-        <section class="scan-panel" aria-label="Scan">
+        <section class={`scan-panel${checking ? ' check-mode' : ''}`} aria-label={checking ? 'Check before opening' : 'Scan'}>
           {lateReason !== null && (
             <div class="late-banner" role="status">
               <p>
@@ -315,36 +423,74 @@ export function CaseView(props: Props) {
               </button>
             </div>
           )}
-          <fieldset class="actions">
-            <legend>This scan is</legend>
-            {ACTIONS.map((a) => (
-              <label key={a.value} class={action === a.value ? 'chosen' : ''}>
-                <input type="radio" name="action" value={a.value} checked={action === a.value} onChange={() => (setAction(a.value), focusScan())} />
-                {a.label}
+          {!completed && (
+            <fieldset class="actions modes">
+              <legend>What a scan does</legend>
+              <label class={checking ? '' : 'chosen'}>
+                <input type="radio" name="mode" value="record" checked={!checking} onChange={() => switchMode(false)} />
+                Record it
               </label>
-            ))}
-          </fieldset>
-          <label for="scan">Scan an item</label>
+              <label class={checking ? 'chosen check' : ''}>
+                <input type="radio" name="mode" value="check" checked={checking} onChange={() => switchMode(true)} />
+                Check before opening
+              </label>
+            </fieldset>
+          )}
+          {checking ? (
+            <p class="check-banner" id="check-banner">
+              CHECK ONLY — nothing is recorded
+            </p>
+          ) : (
+            <fieldset class="actions">
+              <legend>This scan is</legend>
+              {ACTIONS.map((a) => (
+                <label key={a.value} class={action === a.value ? 'chosen' : ''}>
+                  <input type="radio" name="action" value={a.value} checked={action === a.value} onChange={() => (setAction(a.value), focusScan())} />
+                  {a.label}
+                </label>
+              ))}
+            </fieldset>
+          )}
+          <label for="scan">{checking ? 'Scan a box to check it' : 'Scan an item'}</label>
           <WedgeInput
             id="scan"
             inputRef={props.scanRef}
             value={text}
             onValue={setText}
             onEnter={scan}
-            onEscape={props.onEscape}
+            onEscape={() => (checked && !props.alerting ? document.querySelector<HTMLButtonElement>('.check-choices button')?.focus() : props.onEscape())}
             autoFocus
             home
-            describedBy="scan-hint"
-            placeholder="Scan the label, or type it and press Enter"
+            describedBy={checking ? 'check-banner scan-hint' : 'scan-hint'}
+            placeholder={checking ? 'Scan the box’s label: it is checked, not recorded' : 'Scan the label, or type it and press Enter'}
           />
-          <p id="scan-hint" class="hint">
-            Scans go in as {actionLabel.toLowerCase()}. Escape acknowledges a warning, or goes to a decision it asks for.
-          </p>
+          {checking ? (
+            <p id="scan-hint" class="hint">
+              Each box is checked as if it were implanted in this case now: expiry, recalls, earlier use, side, size and fit with what is implanted. Nothing is recorded until you choose to open it and record it.
+            </p>
+          ) : (
+            <p id="scan-hint" class="hint">
+              Scans go in as {actionLabel.toLowerCase()}. Escape acknowledges a warning, or goes to a decision it asks for.
+            </p>
+          )}
+          {checking && checkBusy && (
+            <p class="check-busy" role="status">
+              Checking…
+            </p>
+          )}
+          {checking && checkProblem && (
+            <p class="check-problem" role="alert">
+              {checkProblem}
+            </p>
+          )}
+          {checking && checked && (
+            <CheckResultView key={checked.result.check.id} result={checked.result} notYetSent={pendingHere} onPutAside={putAside} onRecord={recordChecked} />
+          )}
           {typing ? (
-            <ManualEntryForm actionLabel={actionLabel} onSubmit={typedIn} onClose={() => (setTyping(false), focusScan())} />
+            <ManualEntryForm actionLabel={actionLabel} check={checking} onSubmit={typedIn} onClose={() => (setTyping(false), focusScan())} />
           ) : (
             <button type="button" class="secondary" onClick={() => setTyping(true)}>
-              Type an item in
+              {checking ? 'Type a box in to check it' : 'Type an item in'}
             </button>
           )}
         </section>
@@ -513,6 +659,7 @@ export function CaseView(props: Props) {
           })}
         </ol>
       </section>
+      <CheckHistory api={api} procedureId={procedure.id} version={checksVersion} />
     </main>
   );
 }

@@ -6,6 +6,8 @@ import type { ManualEntry } from './queue.js';
 interface Props {
   /** What the item is recorded as (the chosen action), said on the button. */
   readonly actionLabel: string;
+  /** A check before opening: the entry is checked against the case, and nothing is recorded. */
+  readonly check?: boolean;
   readonly onSubmit: (entry: ManualEntry) => void;
   readonly onClose: () => void;
 }
@@ -41,7 +43,7 @@ function entryOf(values: Values): ManualEntry {
  * to its field, and nothing is sent until it is right. A correct entry goes to
  * the outbox like a scan, recorded as typed in.
  */
-export function ManualEntryForm({ actionLabel, onSubmit, onClose }: Props) {
+export function ManualEntryForm({ actionLabel, check = false, onSubmit, onClose }: Props) {
   const [values, setValues] = useState<Values>({ gtin: '', lotNumber: '', serialNumber: '', expirationDate: '' });
   const [errors, setErrors] = useState<Partial<Record<ManualEntryField, string>>>({});
   const first = useFocusOnMount<HTMLInputElement>();
@@ -63,8 +65,12 @@ export function ManualEntryForm({ actionLabel, onSubmit, onClose }: Props) {
 
   return (
     <form class="manual-entry" aria-labelledby="manual-heading" noValidate onSubmit={submit} onKeyDown={(e) => e.key === 'Escape' && (e.preventDefault(), onClose())}>
-      <h2 id="manual-heading">Type an item in</h2>
-      <p class="hint">For a label that will not scan. The item is recorded as typed in, and checked for recalls and earlier use like a scan.</p>
+      <h2 id="manual-heading">{check ? 'Type a box in to check it' : 'Type an item in'}</h2>
+      <p class="hint">
+        {check
+          ? 'For a label that will not scan. The box is checked against this case like a scan, and nothing is recorded.'
+          : 'For a label that will not scan. The item is recorded as typed in, and checked for recalls and earlier use like a scan.'}
+      </p>
       {FIELDS.map(({ field, label, hint }) => {
         const id = `manual-${field}`;
         const error = errors[field];
@@ -116,7 +122,7 @@ export function ManualEntryForm({ actionLabel, onSubmit, onClose }: Props) {
         );
       })}
       <div class="form-actions">
-        <button type="submit">Record as {actionLabel.toLowerCase()}</button>
+        <button type="submit">{check ? 'Check this box' : `Record as ${actionLabel.toLowerCase()}`}</button>
         <button type="button" class="secondary" onClick={onClose}>
           Cancel
         </button>

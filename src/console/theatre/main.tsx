@@ -12,8 +12,10 @@ import { uuid } from '../shared/ids.js';
 import { SignIn } from '../shared/SignIn.js';
 import { TopBar } from '../shared/TopBar.js';
 import { useSession } from '../shared/useSession.js';
+import { alarm } from './alarm.js';
 import { rememberCase } from './cases.js';
 import { CaseView } from './CaseView.js';
+import type { CheckedEntry } from './CheckBeforeOpening.js';
 import { decisionText, DecisionControls } from './Decision.js';
 import { linesOf, type Outcome } from './lines.js';
 import { OpenCase } from './OpenCase.js';
@@ -31,24 +33,6 @@ function browserStore(storage: Storage): KeyValueStore {
     removeItem: (k) => storage.removeItem(k),
     keys: () => Array.from({ length: storage.length }, (_, i) => storage.key(i)).filter((k): k is string => k !== null),
   };
-}
-
-/** Two short high tones: heard over a theatre's noise, for critical warnings only. */
-function alarm(): void {
-  try {
-    const audio = new AudioContext();
-    for (const at of [0, 0.35]) {
-      const tone = audio.createOscillator();
-      const gain = audio.createGain();
-      tone.frequency.value = 880;
-      gain.gain.value = 0.2;
-      tone.connect(gain).connect(audio.destination);
-      tone.start(audio.currentTime + at);
-      tone.stop(audio.currentTime + at + 0.25);
-    }
-  } catch {
-    // No audio on this device: the banner and the line say it.
-  }
 }
 
 interface Alert {
@@ -212,6 +196,13 @@ function Theatre() {
     queue.add({ key: uuid(), procedureId: procedure.id, body: { manual, ...common(action, lateReason) } });
   };
 
+  /** A box checked before opening, then opened: recorded as implanted exactly as it was checked (the label, or the typed entry), with a new Idempotency-Key. */
+  const recordChecked = (entry: CheckedEntry) => {
+    if (!queue || !procedure) return;
+    setDecided(null);
+    queue.add({ key: uuid(), procedureId: procedure.id, body: { ...entry, ...common('implanted', null) } });
+  };
+
   const signOut = () => {
     end();
     setProcedure(null);
@@ -319,6 +310,9 @@ function Theatre() {
           scanRef={scanRef}
           onScan={takeScan}
           onManual={takeManual}
+          onRecordChecked={recordChecked}
+          substitute={settings.substitute}
+          alerting={alert !== undefined}
           onCancelQueued={(key) => queue?.cancel(key)}
           onDismiss={(key) => setOutcomes((list) => list.filter((o) => o.scan.key !== key))}
           onEscape={() => alert && (alertDecision ? focusDecision() : acknowledge())}

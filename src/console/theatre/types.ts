@@ -67,3 +67,42 @@ export interface Procedure {
   readonly location: { readonly gln: string; readonly name: string } | null;
   readonly items: readonly ProcedureItem[];
 }
+
+/** A finding of a check before opening: a warning as a scan would give it, with the compatibility rule that raised it. */
+export interface Finding extends Warning {
+  readonly rule?: string;
+}
+
+/** A check before opening as the service keeps it (GET /v1/procedures/{id}/checks): nothing was recorded about the patient. */
+export interface PreUseCheck {
+  readonly id: string;
+  readonly procedureId: string;
+  readonly entryType: 'barcode' | 'manual';
+  readonly raw: string | null;
+  /** GS1 (di is the GTIN), HIBC, ICCBBA; null for a label without a product identifier. */
+  readonly issuingAgency: string | null;
+  readonly di: string | null;
+  readonly lotNumber: string | null;
+  readonly serialNumber: string | null;
+  readonly expirationDate: string | null;
+  /** The most severe finding; none when nothing was found. */
+  readonly outcome: 'critical' | 'warning' | 'info' | 'none';
+  readonly findings: readonly Finding[];
+  readonly checkedAt: string;
+}
+
+/** The answer to POST /v1/procedures/{id}/check: what a scan of the box as implanted would say now. */
+export interface CheckResult {
+  readonly check: PreUseCheck;
+  readonly device: {
+    readonly di: string | null;
+    readonly gtin: string | null;
+    readonly hibc: { readonly lic: string; readonly pcn: string } | null;
+    readonly lotNumber: string | null;
+    readonly serialNumber: string | null;
+    readonly expirationDate: string | null;
+    readonly entryType: 'barcode' | 'manual';
+  };
+  readonly warnings: readonly Finding[];
+  readonly wouldNeedDecision: boolean;
+}
