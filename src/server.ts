@@ -8,7 +8,7 @@ import { loadConfigOrExit } from './config.js';
 import { durabilityWarnings } from './db/durability.js';
 import { migrateToLatest } from './db/migrator.js';
 import { openDatabase, type OpenDatabase } from './db/open.js';
-import { ensureBootstrapKey } from './modules/api-keys/api-key.service.js';
+import { ensureBootstrapKey, hasActiveAdminKey } from './modules/api-keys/api-key.service.js';
 import { unsupportedNode } from './shared/node-version.js';
 
 const SHUTDOWN_GRACE_MS = 15_000;
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
       if (outcome === 'revoked') say('BOOTSTRAP_ADMIN_KEY names a key that was revoked; it stays revoked. Unset the variable.');
       else say(`bootstrap admin key ${outcome === 'created' ? 'created' : 'present'}`);
     }
+    if (!(await hasActiveAdminKey(database.db))) say('No admin key exists yet. Make one with: npm run -s admin -- create-key --role admin --national');
   } catch (error) {
     say(`startup failed: ${error instanceof Error ? error.message : String(error)}`);
     await stopDatabase().catch(() => undefined);

@@ -58,3 +58,18 @@ export async function restoreTarget(config: Config, log: (message: string) => vo
   const server = await startEmbeddedPostgres({ dataDir: config.dataDir, durable: true, log });
   return { url: server.url, description: `the embedded database in ${config.dataDir}`, close: () => server.stop() };
 }
+
+/**
+ * The service's database for a command run beside it (`npm run -s admin`): DATABASE_URL; or the
+ * embedded server the service is running on DATA_DIR; or, when none runs, the cluster in DATA_DIR,
+ * created when there is none yet (the first thing a new installation may do), started for the
+ * command and stopped after.
+ */
+export async function serviceDatabase(config: Config, log: (message: string) => void): Promise<MaintenanceDatabase> {
+  if (config.databaseUrl !== undefined) return { url: config.databaseUrl, description: describeUrl(config.databaseUrl), close: nothingToClose };
+  const description = `the embedded database in ${config.dataDir}`;
+  const running = await runningEmbeddedPostgres(config.dataDir);
+  if (running) return { url: running.url, description: `${description} (running, port ${running.port})`, close: nothingToClose };
+  const server = await startEmbeddedPostgres({ dataDir: config.dataDir, durable: true, log });
+  return { url: server.url, description, close: () => server.stop() };
+}

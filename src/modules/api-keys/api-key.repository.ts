@@ -119,3 +119,9 @@ export async function listKeys(db: Kysely<Database>, scope: TenancyScope): Promi
   if (scope.kind === 'organisation') query = query.where('k.organisation_id', '=', scope.organisationId);
   return (await query.execute()).map(toRecord);
 }
+
+/** Whether any admin key is active: without one, nobody can set the service up through the API. */
+export async function hasActiveAdminKey(db: Kysely<Database>): Promise<boolean> {
+  const row = await db.selectFrom('api_keys').select('id').where('role', '=', 'admin').where('revoked_at', 'is', null).limit(1).executeTakeFirst();
+  return row !== undefined;
+}

@@ -6,11 +6,13 @@ import type { Role } from '../../domain/vocabulary.js';
 import { canSee, tenancyOf, type Actor, type RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';
-import { recordAudit } from '../audit/audit.service.js';
+import { recordAudit, type AuditEntry } from '../audit/audit.service.js';
+import { insertAuditEvents } from '../audit/audit.repository.js';
 import { findOrganisationByOdsCode } from '../organisations/organisation.repository.js';
 import { findRegistry } from '../registries/registry.repository.js';
 import {
   findActorByKeyHash,
+  hasActiveAdminKey,
   findKeyByHash,
   findKeyById,
   insertKey,
@@ -69,11 +71,50 @@ export async function createApiKey(db: Kysely<Database>, ctx: RequestContext, in
   if (national && !ctx.actor.national) {
     throw new ProblemError('FORBIDDEN', 'Only a national admin key can create national keys.');
   }
+  return issueKey(db, input, { by: ctx.actor.keyId, canSee: (organisationId) => canSee(ctx.actor, organisationId), audit: (trx, entry) => recordAudit(trx, ctx, entry) });
+}
+
+/**
+ * A key made from the command line by someone with access to the database (`npm run -s admin`): the
+ * way in for a new installation. No key creates it; the audit row names the operating-system user.
+ */
+export async function createKeyFromCommandLine(db: Kysely<Database>, input: CreateApiKeyInput, operator: string): Promise<CreatedApiKey> {
+  return issueKey(db, input, {
+    by: null,
+    canSee: () => true,
+    audit: (trx, entry) =>
+      insertAuditEvents(trx, [
+        {
+          requestId: null,
+          actorKeyId: null,
+          actorOrganisationId: null,
+          actorRole: null,
+          action: entry.action,
+          route: 'command line: admin create-key',
+          outcome: 'success',
+          organisationId: entry.organisationId ?? null,
+          patientIds: [],
+          procedureIds: [],
+          detail: { ...entry.detail, operator },
+        },
+      ]),
+  });
+}
+
+interface Issuer {
+  /** The key that creates it; null from the command line. */
+  readonly by: string | null;
+  readonly canSee: (organisationId: string) => boolean;
+  readonly audit: (db: Kysely<Database>, entry: AuditEntry) => Promise<void>;
+}
+
+async function issueKey(db: Kysely<Database>, input: CreateApiKeyInput, issuer: Issuer): Promise<CreatedApiKey> {
+  const national = input.national === true;
   let organisationId: string | null = null;
   if (!national) {
     // The schema guarantees exactly one of organisation / national.
     const organisation = input.organisation === undefined ? undefined : await findOrganisationByOdsCode(db, input.organisation);
-    if (!organisation || !canSee(ctx.actor, organisation.id)) {
+    if (!organisation || !issuer.canSee(organisation.id)) {
       throw new ProblemError('NOT_FOUND', `No organisation with ODS code ${input.organisation ?? ''} is registered.`);
     }
     organisationId = organisation.id;
@@ -94,9 +135,9 @@ export async function createApiKey(db: Kysely<Database>, ctx: RequestContext, in
       registryCode,
       keyHash: hash,
       keyPrefix: prefix,
-      createdBy: ctx.actor.keyId,
+      createdBy: issuer.by,
     });
-    await recordAudit(trx, ctx, {
+    await issuer.audit(trx, {
       action: 'api-key.create',
       organisationId,
       detail: { keyId: id, role: input.role, national, registry: registryCode },
@@ -128,6 +169,8 @@ export async function revokeApiKey(db: Kysely<Database>, ctx: RequestContext, id
     });
   });
 }
+
+export { hasActiveAdminKey };
 
 export type BootstrapOutcome = 'created' | 'exists' | 'revoked';
 
