@@ -12,9 +12,12 @@
  * makes checks through the API, in the current month.
  */
 import t from 'tap';
-import { sql } from 'kysely';
 import { buildTestApp, createOrganisationWithKeys, type OrganisationKeys } from '../helpers/app.js';
 import { GTIN_B, newProcedure, scan } from '../helpers/theatre.js';
+import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
+import { poolOf } from '../../src/db/create-db.js';
+import type { Database } from '../../src/db/database.js';
+import { organisationsInScope, safetyCheckCounts, safetyScanCounts, scanningShare } from '../../src/modules/reports/report.repository.js';
 import type { Clock } from '../../src/shared/clock.js';
 
 // Valid GTINs on GS1's example prefix 952.
@@ -178,7 +181,7 @@ t.test('the safety report', async (t) => {
 
   t.test('an organisation’s key: its own counts, exactly', async (t) => {
     const res = await report(a.keys.procurement, 'from=2026-01&to=2026-04');
-    t.equal(res.statusCode, 200, res.body);
+    t.equal(res.statusCode, 200, res.statusCode === 200 ? 'answered' : res.body);
     t.match(res.headers['content-type'], /^application\/json/);
     t.same(res.json(), { from: '2026-01', to: '2026-04', timeZone: 'Europe/London', months: aMonths, byOrganisation: [{ organisation: 'RSA', months: aMonths }] });
     const theirs = await report(b.keys.procurement, 'from=2026-01&to=2026-04');
@@ -191,7 +194,7 @@ t.test('the safety report', async (t) => {
 
   t.test('a national key: every organisation apart and together', async (t) => {
     const res = await report(national, 'from=2026-01&to=2026-04');
-    t.equal(res.statusCode, 200, res.body);
+    t.equal(res.statusCode, 200, res.statusCode === 200 ? 'answered' : res.body);
     const body = res.json<{ months: ReturnType<typeof month>[]; byOrganisation: { organisation: string }[] }>();
     t.same(body.byOrganisation, [
       { organisation: 'RSA', months: aMonths },
@@ -206,7 +209,7 @@ t.test('the safety report', async (t) => {
 
   t.test('CSV: one row per organisation, month and rule', async (t) => {
     const res = await report(national, 'from=2026-01&to=2026-04&format=csv');
-    t.equal(res.statusCode, 200, res.body);
+    t.equal(res.statusCode, 200, res.statusCode === 200 ? 'answered' : res.body);
     t.match(res.headers['content-type'], /^text\/csv; charset=utf-8/);
     t.equal(res.headers['content-disposition'], 'attachment; filename="safety-report-national-2026-01-to-2026-04.csv"');
     t.equal(
@@ -271,7 +274,7 @@ t.test('the safety report', async (t) => {
     const p3 = await newProcedure(app, a.keys.scanner, 8103, { side: 'left' });
     const check = async (serial: string) => {
       const res = await app.request({ method: 'POST', url: `/v1/procedures/${p3}/check`, key: a.keys.scanner, payload: { barcode: label(PLAIN, serial, EXPIRED) } });
-      t.equal(res.statusCode, 200, res.body);
+      t.equal(res.statusCode, 200, res.statusCode === 200 ? 'answered' : res.body);
       t.equal(res.json<{ check: { outcome: string } }>().check.outcome, 'critical');
     };
     await scanned(a, p3, { barcode: label(PLAIN, 'Z3', EXPIRED) });
@@ -280,7 +283,7 @@ t.test('the safety report', async (t) => {
     await scanned(a, p3, { barcode: label(PLAIN, 'Z1', EXPIRED) }); // followed
     await check('Z2'); // never opened
     const res = await report(a.keys.procurement, `from=${current}&to=${next}`);
-    t.equal(res.statusCode, 200, res.body);
+    t.equal(res.statusCode, 200, res.statusCode === 200 ? 'answered' : res.body);
     const m = res.json<{ months: ReturnType<typeof month>[] }>().months[0];
     t.same(m?.totals, {
       scans: { critical: 2, warning: 0, info: 0 },
@@ -290,5 +293,35 @@ t.test('the safety report', async (t) => {
     });
     t.same(m?.rules.find((r) => r.rule === 'PRODUCT_EXPIRED'), rule('PRODUCT_EXPIRED', 'PRODUCT_EXPIRED', [2, 0, 0], [3, 0, 0], [0, 0, 2], [2, 1]));
     t.same(m?.scanning, { items: 2, barcode: 2, manual: 0, barcodeShare: 1 });
+  });
+
+  t.test('the queries can read through their indexes', async (t) => {
+    // Plans on a table this small prefer a sequential scan; with it off, a plan through the index shows
+    // that the index answers the query (the partial index's predicate is implied by the query's).
+    const queries: CompiledQuery[] = [];
+    const logging = new Kysely<Database>({ dialect: new PostgresDialect({ pool: poolOf(app.db) }), log: (e) => void (e.level === 'query' && queries.push(e.query)) });
+    const organisations = await organisationsInScope(app.db, { kind: 'national' });
+    const period = { organisationIds: organisations.map((o) => o.id), fromMonth: '2026-01', toMonth: '2026-04' };
+    await safetyScanCounts(logging, period);
+    await safetyCheckCounts(logging, period);
+    await scanningShare(logging, period);
+    const client = await poolOf(app.db).connect();
+    try {
+      await client.query('begin');
+      await client.query('set local enable_seqscan = off');
+      const plans: string[] = [];
+      for (const q of queries) {
+        const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain ${q.sql}`, [...q.parameters]);
+        plans.push(rows.map((r) => r['QUERY PLAN']).join('\n'));
+      }
+      t.match(plans[0], /Index\b.* using scans_findings on scans/, 'findings at scan time: the partial index');
+      t.match(plans[0], /scans_one_void/, 'voided scans: the voids index');
+      t.match(plans[1], /using pre_use_checks_organisation on pre_use_checks/, 'checks by organisation and time');
+      t.match(plans[1], /using scans_procedure on scans/, 'the implant scan after a check, by procedure');
+      t.match(plans[2], /using items_organisation_scanned on items/, 'the scanning share');
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
   });
 });
