@@ -14,7 +14,9 @@ import axe from 'axe-core';
 import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
 import t from 'tap';
+import type { SafetyMonth } from '../../src/console/recalls/types.js';
 import { CSV_COLUMNS } from '../../src/modules/recalls/recall.export.js';
+import { sql } from 'kysely';
 import { createOrganisationWithKeys } from '../helpers/app.js';
 import { browserRequired, browserUnavailable, launchBrowser, newTablet, startConsoleServer } from '../helpers/browser.js';
 import { GS, GTIN, GTIN_B, newProcedure, nhsNumber, scan } from '../helpers/theatre.js';
@@ -492,6 +494,101 @@ t.test('recall console', { skip: unavailable && !browserRequired() ? `browser te
     t.ok(all.includes('FSN-UI-1') && all.includes('FSN-UI-SERIALS'), 'the older ones too');
     t.equal(await page.locator('button:text("Load more recalls")').count(), 0, 'nothing more to load');
     t.same(await axeViolations(page), [], 'no WCAG A/AA violation on the longer list');
+  });
+
+  await t.test('the safety report: a chart per month, the figures, by rule, the CSV', async (t) => {
+    // Last in the file: the data it adds changes nothing the other views were checked against.
+    // Two months back: two boxes checked and not opened; last month: a check followed by the implant scan
+    // of its box, and a taper stop not opened (the check's time is the database's: written as the check
+    // service writes it); this month, two expired items scanned: one put aside, one implanted with a reason.
+    const londonMonth = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit' }).format(ms);
+    const current = londonMonth(Date.now());
+    const back = (n: number) => {
+      const index = Number(current.slice(0, 4)) * 12 + Number(current.slice(5, 7)) - 1 - n;
+      return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+    };
+    const procedure = await newProcedure(app, s, 991, { side: 'left' });
+    const check = async (month: string, serial: string, finding: object) =>
+      sql`insert into pre_use_checks (organisation_id, procedure_id, entry_type, di, serial_number, findings, outcome, checked_at, actor_key_id)
+          values (${org.id}, ${procedure}, 'barcode', ${GTIN_B}, ${serial}, ${JSON.stringify([{ severity: 'critical', message: 'as the check said', ...finding }])}::jsonb, 'critical',
+                  ${`${month}-15T12:00:00Z`}, ${org.keyIds.scanner})`.execute(app.db);
+    await check(back(2), 'N1', { code: 'PRODUCT_EXPIRED' });
+    await check(back(2), 'N2', { code: 'PRODUCT_EXPIRED' });
+    await check(back(1), 'X1', { code: 'SIDE_MISMATCH', rule: 'side.laterality' });
+    await check(back(1), 'N3', { code: 'TAPER_MISMATCH', rule: 'hip.head-stem-taper' });
+    const expired = async (serial: string) => {
+      const res = await scan(app, s, procedure, { barcode: `]d201${GTIN_B}17250101${`10EXP${GS}21${serial}`}` });
+      t.equal(res.statusCode, 201, res.body);
+      return res.json<{ item: { id: string } }>().item.id;
+    };
+    const aside = await expired('X1');
+    const implanted = await expired('X2');
+    for (const [item, body] of [
+      [aside, { outcome: 'not-used', disposition: 'quarantined' }],
+      [implanted, { outcome: 'implanted', reason: 'the only one of its size, consultant decision' }],
+    ] as const) {
+      const res = await app.request({ method: 'POST', url: `/v1/items/${item}/decision`, key: s, payload: body });
+      t.equal(res.statusCode, 200, res.body);
+    }
+
+    await page.goto(`${base}#/safety`);
+    await page.waitForSelector('h1:text("Safety report")');
+    await page.waitForSelector('svg.safety-chart');
+    t.equal(await page.getAttribute('nav.views a[href="#/safety"]', 'aria-current'), 'page');
+    t.equal(await page.inputValue('#safety-to'), current, 'the last month is this month');
+    t.equal(await page.inputValue('#safety-from'), back(11), 'twelve months by default');
+    t.match(await page.textContent('#safety-chart-heading'), /: RCC$/);
+    t.equal(await inPage<number>(page, `document.querySelectorAll('svg.safety-chart rect.series-found').length`), 12, 'a bar of each series for each month');
+    t.equal(await inPage<number>(page, `document.querySelectorAll('svg.safety-chart rect.series-prevented').length`), 12);
+    t.equal(await page.getAttribute('svg.safety-chart', 'role'), 'img');
+    const name = (m: string) => `${['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][Number(m.slice(5, 7)) - 1]} ${m.slice(0, 4)}`;
+    // This month holds what the earlier tests scanned too: it is compared with what the service counts.
+    const report = (await app.request({ method: 'GET', url: `/v1/reports/safety?from=${current}&to=${back(-1)}`, key: org.keys.procurement })).json<{ months: SafetyMonth[] }>();
+    const m = report.months[0];
+    if (!m) throw new Error('no month');
+    const { scans, checks, decisions, criticalChecks } = m.totals;
+    t.ok(scans.critical >= 2 && decisions.notUsed >= 1 && decisions.overridden >= 1, 'this month has the two expired items at least');
+    t.match(
+      await page.textContent('#safety-chart-desc'),
+      `${name(back(2))}: 2 found, 2 prevented, 0 overridden; ${name(back(1))}: 2 found, 1 prevented, 0 overridden; ${name(current)}: ${scans.critical + checks.critical} found, ${decisions.notUsed + criticalChecks.notOpened} prevented, ${decisions.overridden} overridden. The figures are in the table below.`,
+      'the chart described in words',
+    );
+
+    const monthRow = (month: string) => inPage<string>(page, `Array.from(document.querySelectorAll('table.safety-months tbody tr')).find((tr) => tr.querySelector('th').textContent === ${JSON.stringify(name(month))})?.innerText.replace(/\\s+/g, ' ').trim() ?? null`);
+    // Month | critical at scan | at check | put aside | not opened | overridden | pending | items | scanned
+    t.equal(await monthRow(back(2)), `${name(back(2))} 0 2 0 2 0 0 0 –`);
+    t.equal(await monthRow(back(1)), `${name(back(1))} 0 2 0 1 0 0 0 –`);
+    t.equal(
+      await monthRow(current),
+      `${name(current)} ${scans.critical} ${checks.critical} ${decisions.notUsed} ${criticalChecks.notOpened} ${decisions.overridden} ${decisions.pending} ${m.scanning.items} ${((m.scanning.barcodeShare ?? 0) * 100).toFixed(1)}%`,
+      'this month as the service counts it',
+    );
+    const ruleRows = await inPage<string[]>(page, `Array.from(document.querySelectorAll('table.safety-rules tbody tr'), (tr) => tr.innerText.replace(/\\s+/g, ' ').trim())`);
+    // Rule | finding | critical at scan | warnings at scan | critical at check | put aside | not opened | overridden | pending
+    t.ok(ruleRows.includes('hip.head-stem-taper TAPER_MISMATCH 0 0 1 0 1 0 0'), 'the taper stop, not opened');
+    t.ok(ruleRows.includes('side.laterality SIDE_MISMATCH 0 0 1 0 0 0 0'), 'the side check, followed by its implant scan');
+    t.match(ruleRows.find((r) => r.startsWith('PRODUCT_EXPIRED')), /^PRODUCT_EXPIRED \d+ \d+ 2 /, 'the expired boxes checked two months back');
+    t.same(await axeViolations(page), [], 'no WCAG A/AA violation on the safety report');
+    await shot(page, 'safety-1024');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:text("Download CSV")')]);
+    t.equal(download.suggestedFilename(), `safety-report-RCC-${back(11)}-to-${back(-1)}.csv`);
+    const records: string[][] = parse(await readFile(await download.path(), 'utf8'));
+    t.equal(records[0]?.slice(0, 4).join(','), 'organisation,month,rule,code');
+    t.same(records.filter((r) => r[1] === back(2)), [['RCC', back(2), 'all', '', '0', '0', '0', '2', '0', '0', '0', '0', '0', '2', '0', '2', '0', '0', '0'], ['RCC', back(2), 'PRODUCT_EXPIRED', 'PRODUCT_EXPIRED', '0', '0', '0', '2', '0', '0', '0', '0', '0', '2', '0', '', '', '', '']]);
+    await page.waitForSelector('text=/Saved safety-report-RCC-/');
+
+    // One month only, then a period the wrong way round.
+    await page.fill('#safety-from', back(1));
+    await page.fill('#safety-to', back(1));
+    await page.click('button:text("Show report")');
+    await page.waitForFunction(() => document.querySelectorAll('table.safety-months tbody tr').length === 1);
+    t.equal(await monthRow(back(1)), `${name(back(1))} 0 2 0 1 0 0 0 –`);
+    await page.fill('#safety-from', current);
+    await page.click('button:text("Show report")');
+    t.equal(await (await page.waitForSelector('#safety-error')).textContent(), 'The last month must not be before the first.');
+    t.equal(await page.getAttribute('#safety-from', 'aria-invalid'), 'true');
+    t.same(await axeViolations(page), [], 'no WCAG A/AA violation with the error');
   });
 
   if (SHOTS) {

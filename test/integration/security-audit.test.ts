@@ -147,6 +147,7 @@ t.test('audit: every route that reads or writes patient data leaves a row naming
     const query: Record<string, string> = {
       '/v1/labels': '?symbology=gs1datamatrix&data=(01)09506000134352',
       '/v1/reports/data-quality': '?from=2025-01-01T00:00:00Z&to=2027-01-01T00:00:00Z',
+      '/v1/reports/safety': '?from=2025-01&to=2027-01',
       '/v1/recalls/affected-patients': `?gtin=${GTIN}`,
       '/v1/feeds/procedures': '?registry=NJR',
     };

@@ -67,6 +67,7 @@ const MATRIX: Record<string, string> = {
   'POST /v1/compatibility/rules/:ruleId/waiver': '---y-',
   'DELETE /v1/compatibility/rules/:ruleId/waiver': '---y-',
   'GET /v1/reports/data-quality': /**/ '---y-',
+  'GET /v1/reports/safety': /*      */ '---y-',
   'POST /v1/recalls': /*            */ '---y-',
   'POST /v1/recalls/preview': /*    */ '---y-',
   'GET /v1/recalls': /*             */ '---y-',
@@ -116,6 +117,7 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
   const query: Record<string, string> = {
     'GET /v1/labels': '?symbology=gs1datamatrix&data=(01)09506000134352',
     'GET /v1/reports/data-quality': '?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z',
+    'GET /v1/reports/safety': '?from=2026-01&to=2027-01',
     'GET /v1/recalls/affected-patients': `?gtin=${GTIN}`,
     'GET /v1/feeds/procedures': '?registry=NJR',
   };

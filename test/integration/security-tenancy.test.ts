@@ -129,6 +129,13 @@ t.test('tenancy: organisation B never reads or changes A’s data', async (t) =>
     t.match(quality.json(), { total: { items: 1 } });
     t.ok(quality.json<{ byLocation: Array<{ organisation: string }> }>().byLocation.every((r) => r.organisation === 'RTB'));
 
+    const londonMonth = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit' }).format(ms);
+    const safety = await app.request({ method: 'GET', url: `/v1/reports/safety?from=${londonMonth(Date.now() - 40 * 86_400_000)}&to=${londonMonth(Date.now() + 40 * 86_400_000)}`, key: B.procurement });
+    t.equal(safety.statusCode, 200, safety.body);
+    const safetyReport = safety.json<{ months: Array<{ scanning: { items: number } }>; byOrganisation: Array<{ organisation: string }> }>();
+    t.same(safetyReport.byOrganisation.map((o) => o.organisation), ['RTB'], 'the safety report counts B alone');
+    t.equal(safetyReport.months.reduce((n, m) => n + m.scanning.items, 0), 1, 'B’s one item');
+
     const survival = await app.request({ method: 'GET', url: '/v1/outcomes/survival', key: B.procurement });
     t.equal(survival.statusCode, 200);
     t.same(survival.json<{ groups: Array<{ n: number }> }>().groups.map((g) => g.n), [1], 'survival over B’s one implant');

@@ -2,9 +2,10 @@
  * The recall console, for a procurement officer or Medical Device Safety
  * Officer: the recalls of the organisation, a new recall from a Field Safety
  * Notice with a live count of whom it affects, each recall's affected patients
- * (filtered, contacted, exported) and the survival of a product.
+ * (filtered, contacted, exported), the survival of a product and the safety
+ * report (what the point-of-use checks found and prevented, month by month).
  *
- * The view is kept in the URL's fragment (#/new, #/recall/<id>, #/survival),
+ * The view is kept in the URL's fragment (#/new, #/recall/<id>, #/survival, #/safety),
  * so Back and a reload work; an NHS number is never put there.
  */
 import { render } from 'preact';
@@ -15,12 +16,13 @@ import { useSession } from '../shared/useSession.js';
 import { RecallDetail } from './RecallDetail.js';
 import { RecallForm } from './RecallForm.js';
 import { RecallList } from './RecallList.js';
+import { Safety } from './Safety.js';
 import { Survival } from './Survival.js';
 import { go } from './ui.js';
 
 const CONSOLE = 'recalls';
 
-type View = { readonly name: 'list' } | { readonly name: 'new' } | { readonly name: 'recall'; readonly id: string } | { readonly name: 'survival' };
+type View = { readonly name: 'list' } | { readonly name: 'new' } | { readonly name: 'recall'; readonly id: string } | { readonly name: 'survival' } | { readonly name: 'safety' };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -28,6 +30,7 @@ function viewOf(hash: string): View {
   const parts = hash.replace(/^#\/?/, '').split('/');
   if (parts[0] === 'new') return { name: 'new' };
   if (parts[0] === 'survival') return { name: 'survival' };
+  if (parts[0] === 'safety') return { name: 'safety' };
   if (parts[0] === 'recall' && parts[1] && UUID.test(parts[1])) return { name: 'recall', id: parts[1] };
   return { name: 'list' };
 }
@@ -73,12 +76,16 @@ function Recalls() {
           <a href="#/survival" aria-current={current('survival')}>
             Survival
           </a>
+          <a href="#/safety" aria-current={current('safety')}>
+            Safety
+          </a>
         </nav>
       </TopBar>
       {view.name === 'list' && <RecallList api={api} />}
       {view.name === 'new' && <RecallForm api={api} onCreated={(r) => go(`#/recall/${r.id}`)} onCancel={() => go('#/')} />}
       {view.name === 'recall' && <RecallDetail key={view.id} api={api} id={view.id} />}
       {view.name === 'survival' && <Survival api={api} />}
+      {view.name === 'safety' && <Safety api={api} />}
     </>
   );
 }

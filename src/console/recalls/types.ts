@@ -177,3 +177,32 @@ export interface SurvivalReport {
   readonly population: string;
   readonly groups: ReadonlyArray<{ readonly group: string; readonly label: string; readonly n: number; readonly revisions: number; readonly points: readonly SurvivalPoint[] }>;
 }
+
+/** The safety report (GET /v1/reports/safety), as the console reads it. */
+export interface SeverityCounts {
+  readonly critical: number;
+  readonly warning: number;
+  readonly info: number;
+}
+export interface SafetyCounts {
+  readonly scans: SeverityCounts;
+  readonly checks: SeverityCounts;
+  readonly decisions: { readonly notUsed: number; readonly overridden: number; readonly pending: number };
+  readonly criticalChecks: { readonly notOpened: number; readonly followedByImplantScan: number };
+}
+export interface SafetyRule extends SafetyCounts {
+  readonly rule: string;
+  readonly code: string;
+}
+export interface SafetyMonth {
+  readonly month: string;
+  readonly scanning: { readonly items: number; readonly barcode: number; readonly manual: number; readonly barcodeShare: number | null };
+  readonly totals: SafetyCounts & { readonly checks: SeverityCounts & { readonly all: number } };
+  readonly rules: readonly SafetyRule[];
+}
+export interface SafetyReport {
+  readonly from: string;
+  readonly to: string;
+  readonly months: readonly SafetyMonth[];
+  readonly byOrganisation: ReadonlyArray<{ readonly organisation: string; readonly months: readonly SafetyMonth[] }>;
+}

@@ -5,6 +5,8 @@ import { InstantSchema, jsonResponse } from '../../shared/schemas.js';
 import { tenancyOf } from '../../shared/actor.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { dataQuality, type DataQualityRow } from './report.repository.js';
+import { SafetyReportQuery, SafetyReportSchema } from './safety.schemas.js';
+import { SAFETY_CSV_COLUMNS, safetyCsv, safetyReport } from './safety.service.js';
 
 const DataQualityQuery = z
   .strictObject({
@@ -89,6 +91,52 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
           ...withShare(counts),
         })),
       };
+    },
+  );
+
+  app.get(
+    '/v1/reports/safety',
+    {
+      config: { access: ['procurement'] },
+      schema: {
+        operationId: 'getSafetyReport',
+        tags: ['reports'],
+        summary: 'Patient-safety evidence per month and rule: findings raised at scan time and before opening, errors prevented, overrides, and the scanning share',
+        description: [
+          'Per Europe/London calendar month (from `from` up to, not including, `to`; at most 36 months) and per rule (a compatibility rule such as `hip.head-liner-diameter`, or the code of a finding that names none, such as `PRODUCT_EXPIRED`):',
+          'product scans that raised a finding, by severity (voided scans are not counted; a scan counts in the month of its `scannedAt`);',
+          'checks before opening that raised one (`checkedAt`), and whether a critical check was followed by an implant scan of the same device in the procedure or not (prevented before opening);',
+          'the items a critical finding stopped, by the decision in force now: not used (an error prevented), implanted with a reason (an override), still pending;',
+          'and the items first scanned in the month, by barcode or typed.',
+          'An organisation’s key sees its organisation; a national key every organisation, each apart (`byOrganisation`) and together (`months`).',
+          `CSV with \`Accept: text/csv\` or \`?format=csv\`: one row per organisation, month and rule (the month’s row of all rules first, rule \`all\`), columns ${SAFETY_CSV_COLUMNS.join(', ')}. Counts only; audited as a report read.`,
+        ].join(' '),
+        querystring: SafetyReportQuery,
+        response: {
+          200: {
+            description: 'The counts (JSON), or the same as CSV.',
+            content: {
+              'application/json': { schema: SafetyReportSchema },
+              'text/csv': { schema: z.string().describe('CSV (RFC 4180 quoting, LF line ends) with a header row; cells a spreadsheet could run as a formula begin with an apostrophe.') },
+            },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const ctx = requestContext(req);
+      const { from, to, format } = req.query;
+      const wantsCsv = format === 'csv' || (format === undefined && (req.headers.accept ?? '').includes('text/csv'));
+      const report = await safetyReport(app.db, ctx, from, to, wantsCsv ? 'csv' : 'json');
+      if (wantsCsv) {
+        const scope = ctx.actor.odsCode ?? 'national';
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="safety-report-${scope}-${from}-to-${to}.csv"`)
+          .header('cache-control', 'no-store')
+          .send(safetyCsv(report));
+      }
+      return reply.type('application/json; charset=utf-8').send(report);
     },
   );
 };
