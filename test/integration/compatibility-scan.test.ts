@@ -119,6 +119,16 @@ t.test('compatibility at scan time', async (t) => {
     t.same(codes(head), ['critical TAPER_MISMATCH'], 'a 12/14 head against the retained 10/12 stem');
     t.match(head.json().warnings[0].message, /retained from an earlier operation on this side/);
 
+    const elsewhere = await createOrganisationWithKeys(app, 'RCE');
+    const atAnotherHospital = await newProcedure(app, elsewhere.keys.scanner, 9108, { side: 'left' });
+    const there = await scan(app, elsewhere.keys.scanner, atAnotherHospital, { barcode: label(HEAD_12_14) });
+    t.same(codes(there), ['critical TAPER_MISMATCH'], 'the revision at another hospital is checked against the stem retained from this one');
+    t.equal(
+      there.json().warnings[0].message,
+      'Taper mismatch: the femoral head has a 12/14 taper and the stem a 10/12 taper. Do not open it. The other part is retained from an earlier operation on this side: check the record of that operation.',
+      'named by its component only: no hospital, procedure or identifier of the other organisation',
+    );
+
     const otherSide = await newProcedure(app, key, 9108, { side: 'right' });
     t.same(codes(await scan(app, key, otherSide, { barcode: label(HEAD_12_14) })), [], 'the right hip is not checked against the left stem');
 
