@@ -373,6 +373,9 @@ export interface RecordedFacts {
 export async function recordedFacts(db: Kysely<Database>, queries: readonly RecordedFactsQuery[]): Promise<RecordedFacts[]> {
   if (queries.length === 0) return [];
   const column = <T>(f: (q: RecordedFactsQuery) => T) => queries.map(f);
+  // An item still in the patient: not this scan's own, not voided, implanted (or implanted after a critical warning), not explanted.
+  const stillImplanted = sql`i.id is distinct from q.item_id and i.status = 'active' and i.action = 'implanted'
+    and (i.decision_status is null or i.decision_status = 'implanted') and i.explanted_by_item_id is null`;
   const rows = await sql<{
     same_raw: boolean;
     serial_elsewhere: boolean;
@@ -423,17 +426,23 @@ export async function recordedFacts(db: Kysely<Database>, queries: readonly Reco
       -- by this organisation's view of the catalogue.
       case when ${catalogueColumn('clinical')} is not null then (
         select coalesce(json_agg(json_build_object('itemId', i.id, 'manufacturer', coalesce(io.manufacturer, ip.manufacturer),
-                                                   'clinical', coalesce(io.clinical, ip.clinical),
-                                                   'retained', i.procedure_id <> q.procedure_id) order by i.first_scanned_at, i.id), '[]'::json)
-        from procedures qp
-        join patients qpt on qpt.id = qp.patient_id
-        join items i on i.procedure_id = qp.id
-          or (qp.side in ('left', 'right') and i.nhs_number = qpt.nhs_number and i.action = 'implanted' and i.side = qp.side
-              and i.procedure_started_at < qp.started_at)
+                                                   'clinical', coalesce(io.clinical, ip.clinical), 'retained', i.retained)
+                                 order by i.first_scanned_at, i.id), '[]'::json)
+        -- Two arms, each on its own index (items_procedure; items_revision by NHS number), never an OR join.
+        from (
+          select i.id, i.di, i.first_scanned_at, false as retained
+          from items i
+          where i.procedure_id = q.procedure_id and ${stillImplanted}
+          union all
+          select i.id, i.di, i.first_scanned_at, true
+          from procedures qp
+          join patients qpt on qpt.id = qp.patient_id
+          join items i on i.nhs_number = qpt.nhs_number and i.action = 'implanted' and i.side = qp.side
+                      and i.procedure_started_at < qp.started_at
+          where qp.id = q.procedure_id and qp.side in ('left', 'right') and ${stillImplanted}
+        ) i
         left join products ip on ip.di = i.di
         left join product_overrides io on io.organisation_id = q.organisation_id and io.di = i.di
-        where qp.id = q.procedure_id and i.id is distinct from q.item_id and i.status = 'active' and i.action = 'implanted'
-          and (i.decision_status is null or i.decision_status = 'implanted') and i.explanted_by_item_id is null
       ) end as alongside,
       -- The rules in force are the organisation's: its own rules and the national ones it has not waived.
       case when ${catalogueColumn('clinical')} is not null then ${organisationRulesColumn(sql.ref('q.organisation_id'))} end as organisation_rules
