@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
@@ -25,6 +26,7 @@ import { decisionRoutes } from './modules/decisions/decision.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { organisationRoutes } from './modules/organisations/organisation.routes.js';
 import { problemRoutes } from './modules/problems/problem.routes.js';
+import { createSignIn, signInRoutes } from './modules/sign-in/sign-in.js';
 import { authPlugin } from './plugins/auth.js';
 import { CONSOLE_PREFIX, consolePlugin } from './plugins/console.js';
 import { clientErrorHandler, errorsPlugin, frameworkErrors } from './plugins/errors.js';
@@ -165,7 +167,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Keys authenticated moments ago; revoking a key forgets it here (api-key routes).
   const actors = new ActorCache(config.authCacheSeconds * 1000, deps.clock ?? systemClock);
   app.decorate('actorCache', actors);
+  // Staff signed in with OpenID Connect: sessions (a cookie) beside keys; off without OIDC_ISSUER.
+  const signIn = createSignIn(config, deps.db, deps.clock ?? systemClock, () => app.publicBaseUrl());
+  await app.register(cookie);
   await app.register(authPlugin, {
+    sessions: signIn.sessions,
     publicPrefixes: [DOCS_PREFIX, CONSOLE_PREFIX],
     authenticate: (key) => authenticate(deps.db, key, actors),
     failureLimit: config.authFailureLimit,
@@ -194,6 +200,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(feedRoutes);
   await app.register(outcomeRoutes);
   await app.register(fhirRoutes);
+  await app.register(signInRoutes, { signIn: signIn.service, cookies: signIn.cookies });
 
   return app;
 }

@@ -59,7 +59,70 @@ const EnvSchema = z.object({
     })
     .optional(),
   REQUEST_TIMEOUT_SECONDS: wholeNumber(1, 3600, 'seconds').default(30),
+  OIDC_ISSUER: z
+    .string()
+    .trim()
+    .refine((v) => isIssuer(v), { message: 'must be an https:// URL (http:// only for localhost) without query or fragment' })
+    .optional(),
+  OIDC_CLIENT_ID: z.string().trim().min(1).max(255).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).max(1024).optional(),
+  OIDC_CLIENT_PRIVATE_KEY: z
+    .string()
+    .refine((v) => isPrivateJwk(v), { message: 'must be a private key as a JSON Web Key (JSON with "kty" and "d")' })
+    .optional(),
+  OIDC_SCOPES: z
+    .string()
+    .trim()
+    .refine((v) => /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(v) && v.split(' ').includes('openid'), {
+      message: 'must be space-separated scopes including openid',
+    })
+    .default('openid profile'),
+  OIDC_ROLES_CLAIM: z.string().trim().min(1).max(200).default('roles'),
+  OIDC_ROLE_FIELD: z.string().trim().min(1).max(200).optional(),
+  OIDC_ORGANISATION_FIELD: z.string().trim().min(1).max(200).optional(),
+  OIDC_ORGANISATION_CLAIM: z.string().trim().min(1).max(200).optional(),
+  OIDC_ROLE_MAP: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        const parsed = RoleMapSchema.safeParse(JSON.parse(v));
+        if (parsed.success) return parsed.data;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object from claim value to a role (admin, scanner, procurement) or {"role": …, "national": true}' });
+      return z.NEVER;
+    })
+    .optional(),
+  OIDC_NAME_CLAIM: z.string().trim().min(1).max(200).default('name'),
+  SESSION_IDLE_MINUTES: wholeNumber(1, 1440, 'minutes').default(30),
+  SESSION_MAX_HOURS: wholeNumber(1, 168, 'hours').default(12),
 });
+
+/** The roles a person may be given by the provider's claims: registry access is for machines (keys, tokens). */
+export const PERSON_ROLES = ['admin', 'scanner', 'procurement'] as const;
+export type PersonRole = (typeof PERSON_ROLES)[number];
+
+const RoleMapSchema = z.record(
+  z.string().min(1).max(500),
+  z.union([z.enum(PERSON_ROLES), z.strictObject({ role: z.enum(PERSON_ROLES), national: z.boolean().optional() })]),
+);
+
+function isIssuer(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  const loopback = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+  return (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) && url.search === '' && url.hash === '' && url.username === '';
+}
+
+function isPrivateJwk(value: string): boolean {
+  try {
+    const jwk = JSON.parse(value) as unknown;
+    return typeof jwk === 'object' && jwk !== null && 'kty' in jwk && 'd' in jwk;
+  } catch {
+    return false;
+  }
+}
 
 function isPublicBaseUrl(value: string): boolean {
   if (!URL.canParse(value)) return false;
@@ -110,6 +173,38 @@ export interface Config {
   readonly requestTimeoutSeconds: number;
   /** The built web console (`npm run build` writes it); default: `dist/console` of this package. */
   readonly consoleDir: string;
+  /** Staff sign-in with OpenID Connect; undefined (no OIDC_ISSUER): sign-in is off, keys only. */
+  readonly oidc: OidcConfig | undefined;
+  /** A session unused this long ends. */
+  readonly sessionIdleMinutes: number;
+  /** A session ends this long after sign-in, however used. */
+  readonly sessionMaxHours: number;
+}
+
+/** What one role-map entry gives: a role, in the organisation the claims name, or national. */
+export interface MappedRole {
+  readonly role: PersonRole;
+  readonly national: boolean;
+}
+
+export interface OidcConfig {
+  readonly issuer: string;
+  readonly clientId: string;
+  /** Exactly one of the secret (client_secret_basic) and the private key (private_key_jwt). */
+  readonly clientSecret: string | undefined;
+  readonly clientPrivateKey: Readonly<Record<string, unknown>> | undefined;
+  readonly scopes: string;
+  /** The claim holding the person's roles: a string, a list of strings, or a list of objects (CIS2's nhsid_nrbac_roles). */
+  readonly rolesClaim: string;
+  /** For a list of objects: the field of each holding the role value (CIS2: role_code). */
+  readonly roleField: string | undefined;
+  /** For a list of objects: the field of each naming its organisation's ODS code (CIS2: org_code). */
+  readonly organisationField: string | undefined;
+  /** Otherwise: a claim holding the person's organisation's ODS code. */
+  readonly organisationClaim: string | undefined;
+  /** Claim value (or one ':'-separated part of it) → role. A value not in the map gives nothing. */
+  readonly roleMap: ReadonlyMap<string, MappedRole>;
+  readonly nameClaim: string;
 }
 
 export class ConfigError extends Error {
@@ -164,6 +259,44 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     publicBaseUrl: e.PUBLIC_BASE_URL === undefined ? undefined : e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     requestTimeoutSeconds: e.REQUEST_TIMEOUT_SECONDS,
     consoleDir: e.CONSOLE_DIR === undefined ? DEFAULT_CONSOLE_DIR : path.resolve(e.CONSOLE_DIR),
+    oidc: oidcOf(e),
+    sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    sessionMaxHours: e.SESSION_MAX_HOURS,
+  });
+}
+
+function oidcOf(e: z.infer<typeof EnvSchema>): OidcConfig | undefined {
+  const problems: string[] = [];
+  if (e.OIDC_ISSUER === undefined) {
+    for (const name of ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_CLIENT_PRIVATE_KEY', 'OIDC_ROLE_MAP'] as const) {
+      if (e[name] !== undefined) problems.push(`${name} is set but OIDC_ISSUER is not: set OIDC_ISSUER to turn sign-in on, or unset ${name}`);
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    return undefined;
+  }
+  if (e.OIDC_CLIENT_ID === undefined) problems.push('OIDC_CLIENT_ID is required with OIDC_ISSUER');
+  if ((e.OIDC_CLIENT_SECRET === undefined) === (e.OIDC_CLIENT_PRIVATE_KEY === undefined)) {
+    problems.push('exactly one of OIDC_CLIENT_SECRET and OIDC_CLIENT_PRIVATE_KEY is required with OIDC_ISSUER');
+  }
+  if (e.OIDC_ROLE_MAP === undefined || Object.keys(e.OIDC_ROLE_MAP).length === 0) {
+    problems.push('OIDC_ROLE_MAP is required with OIDC_ISSUER: nobody is given a role by default');
+  }
+  if (problems.length > 0 || e.OIDC_CLIENT_ID === undefined || e.OIDC_ROLE_MAP === undefined) throw new ConfigError(problems);
+  const roleMap = new Map<string, MappedRole>(
+    Object.entries(e.OIDC_ROLE_MAP).map(([value, to]) => [value, typeof to === 'string' ? { role: to, national: false } : { role: to.role, national: to.national === true }]),
+  );
+  return Object.freeze({
+    issuer: e.OIDC_ISSUER,
+    clientId: e.OIDC_CLIENT_ID,
+    clientSecret: e.OIDC_CLIENT_SECRET,
+    clientPrivateKey: e.OIDC_CLIENT_PRIVATE_KEY === undefined ? undefined : (JSON.parse(e.OIDC_CLIENT_PRIVATE_KEY) as Record<string, unknown>),
+    scopes: e.OIDC_SCOPES,
+    rolesClaim: e.OIDC_ROLES_CLAIM,
+    roleField: e.OIDC_ROLE_FIELD,
+    organisationField: e.OIDC_ORGANISATION_FIELD,
+    organisationClaim: e.OIDC_ORGANISATION_CLAIM,
+    roleMap,
+    nameClaim: e.OIDC_NAME_CLAIM,
   });
 }
 

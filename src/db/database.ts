@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Kysely } from 'kysely';
+import type { PersonRole } from '../config.js';
 import type { ClinicalAttributes } from '../domain/compatibility/attributes.js';
 import type { OrganisationRuleDefinition } from '../domain/compatibility/organisation.js';
 import type { AuditOutcome, Awaiting, BulkExportStatus, ConsentStatus, ContactStatus, DecisionOutcome, DecisionStatus, Disposition, EntryType, FhirExportType, ItemAction, LocationKind, Role, Side, WithoutConsentPolicy } from '../domain/vocabulary.js';
@@ -52,6 +53,55 @@ export interface AuditEventsTable {
   patient_ids: ColumnType<string[], string[] | undefined, never>;
   procedure_ids: ColumnType<string[], string[] | undefined, never>;
   detail: ColumnType<Record<string, unknown>, string | undefined, never>;
+  /** The person who acted, signed in with OpenID Connect; null for keys. All three or none. */
+  actor_person_issuer: string | null;
+  actor_person_subject: string | null;
+  actor_person_name: string | null;
+}
+
+/** A person who signs in with OpenID Connect, known by their provider and subject there. */
+export interface PeopleTable {
+  id: Generated<string>;
+  issuer: string;
+  subject: string;
+  /** Their display name at their last sign-in. */
+  name: string;
+  created_at: CreatedAt;
+  last_sign_in_at: Date;
+}
+
+/** Whose each person principal (a row of api_keys that is no usable key) is: one per person and role profile. */
+export interface PersonPrincipalsTable {
+  principal_id: string;
+  person_id: string;
+  role: PersonRole;
+  organisation_id: string | null;
+  national: boolean;
+  created_at: CreatedAt;
+}
+
+/** A signed-in session, found by the SHA-256 of the random id its cookie holds. */
+export interface SessionsTable {
+  id_hash: Buffer;
+  person_id: string;
+  profile_ids: string[];
+  /** The chosen role profile; null until the person chooses among several. */
+  principal_id: string | null;
+  csrf_secret: string;
+  id_token: string | null;
+  created_at: Date;
+  last_seen_at: Date;
+  expires_at: Date;
+}
+
+/** A sign-in under way: what the callback needs to finish it, once. */
+export interface SignInAttemptsTable {
+  id_hash: Buffer;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  return_to: string;
+  expires_at: Date;
 }
 
 export interface PatientsTable {
@@ -409,6 +459,10 @@ export interface Database {
   organisations: OrganisationsTable;
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
+  people: PeopleTable;
+  person_principals: PersonPrincipalsTable;
+  sessions: SessionsTable;
+  sign_in_attempts: SignInAttemptsTable;
   patients: PatientsTable;
   locations: LocationsTable;
   staff: StaffTable;

@@ -1,3 +1,4 @@
+import type {} from '@fastify/cookie';
 import type { FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Role } from '../domain/vocabulary.js';
@@ -23,7 +24,35 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated caller; null on public routes. */
     actor: Actor | null;
+    /** For a caller signed in by a session cookie: the CSRF token its changes must carry; null otherwise. */
+    csrfToken: string | null;
   }
+}
+
+/**
+ * What a session cookie stands for (people signed in with OpenID Connect), as the
+ * composition root's session store answers: acting in a role profile, signed in
+ * but yet to choose one of several, or ended (unknown, signed out, idle, expired, revoked).
+ */
+export type SessionAuthentication =
+  | { readonly status: 'active'; readonly actor: Actor; readonly csrfToken: string; verifyCsrf(token: string | undefined): boolean }
+  | { readonly status: 'choose-profile'; readonly csrfToken: string; verifyCsrf(token: string | undefined): boolean }
+  | { readonly status: 'ended' };
+
+export interface SessionAuthenticator {
+  /** The cookie holding the session id. */
+  readonly cookieName: string;
+  authenticate(sessionId: string): Promise<SessionAuthentication>;
+}
+
+/** The header a change made with a session cookie carries its CSRF token in. */
+export const CSRF_HEADER = 'x-csrf-token';
+/** Methods that change nothing, and so need no CSRF token. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function csrfTokenOf(req: FastifyRequest): string | undefined {
+  const value = req.headers[CSRF_HEADER];
+  return typeof value === 'string' ? value : undefined;
 }
 
 export interface RouteAccess {
@@ -45,6 +74,11 @@ export interface AuthPluginOptions {
    * module); without it, every key is refused.
    */
   readonly authenticate?: (key: string) => Promise<Actor | undefined>;
+  /**
+   * Sessions of people signed in (a cookie), used when a request has no Authorization header.
+   * Without it, only keys authenticate.
+   */
+  readonly sessions?: SessionAuthenticator | undefined;
   /** Failed authentications one client may make within the window before it is refused for a window. */
   readonly failureLimit?: number;
   readonly failureWindowSeconds?: number;
@@ -82,6 +116,7 @@ export function throttleClient(ip: string): string {
 export const authPlugin = fp<AuthPluginOptions>(
   async (app, options) => {
     app.decorateRequest('actor', null);
+    app.decorateRequest('csrfToken', null);
     const routes: RouteAccess[] = [];
     app.decorate('routeAccess', routes);
     const limit = options.failureLimit ?? DEFAULT_FAILURE_LIMIT;
@@ -130,6 +165,27 @@ export const authPlugin = fp<AuthPluginOptions>(
       }
 
       const header = req.headers.authorization;
+      // A person's session: only when no Authorization header is sent (a key or token always wins, and needs no CSRF token).
+      const sessionId = header === undefined && options.sessions ? req.cookies[options.sessions.cookieName] : undefined;
+      if (options.sessions && sessionId !== undefined) {
+        const session = await options.sessions.authenticate(sessionId);
+        if (session.status === 'ended') {
+          failed(req, client);
+          throw new ProblemError('UNAUTHENTICATED', 'The session has ended (signed out, unused for too long, past its limit, or its role revoked). Sign in again.');
+        }
+        if (!SAFE_METHODS.has(req.method) && !session.verifyCsrf(csrfTokenOf(req))) {
+          throw new ProblemError('CSRF_INVALID', `A change made with a session needs the session's CSRF token in the ${CSRF_HEADER} header.`);
+        }
+        if (session.status === 'choose-profile') {
+          throw new ProblemError('PROFILE_REQUIRED', 'You hold several role profiles: choose one first (GET /auth/profiles, POST /auth/profile).');
+        }
+        if (!access.includes(session.actor.role)) {
+          throw new ProblemError('FORBIDDEN', `This operation needs one of the roles: ${access.join(', ')}. Your role is ${session.actor.role}.`);
+        }
+        req.actor = session.actor;
+        req.csrfToken = session.csrfToken;
+        return;
+      }
       const match = header === undefined ? null : BEARER.exec(header);
       if (!match?.[1]) {
         failed(req, client);

@@ -56,12 +56,13 @@ export const swaggerPlugin = fp<SwaggerOptions>(
         ],
         components: {
           securitySchemes: {
-            bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key issued by POST /v1/api-keys.' },
+            bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key issued by POST /v1/api-keys. People signed in with OpenID Connect (GET /auth/login) send their session cookie instead, and on changes its CSRF token in X-CSRF-Token (GET /v1/me gives it).' },
           },
         },
         tags: [
           { name: 'service', description: 'Liveness, readiness and the API description.' },
           { name: 'access', description: 'Organisations, API keys and who is calling.' },
+          { name: 'sign-in', description: 'Staff sign in as themselves with their organisation\'s OpenID Provider: sessions for the web console.' },
           { name: 'barcodes', description: 'Parse and explain scans; render labels.' },
           { name: 'theatre', description: 'Procedures, scans at the point of use, locations and staff.' },
           { name: 'catalogue', description: 'The product catalogue (GUDID-like).' },

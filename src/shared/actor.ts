@@ -1,7 +1,20 @@
 import type { Role } from '../domain/vocabulary.js';
 import { ProblemError } from './problem.js';
 
-/** Who is calling: the API key that authenticated the request, with its tenancy. */
+/** A person signed in with OpenID Connect: who they are at their provider. */
+export interface Person {
+  /** The provider's issuer URL. */
+  readonly provider: string;
+  readonly subject: string;
+  /** Their display name, from the provider's claims at sign-in. */
+  readonly name: string;
+}
+
+/**
+ * Who is calling: the API key that authenticated the request, with its tenancy;
+ * for a person signed in with OpenID Connect, their principal (a row of api_keys
+ * per person and role profile) and the person.
+ */
 export interface Actor {
   readonly keyId: string;
   readonly keyName: string;
@@ -13,6 +26,8 @@ export interface Actor {
   readonly odsCode: string | null;
   /** For registry keys: the registry whose feeds the key reads (null: none; outcomes only). */
   readonly registryCode: string | null;
+  /** Set exactly when a person signed in acts (a session), never for a key. */
+  readonly person?: Person;
 }
 
 /** What a service needs to know about the request it serves: the actor, and ids for the audit trail. */

@@ -213,6 +213,34 @@ export const PROBLEMS = {
     title: 'No waiver in force',
     description: 'No waiver of this national rule is in force for the organisation (another organisation\'s waivers are not seen): the rule is checked already.',
   },
+  SIGN_IN_OFF: {
+    status: 404,
+    title: 'Sign-in is off',
+    description: 'This installation has no OpenID Provider configured (OIDC_ISSUER): sign in with an API key.',
+  },
+  SIGN_IN_FAILED: {
+    status: 400,
+    title: 'Sign-in failed',
+    description:
+      'The sign-in could not be finished: it was not started from this browser, was already used or took too long, the provider refused it, or its answer failed verification (state, PKCE, ID token). Start again.',
+  },
+  SIGN_IN_NO_ROLE: {
+    status: 403,
+    title: 'No role for this person',
+    description:
+      "The provider signed the person in, but none of their roles maps to a role of this service in a registered organisation (see the README's role mapping). Nobody is given a role by default: an administrator must grant one at the provider.",
+  },
+  PROFILE_REQUIRED: {
+    status: 403,
+    title: 'Choose a role profile',
+    description: 'The person signed in holds several role profiles: choose one (`GET /auth/profiles`, `POST /auth/profile`) before acting.',
+  },
+  CSRF_INVALID: {
+    status: 403,
+    title: 'CSRF token missing or wrong',
+    description:
+      'A change made with a session cookie needs the session\'s CSRF token in the `X-CSRF-Token` header (`GET /v1/me` gives it). Requests with `Authorization: Bearer` need none.',
+  },
   RATE_LIMITED: {
     status: 429,
     title: 'Too many requests',

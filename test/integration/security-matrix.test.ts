@@ -34,6 +34,15 @@ const MATRIX: Record<string, string> = {
   'GET /': 'public',
   'GET /console': 'public',
   'GET /console/*': 'public',
+  // Staff sign-in (OpenID Connect): public to the key check, since the person has no key. With sign-in off, as
+  // here, login and callback answer 404 SIGN_IN_OFF; the session routes answer by the session cookie itself
+  // (none: 401, or 422 for a body that breaks the schema); sign-out sends the browser on. oidc-signin.test.ts
+  // drives them with sign-in on.
+  'GET /auth/login': 'sign-in',
+  'GET /auth/callback': 'sign-in',
+  'GET /auth/profiles': 'sign-in',
+  'POST /auth/profile': 'sign-in',
+  'POST /auth/logout': 'sign-in',
   //                                 N A S P R
   'POST /v1/organisations': /*      */ 'ys---',
   'GET /v1/organisations': /*       */ 'yy---',
@@ -147,6 +156,7 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
     'PUT /v1/registries/:code': { name: 'Matrix registry', withoutConsent: 'omit' },
     'POST /v1/consents': { nhsNumber: nhsNumber(2), registry: 'NJR', status: 'granted' },
     'POST /v1/consents/search': { nhsNumber: nhsNumber(2) },
+    'POST /auth/profile': { profile: randomUUID() },
   };
   const headers: Record<string, string> = {};
   if (route === 'POST /v1/procedures/:id/scans') headers['idempotency-key'] = randomUUID();
@@ -190,6 +200,15 @@ t.test('authorisation matrix: every route × every caller', async (t) => {
       if (expected === 'public') {
         const res = await app.request(requestFor(route, org.odsCode));
         t.ok(res.statusCode < 400, `public: ${res.statusCode}`);
+        return;
+      }
+      if (expected === 'sign-in') {
+        // Whoever calls, with a key or none: the route's own answer, never the key check's, never a server error.
+        for (const key of [undefined, ...Object.values(keys)]) {
+          const res = await app.request({ ...requestFor(route, org.odsCode), ...(key === undefined ? {} : { key }) });
+          t.ok([303, 401, 404, 422].includes(res.statusCode), `${route}: ${res.statusCode}`);
+          if (res.statusCode >= 400) t.ok(['SIGN_IN_OFF', 'UNAUTHENTICATED', 'VALIDATION_FAILED'].includes(problemOf(res).code ?? ''), problemOf(res).code ?? 'no code');
+        }
         return;
       }
       for (const [who, headers] of strangers) {

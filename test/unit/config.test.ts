@@ -25,6 +25,9 @@ t.test('defaults need no configuration at all', async (t) => {
     requestTimeoutSeconds: 30,
     // The built console beside this package's package.json, wherever the code runs from.
     consoleDir: path.resolve(import.meta.dirname, '../../dist/console'),
+    oidc: undefined,
+    sessionIdleMinutes: 30,
+    sessionMaxHours: 12,
   });
   t.ok(Object.isFrozen(config), 'the config is frozen');
 });
@@ -71,6 +74,9 @@ t.test('every variable is read', async (t) => {
     publicBaseUrl: 'https://implants.example.nhs.uk/trace',
     requestTimeoutSeconds: 60,
     consoleDir: path.resolve('web/console'),
+    oidc: undefined,
+    sessionIdleMinutes: 30,
+    sessionMaxHours: 12,
   });
 });
 

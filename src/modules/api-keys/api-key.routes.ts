@@ -86,7 +86,16 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) => {
       const { actor } = requestContext(req);
-      return { keyId: actor.keyId, keyName: actor.keyName, role: actor.role, national: actor.national, organisation: actor.odsCode, registry: actor.registryCode };
+      return {
+        keyId: actor.keyId,
+        keyName: actor.keyName,
+        role: actor.role,
+        national: actor.national,
+        organisation: actor.odsCode,
+        registry: actor.registryCode,
+        ...(actor.person ? { person: actor.person } : {}),
+        ...(req.csrfToken === null ? {} : { csrfToken: req.csrfToken }),
+      };
     },
   );
 };

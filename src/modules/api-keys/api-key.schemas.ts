@@ -54,5 +54,10 @@ export const MeSchema = z
     national: z.boolean(),
     organisation: z.string().nullable().describe('ODS code; null for national keys.'),
     registry: z.string().nullable().describe('The registry a registry key reads; null otherwise.'),
+    person: z
+      .object({ provider: z.string(), subject: z.string(), name: z.string() })
+      .optional()
+      .describe('A person signed in with OpenID Connect (a session): who they are at their provider. Absent for keys.'),
+    csrfToken: z.string().optional().describe('With a session: the token every change must carry in the `X-CSRF-Token` header. Absent for keys.'),
   })
   .meta({ id: 'Me' });

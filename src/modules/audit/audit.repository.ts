@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { AuditOutcome, Role } from '../../domain/vocabulary.js';
+import type { Person } from '../../shared/actor.js';
 
 export interface AuditRow {
   readonly requestId: string | null;
@@ -14,6 +15,8 @@ export interface AuditRow {
   readonly patientIds: readonly string[];
   readonly procedureIds: readonly string[];
   readonly detail: Readonly<Record<string, unknown>>;
+  /** The person who acted, signed in (a session); absent for keys. */
+  readonly person?: Person | undefined;
 }
 
 /** Appends audit events. There is deliberately no update or delete here (the table forbids both). */
@@ -35,4 +38,7 @@ export const auditValues = (r: AuditRow) => ({
   patient_ids: [...r.patientIds],
   procedure_ids: [...r.procedureIds],
   detail: JSON.stringify(r.detail),
+  actor_person_issuer: r.person?.provider ?? null,
+  actor_person_subject: r.person?.subject ?? null,
+  actor_person_name: r.person?.name ?? null,
 });

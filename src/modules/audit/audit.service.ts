@@ -41,6 +41,8 @@ export const auditRowOf = (ctx: RequestContext, entry: AuditEntry): AuditRow => 
   patientIds: entry.patientIds ?? [],
   procedureIds: entry.procedureIds ?? [],
   detail: entry.detail ?? {},
+  // Every action taken in a session names the person, whatever the module.
+  person: ctx.actor.person,
 });
 
 /** A row of a list of patient data: whose it is. */

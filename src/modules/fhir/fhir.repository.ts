@@ -404,7 +404,7 @@ export async function auditDownloadSubjects(db: Kysely<Database>, row: AuditRow,
   const v = auditValues(row);
   await db
     .insertInto('audit_events')
-    .columns(['request_id', 'actor_key_id', 'actor_organisation_id', 'actor_role', 'action', 'route', 'outcome', 'organisation_id', 'patient_ids', 'procedure_ids', 'detail'])
+    .columns(['request_id', 'actor_key_id', 'actor_organisation_id', 'actor_role', 'action', 'route', 'outcome', 'organisation_id', 'patient_ids', 'procedure_ids', 'detail', 'actor_person_issuer', 'actor_person_subject', 'actor_person_name'])
     .expression(
       db
         .selectFrom('bulk_export_subjects as s')
@@ -420,6 +420,9 @@ export async function auditDownloadSubjects(db: Kysely<Database>, row: AuditRow,
           's.patient_ids',
           's.procedure_ids',
           sql<string>`${v.detail}::jsonb || jsonb_build_object('chunk', s.chunk)`.as('detail'),
+          sql<string | null>`${v.actor_person_issuer}::text`.as('actor_person_issuer'),
+          sql<string | null>`${v.actor_person_subject}::text`.as('actor_person_subject'),
+          sql<string | null>`${v.actor_person_name}::text`.as('actor_person_name'),
         ])
         .where('s.export_id', '=', exportId)
         .where('s.attempt', '=', attempt)

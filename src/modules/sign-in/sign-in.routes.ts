@@ -1,0 +1,232 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CSRF_HEADER, csrfTokenOf } from '../../plugins/auth.js';
+import { ProblemError } from '../../shared/problem.js';
+import { jsonResponse, problemResponse } from '../../shared/schemas.js';
+import type { SignInService } from './sign-in.service.js';
+
+/**
+ * Staff sign-in with OpenID Connect (issue 18): public routes (the person has no
+ * session yet, or the route checks the session itself), the browser's side of the
+ * Authorization Code flow. Sessions are cookies holding a random id; the
+ * database knows its hash only.
+ */
+export interface SignInCookies {
+  /** `__Host-it_session` behind TLS (PUBLIC_BASE_URL https), `it_session` otherwise. */
+  readonly session: string;
+  /** The sign-in under way (10 minutes, one use). */
+  readonly attempt: string;
+  readonly secure: boolean;
+}
+
+export function signInCookies(publicBaseUrl: string | undefined): SignInCookies {
+  const secure = publicBaseUrl?.startsWith('https://') === true;
+  // __Host-: the browser keeps it only if Secure, for this host exactly, path /; no sibling domain can set or read it.
+  return secure ? { session: '__Host-it_session', attempt: '__Host-it_sign_in', secure } : { session: 'it_session', attempt: 'it_sign_in', secure };
+}
+
+export interface SignInRoutesOptions {
+  readonly signIn: SignInService;
+  readonly cookies: SignInCookies;
+}
+
+/** A path on this service to return to after sign-in: absolute path, never another origin (`//`, `/\`). */
+const ReturnTo = z
+  .string()
+  .max(500)
+  .regex(/^\/(?![/\\])[\x21-\x7e]*$/, 'must be a path on this service, starting with a single /')
+  .default('/console/')
+  .describe('Where to send the browser once signed in: a path on this service (default `/console/`).');
+
+const PersonSchema = z
+  .object({
+    provider: z.string().describe("The OpenID Provider's issuer."),
+    subject: z.string().describe('The person\'s subject at the provider.'),
+    name: z.string().describe('Their display name, from the provider.'),
+  })
+  .meta({ id: 'Person' });
+
+const ProfileSchema = z
+  .object({
+    id: z.uuid().describe('The principal acting in this profile: the `keyId` of the audit trail.'),
+    role: z.enum(['admin', 'scanner', 'procurement']),
+    national: z.boolean(),
+    organisation: z.string().nullable().describe('ODS code; null when national.'),
+    organisationName: z.string().nullable(),
+  })
+  .meta({ id: 'RoleProfile' });
+
+const ProfilesSchema = z
+  .object({
+    person: PersonSchema,
+    current: z.uuid().nullable().describe('The profile the session acts in; null until one is chosen.'),
+    profiles: z.array(ProfileSchema),
+    csrfToken: z.string().describe(`The session's CSRF token: send it in \`${CSRF_HEADER}\` with every change.`),
+  })
+  .meta({ id: 'RoleProfiles' });
+
+const redirect = (description: string) => z.undefined().describe(description);
+
+export const signInRoutes: FastifyPluginAsyncZod<SignInRoutesOptions> = async (app, { signIn, cookies }) => {
+  const base = () => app.publicBaseUrl();
+  const sessionOf = (req: FastifyRequest) => req.cookies[cookies.session];
+  const sessionCookie = { path: '/', httpOnly: true, secure: cookies.secure, sameSite: 'strict' } as const;
+  const clearSession = (reply: FastifyReply) => reply.clearCookie(cookies.session, sessionCookie);
+
+  app.get(
+    '/auth/login',
+    {
+      config: { access: 'public' },
+      schema: {
+        operationId: 'signIn',
+        tags: ['sign-in'],
+        summary: 'Sign in with the organisation\'s OpenID Provider (Authorization Code with PKCE)',
+        description:
+          'Redirects the browser to the provider with a fresh state, nonce and PKCE challenge (S256); the attempt is kept in the database for 10 minutes, found by a cookie.',
+        querystring: z.object({ returnTo: ReturnTo }),
+        response: {
+          303: redirect('To the provider\'s authorisation endpoint.'),
+          404: problemResponse('Sign-in is not configured (SIGN_IN_OFF).'),
+          502: problemResponse('The provider cannot be reached (SIGN_IN_FAILED).'),
+        },
+      },
+    },
+    async (req, reply) => {
+      let started;
+      try {
+        started = await signIn.start(req.query.returnTo);
+      } catch (error) {
+        if (error instanceof ProblemError) throw error;
+        req.log.error({ err: error }, 'OpenID Provider discovery failed');
+        throw new ProblemError('SIGN_IN_FAILED', 'The OpenID Provider cannot be reached. Try again later.', {}, { cause: error });
+      }
+      reply.setCookie(cookies.attempt, started.attemptId, { path: '/', httpOnly: true, secure: cookies.secure, sameSite: 'lax', maxAge: 600 });
+      return reply.redirect(started.url.href, 303);
+    },
+  );
+
+  app.get(
+    '/auth/callback',
+    {
+      config: { access: 'public' },
+      schema: {
+        operationId: 'signInCallback',
+        tags: ['sign-in'],
+        summary: 'Where the provider sends the browser back',
+        description:
+          'Checks the attempt (its cookie, once), exchanges the code, validates the ID token, maps the claims to role profiles. None: 403 SIGN_IN_NO_ROLE. One: the session acts in it. Several: the session waits for `POST /auth/profile`. Then back to `returnTo`.',
+        querystring: z.looseObject({
+          code: z.string().max(2000).optional(),
+          state: z.string().max(2000).optional(),
+          error: z.string().max(2000).optional(),
+        }),
+        response: {
+          303: redirect('Signed in: to `returnTo`, with the session cookie.'),
+          400: problemResponse('The sign-in could not be finished (SIGN_IN_FAILED).'),
+          403: problemResponse('None of the person\'s roles maps to a role here (SIGN_IN_NO_ROLE).'),
+          404: problemResponse('Sign-in is not configured (SIGN_IN_OFF).'),
+        },
+      },
+    },
+    async (req, reply) => {
+      reply.clearCookie(cookies.attempt, { path: '/', httpOnly: true, secure: cookies.secure, sameSite: 'lax' });
+      const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+      const callbackUrl = new URL(`${base()}/auth/callback${query}`);
+      try {
+        const done = await signIn.finish(req.cookies[cookies.attempt], callbackUrl);
+        reply.setCookie(cookies.session, done.sessionId, sessionCookie);
+        return await reply.redirect(`${base()}${done.returnTo}`, 303);
+      } catch (error) {
+        if (error instanceof ProblemError && error.cause !== undefined) req.log.warn({ err: error.cause }, 'sign-in failed');
+        throw error;
+      }
+    },
+  );
+
+  app.get(
+    '/auth/profiles',
+    {
+      config: { access: 'public' },
+      schema: {
+        operationId: 'listRoleProfiles',
+        tags: ['sign-in'],
+        summary: 'The signed-in person, their role profiles and the one in use',
+        description: 'With the session cookie. A person whose claims give several profiles (CIS2 role profiles) chooses one with `POST /auth/profile`.',
+        response: {
+          200: jsonResponse('The person and their profiles.', ProfilesSchema),
+          401: problemResponse('No session, or it has ended (UNAUTHENTICATED).'),
+        },
+      },
+    },
+    async (req) => {
+      const id = sessionOf(req);
+      const session = id === undefined ? undefined : await signIn.authenticate(id);
+      const found = id === undefined || !session || session.status === 'ended' ? undefined : await signIn.profiles(id);
+      if (!found || !session || session.status === 'ended') throw new ProblemError('UNAUTHENTICATED', 'No session: sign in first (GET /auth/login).');
+      return { ...found, csrfToken: session.csrfToken };
+    },
+  );
+
+  app.post(
+    '/auth/profile',
+    {
+      config: { access: 'public' },
+      schema: {
+        operationId: 'chooseRoleProfile',
+        tags: ['sign-in'],
+        summary: 'Act in one of the session\'s role profiles',
+        description: `With the session cookie and its CSRF token in \`${CSRF_HEADER}\`. The session gets a new id (a new cookie): a change of role never keeps the old cookie working.`,
+        body: z.object({ profile: z.uuid().describe('The `id` of one of the session\'s profiles.') }),
+        response: {
+          200: jsonResponse('The profile now in use.', ProfilesSchema),
+          401: problemResponse('No session, or it has ended (UNAUTHENTICATED).'),
+          403: problemResponse(`The CSRF token is missing or wrong (CSRF_INVALID).`),
+          404: problemResponse('The session has no such profile (NOT_FOUND).'),
+        },
+      },
+    },
+    async (req, reply) => {
+      const id = sessionOf(req);
+      const session = id === undefined ? undefined : await signIn.authenticate(id);
+      if (id === undefined || !session || session.status === 'ended') throw new ProblemError('UNAUTHENTICATED', 'No session: sign in first (GET /auth/login).');
+      if (!session.verifyCsrf(csrfTokenOf(req))) throw new ProblemError('CSRF_INVALID', `Send the session's CSRF token in the ${CSRF_HEADER} header.`);
+      const next = await signIn.choose(id, req.body.profile);
+      reply.setCookie(cookies.session, next, sessionCookie);
+      const found = await signIn.profiles(next);
+      if (!found) throw new ProblemError('UNAUTHENTICATED', 'The session has ended. Sign in again.');
+      return { ...found, csrfToken: session.csrfToken };
+    },
+  );
+
+  app.post(
+    '/auth/logout',
+    {
+      config: { access: 'public' },
+      schema: {
+        operationId: 'signOut',
+        tags: ['sign-in'],
+        summary: 'Sign out: end the session here and at the provider',
+        description: `With the session cookie and its CSRF token in \`${CSRF_HEADER}\`. Ends the session at once (on every instance), then sends the browser to the provider's end-session endpoint with the ID token as hint, when the provider has one; otherwise to the console. \`Accept: application/json\` gets that address as JSON instead of a redirect (for scripts in the page).`,
+        response: {
+          200: jsonResponse('Signed out; where to send the browser next.', z.object({ redirectTo: z.url() }).meta({ id: 'SignedOut' })),
+          303: redirect('Signed out: to the provider\'s end-session endpoint, or to the console.'),
+          403: problemResponse(`The CSRF token is missing or wrong (CSRF_INVALID).`),
+        },
+      },
+    },
+    async (req, reply) => {
+      const id = sessionOf(req);
+      const session = id === undefined ? undefined : await signIn.authenticate(id);
+      if (session && session.status !== 'ended' && !session.verifyCsrf(csrfTokenOf(req))) {
+        throw new ProblemError('CSRF_INVALID', `Send the session's CSRF token in the ${CSRF_HEADER} header.`);
+      }
+      const console = `${base()}/console/`;
+      const endSession = session && session.status !== 'ended' ? await signIn.end(id, console) : undefined;
+      clearSession(reply);
+      const to = endSession?.href ?? console;
+      if (req.headers.accept?.includes('application/json') === true) return { redirectTo: to };
+      return reply.redirect(to, 303);
+    },
+  );
+};

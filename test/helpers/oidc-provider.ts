@@ -1,0 +1,142 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import ProviderModule from 'oidc-provider';
+
+interface ProviderContext {
+  oidc: {
+    result?: { consent?: { grantId?: string } };
+    session?: { accountId?: string; grantIdFor(clientId: string): string | undefined };
+    client?: { clientId: string };
+    provider: { Grant: GrantClass };
+  };
+}
+interface Grant {
+  addOIDCScope(scope: string): void;
+  addOIDCClaims(claims: string[]): void;
+  save(): Promise<string>;
+}
+interface GrantClass {
+  new (init: { clientId: string; accountId: string }): Grant;
+  find(id: string): Promise<Grant | undefined>;
+}
+const Provider = ProviderModule as new (
+  issuer: string,
+  configuration: Record<string, unknown>,
+) => { callback(): (req: IncomingMessage, res: ServerResponse) => void };
+
+/**
+ * A real OpenID Provider for the tests: the certified `oidc-provider` package,
+ * in process, on a loopback port, with its own signing key. Its development
+ * login form takes any account id (no password check); consent is granted to
+ * our client as a first-party application would be.
+ */
+export interface TestProvider {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  close(): Promise<void>;
+}
+
+export type Accounts = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+export async function startProvider(options: { appBaseUrl: string; accounts: Accounts; customClaims: readonly string[] }): Promise<TestProvider> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const issuer = `http://127.0.0.1:${port}`;
+  const clientId = 'implant-trace';
+  const clientSecret = 'a-test-client-secret-of-enough-length-0123456789';
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'test-key', use: 'sig', alg: 'RS256' };
+  const claims = ['name', 'given_name', 'family_name', ...options.customClaims];
+
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: [`${options.appBaseUrl}/auth/callback`],
+        post_logout_redirect_uris: [`${options.appBaseUrl}/console/`],
+        response_types: ['code'],
+        grant_types: ['authorization_code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    jwks: { keys: [jwk] },
+    cookies: { keys: ['test-cookie-signing-key'] },
+    claims: { openid: ['sub'], profile: claims },
+    features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
+    pkce: { required: () => true },
+    findAccount: (_ctx: unknown, id: string) => {
+      const account = options.accounts[id];
+      if (!account) return undefined;
+      return { accountId: id, claims: () => ({ sub: id, ...account }) };
+    },
+    // A first-party client: the person is not asked to consent.
+    loadExistingGrant: async (ctx: ProviderContext) => {
+      const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session?.grantIdFor(ctx.oidc.client?.clientId ?? '');
+      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client?.clientId ?? '', accountId: ctx.oidc.session?.accountId ?? '' });
+      grant.addOIDCScope('openid profile');
+      grant.addOIDCClaims(['sub', ...claims]);
+      await grant.save();
+      return grant;
+    },
+  });
+  server.on('request', provider.callback());
+  return {
+    issuer,
+    clientId,
+    clientSecret,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A browser's cookies for the provider (one host): what a browser would send back. */
+export class CookieJar {
+  readonly #cookies = new Map<string, string>();
+  take(headers: Headers): void {
+    for (const line of headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const at = pair.indexOf('=');
+      const name = pair.slice(0, at).trim();
+      const value = pair.slice(at + 1).trim();
+      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(line)) this.#cookies.delete(name);
+      else this.#cookies.set(name, value);
+    }
+  }
+  header(): string {
+    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+}
+
+/**
+ * Plays the person at the provider: follows its redirects by hand from the authorisation URL,
+ * signs in as `account` on its login form, and returns the URL it finally sends the browser to
+ * (our callback).
+ */
+export async function signInAtProvider(authorizationUrl: string, account: string, jar = new CookieJar()): Promise<URL> {
+  let url = new URL(authorizationUrl);
+  const origin = url.origin;
+  for (let hops = 0; hops < 20; hops++) {
+    if (url.origin !== origin) return url;
+    let res = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header() } });
+    jar.take(res.headers);
+    if (res.status === 200 && url.pathname.startsWith('/interaction/')) {
+      const html = await res.text();
+      const prompt = /name="prompt" value="(\w+)"/.exec(html)?.[1] ?? 'login';
+      const form: Record<string, string> = prompt === 'login' ? { prompt, login: account, password: 'any' } : { prompt };
+      res = await fetch(url, { method: 'POST', redirect: 'manual', headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+      jar.take(res.headers);
+    }
+    const location = res.headers.get('location');
+    if (res.status < 300 || res.status >= 400 || location === null) throw new Error(`the provider answered ${res.status} at ${url.pathname}: ${(await res.text()).slice(0, 500)}`);
+    url = new URL(location, url);
+  }
+  throw new Error('too many redirects at the provider');
+}
