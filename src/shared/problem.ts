@@ -213,6 +213,17 @@ export const PROBLEMS = {
     title: 'No waiver in force',
     description: 'No waiver of this national rule is in force for the organisation (another organisation\'s waivers are not seen): the rule is checked already.',
   },
+  SMART_CLIENT_EXISTS: {
+    status: 409,
+    title: 'SMART client already registered',
+    description: 'A SMART Backend Services client with this client_id is already registered (revoked ones included: a client_id is never reused).',
+  },
+  JWKS_INVALID: {
+    status: 422,
+    title: 'Key set not acceptable',
+    description:
+      'The JWKS given for a SMART client is not acceptable: each key must be a public RSA or EC P-384 key with a unique kid, and a JWKS URL must be https (http to localhost only).',
+  },
   RATE_LIMITED: {
     status: 429,
     title: 'Too many requests',
