@@ -46,6 +46,11 @@ export const ACCESS_TOKEN_PREFIX = 'itt_';
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 export const SIGNING_ALGORITHMS = ['RS384', 'ES384'] as const;
 
+/** What a client_id may be (as the database's check says). */
+const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+/** A jti: any text the database can hold, at most 255 characters. */
+const JTI = /^[^\p{Cc}\p{Cs}]{1,255}$/u;
+
 export const hashAccessToken = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -296,7 +301,7 @@ export async function issueToken(deps: TokenDeps, request: TokenRequest): Promis
   }
   const formClientId = param(form, 'client_id');
   if (formClientId !== undefined && formClientId !== claims.iss) throw new OAuthError('invalid_client', 'client_id does not match the assertion’s iss.');
-  const client = await findClientByClientId(deps.db, claims.iss.slice(0, 200));
+  const client = CLIENT_ID.test(claims.iss) ? await findClientByClientId(deps.db, claims.iss) : undefined;
   if (!client || client.revokedAt !== null) throw new OAuthError('invalid_client', 'Unknown or revoked client.');
 
   const ctx: RequestContext = { requestId: request.requestId, route: request.route, actor: principalActor(client) };
@@ -340,7 +345,7 @@ async function authenticatedGrant(deps: TokenDeps, client: SmartClientRecord, ct
     throw new OAuthError('invalid_client', 'The client assertion was issued in the future (iat).');
   }
   const jti = payload.jti ?? '';
-  if (jti.length < 1 || jti.length > 255) throw new OAuthError('invalid_client', 'The client assertion’s jti must be 1 to 255 characters.');
+  if (!JTI.test(jti)) throw new OAuthError('invalid_client', 'The client assertion’s jti must be 1 to 255 characters, none of them a control character.');
 
   const grant = grantScopes(scope);
   if (!grant.ok) throw new OAuthError('invalid_scope', grant.description);
