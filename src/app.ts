@@ -21,6 +21,8 @@ import { outcomeRoutes } from './modules/outcomes/outcome.routes.js';
 import { BulkExporter } from './modules/fhir/bulk-export.js';
 import { fhirRoutes } from './modules/fhir/fhir.routes.js';
 import { reportRoutes } from './modules/reports/report.routes.js';
+import { smartRoutes } from './modules/smart/smart.routes.js';
+import { ACCESS_TOKEN_PREFIX, authenticateToken } from './modules/smart/smart.service.js';
 import { scanRoutes } from './modules/scans/scan.routes.js';
 import { decisionRoutes } from './modules/decisions/decision.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -173,7 +175,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authPlugin, {
     sessions: signIn.sessions,
     publicPrefixes: [DOCS_PREFIX, CONSOLE_PREFIX],
-    authenticate: (key) => authenticate(deps.db, key, actors),
+    // A bearer value is a SMART access token by its prefix (looked up every time: it expires within minutes,
+    // and revoking its client must stop it at once on every instance), otherwise an API key.
+    authenticate: (bearer) =>
+      bearer.startsWith(ACCESS_TOKEN_PREFIX) ? authenticateToken(deps.db, bearer, deps.clock ?? systemClock) : authenticate(deps.db, bearer, actors),
     failureLimit: config.authFailureLimit,
     failureWindowSeconds: config.authFailureWindowSeconds,
     clock: deps.clock ?? systemClock,
@@ -201,6 +206,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(outcomeRoutes);
   await app.register(fhirRoutes);
   await app.register(signInRoutes, { signIn: signIn.service, cookies: signIn.cookies });
+  await app.register(smartRoutes);
 
   return app;
 }

@@ -36,6 +36,40 @@ export interface ApiKeysTable {
   revoked_by: string | null;
   /** For registry keys: the one registry whose feed the key reads. */
   registry_code: string | null;
+  /** 'smart-client': the principal of a SMART client, with no secret anyone holds; never authenticates as a key. */
+  kind: ColumnType<ApiKeyKind, ApiKeyKind | undefined, never>;
+}
+
+export type ApiKeyKind = 'api-key' | 'smart-client';
+
+/** A SMART Backend Services client: authenticates with JWTs signed by its keys (a JWKS by URL or inline). */
+export interface SmartClientsTable {
+  id: Generated<string>;
+  client_id: string;
+  /** Its principal (api_keys, kind 'smart-client'): what its actions and audit rows name. */
+  key_id: string;
+  jwks_url: string | null;
+  jwks: ColumnType<{ keys: unknown[] } | null, string | null, string | null>;
+  created_at: CreatedAt;
+  created_by: string;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+}
+
+/** The jti of every client assertion accepted, until it expires: a replay fails on the primary key. */
+export interface SmartClientAssertionsTable {
+  client_id: string;
+  jti: string;
+  expires_at: Date;
+}
+
+/** Access tokens, by the SHA-256 of the opaque token. */
+export interface SmartAccessTokensTable {
+  token_hash: Buffer;
+  client_id: string;
+  scopes: string[];
+  issued_at: Date;
+  expires_at: Date;
 }
 
 export interface AuditEventsTable {
@@ -486,6 +520,9 @@ export interface Database {
   bulk_export_subjects: BulkExportSubjectsTable;
   organisation_compatibility_rules: OrganisationCompatibilityRulesTable;
   compatibility_rule_waivers: CompatibilityRuleWaiversTable;
+  smart_clients: SmartClientsTable;
+  smart_client_assertions: SmartClientAssertionsTable;
+  smart_access_tokens: SmartAccessTokensTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,8 +1,8 @@
 import type {} from '@fastify/cookie';
-import type { FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Role } from '../domain/vocabulary.js';
-import type { Actor, RequestContext } from '../shared/actor.js';
+import type { FhirExportType, Role } from '../domain/vocabulary.js';
+import { unreadableTypes, type Actor, type RequestContext } from '../shared/actor.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { problemBody, ProblemError } from '../shared/problem.js';
 import { operationOutcomeResponse, problemResponse } from '../shared/schemas.js';
@@ -16,10 +16,23 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Every route must declare it; the app refuses to boot otherwise. */
     access?: Access;
+    /**
+     * SMART access tokens are refused unless the route says so here: the resource types a token's scopes
+     * must let it read to call the route (empty: any token; the handler checks what depends on the request).
+     */
+    smart?: readonly FhirExportType[];
+    /** The route answers its errors in a format of its own (the OAuth token endpoint): document no problem+json for it. */
+    ownErrors?: true;
   }
   interface FastifyInstance {
     /** Every route the app has, with the access it declares: what security tests enumerate. */
     readonly routeAccess: readonly RouteAccess[];
+    /** The failed-authentication throttle, for the token endpoint (a public route that authenticates clients itself). */
+    readonly authThrottle: {
+      /** Seconds the client must wait, when it is throttled now. */
+      retryAfter(req: FastifyRequest): number | undefined;
+      failed(req: FastifyRequest): void;
+    };
   }
   interface FastifyRequest {
     /** The authenticated caller; null on public routes. */
@@ -59,6 +72,8 @@ export interface RouteAccess {
   readonly method: string;
   readonly url: string;
   readonly access: Access;
+  /** The resource types a SMART access token must be able to read here; undefined: tokens refused. */
+  readonly smart?: readonly FhirExportType[];
 }
 
 export interface AuthPluginOptions {
@@ -138,15 +153,28 @@ export const authPlugin = fp<AuthPluginOptions>(
       }
     };
 
+    app.decorate('authThrottle', {
+      retryAfter: (req: FastifyRequest) => {
+        const state = throttle.check(throttleClient(req.ip));
+        return state.throttled ? state.retryAfterSeconds : undefined;
+      },
+      failed: (req: FastifyRequest) => failed(req, throttleClient(req.ip)),
+    });
+
     app.addHook('onRoute', (route) => {
-      const config = (route.config ??= {}) as { access?: Access };
+      const config = (route.config ??= {}) as { access?: Access; smart?: readonly FhirExportType[] };
       if (config.access === undefined) {
         const isPublic = options.publicPrefixes.some((prefix) => route.url === prefix || route.url.startsWith(`${prefix}/`));
         if (!isPublic) throw new Error(`Route ${String(route.method)} ${route.url} does not declare config.access`);
         config.access = 'public';
       }
-      documentAccess(route, config.access);
-      for (const method of [route.method].flat()) routes.push({ method, url: route.url, access: config.access });
+      // A token acts as a registry key: a route that takes tokens must take registry keys.
+      if (config.smart !== undefined && (config.access === 'public' || !config.access.includes('registry'))) {
+        throw new Error(`Route ${String(route.method)} ${route.url} admits SMART tokens (config.smart) but not the registry role`);
+      }
+      if ((route.config as { ownErrors?: true }).ownErrors !== true) documentAccess(route, config.access, config.smart);
+      else if (route.schema) (route.schema as DocumentedSchema).security = [];
+      for (const method of [route.method].flat()) routes.push({ method, url: route.url, access: config.access, ...(config.smart ? { smart: config.smart } : {}) });
     });
 
     app.addHook('onRequest', async (req, reply) => {
@@ -199,16 +227,38 @@ export const authPlugin = fp<AuthPluginOptions>(
       if (!actor) {
         failed(req, client);
         reply.header('www-authenticate', 'Bearer realm="implant-trace", error="invalid_token"');
-        throw new ProblemError('UNAUTHENTICATED', 'The API key is unknown or has been revoked.');
+        throw new ProblemError('UNAUTHENTICATED', 'The API key or access token is unknown, expired or revoked.');
       }
       if (!access.includes(actor.role)) {
         throw new ProblemError('FORBIDDEN', `This operation needs one of the roles: ${access.join(', ')}. The key's role is ${actor.role}.`);
+      }
+      if (actor.token) {
+        const smart = req.routeOptions.config.smart;
+        if (smart === undefined) {
+          reply.header('www-authenticate', 'Bearer realm="implant-trace", error="insufficient_scope"');
+          throw new ProblemError('FORBIDDEN', 'A SMART access token is accepted by the registry feed and the FHIR Bulk Data routes only; use an API key here.');
+        }
+        requireReadable(actor, reply, smart);
       }
       req.actor = actor;
     });
   },
   { name: 'auth', dependencies: ['errors'] },
 );
+
+/**
+ * Refuses a SMART access token whose scopes do not let it read all of `types` (403 FORBIDDEN, with
+ * RFC 6750's insufficient_scope); an API key reads whatever its role does.
+ */
+export function requireReadable(actor: Actor, reply: FastifyReply, types: readonly FhirExportType[]): void {
+  const missing = unreadableTypes(actor, types);
+  if (missing.length === 0) return;
+  reply.header('www-authenticate', `Bearer realm="implant-trace", error="insufficient_scope", scope="${missing.map((t) => `system/${t}.rs`).join(' ')}"`);
+  throw new ProblemError(
+    'FORBIDDEN',
+    `This access token's scopes do not cover ${missing.join(', ')}: ask for ${missing.map((t) => `system/${t}.rs`).join(' ')} (or system/*.rs).`,
+  );
+}
 
 /** The context services need; only valid on routes that require a key. */
 export function requestContext(req: FastifyRequest): RequestContext {
@@ -227,7 +277,7 @@ interface DocumentedSchema {
 }
 
 /** Adds the security requirement, the roles and the error responses to a route's OpenAPI entry. */
-function documentAccess(route: RouteOptions, access: Access): void {
+function documentAccess(route: RouteOptions, access: Access, smart: readonly FhirExportType[] | undefined): void {
   const schema = route.schema as DocumentedSchema | undefined;
   if (!schema || schema.hide) return;
   const responses = (schema.response ??= {});
@@ -239,7 +289,11 @@ function documentAccess(route: RouteOptions, access: Access): void {
   } else {
     schema.security = [{ bearerAuth: [] }];
     // A GET route and the HEAD route fastify makes for it share one schema: say the roles once.
-    const roles = `Roles: ${access.join(', ')}.`;
+    const tokens =
+      smart === undefined
+        ? ''
+        : ` Also a SMART Backend Services access token of a registry client${smart.length === 0 ? '' : `, whose scopes cover ${smart.join(', ')}`}.`;
+    const roles = `Roles: ${access.join(', ')}.${tokens}`;
     if (!schema.description?.endsWith(roles)) schema.description = [schema.description, roles].filter(Boolean).join('\n\n');
     responses['401'] ??= errorResponse('No API key, or an unknown or revoked one (UNAUTHENTICATED).');
     responses['403'] ??= errorResponse("The key's role does not admit this operation (FORBIDDEN).");

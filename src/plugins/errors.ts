@@ -132,7 +132,7 @@ export function operationOutcome(status: number, problem: ProblemBody): object {
   };
 }
 
-interface Classified {
+export interface Classified {
   code: ProblemCode;
   detail: string;
   extensions?: Record<string, unknown>;
@@ -147,7 +147,8 @@ function validatedInput(req: FastifyRequest, where: string): unknown {
   return undefined;
 }
 
-function classify(error: FastifyError, req?: FastifyRequest): Classified {
+/** The stable problem an error is, with its detail (exported for the token endpoint, which answers it in OAuth's words). */
+export function classify(error: FastifyError, req?: FastifyRequest): Classified {
   if (error instanceof ProblemError) return { code: error.code, detail: error.message, extensions: { ...error.extensions } };
 
   if (hasZodFastifySchemaValidationErrors(error)) {

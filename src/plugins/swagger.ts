@@ -72,6 +72,7 @@ export const swaggerPlugin = fp<SwaggerOptions>(
           { name: 'registries', description: 'Registries, patient consent and the change feed of procedures.' },
           { name: 'outcomes', description: 'Implant survival (Kaplan–Meier).' },
           { name: 'fhir', description: 'FHIR R4 Bulk Data export for registries.' },
+          { name: 'smart', description: 'SMART Backend Services: registry clients, their token endpoint and the smart-configuration.' },
         ],
       },
       // Route URLs are the paths under the server URL as they are: none starts with its path.

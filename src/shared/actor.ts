@@ -1,4 +1,4 @@
-import type { Role } from '../domain/vocabulary.js';
+import type { FhirExportType, Role } from '../domain/vocabulary.js';
 import { ProblemError } from './problem.js';
 
 /** A person signed in with OpenID Connect: who they are at their provider. */
@@ -28,6 +28,24 @@ export interface Actor {
   readonly registryCode: string | null;
   /** Set exactly when a person signed in acts (a session), never for a key. */
   readonly person?: Person;
+  /**
+   * Set when the caller presented a SMART access token rather than an API key (keyId is then its client's
+   * principal): the client, and the resource types its token's scopes let it read. Routes admit tokens only
+   * where they say so (`config.smart`), and only for those types.
+   */
+  readonly token?: SmartTokenGrant;
+}
+
+export interface SmartTokenGrant {
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  readonly readable: readonly FhirExportType[];
+}
+
+/** The types of `types` that the actor may not read: none for an API key, those outside a token's scopes otherwise. */
+export function unreadableTypes(actor: Actor, types: readonly FhirExportType[]): FhirExportType[] {
+  const token = actor.token;
+  return token === undefined ? [] : types.filter((t) => !token.readable.includes(t));
 }
 
 /** What a service needs to know about the request it serves: the actor, and ids for the audit trail. */

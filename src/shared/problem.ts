@@ -241,6 +241,17 @@ export const PROBLEMS = {
     description:
       'A change made with a session cookie needs the session\'s CSRF token in the `X-CSRF-Token` header (`GET /v1/me` gives it). Requests with `Authorization: Bearer` need none.',
   },
+  SMART_CLIENT_EXISTS: {
+    status: 409,
+    title: 'SMART client already registered',
+    description: 'A SMART Backend Services client with this client_id is already registered (revoked ones included: a client_id is never reused).',
+  },
+  JWKS_INVALID: {
+    status: 422,
+    title: 'Key set not acceptable',
+    description:
+      'The JWKS given for a SMART client is not acceptable: each key must be a public RSA or EC P-384 key with a unique kid, and a JWKS URL must be https (http to localhost only).',
+  },
   RATE_LIMITED: {
     status: 429,
     title: 'Too many requests',

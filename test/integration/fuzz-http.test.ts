@@ -7,7 +7,7 @@
  * new route is fuzzed without touching this file.
  *
  * Properties: no 5xx; every error is problem+json (an OperationOutcome under
- * /fhir/) with a registered code; a rejected request stores nothing; nothing
+ * /fhir/, an OAuth error at the SMART token endpoint) with a registered code; a rejected request stores nothing; nothing
  * stored anywhere holds NUL or a replaced lone surrogate; the service still
  * answers at the end. The seed is in the test name; FUZZ_SEED replays it.
  */
@@ -24,6 +24,7 @@ const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(
 const RUNS_PER_ROUTE = Number(process.env.FUZZ_HTTP_RUNS ?? 24);
 /** Tables whose row counts may change on a rejected request: the audit trail records refusals; migrations are Kysely's. */
 const COUNTS_MAY_CHANGE = new Set(['audit_events', 'kysely_migration', 'kysely_migration_lock']);
+const OAUTH_ERRORS = ['invalid_request', 'invalid_client', 'invalid_grant', 'unsupported_grant_type', 'invalid_scope', 'server_error', 'temporarily_unavailable'];
 
 type JsonSchema = {
   $ref?: string;
@@ -198,6 +199,7 @@ function exemplars(nhs: string): Record<string, unknown> {
     'PUT /v1/registries/{code}': { name: 'National Joint Registry', withoutConsent: 'pseudonymous' },
     'POST /v1/consents': { nhsNumber: nhs, registry: 'NJR', status: 'granted' },
     'POST /v1/consents/search': { nhsNumber: nhs },
+    'POST /v1/smart/clients': { clientId: 'fuzz-client', registry: 'NJR', national: true, jwksUrl: 'https://registry.example/jwks.json' },
   };
 }
 
@@ -458,6 +460,12 @@ function responseProblem(req: HostileRequest, res: LightMyRequestResponse): stri
     body = JSON.parse(res.body) as Record<string, unknown>;
   } catch {
     return `status ${res.statusCode} with a body that is not JSON (${type}): ${res.body.slice(0, 200)}`;
+  }
+  if (req.url.split('?')[0] === '/oauth/token') {
+    // The SMART token endpoint answers OAuth 2.0 errors (RFC 6749 §5.2), as its clients expect.
+    if (!type.startsWith('application/json')) return `an OAuth error as ${type}`;
+    if (!OAUTH_ERRORS.includes(String(body.error)) || typeof body.error_description !== 'string') return `not an OAuth error: ${res.body.slice(0, 300)}`;
+    return undefined;
   }
   if (req.url.startsWith('/fhir/')) {
     if (!type.startsWith('application/fhir+json')) return `a FHIR error as ${type}`;

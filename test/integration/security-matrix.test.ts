@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { sql } from 'kysely';
 import t from 'tap';
 import type { Role } from '../../src/domain/vocabulary.js';
+import { hashAccessToken } from '../../src/modules/smart/smart.service.js';
 import { buildTestApp, createOrganisationWithKeys } from '../helpers/app.js';
 import { GTIN, nhsNumber } from '../helpers/theatre.js';
 
@@ -8,15 +11,19 @@ import { GTIN, nhsNumber } from '../helpers/theatre.js';
  * The authorisation matrix, written by hand from the README's API table (not
  * read from the code): every route × every kind of caller.
  *
- * Five letters per protected route, for the callers in this order:
- *   national admin, organisation admin, scanner, procurement, registry.
+ * Six letters per protected route, for the callers in this order:
+ *   national admin, organisation admin, scanner, procurement, registry key,
+ *   and a SMART Backend Services access token (a registry client of the same
+ *   registry and organisation, scope system/*.rs; sessions are tokens too).
  *   y  admitted: the answer is neither 401 nor 403 (a 404 or 422 is fine)
  *   -  refused by role: 403 FORBIDDEN naming the key's role
  *   s  the role is admitted but not this key's scope: 403 FORBIDDEN for another
  *      reason (national-only configuration, or an operation that belongs to one
  *      organisation and so is not for a national key)
- * Without a key, with a malformed header, an unknown or a revoked key, every
- * protected route answers 401 UNAUTHENTICATED; public routes answer anyone.
+ * Without a key, with a malformed header, an unknown or a revoked key, an
+ * unknown, expired or revoked token, every protected route answers 401
+ * UNAUTHENTICATED; public routes answer anyone. `oauth`: the token endpoint,
+ * which takes no key and answers a request without an assertion in OAuth's words.
  */
 const MATRIX: Record<string, string> = {
   'GET /health': 'public',
@@ -43,66 +50,73 @@ const MATRIX: Record<string, string> = {
   'GET /auth/profiles': 'sign-in',
   'POST /auth/profile': 'sign-in',
   'POST /auth/logout': 'sign-in',
-  //                                 N A S P R
-  'POST /v1/organisations': /*      */ 'ys---',
-  'GET /v1/organisations': /*       */ 'yy---',
-  'POST /v1/api-keys': /*           */ 'yy---',
-  'GET /v1/api-keys': /*            */ 'yy---',
-  'DELETE /v1/api-keys/:id': /*     */ 'yy---',
-  'GET /v1/me': /*                  */ 'yyyyy',
-  'POST /v1/barcodes/parse': /*     */ 'yyyyy',
-  'GET /v1/labels': /*              */ 'yyyyy',
-  'POST /v1/labels': /*             */ 'yyyyy',
-  'POST /v1/locations': /*          */ 'sy---',
-  'POST /v1/staff': /*              */ 'sy---',
-  'POST /v1/procedures': /*         */ '--y--',
-  'GET /v1/procedures/:id': /*      */ '--yy-',
-  'POST /v1/procedures/:id/complete': '--y--',
-  'POST /v1/procedures/search': /*  */ '---y-',
-  'POST /v1/procedures/:id/scans': /**/ '--y--',
-  'POST /v1/scans/:id/void': /*     */ '--y--',
-  'POST /v1/procedures/:id/check': /**/ '--y--',
-  'GET /v1/procedures/:id/checks': /**/ '--y--',
-  'POST /v1/items/:id/decision': /* */ '--y--',
-  'PUT /v1/products/:gtin': /*      */ '---y-',
-  'PATCH /v1/products/:gtin': /*    */ '---y-',
-  'GET /v1/products/:gtin': /*      */ 'yyyyy',
-  'GET /v1/products/:gtin/history': /**/ 'yy-y-',
-  'POST /v1/products/import': /*    */ '---y-',
-  'GET /v1/compatibility/rules': /* */ 'yyyy-',
-  'GET /v1/compatibility/rules/:ruleId': 'yyyy-',
-  'POST /v1/compatibility/rules': /**/ '---y-',
-  'POST /v1/compatibility/rules/:ruleId/retire': '---y-',
-  'POST /v1/compatibility/rules/:ruleId/waiver': '---y-',
-  'DELETE /v1/compatibility/rules/:ruleId/waiver': '---y-',
-  'GET /v1/reports/data-quality': /**/ '---y-',
-  'GET /v1/reports/safety': /*      */ '---y-',
-  'POST /v1/recalls': /*            */ '---y-',
-  'POST /v1/recalls/preview': /*    */ '---y-',
-  'GET /v1/recalls': /*             */ '---y-',
-  'GET /v1/recalls/affected-patients': '---y-',
-  'GET /v1/recalls/:id': /*         */ '---y-',
-  'POST /v1/recalls/:id/close': /*  */ '---y-',
-  'GET /v1/recalls/:id/patients': /**/ '---y-',
-  'GET /v1/recalls/:id/not-used': /**/ '---y-',
-  'GET /v1/recalls/:id/scopes/:ordinal/:list': '---y-',
-  'PATCH /v1/recalls/:id/items/:itemId': '---y-',
-  'GET /v1/registries': /*          */ 'yyyyy',
-  'PUT /v1/registries/:code': /*    */ 'ys---',
-  'POST /v1/consents': /*           */ '--yy-',
-  'POST /v1/consents/search': /*    */ '--yy-',
-  'GET /v1/feeds/procedures': /*    */ '----y',
-  'GET /v1/outcomes/survival': /*   */ '---yy',
-  'GET /v1/outcomes/survival.svg': /**/ '---yy',
-  'GET /fhir/R4/Group/:registry/$export': '----y',
-  'GET /fhir/R4/$export-status/:id': '----y',
-  'DELETE /fhir/R4/$export-status/:id': '----y',
-  'GET /fhir/R4/$export-file/:id/:file': '----y',
+  //                                 N A S P R T
+  'POST /v1/organisations': /*      */ 'ys----',
+  'GET /v1/organisations': /*       */ 'yy----',
+  'POST /v1/api-keys': /*           */ 'yy----',
+  'GET /v1/api-keys': /*            */ 'yy----',
+  'DELETE /v1/api-keys/:id': /*     */ 'yy----',
+  'GET /v1/me': /*                  */ 'yyyyyy',
+  'POST /v1/barcodes/parse': /*     */ 'yyyyy-',
+  'GET /v1/labels': /*              */ 'yyyyy-',
+  'POST /v1/labels': /*             */ 'yyyyy-',
+  'POST /v1/locations': /*          */ 'sy----',
+  'POST /v1/staff': /*              */ 'sy----',
+  'POST /v1/procedures': /*         */ '--y---',
+  'GET /v1/procedures/:id': /*      */ '--yy--',
+  'POST /v1/procedures/:id/complete': '--y---',
+  'POST /v1/procedures/search': /*  */ '---y--',
+  'POST /v1/procedures/:id/scans': /**/ '--y---',
+  'POST /v1/scans/:id/void': /*     */ '--y---',
+  'POST /v1/procedures/:id/check': /**/ '--y---',
+  'GET /v1/procedures/:id/checks': /**/ '--y---',
+  'POST /v1/items/:id/decision': /* */ '--y---',
+  'PUT /v1/products/:gtin': /*      */ '---y--',
+  'PATCH /v1/products/:gtin': /*    */ '---y--',
+  'GET /v1/products/:gtin': /*      */ 'yyyyy-',
+  'GET /v1/products/:gtin/history': /**/ 'yy-y--',
+  'POST /v1/products/import': /*    */ '---y--',
+  'GET /v1/compatibility/rules': /* */ 'yyyy--',
+  'GET /v1/compatibility/rules/:ruleId': 'yyyy--',
+  'POST /v1/compatibility/rules': /**/ '---y--',
+  'POST /v1/compatibility/rules/:ruleId/retire': '---y--',
+  'POST /v1/compatibility/rules/:ruleId/waiver': '---y--',
+  'DELETE /v1/compatibility/rules/:ruleId/waiver': '---y--',
+  'GET /v1/reports/data-quality': /**/ '---y--',
+  'GET /v1/reports/safety': /*      */ '---y--',
+  'POST /v1/recalls': /*            */ '---y--',
+  'POST /v1/recalls/preview': /*    */ '---y--',
+  'GET /v1/recalls': /*             */ '---y--',
+  'GET /v1/recalls/affected-patients': '---y--',
+  'GET /v1/recalls/:id': /*         */ '---y--',
+  'POST /v1/recalls/:id/close': /*  */ '---y--',
+  'GET /v1/recalls/:id/patients': /**/ '---y--',
+  'GET /v1/recalls/:id/not-used': /**/ '---y--',
+  'GET /v1/recalls/:id/scopes/:ordinal/:list': '---y--',
+  'PATCH /v1/recalls/:id/items/:itemId': '---y--',
+  'GET /v1/registries': /*          */ 'yyyyy-',
+  'PUT /v1/registries/:code': /*    */ 'ys----',
+  'POST /v1/consents': /*           */ '--yy--',
+  'POST /v1/consents/search': /*    */ '--yy--',
+  'GET /v1/feeds/procedures': /*    */ '----yy',
+  'GET /v1/outcomes/survival': /*   */ '---yy-',
+  'GET /v1/outcomes/survival.svg': /**/ '---yy-',
+  'GET /fhir/R4/Group/:registry/$export': '----yy',
+  'GET /fhir/R4/$export-status/:id': '----yy',
+  'DELETE /fhir/R4/$export-status/:id': '----yy',
+  'GET /fhir/R4/$export-file/:id/:file': '----yy',
+  'POST /v1/smart/clients': /*      */ 'ys----',
+  'GET /v1/smart/clients': /*       */ 'ys----',
+  'DELETE /v1/smart/clients/:id': /**/ 'ys----',
+  // SMART Backend Services: the configuration is public; the token endpoint authenticates clients by their signed assertion.
+  'GET /.well-known/smart-configuration': 'public',
+  'GET /fhir/R4/.well-known/smart-configuration': 'public',
+  'POST /oauth/token': 'oauth',
 };
 
-const CALLERS = ['national', 'admin', 'scanner', 'procurement', 'registry'] as const;
+const CALLERS = ['national', 'admin', 'scanner', 'procurement', 'registry', 'token'] as const;
 type Caller = (typeof CALLERS)[number];
-const ROLE_OF: Record<Caller, Role> = { national: 'admin', admin: 'admin', scanner: 'scanner', procurement: 'procurement', registry: 'registry' };
+const ROLE_OF: Record<Caller, Role> = { national: 'admin', admin: 'admin', scanner: 'scanner', procurement: 'procurement', registry: 'registry', token: 'registry' };
 
 let counter = 0;
 const unique = () => `${process.pid % 1000}${++counter}`;
@@ -154,12 +168,17 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
     'POST /v1/recalls/:id/close': {},
     'PATCH /v1/recalls/:id/items/:itemId': { status: 'contacted' },
     'PUT /v1/registries/:code': { name: 'Matrix registry', withoutConsent: 'omit' },
+    'POST /v1/smart/clients': { registry: 'NJR', national: true, jwksUrl: `https://matrix.example/${unique()}/jwks.json` },
     'POST /v1/consents': { nhsNumber: nhsNumber(2), registry: 'NJR', status: 'granted' },
     'POST /v1/consents/search': { nhsNumber: nhsNumber(2) },
     'POST /auth/profile': { profile: randomUUID() },
   };
   const headers: Record<string, string> = {};
   if (route === 'POST /v1/procedures/:id/scans') headers['idempotency-key'] = randomUUID();
+  if (route === 'POST /oauth/token') {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    return { method, url, payload: 'grant_type=client_credentials', headers };
+  }
   if (route === 'POST /v1/products/import') {
     headers['content-type'] = 'text/csv';
     return { method, url, payload: 'PrimaryDI,brandName\n09506000134352,Matrix\n', headers };
@@ -186,17 +205,58 @@ t.test('authorisation matrix: every route × every caller', async (t) => {
   const revoked = await app.request({ method: 'DELETE', url: `/v1/api-keys/${org.keyIds.registry}`, key: app.adminKey });
   t.equal(revoked.statusCode, 204);
   const registryKey = await app.request({ method: 'POST', url: '/v1/api-keys', key: app.adminKey, payload: { name: 'RMX registry 2', role: 'registry', organisation: 'RMX', registry: 'NJR' } });
-  const keys: Record<Caller, string> = { national: app.adminKey, admin: org.keys.admin, scanner: org.keys.scanner, procurement: org.keys.procurement, registry: registryKey.json<{ key: string }>().key };
+  // A SMART client of the same registry and organisation, and tokens: one live, one of a revoked client, one expired.
+  const smartToken = async (clientId: string) => {
+    const { privateKey, publicKey } = await generateKeyPair('ES384');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1' };
+    const client = await app.request({ method: 'POST', url: '/v1/smart/clients', key: app.adminKey, payload: { clientId, registry: 'NJR', organisation: 'RMX', jwks: { keys: [jwk] } } });
+    const assertion = await new SignJWT({ jti: randomUUID() })
+      .setProtectedHeader({ alg: 'ES384', kid: 'k1', typ: 'JWT' })
+      .setIssuer(clientId)
+      .setSubject(clientId)
+      .setAudience(`${app.app.publicBaseUrl()}/oauth/token`)
+      .setExpirationTime('2m')
+      .sign(privateKey);
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion, scope: 'system/*.rs' });
+    const res = await app.request({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form.toString() });
+    t.equal(res.statusCode, 200, `token for ${clientId}: ${res.body}`);
+    return { clientUuid: client.json<{ id: string }>().id, token: res.json<{ access_token: string }>().access_token };
+  };
+  const live = await smartToken('matrix-client');
+  const revokedClient = await smartToken('matrix-revoked');
+  t.equal((await app.request({ method: 'DELETE', url: `/v1/smart/clients/${revokedClient.clientUuid}`, key: app.adminKey })).statusCode, 204);
+  const expiredToken = 'itt_expiredexpiredexpiredexpiredexpiredexpired';
+  await app.db
+    .insertInto('smart_access_tokens')
+    .values({ token_hash: hashAccessToken(expiredToken), client_id: live.clientUuid, scopes: sql<string[]>`array['system/*.rs']`, issued_at: new Date(Date.now() - 600_000), expires_at: new Date(Date.now() - 300_000) })
+    .execute();
+  const keys: Record<Caller, string> = {
+    national: app.adminKey,
+    admin: org.keys.admin,
+    scanner: org.keys.scanner,
+    procurement: org.keys.procurement,
+    registry: registryKey.json<{ key: string }>().key,
+    token: live.token,
+  };
 
   const strangers: Array<[string, Record<string, string>]> = [
     ['no key', {}],
     ['malformed header', { authorization: `Token ${org.keys.admin}` }],
     ['unknown key', { authorization: 'Bearer itk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }],
     ['revoked key', { authorization: `Bearer ${revokedKey}` }],
+    ['unknown token', { authorization: 'Bearer itt_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }],
+    ['expired token', { authorization: `Bearer ${expiredToken}` }],
+    ['token of a revoked client', { authorization: `Bearer ${revokedClient.token}` }],
   ];
 
   for (const [route, expected] of Object.entries(MATRIX)) {
     t.test(route, async (t) => {
+      if (expected === 'oauth') {
+        const res = await app.request(requestFor(route, org.odsCode));
+        t.equal(res.statusCode, 400, 'reached without a key');
+        t.equal(res.json<{ error: string }>().error, 'invalid_request');
+        return;
+      }
       if (expected === 'public') {
         const res = await app.request(requestFor(route, org.odsCode));
         t.ok(res.statusCode < 400, `public: ${res.statusCode}`);
@@ -229,6 +289,10 @@ t.test('authorisation matrix: every route × every caller', async (t) => {
           t.not(res.statusCode, 401, `${caller} admitted`);
           t.not(res.statusCode, 403, `${caller} admitted (${res.statusCode} ${body.code ?? ''} ${body.detail ?? ''})`);
           t.ok(res.statusCode < 500, `${caller}: no server error (${res.statusCode} ${body.code ?? ''})`);
+        } else if (cell === '-' && caller === 'token') {
+          t.equal(res.statusCode, 403, 'token refused');
+          t.equal(body.code, 'FORBIDDEN');
+          t.match(body.detail, /The key's role is registry|A SMART access token is accepted by the registry feed and the FHIR Bulk Data routes only/);
         } else if (cell === '-') {
           t.equal(res.statusCode, 403, `${caller} refused by role`);
           t.equal(body.code, 'FORBIDDEN');
@@ -245,7 +309,7 @@ t.test('authorisation matrix: every route × every caller', async (t) => {
 
   t.test('no secret, bearer token or NHS number reaches the logs', async (t) => {
     const raw = app.rawLogs();
-    for (const key of [...Object.values(keys), revokedKey, 'itk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']) t.notOk(raw.includes(key), 'no key');
+    for (const key of [...Object.values(keys), revokedKey, revokedClient.token, expiredToken, 'itk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']) t.notOk(raw.includes(key), 'no key');
     t.notOk(/Bearer /i.test(raw), 'no bearer header');
     for (const n of [nhsNumber(1), nhsNumber(2)]) t.notOk(app.logsContainNumber(n), 'no NHS number');
   });

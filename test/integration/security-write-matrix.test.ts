@@ -42,6 +42,11 @@ interface Row {
 /** The sign-in's own writes change only the caller's session (no organisation's data): oidc-signin.test.ts drives them. */
 const SESSION_WRITES = new Set(['POST /auth/profile', 'POST /auth/logout']);
 const READS_BY_POST = new Set(['POST /v1/barcodes/parse', 'POST /v1/labels', 'POST /v1/procedures/search', 'POST /v1/recalls/preview', 'POST /v1/consents/search']);
+/**
+ * The SMART token endpoint writes (a client assertion's jti, an access token) but takes no key: the client
+ * authenticates by its signed assertion, and writes only its own rows. Its refusals: smart-backend.test.ts.
+ */
+const AUTHENTICATED_BY_ASSERTION = new Set(['POST /oauth/token']);
 
 let counter = 0;
 const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}`;
@@ -101,6 +106,13 @@ t.test('write matrix: every write route × role × tenancy', async (t) => {
   const keyOfA = async () => {
     const res = await app.request({ method: 'POST', url: '/v1/api-keys', key: A.admin, payload: { name: `victim ${unique()}`, role: 'scanner', organisation: 'RTA' } });
     expectOk(res, 'key');
+    return res.json<{ id: string }>().id;
+  };
+
+  /** A SMART client reading A's organisation for NJR (registered by a national admin: no one else may). */
+  const smartClientOfA = async () => {
+    const res = await app.request({ method: 'POST', url: '/v1/smart/clients', key: app.adminKey, payload: { registry: 'NJR', organisation: 'RTA', jwksUrl: `https://wm.example/${unique()}/jwks.json` } });
+    expectOk(res, 'SMART client');
     return res.json<{ id: string }>().id;
   };
 
@@ -176,6 +188,9 @@ t.test('write matrix: every write route × role × tenancy', async (t) => {
       national: 403,
     },
     { route: 'DELETE /v1/compatibility/rules/:ruleId/waiver', role: 'procurement', request: async () => ({ method: 'DELETE', url: `/v1/compatibility/rules/${await waiverOfA()}/waiver` }), own: 'done', other: 404, national: 403 },
+    // SMART clients are national configuration, also those that read one organisation.
+    { route: 'POST /v1/smart/clients', role: 'admin', request: async () => ({ method: 'POST', url: '/v1/smart/clients', payload: { registry: 'NJR', organisation: 'RTA', jwksUrl: `https://wm.example/${unique()}/jwks.json` } }), own: 403, other: 403, national: 'done' },
+    { route: 'DELETE /v1/smart/clients/:id', role: 'admin', request: async () => ({ method: 'DELETE', url: `/v1/smart/clients/${await smartClientOfA()}` }), own: 403, other: 403, national: 'done' },
     { route: 'PUT /v1/registries/:code', role: 'admin', request: async () => ({ method: 'PUT', url: '/v1/registries/WMX', payload: { name: 'Write matrix registry', withoutConsent: 'omit' } }), own: 403, other: 403, national: 'done' },
     // Consent follows the patient: any organisation records it for a patient, as its own row.
     { route: 'POST /v1/consents', role: 'scanner', request: async () => ({ method: 'POST', url: '/v1/consents', payload: { nhsNumber: a.nhs, registry: 'NJR', status: 'granted' } }), own: 'done', other: 'own', national: 403 },
@@ -193,7 +208,7 @@ t.test('write matrix: every write route × role × tenancy', async (t) => {
   t.test('the table has a row for every write route and every role it admits, and no other', async (t) => {
     const declared = new Set(
       app.app.routeAccess
-        .filter((r) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method) && !READS_BY_POST.has(`${r.method} ${r.url}`) && !SESSION_WRITES.has(`${r.method} ${r.url}`))
+        .filter((r) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method) && !READS_BY_POST.has(`${r.method} ${r.url}`) && !SESSION_WRITES.has(`${r.method} ${r.url}`) && !AUTHENTICATED_BY_ASSERTION.has(`${r.method} ${r.url}`))
         .flatMap((r) => (r.access === 'public' ? [`${r.method} ${r.url} as anyone`] : r.access.map((role) => `${r.method} ${r.url} as ${role}`))),
     );
     const covered = new Set(ROWS.map((r) => `${r.route} as ${r.role}`));

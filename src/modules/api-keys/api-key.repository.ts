@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/database.js';
+import type { ApiKeyKind, Database } from '../../db/database.js';
 import type { Role } from '../../domain/vocabulary.js';
 import type { Actor, TenancyScope } from '../../shared/actor.js';
 
@@ -14,6 +14,7 @@ export interface ApiKeyRecord {
   readonly keyPrefix: string;
   readonly createdAt: Date;
   readonly revokedAt: Date | null;
+  readonly kind: ApiKeyKind;
 }
 
 export interface NewApiKey {
@@ -25,6 +26,8 @@ export interface NewApiKey {
   readonly keyHash: Buffer;
   readonly keyPrefix: string;
   readonly createdBy: string | null;
+  /** Default 'api-key'. */
+  readonly kind?: ApiKeyKind;
 }
 
 function selectKeys(db: Kysely<Database>) {
@@ -42,6 +45,7 @@ function selectKeys(db: Kysely<Database>) {
       'k.key_prefix',
       'k.created_at',
       'k.revoked_at',
+      'k.kind',
     ]);
 }
 
@@ -58,11 +62,13 @@ const toRecord = (row: KeyRow): ApiKeyRecord => ({
   keyPrefix: row.key_prefix,
   createdAt: row.created_at,
   revokedAt: row.revoked_at,
+  kind: row.kind,
 });
 
 /** The actor for an active (not revoked) key with this hash. */
 export async function findActorByKeyHash(db: Kysely<Database>, keyHash: Buffer): Promise<Actor | undefined> {
-  const row = await selectKeys(db).where('k.key_hash', '=', keyHash).where('k.revoked_at', 'is', null).executeTakeFirst();
+  // A SMART client's principal has no key anyone holds; were its random hash ever matched, it still would not authenticate here.
+  const row = await selectKeys(db).where('k.key_hash', '=', keyHash).where('k.revoked_at', 'is', null).where('k.kind', '=', 'api-key').executeTakeFirst();
   return (
     row && {
       keyId: row.id,
@@ -98,6 +104,7 @@ export async function insertKey(db: Kysely<Database>, key: NewApiKey): Promise<s
       key_hash: key.keyHash,
       key_prefix: key.keyPrefix,
       created_by: key.createdBy,
+      ...(key.kind === undefined ? {} : { kind: key.kind }),
     })
     .returning('id')
     .executeTakeFirstOrThrow();

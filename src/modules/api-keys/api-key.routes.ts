@@ -16,6 +16,7 @@ const toApi = (k: ApiKeyRecord) => ({
   prefix: k.keyPrefix,
   createdAt: k.createdAt.toISOString(),
   revokedAt: k.revokedAt?.toISOString() ?? null,
+  kind: k.kind,
 });
 
 export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -76,7 +77,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/me',
     {
-      config: { access: ['admin', 'scanner', 'procurement', 'registry'] },
+      config: { access: ['admin', 'scanner', 'procurement', 'registry'], smart: [] },
       schema: {
         operationId: 'getMe',
         tags: ['access'],

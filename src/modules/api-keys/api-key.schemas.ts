@@ -37,6 +37,9 @@ export const ApiKeySchema = z
     prefix: z.string().describe('The first characters of the key, to tell keys apart. Not a secret.'),
     createdAt: z.iso.datetime(),
     revokedAt: z.iso.datetime().nullable(),
+    kind: z
+      .enum(['api-key', 'smart-client'])
+      .describe('`smart-client`: the principal a SMART Backend Services client acts as (its actions and audit rows name this id). It has no secret; revoke it here or at DELETE /v1/smart/clients/{id}.'),
   })
   .meta({ id: 'ApiKey' });
 

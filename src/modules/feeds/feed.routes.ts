@@ -59,7 +59,8 @@ export const feedRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/feeds/procedures',
     {
-      config: { access: ['registry'] },
+      // It discloses procedures with their patient, devices and place: a token must read all four.
+      config: { access: ['registry'], smart: ['Patient', 'Procedure', 'Device', 'Location'] },
       schema: {
         operationId: 'readProcedureFeed',
         tags: ['registries'],

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FHIR_EXPORT_TYPES, type FhirExportType } from '../../domain/vocabulary.js';
-import { requestContext } from '../../plugins/auth.js';
+import { requestContext, requireReadable } from '../../plugins/auth.js';
 import { ProblemError } from '../../shared/problem.js';
 import { InstantSchema, jsonResponse, operationOutcomeResponse, RegistryCodeSchema, requiredByRoute } from '../../shared/schemas.js';
 import { cancelExport, EXPORT_RUNNING, exportFile, exportStatus, startExport, type FhirDeps } from './fhir.service.js';
@@ -55,7 +55,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/fhir/R4/Group/:registry/$export',
     {
-      config: { access: ['registry'] },
+      config: { access: ['registry'], smart: [] },
       schema: {
         operationId: 'startFhirExport',
         tags: ['fhir'],
@@ -78,10 +78,16 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const job = await startExport(deps, requestContext(req), {
+      const ctx = requestContext(req);
+      // A SMART token exports what its scopes read: without `_type`, those types; with it, all it names or nothing.
+      const token = ctx.actor.token;
+      const named = new URLSearchParams(queryOf(req.url)).has('_type');
+      const types = token === undefined || named ? req.query._type : req.query._type.filter((t) => token.readable.includes(t));
+      requireReadable(ctx.actor, reply, types.length > 0 ? types : req.query._type);
+      const job = await startExport(deps, ctx, {
         registry: req.params.registry,
         respondAsync: /\brespond-async\b/i.test(req.headers.prefer ?? ''),
-        types: req.query._type,
+        types,
         since: req.query._since,
         requestUrl: `${base()}/fhir/R4/Group/${req.params.registry}/$export${queryOf(req.url)}`,
       });
@@ -96,7 +102,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/fhir/R4/$export-status/:id',
     {
-      config: { access: ['registry'] },
+      config: { access: ['registry'], smart: [] },
       schema: {
         operationId: 'getFhirExportStatus',
         tags: ['fhir'],
@@ -125,7 +131,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete(
     '/fhir/R4/$export-status/:id',
     {
-      config: { access: ['registry'] },
+      config: { access: ['registry'], smart: [] },
       schema: {
         operationId: 'cancelFhirExport',
         tags: ['fhir'],
@@ -143,7 +149,7 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/fhir/R4/$export-file/:id/:file',
     {
-      config: { access: ['registry'] },
+      config: { access: ['registry'], smart: [] },
       schema: {
         operationId: 'getFhirExportFile',
         tags: ['fhir'],
@@ -154,7 +160,9 @@ export const fhirRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req, reply) => {
-      const file = await exportFile(deps, requestContext(req), req.params.id, req.params.file);
+      const ctx = requestContext(req);
+      requireReadable(ctx.actor, reply, [req.params.file.replace(/\.ndjson$/, '') as FhirExportType]);
+      const file = await exportFile(deps, ctx, req.params.id, req.params.file);
       return reply
         .type('application/fhir+ndjson')
         .header('content-length', file.size)
