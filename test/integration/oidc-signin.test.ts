@@ -263,3 +263,40 @@ t.test('without OIDC_ISSUER, sign-in is off and keys work as before', async (t) 
   t.equal((await plain.request({ method: 'GET', url: '/v1/me', cookies: { it_session: 'made-up' } })).statusCode, 401);
   t.equal((await plain.request({ method: 'GET', url: '/v1/me', key: plain.adminKey })).statusCode, 200);
 });
+
+t.test('the provider down: sessions already open go on, device keys go on', async (t) => {
+  const down = await startProvider({ appBaseUrl: APP, customClaims: ['roles', 'org'], accounts: { 'p-rrk': { name: 'Priya Procurement', roles: ['trace-procurement'], org: 'RRK' } } });
+  const app = await buildTestApp(t, {
+    env: { ...env, OIDC_ISSUER: down.issuer, OIDC_CLIENT_ID: down.clientId, OIDC_CLIENT_SECRET: down.clientSecret },
+    clock,
+  });
+  t.equal((await app.request({ method: 'POST', url: '/v1/organisations', key: app.adminKey, payload: { odsCode: 'RRK', name: 'Royal Rook Trust' } })).statusCode, 201);
+  const scannerKey = (await app.request({ method: 'POST', url: '/v1/api-keys', key: app.adminKey, payload: { name: 'Theatre 1 scanner', role: 'scanner', organisation: 'RRK' } })).json<{ key: string }>().key;
+  // Signed in while the provider is up (the same flow as above, against this provider).
+  const login = await app.request({ method: 'GET', url: '/auth/login?returnTo=%2Fconsole%2Frecalls' });
+  const back = await signInAtProvider(String(login.headers.location), 'p-rrk');
+  const callback = await app.request({ method: 'GET', url: `${back.pathname}${back.search}`, cookies: { it_sign_in: cookieOf(login, 'it_sign_in') ?? '' } });
+  const id = cookieOf(callback, 'it_session');
+  if (id === undefined) throw new Error(`no session: ${callback.statusCode} ${callback.body}`);
+
+  await down.close();
+
+  const mine = await me(app, id);
+  t.equal(mine.statusCode, 200, 'a session is checked against the database only: the provider is not asked on each request');
+  const token = mine.json<{ csrfToken: string }>().csrfToken;
+  const write = await app.request({ method: 'PUT', url: '/v1/products/09506000134352', cookies: { it_session: id }, headers: { 'x-csrf-token': token }, payload: { brand: 'Aster' } });
+  t.ok(write.statusCode === 200 || write.statusCode === 201, `the signed-in person goes on working: ${write.body}`);
+  const opened = await app.request({ method: 'POST', url: '/v1/procedures', key: scannerKey, payload: { patient: { nhsNumber: '9990000018' } } });
+  t.equal(opened.statusCode, 201, 'a theatre device key needs no provider');
+  const scanned = await app.request({
+    method: 'POST',
+    url: `/v1/procedures/${opened.json<{ id: string }>().id}/scans`,
+    key: scannerKey,
+    headers: { 'idempotency-key': 'provider-down-1' },
+    payload: { barcode: '0109506000134352' + '10LOT1' },
+  });
+  t.equal(scanned.statusCode, 201, 'scanning goes on');
+
+  const again = await app.request({ method: 'GET', url: '/auth/login?returnTo=%2Fconsole%2Frecalls' });
+  t.equal(again.statusCode, 303, 'a new sign-in is sent to the provider as before (its configuration was read at the first sign-in); it is the provider that cannot answer');
+});
