@@ -1,8 +1,12 @@
 /** What the backup tests share: a realistic data set made through the API, scanners writing meanwhile, and fingerprints of every table. */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import Tokens from '@fastify/csrf';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { ensurePrincipal, insertAttempt, insertSession, upsertPerson } from '../../src/modules/sign-in/session.repository.js';
+import { hashId } from '../../src/modules/sign-in/sign-in.service.js';
 import type { TestApp } from './app.js';
 import { exportAll } from './fhir-export.js';
 import { GS, GTIN, GTIN_B, newProcedure, scan } from './theatre.js';
@@ -70,6 +74,41 @@ export async function realisticData(app: TestApp): Promise<DataSet> {
   expect(await app.request({ method: 'POST', url: '/v1/compatibility/rules/hip.bearing/waiver', key: p, payload: waive }), 200, 'waiver');
   expect(await app.request({ method: 'DELETE', url: '/v1/compatibility/rules/hip.bearing/waiver', key: p }), 200, 'lift');
   expect(await app.request({ method: 'POST', url: '/v1/compatibility/rules/hip.bearing/waiver', key: p, payload: waive }), 200, 'waiver again');
+
+  // A box checked before opening (a finding event, no item).
+  expect(await app.request({ method: 'POST', url: `/v1/procedures/${revision}/check`, key: s, payload: { barcode: `01${GTIN_B}10CUP-9${GS}21C-9` } }), 200, 'check');
+
+  // A person signed in, as the sign-in stores them (people, principal, session, a sign-in under way), who then acts.
+  const now = new Date();
+  const personId = await upsertPerson(app.db, 'https://idp.example.invalid', 'subject-"1"', 'Nurse Ünïcode \\ "Tab"\t', now);
+  const principal = await ensurePrincipal(app.db, personId, { role: 'procurement', national: false, organisationId: a.org.id }, 'Nurse Ünïcode');
+  const sessionId = randomBytes(32).toString('base64url');
+  await insertSession(
+    app.db,
+    { idHash: hashId(sessionId), personId, profileIds: [principal.principalId], principalId: principal.principalId, csrfSecret: Tokens().secretSync(), idToken: null, now, expiresAt: new Date(now.getTime() + 3_600_000) },
+    new Date(now.getTime() - 3_600_000),
+  );
+  await insertAttempt(app.db, randomBytes(32), { state: 'state', nonce: 'nonce', codeVerifier: 'verifier', returnTo: '/console/recalls', expiresAt: new Date(now.getTime() + 600_000) }, now);
+  expect(await app.request({ method: 'GET', url: `/v1/recalls/${recallId}`, cookies: { it_session: sessionId } }), 200, 'a read in a session');
+
+  // A registry's SMART client, and a token it got with a signed assertion.
+  const { privateKey, publicKey } = await generateKeyPair('ES384');
+  const clientId = 'njr-backup-client';
+  expect(
+    await app.request({ method: 'POST', url: '/v1/smart/clients', key: app.adminKey, payload: { clientId, registry: 'NJR', national: true, jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES384', use: 'sig' }] } } }),
+    201,
+    'SMART client',
+  );
+  const tokenUrl = (await app.request({ method: 'GET', url: '/.well-known/smart-configuration' })).json<{ token_endpoint: string }>().token_endpoint;
+  const assertion = await new SignJWT({ jti: randomUUID() })
+    .setProtectedHeader({ alg: 'ES384', kid: 'k1', typ: 'JWT' })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience(tokenUrl)
+    .setExpirationTime('4m')
+    .sign(privateKey);
+  const form = { grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion, scope: 'system/*.rs' };
+  expect(await app.request({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(form).toString() }), 200, 'SMART token');
 
   await exportAll(app, national.registry, 'NJR');
   return { ...world, recallId };

@@ -65,9 +65,9 @@ t.test('sessions are authorised exactly as keys of the same role', async (t) => 
     const url = route.url.replace(/:(\w+)/g, (_, name: string) => (name === 'registry' || name === 'code' ? 'NJR' : name === 'gtin' ? '09506000134352' : randomUUID())).replace('*', 'x');
     const body = SAFE.has(route.method) ? {} : { payload: {} };
     for (const caller of callers) {
-      const byKey = await app.request({ method: route.method as 'GET', url, key: caller.key, ...body });
+      const byKey = await app.request({ method: route.method, url, key: caller.key, ...body });
       const bySession = await app.request({
-        method: route.method as 'GET',
+        method: route.method,
         url,
         cookies: { it_session: caller.session.id },
         headers: SAFE.has(route.method) ? {} : { 'x-csrf-token': caller.session.csrf },
@@ -78,7 +78,7 @@ t.test('sessions are authorised exactly as keys of the same role', async (t) => 
       if (got !== expected) t.fail(`${route.method} ${route.url} as ${caller.name}: a key is ${decision(byKey)}, a session ${decision(bySession)} (${bySession.body.slice(0, 200)})`);
       compared++;
       if (!SAFE.has(route.method)) {
-        const noToken = await app.request({ method: route.method as 'POST', url, cookies: { it_session: caller.session.id }, ...body });
+        const noToken = await app.request({ method: route.method, url, cookies: { it_session: caller.session.id }, ...body });
         if (noToken.statusCode !== 403 || codeOf(noToken) !== 'CSRF_INVALID') {
           t.fail(`${route.method} ${route.url} as ${caller.name} without the CSRF token: ${noToken.statusCode} ${noToken.body.slice(0, 200)}`);
         }
