@@ -155,6 +155,20 @@ t.test('a person with no mapped role, or only roles in unregistered organisation
   t.same(principals, [], 'no principal made');
 });
 
+t.test('a browser refused at the callback is sent back to the page it started from, which says why; a script gets the problem', async (t) => {
+  const login = await first.request({ method: 'GET', url: `/auth/login?returnTo=${encodeURIComponent('/console/recalls#/safety')}` });
+  const back = await signInAtProvider(String(login.headers.location), 'no-role');
+  const res = await first.request({
+    method: 'GET',
+    url: `${back.pathname}${back.search}`,
+    cookies: { it_sign_in: cookieOf(login, 'it_sign_in') ?? '' },
+    headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+  });
+  t.equal(res.statusCode, 303);
+  t.equal(res.headers.location, `${APP}/console/recalls?sign-in=SIGN_IN_NO_ROLE#/safety`);
+  t.equal(cookieOf(res, 'it_session'), undefined, 'no session');
+});
+
 t.test('several role profiles: the person chooses one; the session then gets a new id', async (t) => {
   const id = await session(first, 'two-roles');
   const before = await me(first, id);

@@ -42,7 +42,7 @@ const MATRIX: Record<string, string> = {
   'GET /console': 'public',
   'GET /console/*': 'public',
   // Staff sign-in (OpenID Connect): public to the key check, since the person has no key. With sign-in off, as
-  // here, login and callback answer 404 SIGN_IN_OFF; the session routes answer by the session cookie itself
+  // here, login, callback and profiles answer 404 SIGN_IN_OFF; the other session routes answer by the session cookie itself
   // (none: 401, or 422 for a body that breaks the schema); sign-out sends the browser on. oidc-signin.test.ts
   // drives them with sign-in on.
   'GET /auth/login': 'sign-in',

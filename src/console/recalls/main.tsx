@@ -36,7 +36,8 @@ function viewOf(hash: string): View {
 }
 
 function Recalls() {
-  const { api, session, restoring, start, end } = useSession(CONSOLE, 'procurement');
+  const signedIn = useSession(CONSOLE, 'procurement');
+  const { api, session, restoring, start, end } = signedIn;
   const [view, setView] = useState<View>(() => viewOf(location.hash));
 
   useEffect(() => {
@@ -60,6 +61,7 @@ function Recalls() {
         title="Recall console"
         hint="Type or paste the procurement key. It is kept in this tab only, until the tab is closed."
         onSignedIn={start}
+        state={signedIn}
       />
     );
   }

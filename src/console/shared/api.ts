@@ -1,8 +1,11 @@
 /**
- * The console's only way to the API: same origin, the signed-in user's key as
- * a Bearer token, JSON in and out, and RFC 9457 problems turned into values
- * the pages can show. A dropped connection is a NetworkError, never a problem:
- * callers decide whether to queue and retry.
+ * The console's only way to the API: same origin, JSON in and out, and RFC 9457
+ * problems turned into values the pages can show. Signed in with a key: the key
+ * as a Bearer token, and no cookie. Signed in as a person (OpenID Connect): the
+ * session cookie (same-origin credentials), no Authorization header, and the
+ * session's CSRF token in X-CSRF-Token on every call that is not a GET. A
+ * dropped connection is a NetworkError, never a problem: callers decide whether
+ * to queue and retry.
  */
 import type { Problem } from './problem.js';
 
@@ -26,6 +29,12 @@ export interface RequestOptions {
   readonly as?: 'json' | 'text' | 'blob';
 }
 
+/** How the console is signed in now: a key, or a person's session (the cookie, which scripts never see, and its CSRF token). */
+export type Credentials = { readonly kind: 'key'; readonly key: string } | { readonly kind: 'session'; readonly csrfToken: string | null } | null;
+
+/** The CSRF token's header (the service's CSRF_HEADER). */
+export const CSRF_HEADER = 'x-csrf-token';
+
 export interface Api {
   request<T>(path: string, options?: RequestOptions): Promise<ApiResult<T>>;
 }
@@ -47,28 +56,41 @@ async function readProblem(response: Response): Promise<Problem> {
   }
 }
 
-export function createApi(key: () => string | null, fetchImpl: typeof fetch = (...args) => fetch(...args)): Api {
+/**
+ * `credentials` is read at every call. `onSessionRefused` hears a session's refusals
+ * (401: it has ended; 403 PROFILE_REQUIRED: a profile must be chosen), so that the
+ * page can go back to its sign-in with a sentence.
+ */
+export function createApi(credentials: () => Credentials, fetchImpl: typeof fetch = (...args) => fetch(...args), onSessionRefused?: (problem: Problem) => void): Api {
   return {
     async request<T>(path: string, options: RequestOptions = {}): Promise<ApiResult<T>> {
       const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-      const token = key();
-      if (token !== null) headers.authorization = `Bearer ${token}`;
+      const method = options.method ?? 'GET';
+      const signedIn = credentials();
+      // A key given for this call (the key form checking one) or held: Bearer, and never a cookie with it.
+      const byKey = headers.authorization !== undefined || signedIn?.kind === 'key';
+      if (signedIn?.kind === 'key' && headers.authorization === undefined) headers.authorization = `Bearer ${signedIn.key}`;
+      if (!byKey && signedIn?.kind === 'session' && signedIn.csrfToken !== null && method !== 'GET') headers[CSRF_HEADER] = signedIn.csrfToken;
       if (options.body !== undefined) headers['content-type'] = 'application/json';
       let response: Response;
       try {
         response = await fetchImpl(path, {
-          method: options.method ?? 'GET',
+          method,
           headers,
           body: options.body === undefined ? null : JSON.stringify(options.body),
           signal: options.signal ?? null,
-          credentials: 'omit',
+          credentials: byKey ? 'omit' : 'same-origin',
           cache: 'no-store',
         });
       } catch (error) {
         if (error instanceof DOMException && error.name === 'AbortError') throw error;
         throw new NetworkError(error);
       }
-      if (!response.ok) return { ok: false, status: response.status, problem: await readProblem(response), headers: response.headers };
+      if (!response.ok) {
+        const problem = await readProblem(response);
+        if (!byKey && signedIn?.kind === 'session' && (response.status === 401 || problem.code === 'PROFILE_REQUIRED')) onSessionRefused?.(problem);
+        return { ok: false, status: response.status, problem, headers: response.headers };
+      }
       const as = options.as ?? 'json';
       try {
         const data = (as === 'json' ? await response.json() : as === 'text' ? await response.text() : await response.blob()) as T;

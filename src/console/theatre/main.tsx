@@ -51,7 +51,8 @@ function itemText(item: Item): string {
 }
 
 function Theatre() {
-  const { api, session, restoring, start, end } = useSession(CONSOLE, 'scanner');
+  const signedIn = useSession(CONSOLE, 'scanner');
+  const { api, session, restoring, start, end } = signedIn;
   const [settings, setSettings] = useSettings();
   const [procedure, setProcedure] = useState<Procedure | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -219,6 +220,7 @@ function Theatre() {
         title="Theatre scanning"
         hint="Scan or type the theatre scanner key. It is kept in this tab only, until the tab is closed."
         onSignedIn={start}
+        state={signedIn}
       />
     );
   }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CSRF_HEADER, csrfTokenOf } from '../../plugins/auth.js';
 import { ProblemError } from '../../shared/problem.js';
 import { jsonResponse, problemResponse } from '../../shared/schemas.js';
-import type { SignInService } from './sign-in.service.js';
+import { SignInRefusal, type SignInService } from './sign-in.service.js';
 
 /**
  * Staff sign-in with OpenID Connect (issue 18): public routes (the person has no
@@ -68,6 +68,18 @@ const ProfilesSchema = z
 
 const redirect = (description: string) => z.undefined().describe(description);
 
+/** A browser's navigation (it asks for HTML), not a script asking for JSON. */
+function prefersHtml(req: FastifyRequest): boolean {
+  return req.headers.accept?.includes('text/html') === true;
+}
+
+/** `returnTo` with `sign-in=<code>` added to its query (before any fragment): the page it names says why. */
+export function withSignInCode(returnTo: string, code: string): string {
+  const hashAt = returnTo.indexOf('#');
+  const [path, hash] = hashAt < 0 ? [returnTo, ''] : [returnTo.slice(0, hashAt), returnTo.slice(hashAt)];
+  return `${path}${path.includes('?') ? '&' : '?'}sign-in=${encodeURIComponent(code)}${hash}`;
+}
+
 export const signInRoutes: FastifyPluginAsyncZod<SignInRoutesOptions> = async (app, { signIn, cookies }) => {
   const base = () => app.publicBaseUrl();
   const sessionOf = (req: FastifyRequest) => req.cookies[cookies.session];
@@ -122,7 +134,7 @@ export const signInRoutes: FastifyPluginAsyncZod<SignInRoutesOptions> = async (a
           error: z.string().max(2000).optional(),
         }),
         response: {
-          303: redirect('Signed in: to `returnTo`, with the session cookie.'),
+          303: redirect('Signed in: to `returnTo`, with the session cookie. A browser (`Accept: text/html`) refused or failed once its sign-in was found is sent back to `returnTo` too, with `sign-in=<code>` (SIGN_IN_NO_ROLE, SIGN_IN_FAILED) in its query, for the console to say why.'),
           400: problemResponse('The sign-in could not be finished (SIGN_IN_FAILED).'),
           403: problemResponse('None of the person\'s roles maps to a role here (SIGN_IN_NO_ROLE).'),
           404: problemResponse('Sign-in is not configured (SIGN_IN_OFF).'),
@@ -139,6 +151,8 @@ export const signInRoutes: FastifyPluginAsyncZod<SignInRoutesOptions> = async (a
         return await reply.redirect(`${base()}${done.returnTo}`, 303);
       } catch (error) {
         if (error instanceof ProblemError && error.cause !== undefined) req.log.warn({ err: error.cause }, 'sign-in failed');
+        // A browser (it asks for HTML) goes back to the page it started from, which says why in words; a script gets the problem.
+        if (error instanceof SignInRefusal && prefersHtml(req)) return reply.redirect(`${base()}${withSignInCode(error.returnTo, error.code)}`, 303);
         throw error;
       }
     },
@@ -152,14 +166,18 @@ export const signInRoutes: FastifyPluginAsyncZod<SignInRoutesOptions> = async (a
         operationId: 'listRoleProfiles',
         tags: ['sign-in'],
         summary: 'The signed-in person, their role profiles and the one in use',
-        description: 'With the session cookie. A person whose claims give several profiles (CIS2 role profiles) chooses one with `POST /auth/profile`.',
+        description:
+          'With the session cookie. A person whose claims give several profiles (CIS2 role profiles) chooses one with `POST /auth/profile`. Without a session: 401, or 404 SIGN_IN_OFF when sign-in is not configured (how the console knows whether to offer it).',
         response: {
           200: jsonResponse('The person and their profiles.', ProfilesSchema),
           401: problemResponse('No session, or it has ended (UNAUTHENTICATED).'),
+          404: problemResponse('Sign-in is not configured (SIGN_IN_OFF): the console offers API keys only.'),
         },
       },
     },
     async (req) => {
+      // The console asks here first: whether sign-in is on (404), and who is signed in (401 when nobody).
+      if (!signIn.enabled) throw new ProblemError('SIGN_IN_OFF');
       const id = sessionOf(req);
       const session = id === undefined ? undefined : await signIn.authenticate(id);
       const found = id === undefined || !session || session.status === 'ended' ? undefined : await signIn.profiles(id);

@@ -22,6 +22,7 @@ import {
   takeAttempt,
   touchSession,
   upsertPerson,
+  type AttemptRow,
   type PrincipalRow,
 } from './session.repository.js';
 
@@ -46,6 +47,19 @@ export interface Profile {
   readonly national: boolean;
   readonly organisation: string | null;
   readonly organisationName: string | null;
+}
+
+/**
+ * A sign-in refused or failed once its attempt was found: the problem, and where the person
+ * started from, so that a browser can be sent back there to read it (the console says it plainly).
+ */
+export class SignInRefusal extends ProblemError {
+  constructor(
+    problem: ProblemError,
+    readonly returnTo: string,
+  ) {
+    super(problem.code, problem.message, problem.extensions, { cause: problem.cause });
+  }
 }
 
 export interface SignInLimits {
@@ -96,6 +110,20 @@ export class SignInService {
     if (!attempt || attempt.expiresAt <= now) {
       throw new ProblemError('SIGN_IN_FAILED', 'This sign-in was not started from this browser, was already used, or took too long. Start again.');
     }
+    try {
+      return await this.#complete(attempt, callbackUrl, now, client, config);
+    } catch (error) {
+      throw error instanceof ProblemError ? new SignInRefusal(error, attempt.returnTo) : error;
+    }
+  }
+
+  async #complete(
+    attempt: AttemptRow,
+    callbackUrl: URL,
+    now: Date,
+    client: OidcClient,
+    config: OidcConfig,
+  ): Promise<{ sessionId: string; returnTo: string; profiles: number }> {
     const providerError = callbackUrl.searchParams.get('error');
     if (providerError !== null) {
       throw new ProblemError('SIGN_IN_FAILED', `The provider did not sign you in (${providerError.slice(0, 100)}).`);
