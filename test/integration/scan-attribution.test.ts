@@ -3,7 +3,8 @@
  * the strongest evidence at the time: the signed-in person of the session that
  * sent it, else the staff member badged for the case (the lead clinician named
  * when the case was opened), else the device alone. Stored on the scan row,
- * shown in the scan's answer and the procedure's history, kept by replays.
+ * shown in the scan's answer and the procedure's history, kept by replays, and
+ * device-only scans counted by the data-quality report.
  */
 import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
@@ -202,4 +203,22 @@ t.test('in one batch, each scan is attributed by its own evidence (recordScans, 
     DEVICE_ONLY,
     { kind: 'person', person: pat, staffId: null },
   ]);
+});
+
+t.test('the data-quality report counts device-only scans per location and in the totals', async (t) => {
+  // At the theatre: DEV-1 and DEV-2 (device-only); one more, voided, which does not count.
+  const mistaken = await scan(app, key, atTheatre, { barcode: `01${GTIN}21DEV-VOID` });
+  await app.request({ method: 'POST', url: `/v1/scans/${mistaken.json<ScanAnswer>().scan.id}/void`, key, payload: { reason: 'wrong box' } });
+  const from = new Date(Date.now() - 3_600_000).toISOString();
+  const to = new Date(Date.now() + 3_600_000).toISOString();
+  const res = await app.request({ method: 'GET', url: `/v1/reports/data-quality?from=${from}&to=${to}`, key: org.keys.procurement });
+  t.equal(res.statusCode, 200, res.body);
+  const report = res.json<{ total: { deviceOnlyScans: number }; byLocation: Array<{ location: { gln: string } | null; deviceOnlyScans: number }> }>();
+  const theatre = report.byLocation.find((l) => l.location?.gln === '9506000134369');
+  const nowhere = report.byLocation.find((l) => l.location === null);
+  t.equal(theatre?.deviceOnlyScans, 2, 'the theatre: two device-only scans (the voided one not counted)');
+  // No location: the badged case (badge and person scans, none device-only) and the batch's case (one device-only scan, BATCH-D);
+  // the case of the rows recorded before attribution (one badge scan, one without attribution: neither counts).
+  t.equal(nowhere?.deviceOnlyScans, 1);
+  t.equal(report.total.deviceOnlyScans, 3);
 });
