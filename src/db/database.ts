@@ -2,7 +2,7 @@ import type { ColumnType, Generated, Kysely } from 'kysely';
 import type { PersonRole } from '../config.js';
 import type { ClinicalAttributes } from '../domain/compatibility/attributes.js';
 import type { OrganisationRuleDefinition } from '../domain/compatibility/organisation.js';
-import type { AuditOutcome, Awaiting, BulkExportStatus, ConsentStatus, ContactStatus, DecisionOutcome, DecisionStatus, Disposition, EntryType, FhirExportType, ItemAction, LocationKind, Role, Side, WithoutConsentPolicy } from '../domain/vocabulary.js';
+import type { AuditOutcome, Awaiting, BulkExportStatus, ConsentStatus, ContactStatus, DecisionOutcome, DecisionStatus, Disposition, EntryType, FhirExportType, ItemAction, LocationKind, Role, ScanAttributionKind, Side, WithoutConsentPolicy } from '../domain/vocabulary.js';
 
 /**
  * Table types of the database, as Kysely sees them. Columns are snake_case as
@@ -318,6 +318,12 @@ export interface ScansTable {
   scanned_at: Date;
   recorded_at: CreatedAt;
   actor_key_id: string;
+  /** Who scanned it (migration 2026_12_07_1600): null for rows recorded before attribution. */
+  attribution: ScanAttributionKind | null;
+  person_issuer: string | null;
+  person_subject: string | null;
+  person_name: string | null;
+  staff_id: string | null;
 }
 
 /** A check before opening (no item recorded): what was checked and found, never changed. */

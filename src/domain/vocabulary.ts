@@ -25,6 +25,13 @@ export const DECISION_OUTCOMES = ['not-used', 'implanted'] as const;
 export type DecisionOutcome = (typeof DECISION_OUTCOMES)[number];
 export type DecisionStatus = 'pending' | DecisionOutcome;
 
+/**
+ * Who a scan is attributed to, by the strongest evidence when it was recorded: the signed-in person of the
+ * session that sent it, the staff member badged for the case, or only the device (its key).
+ */
+export const SCAN_ATTRIBUTIONS = ['person', 'badge', 'device-only'] as const;
+export type ScanAttributionKind = (typeof SCAN_ATTRIBUTIONS)[number];
+
 export const DISPOSITIONS = ['returned-to-stock', 'wasted', 'quarantined'] as const;
 export type Disposition = (typeof DISPOSITIONS)[number];
 

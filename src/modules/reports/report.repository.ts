@@ -18,13 +18,26 @@ export interface DataQualityRow {
   readonly overrides: number;
   readonly notUsedAfterWarning: number;
   readonly criticalWithoutDecision: number;
+  readonly deviceOnlyScans: number;
 }
 
 /** An implant recorded before decisions existed whose scan raised a critical warning: nobody recorded what was done. */
 const criticalWithoutDecision = sql<boolean>`(i.action = 'implanted' and i.decision_status is null and exists (
   select 1 from scans s where s.item_id = i.id and s.kind = 'product' and s.warnings @> '[{"severity": "critical"}]'::jsonb))`;
 
-/** Items of procedures started in [from, to), active (not voided), counted per organisation and location. */
+/**
+ * The product scans of an item (not voided) recorded with no person named: neither signed in nor badged for
+ * the case. By the item's index (scans_item); an item's scans are few.
+ */
+const deviceOnlyScansOfItem = sql<string>`(select count(*) from scans s
+  where s.item_id = i.id and s.kind = 'product' and s.attribution = 'device-only'
+    and not exists (select 1 from scans v where v.voids_scan_id = s.id))`;
+
+/**
+ * Items of procedures started in [from, to), active (not voided), counted per organisation and location;
+ * with the device-only scans of those items (a voided item's scans are all voided, so these are every
+ * device-only product scan of the procedures that was not voided).
+ */
 export async function dataQuality(db: Kysely<Database>, scope: TenancyScope, from: Date, to: Date): Promise<DataQualityRow[]> {
   let query = db
     .selectFrom('items as i')
@@ -58,6 +71,7 @@ export async function dataQuality(db: Kysely<Database>, scope: TenancyScope, fro
       eb.fn.countAll<string>().filterWhere('i.decision_status', '=', 'implanted').as('overrides'),
       eb.fn.countAll<string>().filterWhere('i.decision_status', '=', 'not-used').as('not_used'),
       eb.fn.countAll<string>().filterWhere(criticalWithoutDecision).as('undecided'),
+      sql<string>`coalesce(sum(${deviceOnlyScansOfItem}), 0)`.as('device_only'),
     ])
     .groupBy(['o.ods_code', 'l.gln', 'l.name'])
     .orderBy('o.ods_code')
@@ -80,6 +94,7 @@ export async function dataQuality(db: Kysely<Database>, scope: TenancyScope, fro
     overrides: Number(r.overrides),
     notUsedAfterWarning: Number(r.not_used),
     criticalWithoutDecision: Number(r.undecided),
+    deviceOnlyScans: Number(r.device_only),
   }));
 }
 

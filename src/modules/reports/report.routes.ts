@@ -32,6 +32,12 @@ const Counts = {
     .number()
     .int()
     .describe('Implants recorded before decisions existed whose scan raised a critical warning: nobody recorded whether the item was put aside. Review them.'),
+  deviceOnlyScans: z
+    .number()
+    .int()
+    .describe(
+      'Product scans (not voided) of these items recorded as device-only: sent with a device key, nobody signed in, and no staff member badged into the case (its lead clinician). Who scanned them is known only by the device. Scans recorded before attribution existed are not counted.',
+    ),
 };
 
 const DataQualitySchema = z
@@ -55,7 +61,8 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'getDataQualityReport',
         tags: ['reports'],
-        summary: 'Scanning data quality per location: scanned vs typed, missing lot/serial, unknown products, incomplete split labels, critical warnings and what was decided',
+        summary:
+          'Scanning data quality per location: scanned vs typed, missing lot/serial, unknown products, incomplete split labels, critical warnings and what was decided, scans by a device with nobody named',
         querystring: DataQualityQuery,
         response: { 200: jsonResponse('The counts over the period, in all and per location.', DataQualitySchema) },
       },
@@ -84,6 +91,7 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
           overrides: sum('overrides'),
           notUsedAfterWarning: sum('notUsedAfterWarning'),
           criticalWithoutDecision: sum('criticalWithoutDecision'),
+          deviceOnlyScans: sum('deviceOnlyScans'),
         }),
         byLocation: rows.map(({ odsCode, locationGln, locationName, ...counts }) => ({
           organisation: odsCode,

@@ -3,6 +3,7 @@ import type { CheckedDevice } from '../../domain/compatibility/check.js';
 import type { ClinicalAttributes } from '../../domain/compatibility/attributes.js';
 import type { Database, ItemsTable, ScansTable } from '../../db/database.js';
 import type { Awaiting, DecisionStatus, Disposition, EntryType, ItemAction } from '../../domain/vocabulary.js';
+import type { Person } from '../../shared/actor.js';
 import type { Procedure } from '../procedures/procedure.repository.js';
 import type { Device } from '../../domain/device.js';
 import type { LabelIdentifiers } from './scan.rules.js';
@@ -36,6 +37,15 @@ export interface ItemDecision {
   readonly decidedBy: string | null;
 }
 
+/**
+ * Who a scan is attributed to, by the strongest evidence when it was recorded: the signed-in person of the
+ * session that sent it; else the staff member badged for the case (its lead clinician); else the device alone.
+ */
+export type ScanAttribution =
+  | { readonly kind: 'person'; readonly person: Person; readonly staffId: null }
+  | { readonly kind: 'badge'; readonly person: null; readonly staffId: string }
+  | { readonly kind: 'device-only'; readonly person: null; readonly staffId: null };
+
 export interface Scan {
   readonly id: string;
   readonly organisationId: string;
@@ -54,7 +64,40 @@ export interface Scan {
   readonly scannedAt: Date;
   readonly recordedAt: Date;
   readonly actorKeyId: string;
+  /** Null for a scan recorded before attribution existed (never guessed). */
+  readonly attribution: ScanAttribution | null;
 }
+
+/** A column the check `scans_attribution` guarantees for the row's kind of attribution. */
+function present(value: string | null, column: string): string {
+  if (value === null) throw new Error(`scans.${column} is null where scans_attribution requires it`);
+  return value;
+}
+
+function attributionOfRow(r: Selectable<ScansTable>): ScanAttribution | null {
+  switch (r.attribution) {
+    case null:
+      return null;
+    case 'person':
+      return {
+        kind: 'person',
+        person: { provider: present(r.person_issuer, 'person_issuer'), subject: present(r.person_subject, 'person_subject'), name: present(r.person_name, 'person_name') },
+        staffId: null,
+      };
+    case 'badge':
+      return { kind: 'badge', person: null, staffId: present(r.staff_id, 'staff_id') };
+    case 'device-only':
+      return { kind: 'device-only', person: null, staffId: null };
+  }
+}
+
+const attributionColumns = (a: ScanAttribution) => ({
+  attribution: a.kind,
+  person_issuer: a.person?.provider ?? null,
+  person_subject: a.person?.subject ?? null,
+  person_name: a.person?.name ?? null,
+  staff_id: a.staffId,
+});
 
 const toItem = (r: Selectable<ItemsTable>): Item => ({
   id: r.id,
@@ -114,6 +157,7 @@ const toScan = (r: Selectable<ScansTable>): Scan => ({
   scannedAt: r.scanned_at,
   recordedAt: r.recorded_at,
   actorKeyId: r.actor_key_id,
+  attribution: attributionOfRow(r),
 });
 
 const deviceColumns = (d: Device) => ({
@@ -150,6 +194,7 @@ export interface NewScan {
   readonly scannerId: string | null;
   readonly scannedAt: Date;
   readonly actorKeyId: string;
+  readonly attribution: ScanAttribution;
 }
 
 const scanValues = (s: NewScan & { readonly id?: string }) => {
@@ -179,6 +224,7 @@ const scanValues = (s: NewScan & { readonly id?: string }) => {
     // The time of each row, not of the transaction: scans recorded together keep their order.
     recorded_at: sql<Date>`clock_timestamp()`,
     actor_key_id: s.actorKeyId,
+    ...attributionColumns(s.attribution),
   };
 };
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkManualEntry } from '../../barcode/manual.js';
-import { DECISION_OUTCOMES, DISPOSITIONS, ITEM_ACTIONS } from '../../domain/vocabulary.js';
+import { DECISION_OUTCOMES, DISPOSITIONS, ITEM_ACTIONS, SCAN_ATTRIBUTIONS } from '../../domain/vocabulary.js';
 import { DEVICE_FIELDS, GtinSchema, InstantSchema, IsoDateSchema, ReasonSchema, ScanTextSchema } from '../../shared/schemas.js';
 import { SCAN_WARNING_CODES, type ScanWarningCode } from './scan.rules.js';
 
@@ -40,6 +40,25 @@ export const RecordScanBody = z
   .xor([BarcodeScanBody, ManualScanBody], { error: 'give exactly one of barcode or manual' })
   .meta({ id: 'RecordScanBody', description: 'Exactly one of `barcode` (as scanned) or `manual` (typed in from the label).' });
 
+export const ScanAttributionSchema = z
+  .object({
+    kind: z
+      .enum(SCAN_ATTRIBUTIONS)
+      .describe(
+        'The strongest evidence of who scanned it when it was recorded. person: sent in a signed-in session (`person`). badge: sent with a device key in a case with a staff member badged in, its lead clinician named at opening (`staffId`, the procedure’s `clinician`). device-only: a device key and nobody named for the case; the data-quality report counts these.',
+      ),
+    person: z
+      .object({
+        provider: z.string().describe('The OpenID Provider (issuer) the person signed in with.'),
+        subject: z.string().describe('Who they are at that provider.'),
+        name: z.string().describe('Their display name, as at sign-in.'),
+      })
+      .nullable()
+      .describe('For person: who was signed in.'),
+    staffId: z.uuid().nullable().describe('For badge: the staff member.'),
+  })
+  .meta({ id: 'ScanAttribution' });
+
 export const ScanSchema = z
   .object({
     id: z.uuid(),
@@ -61,6 +80,7 @@ export const ScanSchema = z
     scannerId: z.string().nullable(),
     scannedAt: z.iso.datetime(),
     recordedAt: z.iso.datetime(),
+    attribution: ScanAttributionSchema.nullable().describe('Who scanned it (a void: who voided it); null for a scan recorded before attribution existed.'),
   })
   .meta({ id: 'Scan' });
 

@@ -6,7 +6,7 @@ import type { ParseResult } from '../../barcode/types.js';
 import type { Database } from '../../db/database.js';
 import type { ItemAction, Side } from '../../domain/vocabulary.js';
 import { isUniqueViolation } from '../../db/errors.js';
-import { canSee, requireOrganisation, type RequestContext } from '../../shared/actor.js';
+import { canSee, requireOrganisation, type Actor, type RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Settled } from '../../shared/coalescer.js';
 import { ProblemError } from '../../shared/problem.js';
@@ -30,6 +30,7 @@ import {
   updateItem,
   type Item,
   type Scan,
+  type ScanAttribution,
   type RecordedFacts,
 } from './scan.repository.js';
 import { awaitingFor, completes, deviceFromParse, manualDevice, mergeDevices, needsDecision, NO_DEVICE, scanWarnings, type Device, type RunOnSuspicion, type ScanWarning } from './scan.rules.js';
@@ -84,7 +85,29 @@ export const toScanApi = (s: Scan) => ({
   scannerId: s.scannerId,
   scannedAt: s.scannedAt.toISOString(),
   recordedAt: s.recordedAt.toISOString(),
+  attribution: s.attribution,
 });
+
+/**
+ * Who a scan is attributed to, by the strongest evidence there is when it is recorded: the person signed
+ * in to the session that sent it; else the staff member badged for the case, which the model knows as the
+ * case's lead clinician (named at opening by badge, GSRN or local id); else the device (its key) alone.
+ * From what the request and the locked procedure already hold: no query.
+ */
+export function attributionOf(actor: Actor, procedure: Pick<Procedure, 'leadClinicianId'>): ScanAttribution {
+  if (actor.person !== undefined) {
+    const { provider, subject, name } = actor.person;
+    return { kind: 'person', person: { provider, subject, name }, staffId: null };
+  }
+  if (procedure.leadClinicianId !== null) return { kind: 'badge', person: null, staffId: procedure.leadClinicianId };
+  return { kind: 'device-only', person: null, staffId: null };
+}
+
+/** An answer stored before attribution existed has none: it replays as null ("recorded before attribution"). */
+function storedAnswer(response: unknown): ScanResponse {
+  const body = response as Omit<ScanResponse, 'scan'> & { scan: Omit<ScanResponse['scan'], 'attribution'> & { attribution?: ScanAttribution | null } };
+  return { ...body, scan: { ...body.scan, attribution: body.scan.attribution ?? null } };
+}
 
 export const toItemApi = (i: Item) => ({
   id: i.id,
@@ -325,7 +348,7 @@ function acceptOrReplay(
         if (!record.requestHash.equals(f.hash)) {
           throw new ProblemError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different scan. Use a new key for a new scan.');
         }
-        results.push([f.index, { ok: true, value: { body: record.response as ScanResponse, replayed: true } }]);
+        results.push([f.index, { ok: true, value: { body: storedAnswer(record.response), replayed: true } }]);
         continue;
       }
       const { input } = f.req;
@@ -446,6 +469,7 @@ async function buildScanRows(trx: Kysely<Database>, accepted: readonly Accepted[
       scannerId: a.req.input.scannerId ?? null,
       scannedAt: a.scannedAt,
       actorKeyId: a.req.ctx.actor.keyId,
+      attribution: attributionOf(a.req.ctx.actor, a.procedure),
     };
   });
 }
@@ -592,6 +616,7 @@ export async function voidScan(db: Kysely<Database>, ctx: RequestContext, scanId
         scannerId: null,
         scannedAt: now,
         actorKeyId: ctx.actor.keyId,
+        attribution: attributionOf(ctx.actor, procedure),
       });
       const item = target.itemId === null ? undefined : await rebuildItem(trx, target.itemId, now);
       await recordAudit(trx, ctx, {
