@@ -1,3 +1,5 @@
+import type { EntryType } from './vocabulary.js';
+
 /**
  * A medical device as one scan (or a typed entry) identifies it: the UDI's
  * device identifier and its production identifiers, in the AccessGUDID
@@ -30,3 +32,21 @@ export const NO_DEVICE: Device = {
   manufacturingDate: null,
 };
 
+
+/**
+ * A device as the API shows it (the `DEVICE_FIELDS` of src/shared/schemas.ts): the HIBC labeller and
+ * product code together or not at all, and how it was entered. One mapping for items, checks and feeds.
+ */
+export function deviceFieldsOf(d: Omit<Device, 'hibcCheck'> & { readonly entryType: EntryType }) {
+  return {
+    issuingAgency: d.issuingAgency,
+    di: d.di,
+    gtin: d.gtin,
+    hibc: d.hibcLic !== null && d.hibcPcn !== null ? { lic: d.hibcLic, pcn: d.hibcPcn } : null,
+    lotNumber: d.lotNumber,
+    serialNumber: d.serialNumber,
+    expirationDate: d.expirationDate,
+    manufacturingDate: d.manufacturingDate,
+    entryType: d.entryType,
+  };
+}

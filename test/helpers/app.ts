@@ -95,3 +95,10 @@ export async function createOrganisationWithKeys(app: TestApp, odsCode: string):
   }
   return { id: org.json<{ id: string }>().id, odsCode, keys, keyIds };
 }
+
+/** A national procurement key (it writes the national catalogue record). */
+export async function nationalProcurementKey(app: TestApp): Promise<string> {
+  const res = await app.request({ method: 'POST', url: '/v1/api-keys', key: app.adminKey, payload: { name: 'national procurement', role: 'procurement', national: true } });
+  if (res.statusCode !== 201) throw new Error(res.body);
+  return res.json<{ key: string }>().key;
+}

@@ -1,14 +1,13 @@
 /** What the backup tests share: a realistic data set made through the API, scanners writing meanwhile, and fingerprints of every table. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import Tokens from '@fastify/csrf';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { ensurePrincipal, insertAttempt, insertSession, upsertPerson } from '../../src/modules/sign-in/session.repository.js';
-import { hashId } from '../../src/modules/sign-in/sign-in.service.js';
+import { insertAttempt } from '../../src/modules/sign-in/session.repository.js';
 import type { TestApp } from './app.js';
 import { exportAll } from './fhir-export.js';
+import { storeSession } from './sessions.js';
 import { GS, GTIN, GTIN_B, newProcedure, scan } from './theatre.js';
 import { twoOrganisations, type TwoOrganisations } from './two-organisations.js';
 
@@ -80,14 +79,7 @@ export async function realisticData(app: TestApp): Promise<DataSet> {
 
   // A person signed in, as the sign-in stores them (people, principal, session, a sign-in under way), who then acts.
   const now = new Date();
-  const personId = await upsertPerson(app.db, 'https://idp.example.invalid', 'subject-"1"', 'Nurse Ünïcode \\ "Tab"\t', now);
-  const principal = await ensurePrincipal(app.db, personId, { role: 'procurement', national: false, organisationId: a.org.id }, 'Nurse Ünïcode');
-  const sessionId = randomBytes(32).toString('base64url');
-  await insertSession(
-    app.db,
-    { idHash: hashId(sessionId), personId, profileIds: [principal.principalId], principalId: principal.principalId, csrfSecret: Tokens().secretSync(), idToken: null, now, expiresAt: new Date(now.getTime() + 3_600_000) },
-    new Date(now.getTime() - 3_600_000),
-  );
+  const sessionId = await storeSession(app.db, { subject: 'subject-"1"', name: 'Nurse Ünïcode \\ "Tab"\t' }, { role: 'procurement', national: false, organisationId: a.org.id }, now);
   await insertAttempt(app.db, randomBytes(32), { state: 'state', nonce: 'nonce', codeVerifier: 'verifier', returnTo: '/console/recalls', expiresAt: new Date(now.getTime() + 600_000) }, now);
   expect(await app.request({ method: 'GET', url: `/v1/recalls/${recallId}`, cookies: { it_session: sessionId } }), 200, 'a read in a session');
 

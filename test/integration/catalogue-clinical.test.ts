@@ -4,14 +4,8 @@
  * the import, in the same two layers as every other fact of a product.
  */
 import t from 'tap';
-import { buildTestApp, createOrganisationWithKeys, type TestApp } from '../helpers/app.js';
+import { buildTestApp, nationalProcurementKey as nationalProcurement, createOrganisationWithKeys } from '../helpers/app.js';
 import { GTIN, GTIN_B } from '../helpers/theatre.js';
-
-async function nationalProcurement(app: TestApp): Promise<string> {
-  const res = await app.request({ method: 'POST', url: '/v1/api-keys', key: app.adminKey, payload: { name: 'national procurement', role: 'procurement', national: true } });
-  if (res.statusCode !== 201) throw new Error(res.body);
-  return res.json<{ key: string }>().key;
-}
 
 t.test('clinical attributes of a product', async (t) => {
   const app = await buildTestApp(t);

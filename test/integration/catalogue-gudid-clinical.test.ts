@@ -7,7 +7,7 @@
  */
 import t from 'tap';
 import { gs1CheckDigit } from '../../src/barcode/gs1/check-digit.js';
-import { buildTestApp, createOrganisationWithKeys, type TestApp } from '../helpers/app.js';
+import { buildTestApp, nationalProcurementKey as nationalProcurement, createOrganisationWithKeys } from '../helpers/app.js';
 
 const gtin = (n: number) => {
   const body = `0950600${String(n).padStart(6, '0')}`;
@@ -22,12 +22,6 @@ const CENTRALIZER = gtin(1006);
 const EXPLICIT = gtin(1007);
 const BIPOLAR = gtin(1008);
 const ABSENT = gtin(1999);
-
-async function nationalProcurement(app: TestApp): Promise<string> {
-  const res = await app.request({ method: 'POST', url: '/v1/api-keys', key: app.adminKey, payload: { name: 'national procurement', role: 'procurement', national: true } });
-  if (res.statusCode !== 201) throw new Error(res.body);
-  return res.json<{ key: string }>().key;
-}
 
 t.test('GUDID gmdnTerms and deviceSizes files fill the clinical attributes', async (t) => {
   const app = await buildTestApp(t);

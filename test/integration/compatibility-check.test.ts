@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { sql } from 'kysely';
-import { buildTestApp, createOrganisationWithKeys, type TestApp } from '../helpers/app.js';
+import { buildTestApp, nationalProcurementKey as nationalProcurement, createOrganisationWithKeys } from '../helpers/app.js';
 import { newProcedure, scan, WRISTBAND } from '../helpers/theatre.js';
 
 // Valid GTINs on GS1's example prefix 952.
@@ -15,12 +15,6 @@ const HEAD_12_14 = '09520000000028';
 const STEM_12_14 = '09520000000042';
 const RIGHT_FEMORAL = '09520000000059';
 const PLAIN = '09520000000066';
-
-async function nationalProcurement(app: TestApp): Promise<string> {
-  const res = await app.request({ method: 'POST', url: '/v1/api-keys', key: app.adminKey, payload: { name: 'national procurement', role: 'procurement', national: true } });
-  if (res.statusCode !== 201) throw new Error(res.body);
-  return res.json<{ key: string }>().key;
-}
 
 interface Finding {
   code: string;

@@ -15,7 +15,7 @@ import t from 'tap';
 import { authenticate } from '../../src/modules/api-keys/api-key.service.js';
 import { recordScans } from '../../src/modules/scans/scan.service.js';
 import { systemClock } from '../../src/shared/clock.js';
-import { buildTestApp, createOrganisationWithKeys, type TestApp } from '../helpers/app.js';
+import { buildTestApp, nationalProcurementKey as nationalProcurement, createOrganisationWithKeys } from '../helpers/app.js';
 import { newProcedure, scan } from '../helpers/theatre.js';
 
 // Valid GTINs on GS1's example prefix 952.
@@ -25,12 +25,6 @@ const HEAD_OTHER_MAKER = '09520000000035';
 const STEM_12_14 = '09520000000042';
 const RIGHT_FEMORAL = '09520000000059';
 const PLAIN = '09520000000066';
-
-async function nationalProcurement(app: TestApp): Promise<string> {
-  const res = await app.request({ method: 'POST', url: '/v1/api-keys', key: app.adminKey, payload: { name: 'national procurement', role: 'procurement', national: true } });
-  if (res.statusCode !== 201) throw new Error(res.body);
-  return res.json<{ key: string }>().key;
-}
 
 const codes = (res: { json: () => { warnings: { code: string; severity: string }[] } }) => res.json().warnings.map((w) => `${w.severity} ${w.code}`);
 

@@ -6,14 +6,12 @@
  * SMART tokens; oidc-signin.test.ts drives the sign-in itself with a real
  * provider. The sessions here are made as the sign-in makes them, without one.)
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import Tokens from '@fastify/csrf';
+import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import t from 'tap';
 import type { PersonRole } from '../../src/config.js';
-import { ensurePrincipal, insertSession, upsertPerson } from '../../src/modules/sign-in/session.repository.js';
-import { hashId } from '../../src/modules/sign-in/sign-in.service.js';
 import { buildTestApp, createOrganisationWithKeys } from '../helpers/app.js';
+import { storeSession } from '../helpers/sessions.js';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -24,14 +22,7 @@ t.test('sessions are authorised exactly as keys of the same role', async (t) => 
 
   /** A person's session in one profile, stored as the sign-in stores it; its cookie value and CSRF token. */
   const sessionFor = async (role: PersonRole, national: boolean) => {
-    const personId = await upsertPerson(app.db, 'https://idp.example.invalid', `person-${role}-${national}`, `A ${role}`, now);
-    const principal = await ensurePrincipal(app.db, personId, { role, national, organisationId: national ? null : org.id }, `A ${role}`);
-    const id = randomBytes(32).toString('base64url');
-    await insertSession(
-      app.db,
-      { idHash: hashId(id), personId, profileIds: [principal.principalId], principalId: principal.principalId, csrfSecret: Tokens().secretSync(), idToken: null, now, expiresAt: new Date(now.getTime() + 3_600_000) },
-      new Date(now.getTime() - 3_600_000),
-    );
+    const id = await storeSession(app.db, { subject: `person-${role}-${national}`, name: `A ${role}` }, { role, national, organisationId: national ? null : org.id }, now);
     const me = await app.request({ method: 'GET', url: '/v1/me', cookies: { it_session: id } });
     if (me.statusCode !== 200) throw new Error(`session for ${role}: ${me.statusCode} ${me.body}`);
     return { id, csrf: me.json<{ csrfToken: string }>().csrfToken };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requestContext } from '../../plugins/auth.js';
+import { deviceFieldsOf } from '../../domain/device.js';
 import { jsonResponse } from '../../shared/schemas.js';
 import { FeedPageSchema, FeedQuerySchema } from './feed.schemas.js';
 import { readFeed, type FeedEntry, type FeedItemView } from './feed.service.js';
@@ -10,15 +11,7 @@ const toItemApi = ({ item, daysSinceImplant, daysToRevision }: FeedItemView) => 
   id: item.id,
   action: item.action,
   status: item.status,
-  issuingAgency: item.issuingAgency,
-  di: item.di,
-  gtin: item.gtin,
-  hibc: item.hibcLic !== null && item.hibcPcn !== null ? { lic: item.hibcLic, pcn: item.hibcPcn } : null,
-  lotNumber: item.lotNumber,
-  serialNumber: item.serialNumber,
-  expirationDate: item.expirationDate,
-  manufacturingDate: item.manufacturingDate,
-  entryType: item.entryType,
+  ...deviceFieldsOf(item),
   awaiting: item.awaiting,
   decision: item.decision,
   firstScannedAt: item.firstScannedAt.toISOString(),

@@ -8,6 +8,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { deviceFieldsOf } from '../../domain/device.js';
 import type { ParseResult } from '../../barcode/types.js';
 import { requireOrganisation, type RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
@@ -47,17 +48,6 @@ export const toCheckApi = (c: PreUseCheck) => ({
   checkedBy: c.actorKeyId,
 });
 
-const deviceApi = (d: Device, manual: boolean) => ({
-  issuingAgency: d.issuingAgency,
-  di: d.di,
-  gtin: d.gtin,
-  hibc: d.hibcLic !== null && d.hibcPcn !== null ? { lic: d.hibcLic, pcn: d.hibcPcn } : null,
-  lotNumber: d.lotNumber,
-  serialNumber: d.serialNumber,
-  expirationDate: d.expirationDate,
-  manufacturingDate: d.manufacturingDate,
-  entryType: manual ? ('manual' as const) : ('barcode' as const),
-});
 
 export async function checkBeforeOpening(db: Kysely<Database>, ctx: RequestContext, procedureId: string, input: CheckInput, clock: Clock) {
   const organisationId = requireOrganisation(ctx);
@@ -104,7 +94,7 @@ export async function checkBeforeOpening(db: Kysely<Database>, ctx: RequestConte
   });
   return {
     check: toCheckApi(check),
-    device: deviceApi(device, manual),
+    device: deviceFieldsOf({ ...device, entryType: manual ? 'manual' : 'barcode' }),
     warnings: findings,
     // What a scan of it as implanted would do: a critical finding asks for the theatre's decision.
     wouldNeedDecision: outcome === 'critical',

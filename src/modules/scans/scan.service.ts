@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { missingSeparatorReadings, parseBarcode } from '../../barcode/index.js';
 import { checkCompatibility, NOT_CHECKED, rulesForOrganisation, type CompatibilityFinding } from '../../domain/compatibility/index.js';
 import type { ParseResult } from '../../barcode/types.js';
+import { deviceFieldsOf } from '../../domain/device.js';
 import type { Database } from '../../db/database.js';
 import type { ItemAction, Side } from '../../domain/vocabulary.js';
 import { isUniqueViolation } from '../../db/errors.js';
@@ -114,15 +115,7 @@ export const toItemApi = (i: Item) => ({
   procedureId: i.procedureId,
   action: i.action,
   status: i.status,
-  issuingAgency: i.issuingAgency,
-  di: i.di,
-  gtin: i.gtin,
-  hibc: i.hibcLic !== null && i.hibcPcn !== null ? { lic: i.hibcLic, pcn: i.hibcPcn } : null,
-  lotNumber: i.lotNumber,
-  serialNumber: i.serialNumber,
-  expirationDate: i.expirationDate,
-  manufacturingDate: i.manufacturingDate,
-  entryType: i.entryType,
+  ...deviceFieldsOf(i),
   awaiting: i.awaiting,
   explantOfItemId: i.explantOfItemId,
   explantedByItemId: i.explantedByItemId,
