@@ -2,7 +2,7 @@ import type { ColumnType, Generated, Kysely } from 'kysely';
 import type { PersonRole } from '../config.js';
 import type { ClinicalAttributes } from '../domain/compatibility/attributes.js';
 import type { OrganisationRuleDefinition } from '../domain/compatibility/organisation.js';
-import type { AuditOutcome, Awaiting, BulkExportStatus, ConsentStatus, ContactStatus, DecisionOutcome, DecisionStatus, Disposition, EntryType, FhirExportType, ItemAction, LocationKind, Role, ScanAttributionKind, Side, WithoutConsentPolicy } from '../domain/vocabulary.js';
+import type { AuditOutcome, Awaiting, CaseRole, BulkExportStatus, ConsentStatus, ContactStatus, DecisionOutcome, DecisionStatus, Disposition, EntryType, FhirExportType, ItemAction, LocationKind, Role, ScanAttributionKind, Side, StaffEvidence, WithoutConsentPolicy } from '../domain/vocabulary.js';
 
 /**
  * Table types of the database, as Kysely sees them. Columns are snake_case as
@@ -345,6 +345,20 @@ export interface PreUseChecksTable {
   actor_key_id: string;
 }
 
+/** A staff member joining or leaving a case (the case team), never changed: see src/domain/case-team.ts. */
+export interface CaseStaffEventsTable {
+  id: ColumnType<string, never, never>;
+  organisation_id: string;
+  procedure_id: string;
+  staff_id: string;
+  event: 'joined' | 'left';
+  role: CaseRole | null;
+  evidence: StaffEvidence | null;
+  /** The database's time: never the client's. */
+  recorded_at: CreatedAt;
+  recorded_by: string;
+}
+
 export interface IdempotencyKeysTable {
   organisation_id: string;
   key: string;
@@ -514,6 +528,7 @@ export interface Database {
   item_decisions: ItemDecisionsTable;
   scans: ScansTable;
   pre_use_checks: PreUseChecksTable;
+  case_staff_events: CaseStaffEventsTable;
   idempotency_keys: IdempotencyKeysTable;
   recalls: RecallsTable;
   recall_scopes: RecallScopesTable;

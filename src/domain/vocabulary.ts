@@ -32,6 +32,14 @@ export type DecisionStatus = 'pending' | DecisionOutcome;
 export const SCAN_ATTRIBUTIONS = ['person', 'badge', 'device-only'] as const;
 export type ScanAttributionKind = (typeof SCAN_ATTRIBUTIONS)[number];
 
+/** What a staff member does in a case (the case team): recorded when they badge in. */
+export const CASE_ROLES = ['lead-clinician', 'scrub', 'circulating', 'anaesthetist', 'assistant', 'other'] as const;
+export type CaseRole = (typeof CASE_ROLES)[number];
+
+/** How a staff member was named for a case: their badge (AI 8017) scanned, or a GSRN or local id typed in. */
+export const STAFF_EVIDENCE = ['badge', 'typed'] as const;
+export type StaffEvidence = (typeof STAFF_EVIDENCE)[number];
+
 export const DISPOSITIONS = ['returned-to-stock', 'wasted', 'quarantined'] as const;
 export type Disposition = (typeof DISPOSITIONS)[number];
 

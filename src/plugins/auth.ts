@@ -130,6 +130,21 @@ export function throttleClient(ip: string): string {
  */
 export const authPlugin = fp<AuthPluginOptions>(
   async (app, options) => {
+    /**
+     * A device key sent from a browser where a person is signed in to the same organisation (the theatre
+     * page on a shared device, its key in the tab, and a nurse's session cookie): the key's rights, and the
+     * person named, so that what it records is attributed to them. The cookie adds a name and never a right,
+     * and a page of another site cannot send the key, so it needs no CSRF token. A session that has ended, is
+     * yet to choose its profile, or is of another organisation names nobody; the key still works (scanning
+     * must go on when sign-in cannot).
+     */
+    const withPersonAtDevice = async (actor: Actor, req: FastifyRequest): Promise<Actor> => {
+      const sessionId = options.sessions && actor.token === undefined && actor.organisationId !== null ? req.cookies[options.sessions.cookieName] : undefined;
+      if (!options.sessions || sessionId === undefined) return actor;
+      const session = await options.sessions.authenticate(sessionId);
+      if (session.status !== 'active' || session.actor.person === undefined || session.actor.organisationId !== actor.organisationId) return actor;
+      return { ...actor, person: session.actor.person };
+    };
     app.decorateRequest('actor', null);
     app.decorateRequest('csrfToken', null);
     const routes: RouteAccess[] = [];
@@ -223,12 +238,13 @@ export const authPlugin = fp<AuthPluginOptions>(
           header === undefined ? 'No API key was sent. Send `Authorization: Bearer <key>`.' : 'The Authorization header is not of the form `Bearer <key>`.',
         );
       }
-      const actor = await authenticate(match[1]);
-      if (!actor) {
+      const keyActor = await authenticate(match[1]);
+      if (!keyActor) {
         failed(req, client);
         reply.header('www-authenticate', 'Bearer realm="implant-trace", error="invalid_token"');
         throw new ProblemError('UNAUTHENTICATED', 'The API key or access token is unknown, expired or revoked.');
       }
+      const actor = await withPersonAtDevice(keyActor, req);
       if (!access.includes(actor.role)) {
         throw new ProblemError('FORBIDDEN', `This operation needs one of the roles: ${access.join(', ')}. The key's role is ${actor.role}.`);
       }

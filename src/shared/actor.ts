@@ -26,7 +26,10 @@ export interface Actor {
   readonly odsCode: string | null;
   /** For registry keys: the registry whose feeds the key reads (null: none; outcomes only). */
   readonly registryCode: string | null;
-  /** Set exactly when a person signed in acts (a session), never for a key. */
+  /**
+   * The person signed in who acts: in their session, or at the device whose key sent the request (their
+   * session cookie came with it, same organisation: the key's rights, their name). Unset for a key alone.
+   */
   readonly person?: Person;
   /**
    * Set when the caller presented a SMART access token rather than an API key (keyId is then its client's

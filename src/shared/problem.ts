@@ -136,6 +136,11 @@ export const PROBLEMS = {
     title: 'Location already registered',
     description: 'A location with this GLN (and extension) is already registered for the organisation.',
   },
+  STAFF_NOT_IN_CASE: {
+    status: 409,
+    title: 'Staff member not in the case',
+    description: 'The staff member is not in the case team now (never badged in, or already left). Nothing was changed.',
+  },
   STAFF_EXISTS: {
     status: 409,
     title: 'Staff member already registered',

@@ -8,7 +8,7 @@ import { insertAttempt } from '../../src/modules/sign-in/session.repository.js';
 import type { TestApp } from './app.js';
 import { exportAll } from './fhir-export.js';
 import { storeSession } from './sessions.js';
-import { GS, GTIN, GTIN_B, newProcedure, scan } from './theatre.js';
+import { BADGE, GS, GTIN, GTIN_B, newProcedure, scan } from './theatre.js';
 import { twoOrganisations, type TwoOrganisations } from './two-organisations.js';
 
 function expect(res: { statusCode: number; body: string }, status: number, what: string) {
@@ -76,6 +76,10 @@ export async function realisticData(app: TestApp): Promise<DataSet> {
 
   // A box checked before opening (a finding event, no item).
   expect(await app.request({ method: 'POST', url: `/v1/procedures/${revision}/check`, key: s, payload: { barcode: `01${GTIN_B}10CUP-9${GS}21C-9` } }), 200, 'check');
+  // The case team: a scrub nurse badged in and handed over (the lead clinicians joined at opening).
+  const scrub = await app.request({ method: 'POST', url: `/v1/procedures/${revision}/staff`, key: s, payload: { staff: { barcode: BADGE, name: 'Sam Scrub' }, role: 'scrub' } });
+  expect(scrub, 200, 'badge in');
+  expect(await app.request({ method: 'DELETE', url: `/v1/procedures/${revision}/staff/${scrub.json<{ atScanner: string }>().atScanner}`, key: s }), 200, 'hand over');
 
   // A person signed in, as the sign-in stores them (people, principal, session, a sign-in under way), who then acts.
   const now = new Date();

@@ -11,6 +11,8 @@ export const GTIN = '09506000134352';
 export const GTIN_B = '09506000134369';
 export const WRISTBAND = (gsrn: string) => `]d28018${gsrn}`;
 export const PLACE = '4149506000134369';
+/** A staff badge (AI 8017 GSRN) as a DataMatrix scanner sends it. */
+export const BADGE = ']d28017950600013435200053';
 
 export async function openProcedure(app: TestApp, key: string, body: Record<string, unknown>) {
   return app.request({ method: 'POST', url: '/v1/procedures', key, payload: body });

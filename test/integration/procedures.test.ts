@@ -1,11 +1,10 @@
 import t from 'tap';
 import { fixedClock } from '../../src/shared/clock.js';
 import { buildTestApp, createOrganisationWithKeys } from '../helpers/app.js';
-import { nhsNumber, openProcedure, PLACE, WRISTBAND } from '../helpers/theatre.js';
+import { BADGE, nhsNumber, openProcedure, PLACE, WRISTBAND } from '../helpers/theatre.js';
 
 const GSRN_1 = '950600013435200039';
 const GSRN_2 = '950600013435200046';
-const BADGE = ']d28017950600013435200053';
 
 t.test('procedures', async (t) => {
   const app = await buildTestApp(t, { clock: fixedClock('2026-11-21T09:00:00Z') });

@@ -1,8 +1,9 @@
 /**
  * Who scanned it (issue 18): each product scan records the person behind it by
  * the strongest evidence at the time: the signed-in person of the session that
- * sent it, else the staff member badged for the case (the lead clinician named
- * when the case was opened), else the device alone. Stored on the scan row,
+ * sent it, else the staff member at the scanner (here the lead clinician whose
+ * badge was scanned when the case was opened; case-staff.test.ts covers the
+ * case team and handovers), else the device alone. Stored on the scan row,
  * shown in the scan's answer and the procedure's history, kept by replays, and
  * device-only scans counted by the data-quality report.
  */
@@ -16,10 +17,9 @@ import type { Actor, RequestContext } from '../../src/shared/actor.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { buildTestApp, createOrganisationWithKeys } from '../helpers/app.js';
 import { signInAtProvider, startProvider } from '../helpers/oidc-provider.js';
-import { GTIN, PLACE, newProcedure, scan } from '../helpers/theatre.js';
+import { BADGE, GTIN, PLACE, newProcedure, scan } from '../helpers/theatre.js';
 
 const APP = 'http://app.test';
-const BADGE = ']d28017950600013435200053';
 
 interface Attribution {
   kind: 'person' | 'badge' | 'device-only';
@@ -98,7 +98,7 @@ t.test('a scan with a device key in a case nobody badged into is device-only', a
   t.match(await storedRow(body.scan.id), { attribution: 'device-only', person_issuer: null, person_subject: null, person_name: null, staff_id: null, actor_key_id: org.keyIds.scanner });
 });
 
-t.test('a scan with a device key in a case opened with the lead clinician badged names that staff member', async (t) => {
+t.test('a scan with a device key in a case opened with the lead clinician\'s badge scanned names that staff member', async (t) => {
   t.ok(clinicianId, 'the case has its lead clinician');
   const res = await scan(app, key, badged, { barcode: `01${GTIN}21BADGE-1` });
   t.equal(res.statusCode, 201, res.body);

@@ -70,6 +70,8 @@ const MATRIX: Record<string, string> = {
   'POST /v1/scans/:id/void': /*     */ '--y---',
   'POST /v1/procedures/:id/check': /**/ '--y---',
   'GET /v1/procedures/:id/checks': /**/ '--y---',
+  'POST /v1/procedures/:id/staff': /**/ '--y---',
+  'DELETE /v1/procedures/:id/staff/:staffId': '--y---',
   'POST /v1/items/:id/decision': /* */ '--y---',
   'PUT /v1/products/:gtin': /*      */ '---y--',
   'PATCH /v1/products/:gtin': /*    */ '---y--',
@@ -128,6 +130,7 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
   const url = pattern
     .replace(':id', randomUUID())
     .replace(':itemId', randomUUID())
+    .replace(':staffId', randomUUID())
     .replace(':ruleId', pattern.endsWith('/retire') ? 'org.matrix-rule' : 'hip.bearing')
     .replace(':ordinal', '0')
     .replace(':list', 'serials')
@@ -157,6 +160,7 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
     'POST /v1/procedures/:id/scans': { barcode: '0109506000134352' },
     'POST /v1/scans/:id/void': { reason: 'wrong box' },
     'POST /v1/procedures/:id/check': { barcode: '0109506000134352' },
+    'POST /v1/procedures/:id/staff': { staff: { barcode: ']d28017950600013435200053' }, role: 'scrub' },
     'POST /v1/items/:id/decision': { outcome: 'not-used', disposition: 'wasted' },
     'PUT /v1/products/:gtin': { brand: 'Matrix' },
     'POST /v1/compatibility/rules': { slug: `matrix-${unique()}`, kind: 'same-manufacturer', severity: 'warning', joint: 'knee', message: 'Knee parts from {a} and {b}.' },

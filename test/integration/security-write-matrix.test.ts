@@ -17,7 +17,7 @@ import t from 'tap';
 import type { Role } from '../../src/domain/vocabulary.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { exportAll } from '../helpers/fhir-export.js';
-import { GTIN, openProcedure, scan } from '../helpers/theatre.js';
+import { BADGE, GTIN, openProcedure, scan } from '../helpers/theatre.js';
 import { ownedRows, twoOrganisations } from '../helpers/two-organisations.js';
 
 type Outcome = 'done' | 404 | 403 | 'own';
@@ -88,6 +88,13 @@ t.test('write matrix: every write route × role × tenancy', async (t) => {
     expectOk(res, 'open procedure');
     return res.json<{ id: string }>().id;
   };
+  /** The URL of a staff member badged into one of A's cases. */
+  const staffInCaseOfA = async () => {
+    const procedureId = await openProcedureOfA();
+    const res = await app.request({ method: 'POST', url: `/v1/procedures/${procedureId}/staff`, key: A.scanner, payload: { staff: { barcode: BADGE } } });
+    expectOk(res, 'badge in');
+    return `/v1/procedures/${procedureId}/staff/${res.json<{ atScanner: string }>().atScanner}`;
+  };
   const scanOfA = async (barcode: string) => {
     const res = await scan(app, A.scanner, await openProcedureOfA(), { barcode });
     expectOk(res, 'scan');
@@ -146,6 +153,8 @@ t.test('write matrix: every write route × role × tenancy', async (t) => {
       national: 403,
     },
     { route: 'POST /v1/procedures/:id/check', role: 'scanner', request: async () => ({ method: 'POST', url: `/v1/procedures/${await openProcedureOfA()}/check`, payload: { barcode: `01${GTIN}10LOT-C` } }), own: 'done', other: 404, national: 403 },
+    { route: 'POST /v1/procedures/:id/staff', role: 'scanner', request: async () => ({ method: 'POST', url: `/v1/procedures/${await openProcedureOfA()}/staff`, payload: { staff: { barcode: BADGE }, role: 'scrub' } }), own: 'done', other: 404, national: 404 },
+    { route: 'DELETE /v1/procedures/:id/staff/:staffId', role: 'scanner', request: async () => ({ method: 'DELETE', url: await staffInCaseOfA() }), own: 'done', other: 404, national: 404 },
     { route: 'POST /v1/scans/:id/void', role: 'scanner', request: async () => ({ method: 'POST', url: `/v1/scans/${(await scanOfA(`01${GTIN}10LOT-V`)).scan.id}/void`, payload: { reason: 'wrong box' } }), own: 'done', other: 404, national: 404 },
     {
       route: 'POST /v1/items/:id/decision',

@@ -60,7 +60,7 @@ export const MeSchema = z
     person: z
       .object({ provider: z.string(), subject: z.string(), name: z.string() })
       .optional()
-      .describe('A person signed in with OpenID Connect (a session): who they are at their provider. Absent for keys.'),
+      .describe('A person signed in with OpenID Connect: in their session, or at the device whose key sent the request (their session cookie with it, same organisation). Absent for a key alone.'),
     csrfToken: z.string().optional().describe('With a session: the token every change must carry in the `X-CSRF-Token` header. Absent for keys.'),
   })
   .meta({ id: 'Me' });

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import type { Database, ProceduresTable } from '../../db/database.js';
 import type { Side } from '../../domain/vocabulary.js';
 import type { TenancyScope } from '../../shared/actor.js';
@@ -9,6 +9,11 @@ export interface Procedure {
   readonly patientId: string;
   readonly locationId: string | null;
   readonly leadClinicianId: string | null;
+  /**
+   * The staff member at the scanner now (the case team's most recently badged member still in the case,
+   * src/domain/case-team.ts), whom a scan sent with a device key is attributed to; null: nobody badged in.
+   */
+  readonly scanningStaffId: string | null;
   readonly procedureCode: string | null;
   readonly side: Side | null;
   readonly status: 'open' | 'completed';
@@ -16,12 +21,13 @@ export interface Procedure {
   readonly completedAt: Date | null;
 }
 
-const toProcedure = (r: Selectable<ProceduresTable>): Procedure => ({
+const toProcedure = (r: Selectable<ProceduresTable> & { scanning_staff_id: string | null }): Procedure => ({
   id: r.id,
   organisationId: r.organisation_id,
   patientId: r.patient_id,
   locationId: r.location_id,
   leadClinicianId: r.lead_clinician_id,
+  scanningStaffId: r.scanning_staff_id,
   procedureCode: r.procedure_code,
   side: r.side,
   status: r.status,
@@ -31,7 +37,7 @@ const toProcedure = (r: Selectable<ProceduresTable>): Procedure => ({
 
 export async function insertProcedure(
   db: Kysely<Database>,
-  p: Omit<Procedure, 'id' | 'status' | 'completedAt'> & { createdBy: string },
+  p: Omit<Procedure, 'id' | 'status' | 'completedAt' | 'scanningStaffId'> & { createdBy: string },
 ): Promise<Procedure> {
   const row = await db
     .insertInto('procedures')
@@ -47,12 +53,43 @@ export async function insertProcedure(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return toProcedure(row);
+  // Nobody has badged in to a case that did not exist a moment ago.
+  return toProcedure({ ...row, scanning_staff_id: null });
+}
+
+/**
+ * Who is at the scanner (see Procedure.scanningStaffId): the latest badge scanned into the case by someone
+ * who has not left it since. The rule of caseTeam() in src/domain/case-team.ts, as SQL, so that the query
+ * locking the procedure answers it too; test/integration/case-staff.test.ts holds the two to the same answers.
+ */
+function scanningStaff(eb: ExpressionBuilder<Database, 'procedures'>) {
+  return eb
+    .selectFrom('case_staff_events as joined')
+    .select('joined.staff_id')
+    .whereRef('joined.procedure_id', '=', 'procedures.id')
+    .where('joined.event', '=', 'joined')
+    .where('joined.evidence', '=', 'badge')
+    .where((e) =>
+      e.not(
+        e.exists(
+          e
+            .selectFrom('case_staff_events as left')
+            .select(sql`1`.as('one'))
+            .whereRef('left.procedure_id', '=', 'joined.procedure_id')
+            .whereRef('left.staff_id', '=', 'joined.staff_id')
+            .where('left.event', '=', 'left')
+            .whereRef('left.id', '>', 'joined.id'),
+        ),
+      ),
+    )
+    .orderBy('joined.id', 'desc')
+    .limit(1)
+    .as('scanning_staff_id');
 }
 
 /** The procedure, locked against concurrent changes when `lock` (scans of one procedure are serialised). */
 export async function findProcedure(db: Kysely<Database>, id: string, lock = false): Promise<Procedure | undefined> {
-  let query = db.selectFrom('procedures').selectAll().where('id', '=', id);
+  let query = db.selectFrom('procedures').selectAll('procedures').select(scanningStaff).where('id', '=', id);
   if (lock) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   return row && toProcedure(row);
@@ -65,7 +102,7 @@ export async function findProcedure(db: Kysely<Database>, id: string, lock = fal
  */
 export async function lockProcedures(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, Procedure>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('procedures').selectAll().where('id', 'in', [...new Set(ids)]).orderBy('id').forUpdate().execute();
+  const rows = await db.selectFrom('procedures').selectAll('procedures').select(scanningStaff).where('id', 'in', [...new Set(ids)]).orderBy('id').forUpdate().execute();
   return new Map(rows.map((r) => [r.id, toProcedure(r)]));
 }
 

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requestContext } from '../../plugins/auth.js';
 import { z } from 'zod';
 import { createdResponse, IdParamsSchema, jsonResponse, problemResponse } from '../../shared/schemas.js';
-import { CreateProcedureBody, ProcedureListSchema, ProcedureSchema, SearchProceduresBody } from './procedure.schemas.js';
+import { joinCase, leaveCase } from './case-staff.service.js';
+import { CaseStaffParamsSchema, CaseTeamSchema, CreateProcedureBody, JoinCaseBody, ProcedureListSchema, ProcedureSchema, SearchProceduresBody } from './procedure.schemas.js';
 import { completeProcedureFor, createProcedure, getProcedure, searchVisibleProcedures } from './procedure.service.js';
 
 export const procedureRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -65,6 +66,51 @@ export const procedureRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => completeProcedureFor(app.db, requestContext(req), req.params.id, app.clock),
+  );
+
+  app.post(
+    '/v1/procedures/:id/staff',
+    {
+      config: { access: ['scanner'] },
+      schema: {
+        operationId: 'joinCase',
+        tags: ['theatre'],
+        summary: 'A staff member joins the case team: their badge scanned (or a GSRN or local id typed)',
+        description:
+          "Scan each badge (AI 8017) at the start of the case and at every handover: scans sent afterwards with the theatre's device key are attributed to the member badged most recently who is still in the case (`scan.attribution` badge). Someone badging again takes the scanner back. A GSRN or local id typed in names a member but never puts them at the scanner. Unknown badges are registered on first use. Refused for a completed case (PROCEDURE_COMPLETED).",
+        params: IdParamsSchema,
+        body: JoinCaseBody,
+        response: {
+          200: jsonResponse('The case team now.', CaseTeamSchema),
+          409: problemResponse('The procedure is completed (PROCEDURE_COMPLETED).'),
+          422: problemResponse('The body is invalid (VALIDATION_FAILED) or the badge does not read as one (BARCODE_INVALID).'),
+        },
+      },
+    },
+    async (req) => {
+      const { role, staff } = req.body;
+      return joinCase(app.db, requestContext(req), req.params.id, { staff, role }, app.clock);
+    },
+  );
+
+  app.delete(
+    '/v1/procedures/:id/staff/:staffId',
+    {
+      config: { access: ['scanner'] },
+      schema: {
+        operationId: 'leaveCase',
+        tags: ['theatre'],
+        summary: 'A staff member leaves the case team (a handover, or badged in by mistake)',
+        description:
+          'The record keeps that they were in the case, and when they left. Whoever was badged before them and is still in the case is at the scanner again.',
+        params: CaseStaffParamsSchema,
+        response: {
+          200: jsonResponse('The case team now.', CaseTeamSchema),
+          409: problemResponse('The procedure is completed (PROCEDURE_COMPLETED), or the staff member is not in the case (STAFF_NOT_IN_CASE).'),
+        },
+      },
+    },
+    async (req) => leaveCase(app.db, requestContext(req), req.params.id, req.params.staffId),
   );
 
   app.post(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOCATION_KINDS, SIDES } from '../../domain/vocabulary.js';
+import { CASE_ROLES, LOCATION_KINDS, SIDES, STAFF_EVIDENCE } from '../../domain/vocabulary.js';
 import { GlnSchema, GsrnSchema, InstantSchema, IsoDateSchema, NhsNumberSchema, ScanTextSchema } from '../../shared/schemas.js';
 import { ItemSchema, ScanSchema } from '../scans/scan.schemas.js';
 
@@ -32,6 +32,33 @@ const StaffRefSchema = z.xor(
   { error: 'give exactly one of gsrn, barcode or localId' },
 );
 
+export const CaseTeamSchema = z
+  .object({
+    members: z
+      .array(
+        z.object({
+          staff: z.object({ id: z.uuid(), gsrn: z.string().nullable(), localId: z.string().nullable(), name: z.string().nullable() }),
+          role: z.enum(CASE_ROLES).describe('Their role in this case.'),
+          evidence: z.enum(STAFF_EVIDENCE).describe('badge: their badge (AI 8017) was scanned in this stint; typed: named by a GSRN or local id only.'),
+          joinedAt: z.iso.datetime().describe("When they joined, by the service's clock."),
+          leftAt: z.iso.datetime().nullable().describe('When they left; null while in the case.'),
+          atScanner: z.boolean().describe('Scans sent with a device key are attributed to them now.'),
+        }),
+      )
+      .describe('Every stint in the case, in the order they began (someone who left and came back has two).'),
+    atScanner: z.uuid().nullable().describe('The staff member at the scanner: the one in the case whose badge was scanned most recently; null: nobody badged in.'),
+  })
+  .meta({ id: 'CaseTeam' });
+
+export const JoinCaseBody = z
+  .strictObject({
+    staff: StaffRefSchema.describe('Their badge as scanned (evidence they are here: scans from a device key are attributed to them), or a GSRN or local id typed in (named, never at the scanner).'),
+    role: z.enum(CASE_ROLES).default('other').describe('Their role in this case.'),
+  })
+  .meta({ id: 'JoinCaseBody' });
+
+export const CaseStaffParamsSchema = z.strictObject({ id: z.uuid(), staffId: z.uuid() });
+
 export const CreateProcedureBody = z
   .strictObject({
     patient: PatientRefSchema,
@@ -59,6 +86,7 @@ export const ProcedureSchema = z
     patient: z.object({ id: z.uuid(), nhsNumber: z.string(), wristbandGsrn: z.string().nullable(), localMrn: z.string().nullable(), dateOfBirth: z.string().nullable() }),
     location: z.object({ id: z.uuid(), gln: z.string(), glnExtension: z.string().nullable(), name: z.string(), kind: z.enum(LOCATION_KINDS) }).nullable(),
     clinician: z.object({ id: z.uuid(), gsrn: z.string().nullable(), localId: z.string().nullable(), name: z.string().nullable(), role: z.string().nullable() }).nullable(),
+    team: CaseTeamSchema.describe('The case team: the lead clinician named at opening, and everyone badged in since.'),
     items: z.array(
       ItemSchema.extend({
         product: z.object({ brand: z.string().nullable(), model: z.string().nullable(), manufacturer: z.string().nullable(), implantable: z.boolean().nullable() }).nullable(),

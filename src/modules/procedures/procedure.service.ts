@@ -7,6 +7,8 @@ import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';
 import { procedureStartIssue, timeOutOfBounds } from '../../shared/time-bounds.js';
 import { recordAudit, recordListAudit } from '../audit/audit.service.js';
+import { insertCaseStaffEvent } from './case-staff.repository.js';
+import { caseTeamView, evidenceOf } from './case-staff.service.js';
 import { pendingItemIds } from '../decisions/decision.repository.js';
 import { findIdempotencyRecords, idempotencyId, storeIdempotentAnswer } from '../idempotency/idempotency.repository.js';
 import { findLocationById, findStaffById } from '../locations/location.repository.js';
@@ -137,6 +139,18 @@ async function openProcedure(
       startedAt: input.startedAt ?? now,
       createdBy: ctx.actor.keyId,
     });
+    // The lead clinician is the case team's first member: at the scanner when their badge was scanned.
+    if (clinician !== undefined && input.clinician !== undefined) {
+      await insertCaseStaffEvent(trx, {
+        organisationId,
+        procedureId: procedure.id,
+        staffId: clinician.id,
+        event: 'joined',
+        role: 'lead-clinician',
+        evidence: evidenceOf(input.clinician),
+        recordedBy: ctx.actor.keyId,
+      });
+    }
     await recordAudit(trx, ctx, { action: 'procedure.create', organisationId, patientIds: [patient.id], procedureIds: [procedure.id] });
     await claim?.(trx, procedure.id);
     return procedure.id;
@@ -146,12 +160,13 @@ async function openProcedure(
 /** The procedure as its API shows it: patient, place, clinician, and every item with its scan history. */
 async function procedureDetail(db: Kysely<Database>, id: string) {
   const procedure = (await findProcedure(db, id)) as Procedure;
-  const [patient, location, clinician, items, scans] = await Promise.all([
+  const [patient, location, clinician, items, scans, team] = await Promise.all([
     findPatientById(db, procedure.patientId),
     procedure.locationId === null ? undefined : findLocationById(db, procedure.locationId),
     procedure.leadClinicianId === null ? undefined : findStaffById(db, procedure.leadClinicianId),
     itemsOfProcedure(db, id),
     scansOfProcedure(db, id),
+    caseTeamView(db, id),
   ]);
   // The products as the organisation that holds the procedure sees them (its own values over the national record).
   const products = await findProductsFor(db, procedure.organisationId, [...new Set(items.map((i) => i.di).filter((di): di is string => di !== null))]);
@@ -166,6 +181,7 @@ async function procedureDetail(db: Kysely<Database>, id: string) {
     patient: { id: p.id, nhsNumber: p.nhsNumber, wristbandGsrn: p.wristbandGsrn, localMrn: p.localMrn, dateOfBirth: p.dateOfBirth },
     location: location ? { id: location.id, gln: location.gln, glnExtension: location.glnExtension, name: location.name, kind: location.kind } : null,
     clinician: clinician ? { id: clinician.id, gsrn: clinician.gsrn, localId: clinician.localId, name: clinician.name, role: clinician.role } : null,
+    team,
     items: items.map((item) => {
       const product = item.di === null ? undefined : products.get(item.di);
       return {

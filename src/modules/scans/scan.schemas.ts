@@ -45,7 +45,7 @@ export const ScanAttributionSchema = z
     kind: z
       .enum(SCAN_ATTRIBUTIONS)
       .describe(
-        'The strongest evidence of who scanned it when it was recorded. person: sent in a signed-in session (`person`). badge: sent with a device key in a case with a staff member badged in, its lead clinician named at opening (`staffId`, the procedure’s `clinician`). device-only: a device key and nobody named for the case; the data-quality report counts these.',
+        'The strongest evidence of who scanned it when it was recorded. person: sent in a signed-in session, or with a device key from a device where that person is signed in (`person`). badge: sent with a device key while a staff member whose badge (AI 8017) was scanned into the case is in it: the one badged most recently (`staffId`; the procedure’s `team`). A GSRN or local id typed in never counts as a badge. device-only: a device key and nobody badged in; the data-quality report counts these.',
       ),
     person: z
       .object({
@@ -55,7 +55,7 @@ export const ScanAttributionSchema = z
       })
       .nullable()
       .describe('For person: who was signed in.'),
-    staffId: z.uuid().nullable().describe('For badge: the staff member.'),
+    staffId: z.uuid().nullable().describe('For badge: the staff member at the scanner.'),
   })
   .meta({ id: 'ScanAttribution' });
 

@@ -91,16 +91,17 @@ export const toScanApi = (s: Scan) => ({
 
 /**
  * Who a scan is attributed to, by the strongest evidence there is when it is recorded: the person signed
- * in to the session that sent it; else the staff member badged for the case, which the model knows as the
- * case's lead clinician (named at opening by badge, GSRN or local id); else the device (its key) alone.
+ * in to the session that sent it (or, with a device key, the session signed in on that device); else the
+ * staff member at the scanner, the case team's most recently badged member still in the case (a badge
+ * scanned, never a GSRN or local id typed in); else the device (its key) alone.
  * From what the request and the locked procedure already hold: no query.
  */
-export function attributionOf(actor: Actor, procedure: Pick<Procedure, 'leadClinicianId'>): ScanAttribution {
+export function attributionOf(actor: Actor, procedure: Pick<Procedure, 'scanningStaffId'>): ScanAttribution {
   if (actor.person !== undefined) {
     const { provider, subject, name } = actor.person;
     return { kind: 'person', person: { provider, subject, name }, staffId: null };
   }
-  if (procedure.leadClinicianId !== null) return { kind: 'badge', person: null, staffId: procedure.leadClinicianId };
+  if (procedure.scanningStaffId !== null) return { kind: 'badge', person: null, staffId: procedure.scanningStaffId };
   return { kind: 'device-only', person: null, staffId: null };
 }
 

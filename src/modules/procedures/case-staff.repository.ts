@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { CaseStaffEvent } from '../../domain/case-team.js';
+import type { CaseRole, StaffEvidence } from '../../domain/vocabulary.js';
+
+export interface NewCaseStaffEvent {
+  readonly organisationId: string;
+  readonly procedureId: string;
+  readonly staffId: string;
+  readonly event: 'joined' | 'left';
+  readonly role: CaseRole | null;
+  readonly evidence: StaffEvidence | null;
+  /** The principal (API key, session or token principal) that recorded it. */
+  readonly recordedBy: string;
+}
+
+export async function insertCaseStaffEvent(db: Kysely<Database>, e: NewCaseStaffEvent): Promise<void> {
+  await db
+    .insertInto('case_staff_events')
+    .values({
+      organisation_id: e.organisationId,
+      procedure_id: e.procedureId,
+      staff_id: e.staffId,
+      event: e.event,
+      role: e.role,
+      evidence: e.evidence,
+      recorded_by: e.recordedBy,
+    })
+    .execute();
+}
+
+/** The case's staff events in the order they were recorded (the identity orders them within one instant). */
+export async function caseStaffEvents(db: Kysely<Database>, procedureId: string): Promise<CaseStaffEvent[]> {
+  const rows = await db
+    .selectFrom('case_staff_events')
+    .select(['staff_id', 'event', 'role', 'evidence', 'recorded_at'])
+    .where('procedure_id', '=', procedureId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ staffId: r.staff_id, event: r.event, role: r.role, evidence: r.evidence, at: r.recorded_at }));
+}
