@@ -35,6 +35,8 @@ export interface TestProvider {
   readonly issuer: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  /** A second client of the same application that authenticates with private_key_jwt: its id and private key (JWK). */
+  readonly keyClient: { readonly clientId: string; readonly privateJwk: Readonly<Record<string, unknown>> };
   close(): Promise<void>;
 }
 
@@ -50,6 +52,10 @@ export async function startProvider(options: { appBaseUrl: string; accounts: Acc
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'test-key', use: 'sig', alg: 'RS256' };
   const claims = ['name', 'given_name', 'family_name', ...options.customClaims];
+  // The key client's key pair: the provider holds the public half (the client's registered JWKS).
+  const client = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const keyClient = { clientId: 'implant-trace-key', privateJwk: { ...client.privateKey.export({ format: 'jwk' }), kid: 'client-key-1', alg: 'ES256' } };
+  const clientPublicJwk = { ...client.publicKey.export({ format: 'jwk' }), kid: 'client-key-1', alg: 'ES256', use: 'sig' };
 
   const provider = new Provider(issuer, {
     clients: [
@@ -61,6 +67,16 @@ export async function startProvider(options: { appBaseUrl: string; accounts: Acc
         response_types: ['code'],
         grant_types: ['authorization_code'],
         token_endpoint_auth_method: 'client_secret_basic',
+      },
+      {
+        client_id: keyClient.clientId,
+        redirect_uris: [`${options.appBaseUrl}/auth/callback`],
+        post_logout_redirect_uris: [`${options.appBaseUrl}/console/`],
+        response_types: ['code'],
+        grant_types: ['authorization_code'],
+        token_endpoint_auth_method: 'private_key_jwt',
+        token_endpoint_auth_signing_alg: 'ES256',
+        jwks: { keys: [clientPublicJwk] },
       },
     ],
     jwks: { keys: [jwk] },
@@ -89,6 +105,7 @@ export async function startProvider(options: { appBaseUrl: string; accounts: Acc
     issuer,
     clientId,
     clientSecret,
+    keyClient,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

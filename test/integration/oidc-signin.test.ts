@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import t from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Clock } from '../../src/shared/clock.js';
@@ -203,10 +204,43 @@ t.test('the sign-in itself: only from the browser that started it, once', async 
   t.equal(finished.statusCode, 303, 'with the cookie of the browser that started it');
   const replay = await first.request({ method: 'GET', url: `${back.pathname}${back.search}`, cookies: attempt });
   t.equal(replay.json<{ code: string }>().code, 'SIGN_IN_FAILED', 'the attempt is used up');
+  // A browser whose attempt is used up (or expired, or another browser's) has no page to go back to: it gets one that says so.
+  const browserReplay = await first.request({ method: 'GET', url: `${back.pathname}${back.search}`, cookies: attempt, headers: { accept: 'text/html,application/xhtml+xml' } });
+  t.equal(browserReplay.statusCode, 400);
+  t.match(browserReplay.headers['content-type'], /^text\/html/);
+  t.match(browserReplay.headers['content-security-policy'], /default-src 'none'/);
+  t.match(browserReplay.body, /Sign-in could not be finished/);
+  t.match(browserReplay.body, /href="http:\/\/[^"]+\/console\/theatre"/, 'a way back to the consoles');
+  t.match(browserReplay.body, /<code>SIGN_IN_FAILED<\/code>/);
+  t.notMatch(browserReplay.body, /<script/i, 'no script');
   const forged = await first.request({ method: 'GET', url: '/auth/callback?code=made-up&state=made-up', cookies: { it_sign_in: 'made-up' } });
   t.equal(forged.json<{ code: string }>().code, 'SIGN_IN_FAILED');
   const offsite = await first.request({ method: 'GET', url: '/auth/login?returnTo=//evil.example/' });
   t.equal(offsite.statusCode, 422, 'returnTo is a path on this service only');
+});
+
+t.test('a client that authenticates with a private key (private_key_jwt) signs people in; a wrong key is refused', async (t) => {
+  const withoutSecret: Record<string, string> = { ...env };
+  delete withoutSecret.OIDC_CLIENT_SECRET;
+  const keyEnv = { ...withoutSecret, OIDC_CLIENT_ID: provider.keyClient.clientId, OIDC_CLIENT_PRIVATE_KEY: JSON.stringify(provider.keyClient.privateJwk) };
+  const byKey = await buildTestApp(t, { env: keyEnv, clock, db: first.db });
+  const done = await signIn(byKey, 'p-rrk');
+  t.equal(done.statusCode, 303, done.body);
+  const id = cookieOf(done, 'it_session');
+  t.ok(id, 'a session');
+  const me = await byKey.request({ method: 'GET', url: '/v1/me', cookies: { it_session: id ?? '' } });
+  t.match(me.json(), { role: 'procurement', person: { subject: 'p-rrk', name: 'Priya Procurement' } });
+
+  // Another key than the one the provider registered: the provider refuses the client at the token endpoint.
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const wrongEnv = { ...keyEnv, OIDC_CLIENT_PRIVATE_KEY: JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: 'client-key-1', alg: 'ES256' }) };
+  const wrong = await buildTestApp(t, { env: wrongEnv, clock, db: first.db });
+  const login = await wrong.request({ method: 'GET', url: '/auth/login' });
+  const back = await signInAtProvider(String(login.headers.location), 'p-rrk');
+  const refused = await wrong.request({ method: 'GET', url: `${back.pathname}${back.search}`, cookies: { it_sign_in: cookieOf(login, 'it_sign_in') ?? '' } });
+  t.equal(refused.statusCode, 400);
+  t.equal(refused.json<{ code: string }>().code, 'SIGN_IN_FAILED');
+  t.notOk(cookieOf(refused, 'it_session'), 'no session');
 });
 
 t.test('sessions end when idle and at their absolute limit, by the service clock', async (t) => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CSRF_HEADER, csrfTokenOf } from '../../plugins/auth.js';
 import { ProblemError } from '../../shared/problem.js';
 import { jsonResponse, problemResponse } from '../../shared/schemas.js';
+import { SIGN_IN_PAGE_CSP, signInFailedPage } from './sign-in-page.js';
 import { SignInRefusal, type SignInService } from './sign-in.service.js';
 
 /**
@@ -135,7 +136,8 @@ export const signInRoutes: FastifyPluginAsyncZod<SignInRoutesOptions> = async (a
         }),
         response: {
           303: redirect('Signed in: to `returnTo`, with the session cookie. A browser (`Accept: text/html`) refused or failed once its sign-in was found is sent back to `returnTo` too, with `sign-in=<code>` (SIGN_IN_NO_ROLE, SIGN_IN_FAILED) in its query, for the console to say why.'),
-          400: problemResponse('The sign-in could not be finished (SIGN_IN_FAILED).'),
+          // A browser whose attempt is unknown (expired, used, another browser's) gets an HTML page with the same status.
+          400: problemResponse('The sign-in could not be finished (SIGN_IN_FAILED). A browser (`Accept: text/html`) whose attempt is unknown (expired, already used, started in another browser), so with no page to go back to, gets an HTML page saying so, with links to the consoles.'),
           403: problemResponse('None of the person\'s roles maps to a role here (SIGN_IN_NO_ROLE).'),
           404: problemResponse('Sign-in is not configured (SIGN_IN_OFF).'),
         },
@@ -153,6 +155,12 @@ export const signInRoutes: FastifyPluginAsyncZod<SignInRoutesOptions> = async (a
         if (error instanceof ProblemError && error.cause !== undefined) req.log.warn({ err: error.cause }, 'sign-in failed');
         // A browser (it asks for HTML) goes back to the page it started from, which says why in words; a script gets the problem.
         if (error instanceof SignInRefusal && prefersHtml(req)) return reply.redirect(`${base()}${withSignInCode(error.returnTo, error.code)}`, 303);
+        // The attempt is unknown (expired, used, another browser's): no page to go back to, so a page that says so.
+        if (error instanceof ProblemError && prefersHtml(req)) {
+          // A page, not one of the route's documented JSON bodies: sent as a string, which no serializer touches.
+          const page = reply as FastifyReply;
+          return page.code(error.status).type('text/html; charset=utf-8').header('content-security-policy', SIGN_IN_PAGE_CSP).header('cache-control', 'no-store').send(signInFailedPage(error, base()));
+        }
         throw error;
       }
     },
