@@ -2,7 +2,7 @@ import { useRef, useState } from 'preact/hooks';
 import type { Api } from '../shared/api.js';
 import { failureOf, type Failure } from '../shared/failure.js';
 import { useFocusOnMount } from '../shared/focus.js';
-import { formatDateTime } from '../shared/format.js';
+import { formatDate, formatDateTime } from '../shared/format.js';
 import { FailureAlert } from '../shared/ui.js';
 import { HOLDER_NAMES, holderOf, type ApiKey } from './types.js';
 
@@ -96,7 +96,7 @@ export function KeyList({ api, keys, ownKeyId, onRevoked }: Props) {
                 <td>
                   <code>{k.prefix}</code>
                 </td>
-                <td>{formatDateTime(k.createdAt)}</td>
+                <td class="when">{formatDate(k.createdAt)}</td>
                 <td>
                   {revoked ? (
                     <>
@@ -109,7 +109,7 @@ export function KeyList({ api, keys, ownKeyId, onRevoked }: Props) {
                 </td>
                 <td>
                   {revoked ? null : own ? (
-                    <span class="hint small">You are signed in with it</span>
+                    <span class="hint small">Signed in with it</span>
                   ) : holder === 'device' ? (
                     <button
                       type="button"
@@ -122,7 +122,7 @@ export function KeyList({ api, keys, ownKeyId, onRevoked }: Props) {
                       Revoke<span class="visually-hidden"> the key {k.name}</span>
                     </button>
                   ) : (
-                    <span class="hint small">{holder === 'person' ? 'Their organisation account gives it' : holder === 'smart-client' ? 'Revoked with its SMART client' : ''}</span>
+                    <span class="hint small">{holder === 'person' ? 'From their organisation account' : holder === 'smart-client' ? 'Revoked with its SMART client' : ''}</span>
                   )}
                 </td>
               </tr>,

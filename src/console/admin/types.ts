@@ -43,8 +43,8 @@ export function holderOf(key: Pick<ApiKey, 'kind' | 'prefix'>): Holder {
 }
 
 export const HOLDER_NAMES: Readonly<Record<Exclude<Holder, 'other'>, string>> = {
-  device: 'Device or server key',
-  person: 'Person (role profile)',
+  device: 'Device or server',
+  person: 'Person',
   'smart-client': 'SMART client',
 };
 
