@@ -1,32 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Api } from '../shared/api.js';
 import { failureOf, issuesOf, type Failure, type Issue } from '../shared/failure.js';
-import type { Me, Role } from '../shared/session.js';
+import type { Me } from '../shared/session.js';
 import { FailureAlert, Field } from '../shared/ui.js';
+import { bodyOf, emptyDraft, type Draft } from './draft.js';
 import { ROLE_CHOICES, type CreatedApiKey, type Registry } from './types.js';
-
-interface Draft {
-  readonly name: string;
-  readonly role: Role;
-  readonly reach: 'organisation' | 'national';
-  readonly organisation: string;
-  readonly registry: string;
-}
-
-const emptyDraft = (me: Me): Draft => ({ name: '', role: 'scanner', reach: 'organisation', organisation: me.national ? '' : (me.organisation ?? ''), registry: '' });
-
-/** The draft as POST /v1/api-keys takes it (CreateApiKeyBody): exactly one of organisation or national; a registry for registry keys only. */
-export function bodyOf(draft: Draft, me: Me) {
-  const national = me.national && draft.reach === 'national';
-  const organisation = (me.national ? draft.organisation : (me.organisation ?? '')).trim().toUpperCase();
-  const registry = draft.registry.trim().toUpperCase();
-  return {
-    name: draft.name.trim(),
-    role: draft.role,
-    ...(national ? { national: true } : { organisation }),
-    ...(draft.role === 'registry' && registry !== '' ? { registry } : {}),
-  };
-}
 
 type Registries = { readonly kind: 'loading' } | { readonly kind: 'loaded'; readonly items: readonly Registry[] } | { readonly kind: 'failed' };
 
@@ -105,7 +83,7 @@ export function CreateKeyForm({ api, me, onCreated }: { api: Api; me: Me; onCrea
       <p class="hint">For a device or a server: a theatre scanner, an integration. People sign in with their organisation account instead.</p>
       <form onSubmit={(e) => void submit(e)} novalidate>
         <Field id="key-name" label="Name" hint="What or where it is for, e.g. “Theatre 3 scanner”." errors={errorsAt('/name')}>
-          {(a11y) => <input {...a11y} autocomplete="off" maxLength={100} value={draft.name} onInput={(e) => set('name', e.currentTarget.value)} />}
+          {(a11y) => <input {...a11y} aria-required="true" autocomplete="off" maxLength={100} value={draft.name} onInput={(e) => set('name', e.currentTarget.value)} />}
         </Field>
 
         <fieldset class="choices" aria-describedby={roleErrors.length > 0 ? 'key-role-error' : undefined}>
@@ -150,7 +128,7 @@ export function CreateKeyForm({ api, me, onCreated }: { api: Api; me: Me; onCrea
         {me.national && draft.reach === 'organisation' && (
           <Field id="key-organisation" label="Organisation (ODS code)" hint="As registered here, e.g. RRK." errors={errorsAt('/organisation')}>
             {(a11y) => (
-              <input {...a11y} class="short" autocomplete="off" spellcheck={false} autocapitalize="characters" value={draft.organisation} onInput={(e) => set('organisation', e.currentTarget.value)} />
+              <input {...a11y} aria-required="true" class="short" autocomplete="off" spellcheck={false} autocapitalize="characters" value={draft.organisation} onInput={(e) => set('organisation', e.currentTarget.value)} />
             )}
           </Field>
         )}
