@@ -90,7 +90,7 @@ try {
 
   const dist = path.join(config.consoleDir, 'assets');
   const sizes = await Promise.all(
-    ['theatre.js', 'recalls.js', 'console.css'].map(async (f) => {
+    ['theatre.js', 'recalls.js', 'admin.js', 'console.css'].map(async (f) => {
       const bytes = await readFile(path.join(dist, f));
       const br = await stat(path.join(dist, `${f}.br`));
       return `${f} ${(bytes.length / 1024).toFixed(0)} kB (gzip ${(gzipSync(bytes).length / 1024).toFixed(0)} kB, brotli ${(br.size / 1024).toFixed(0)} kB)`;

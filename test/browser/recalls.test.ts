@@ -10,7 +10,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import axe from 'axe-core';
 import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
 import t from 'tap';
@@ -18,7 +17,7 @@ import type { SafetyMonth } from '../../src/console/recalls/types.js';
 import { CSV_COLUMNS } from '../../src/modules/recalls/recall.export.js';
 import { sql } from 'kysely';
 import { createOrganisationWithKeys } from '../helpers/app.js';
-import { browserRequired, browserUnavailable, launchBrowser, newTablet, startConsoleServer } from '../helpers/browser.js';
+import { axeViolations, browserRequired, browserUnavailable, launchBrowser, newTablet, startConsoleServer } from '../helpers/browser.js';
 import { GS, GTIN, GTIN_B, newProcedure, nhsNumber, scan } from '../helpers/theatre.js';
 
 const SHOTS = process.env.SCREENSHOTS_DIR;
@@ -28,10 +27,6 @@ const BAD_GTIN = '09506000134353';
 
 const spaced = (digits: string) => `${digits.slice(0, 3)} ${digits.slice(3, 6)} ${digits.slice(6)}`;
 const sorted = (list: readonly string[]) => [...list].sort();
-
-interface AxeResult {
-  violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: unknown[] }> }>;
-}
 
 /**
  * The little of the DOM the page functions below use: this project's Node
@@ -48,13 +43,6 @@ declare const document: { querySelector(selector: string): Node_ | null; querySe
 const inPage = <T>(page: Page, script: string): Promise<T> => page.evaluate<T>(script);
 const focusedText = (page: Page) => inPage<string | null>(page, 'document.activeElement?.textContent ?? null');
 const focusedTag = (page: Page) => inPage<string | null>(page, 'document.activeElement?.tagName ?? null');
-
-async function axeViolations(page: Page): Promise<string[]> {
-  // The page's CSP refuses inline scripts (addScriptTag); the DevTools protocol's evaluate is not bound by it.
-  if (!(await inPage<boolean>(page, "'axe' in window"))) await page.evaluate(axe.source);
-  const result = await inPage<AxeResult>(page, "window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] })");
-  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-}
 
 async function shot(page: Page, name: string): Promise<void> {
   if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });

@@ -11,77 +11,32 @@
  *
  * SCREENSHOTS_DIR=/tmp/shots saves screenshots of the sign-in page, the chooser and the refusal.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import axe from 'axe-core';
 import type { Page } from 'playwright-core';
 import t from 'tap';
-import { buildConsole } from '../../scripts/build-console.js';
-import { buildTestApp } from '../helpers/app.js';
-import { browserRequired, browserUnavailable, launchBrowser, newTablet } from '../helpers/browser.js';
-import { startProvider } from '../helpers/oidc-provider.js';
+import { axeViolations, browserRequired, browserUnavailable, launchBrowser, newTablet, startSignInConsoleServer } from '../helpers/browser.js';
 import { GTIN } from '../helpers/theatre.js';
 
 const SHOTS = process.env.SCREENSHOTS_DIR;
 
-interface AxeResult {
-  violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: unknown[] }> }>;
-}
-
 const inPage = <T>(page: Page, script: string): Promise<T> => page.evaluate<T>(script);
-
-async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await inPage<boolean>(page, "'axe' in window"))) await page.evaluate(axe.source);
-  const result = await inPage<AxeResult>(page, "window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] })");
-  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-}
 
 async function shot(page: Page, name: string): Promise<void> {
   if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-/** A free loopback port: the provider must know the app's address (its redirect URI) before the app starts. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 const unavailable = browserUnavailable();
 t.test('staff sign-in in the console', { skip: unavailable && !browserRequired() ? `browser tests: ${unavailable}` : false }, async (t) => {
-  const port = await freePort();
-  const APP = `http://localhost:${port}`;
-  const provider = await startProvider({
-    appBaseUrl: APP,
-    customClaims: ['roles', 'org'],
+  const app = await startSignInConsoleServer(t, {
     accounts: {
       'p-rrk': { name: 'Priya Procurement', roles: ['trace-procurement'], org: 'RRK' },
       'two-roles': { name: 'Tomás Two-Roles', roles: ['trace-scanner', 'trace-procurement'], org: 'RRK' },
       'no-role': { name: 'Nobody Mapped', roles: ['visitor'], org: 'RRK' },
     },
+    roleMap: { 'trace-procurement': 'procurement', 'trace-scanner': 'scanner' },
   });
-  t.teardown(() => provider.close());
-
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'implant-trace-console-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  await buildConsole(dir);
-  const app = await buildTestApp(t, {
-    env: {
-      CONSOLE_DIR: dir,
-      PUBLIC_BASE_URL: APP,
-      OIDC_ISSUER: provider.issuer,
-      OIDC_CLIENT_ID: provider.clientId,
-      OIDC_CLIENT_SECRET: provider.clientSecret,
-      OIDC_ROLES_CLAIM: 'roles',
-      OIDC_ORGANISATION_CLAIM: 'org',
-      OIDC_ROLE_MAP: JSON.stringify({ 'trace-procurement': 'procurement', 'trace-scanner': 'scanner' }),
-    },
-  });
-  await app.app.listen({ port, host: '127.0.0.1' });
+  const { provider, signInAtProvider } = app;
+  const APP = app.baseUrl;
   const org = await app.request({ method: 'POST', url: '/v1/organisations', key: app.adminKey, payload: { odsCode: 'RRK', name: 'Royal Rook Trust' } });
   t.equal(org.statusCode, 201, org.body);
   const key = await app.request({ method: 'POST', url: '/v1/api-keys', key: app.adminKey, payload: { name: 'RRK procurement', role: 'procurement', organisation: 'RRK' } });
@@ -97,16 +52,6 @@ t.test('staff sign-in in the console', { skip: unavailable && !browserRequired()
 
   const browser = await launchBrowser(t);
   const recalls = `${APP}/console/recalls`;
-
-  /** At the provider's own pages: its login form (any password: the development login), then back. */
-  async function signInAtProvider(page: Page, account: string): Promise<void> {
-    await page.click('a:text("Sign in with your organisation account")');
-    await page.waitForURL((url) => url.origin === provider.issuer, { timeout: 15_000 });
-    await page.fill('input[name="login"]', account);
-    await page.fill('input[name="password"]', 'any');
-    await page.click('button[type="submit"]');
-    await page.waitForURL((url) => url.origin === APP, { timeout: 15_000 });
-  }
 
   await t.test('a person signs in at the provider, sees their name, closes a recall in their name, and signs out', async (t) => {
     const { context, page, errors } = await newTablet(browser, t);

@@ -3,7 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../shared/api.js';
 import { useFocusOnMount } from '../shared/focus.js';
 import { formatDate, formatDateTime, formatNhsNumber } from '../shared/format.js';
-import { failureOf, failureText, isAbort, type Failure } from './problems.js';
+import { failureOf, failureText, isAbort, type Failure } from '../shared/failure.js';
 import {
   type AffectedItem,
   type AffectedPage,
@@ -20,7 +20,8 @@ import {
   type Scope,
   STATUS_LABELS,
 } from './types.js';
-import { FailureAlert, go, plural, ViewHeading } from './ui.js';
+import { FailureAlert, ViewHeading } from '../shared/ui.js';
+import { go, plural } from './ui.js';
 
 const PAGE = 100;
 

@@ -1,10 +1,10 @@
-import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../shared/api.js';
-import { failureOf, isAbort, issuesOf, OFFLINE_TEXT, type Failure, type Issue } from './problems.js';
+import { failureOf, isAbort, issuesOf, OFFLINE_TEXT, type Failure, type Issue } from '../shared/failure.js';
+import { FailureAlert, Field, FieldErrors, ViewHeading } from '../shared/ui.js';
 import { previewText } from './counts.js';
 import { type Counts, type Recall, type Scope } from './types.js';
-import { FailureAlert, plural, ViewHeading } from './ui.js';
+import { plural } from './ui.js';
 
 interface ScopeDraft {
   readonly key: number;
@@ -110,40 +110,6 @@ type Preview =
   | { readonly kind: 'invalid'; readonly count: number }
   | { readonly kind: 'failed'; readonly failure: Failure };
 
-
-interface FieldProps {
-  readonly id: string;
-  readonly label: string;
-  readonly hint?: string;
-  readonly errors: readonly string[];
-  readonly children: (a11y: { id: string; 'aria-describedby'?: string; 'aria-invalid'?: true }) => ComponentChildren;
-}
-
-/** A label, an optional hint, the control, and the service's messages about it right beneath. */
-function Field({ id, label, hint, errors, children }: FieldProps) {
-  const describedBy = [hint ? `${id}-hint` : null, errors.length > 0 ? `${id}-error` : null].filter(Boolean).join(' ');
-  return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      {hint && (
-        <p class="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      )}
-      {children({ id, ...(describedBy ? { 'aria-describedby': describedBy } : {}), ...(errors.length > 0 ? { 'aria-invalid': true as const } : {}) })}
-      <FieldErrors id={`${id}-error`} errors={errors} />
-    </div>
-  );
-}
-
-function FieldErrors({ id, errors }: { id: string; errors: readonly string[] }) {
-  if (errors.length === 0) return null;
-  return (
-    <p class="error field-error" id={id}>
-      {errors.join(' ')}
-    </p>
-  );
-}
 
 interface ScopeProps {
   readonly index: number;

@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { Api } from '../shared/api.js';
 import { formatDate } from '../shared/format.js';
-import { failureOf, type Failure } from './problems.js';
+import { failureOf, type Failure } from '../shared/failure.js';
 import type { Recall, RecallPage } from './types.js';
-import { FailureAlert, go, plural, ViewHeading } from './ui.js';
+import { FailureAlert, ViewHeading } from '../shared/ui.js';
+import { go, plural } from './ui.js';
 
 type State =
   | { readonly kind: 'loading' }

@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { Api } from '../shared/api.js';
-import { failureOf, issuesOf, type Failure } from './problems.js';
+import { failureOf, issuesOf, type Failure } from '../shared/failure.js';
 import { chartMonths, monthName, monthsBack, nextMonth, scaleOf, SERIES, type ChartMonth } from './safety-chart.js';
 import type { SafetyMonth, SafetyReport, SafetyRule } from './types.js';
-import { FailureAlert, plural, ViewHeading } from './ui.js';
+import { FailureAlert, ViewHeading } from '../shared/ui.js';
+import { plural } from './ui.js';
 
 type State =
   | { readonly kind: 'loading' }

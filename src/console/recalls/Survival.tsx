@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../shared/api.js';
 import { formatDate } from '../shared/format.js';
-import { failureOf, issuesOf, type Failure } from './problems.js';
+import { failureOf, issuesOf, type Failure } from '../shared/failure.js';
 import type { SurvivalReport } from './types.js';
-import { FailureAlert, plural, ViewHeading } from './ui.js';
+import { FailureAlert, ViewHeading } from '../shared/ui.js';
+import { plural } from './ui.js';
 
 type State =
   | { readonly kind: 'idle' }

@@ -79,6 +79,9 @@ export function setPersonFlag(on: boolean): void {
   tryStorage(() => (on ? sessionStorage.setItem(PERSON_FLAG, '1') : sessionStorage.removeItem(PERSON_FLAG)), undefined);
 }
 
+/** "a scanner", "an admin": a role with its article, for sentences. */
+export const withArticle = (role: Role): string => `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`;
+
 export type SignInOutcome = { readonly ok: true; readonly session: Session } | { readonly ok: false; readonly message: string };
 
 /** Checks a key with /v1/me: it must be known and of the role this console is for. */
@@ -90,7 +93,7 @@ export async function signIn(api: Api, key: string, role: Role): Promise<SignInO
     return { ok: false, message: answer.problem.detail };
   }
   if (answer.data.role !== role) {
-    return { ok: false, message: `This is a ${answer.data.role} key. This page needs a ${role} key.` };
+    return { ok: false, message: `This is ${withArticle(answer.data.role)} key. This page needs ${withArticle(role)} key.` };
   }
   return { ok: true, session: { key, me: answer.data } };
 }

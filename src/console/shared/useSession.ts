@@ -16,6 +16,7 @@ import {
   signOutPerson,
   storedKey,
   storeKey,
+  withArticle,
 } from './session.js';
 
 export interface SessionState {
@@ -94,7 +95,7 @@ export function useSession(consoleName: string, role: Role): SessionState {
     setPerson(probe.profiles);
     if (probe.kind === 'signed-in') {
       const profile = probe.profiles.profiles.find((p) => p.id === probe.profiles.current);
-      setNotice(`You are signed in as ${probe.me.person?.name ?? probe.me.keyName}, ${profile ? profileText(profile) : `with the ${probe.me.role} role`}. This page needs a ${role} profile.`);
+      setNotice(`You are signed in as ${probe.me.person?.name ?? probe.me.keyName}, ${profile ? profileText(profile) : `with the ${probe.me.role} role`}. This page needs ${withArticle(role)} profile.`);
     }
   };
 

@@ -1,8 +1,8 @@
 /**
- * What the recall console says when a call fails. The service's validation
+ * What the console's pages say when a call fails. The service's validation
  * issues carry an RFC 6901 `pointer` (`/scope/0/gtin`) to the field they are about.
  */
-import { NetworkError, type Problem } from '../shared/api.js';
+import { NetworkError, type Problem } from './api.js';
 
 export interface Issue {
   readonly pointer: string;
