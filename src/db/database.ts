@@ -123,8 +123,17 @@ export interface SessionsTable {
   principal_id: string | null;
   csrf_secret: string;
   id_token: string | null;
+  /** The provider's session id (the ID token's `sid`), for back-channel logout; null when it sent none. */
+  provider_sid: ColumnType<string | null, string | null | undefined, never>;
   created_at: Date;
   last_seen_at: Date;
+  expires_at: Date;
+}
+
+/** The jti of each accepted back-channel logout token, until it is too old to be accepted anyway. */
+export interface LogoutTokensTable {
+  issuer: string;
+  jti: string;
   expires_at: Date;
 }
 
@@ -529,6 +538,7 @@ export interface Database {
   scans: ScansTable;
   pre_use_checks: PreUseChecksTable;
   case_staff_events: CaseStaffEventsTable;
+  logout_tokens: LogoutTokensTable;
   idempotency_keys: IdempotencyKeysTable;
   recalls: RecallsTable;
   recall_scopes: RecallScopesTable;

@@ -4,7 +4,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { insertAttempt } from '../../src/modules/sign-in/session.repository.js';
+import { claimLogoutToken, insertAttempt } from '../../src/modules/sign-in/session.repository.js';
 import type { TestApp } from './app.js';
 import { exportAll } from './fhir-export.js';
 import { storeSession } from './sessions.js';
@@ -86,6 +86,8 @@ export async function realisticData(app: TestApp): Promise<DataSet> {
   const sessionId = await storeSession(app.db, { subject: 'subject-"1"', name: 'Nurse Ünïcode \\ "Tab"\t' }, { role: 'procurement', national: false, organisationId: a.org.id }, now);
   await insertAttempt(app.db, randomBytes(32), { state: 'state', nonce: 'nonce', codeVerifier: 'verifier', returnTo: '/console/recalls', expiresAt: new Date(now.getTime() + 600_000) }, now);
   expect(await app.request({ method: 'GET', url: `/v1/recalls/${recallId}`, cookies: { it_session: sessionId } }), 200, 'a read in a session');
+  // A back-channel logout token accepted from the provider (its jti, kept until it is too old anyway).
+  await claimLogoutToken(app.db, 'https://idp.example.invalid', 'logout-jti-1', new Date(now.getTime() + 360_000), now);
 
   // A registry's SMART client, and a token it got with a signed assertion.
   const { privateKey, publicKey } = await generateKeyPair('ES384');

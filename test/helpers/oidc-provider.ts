@@ -1,6 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SignJWT } from 'jose';
 import ProviderModule from 'oidc-provider';
 
 interface ProviderContext {
@@ -35,6 +36,12 @@ export interface TestProvider {
   readonly issuer: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  /**
+   * Signs a back-channel logout token as the provider would (its own key; `iss` the issuer, `aud` our client,
+   * `iat` now, the logout event and a fresh `jti` unless `claims` says otherwise; null drops a claim). With
+   * `key`, signed by that key instead (a forgery).
+   */
+  logoutToken(claims: Readonly<Record<string, unknown>>, key?: KeyObject): Promise<string>;
   /** A second client of the same application that authenticates with private_key_jwt: its id and private key (JWK). */
   readonly keyClient: { readonly clientId: string; readonly privateJwk: Readonly<Record<string, unknown>> };
   close(): Promise<void>;
@@ -42,7 +49,32 @@ export interface TestProvider {
 
 export type Accounts = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 
-export async function startProvider(options: { appBaseUrl: string; accounts: Accounts; customClaims: readonly string[] }): Promise<TestProvider> {
+export interface ProviderOptions {
+  readonly appBaseUrl: string;
+  readonly accounts: Accounts;
+  readonly customClaims: readonly string[];
+  /**
+   * Back-channel logout on: ID tokens carry `sid`, and when a person's session at the provider ends, the
+   * provider's post of the logout token to the app's back-channel URI is handed to this function (its
+   * form body; the test sends it to the app), which answers the status the provider gets back.
+   */
+  readonly backchannelLogout?: (form: string) => Promise<number>;
+}
+
+export async function startProvider(options: ProviderOptions): Promise<TestProvider> {
+  // The provider posts logout tokens with its own fetch, which refuses loopback addresses (SSRF protection):
+  // the app's back-channel URI is handed to the test's function instead, with the provider's real request body.
+  const backchannelUri = `${options.appBaseUrl}/auth/backchannel-logout`;
+  const deliver = options.backchannelLogout;
+  const providerFetch = async (url: URL | string, init: RequestInit & { dispatcher?: unknown }): Promise<Response> => {
+    if (deliver !== undefined && String(url) === backchannelUri) {
+      const body = typeof init.body === 'string' ? init.body : init.body instanceof URLSearchParams ? init.body.toString() : '';
+      return new Response(null, { status: await deliver(body) });
+    }
+    const rest = { ...init };
+    delete rest.dispatcher;
+    return fetch(url, rest);
+  };
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -67,6 +99,7 @@ export async function startProvider(options: { appBaseUrl: string; accounts: Acc
         response_types: ['code'],
         grant_types: ['authorization_code'],
         token_endpoint_auth_method: 'client_secret_basic',
+        ...(deliver === undefined ? {} : { backchannel_logout_uri: backchannelUri, backchannel_logout_session_required: true }),
       },
       {
         client_id: keyClient.clientId,
@@ -82,7 +115,8 @@ export async function startProvider(options: { appBaseUrl: string; accounts: Acc
     jwks: { keys: [jwk] },
     cookies: { keys: ['test-cookie-signing-key'] },
     claims: { openid: ['sub'], profile: claims },
-    features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
+    features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true }, backchannelLogout: { enabled: deliver !== undefined } },
+    fetch: providerFetch,
     pkce: { required: () => true },
     findAccount: (_ctx: unknown, id: string) => {
       const account = options.accounts[id];
@@ -106,6 +140,19 @@ export async function startProvider(options: { appBaseUrl: string; accounts: Acc
     clientId,
     clientSecret,
     keyClient,
+    logoutToken: async (claims, key) => {
+      const now = Math.floor(Date.now() / 1000);
+      const payload: Record<string, unknown> = {
+        iss: issuer,
+        aud: clientId,
+        iat: now,
+        jti: randomUUID(),
+        events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+        ...claims,
+      };
+      for (const [name, value] of Object.entries(payload)) if (value === null) delete payload[name];
+      return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: 'logout+jwt' }).sign(key ?? privateKey);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -156,4 +203,25 @@ export async function signInAtProvider(authorizationUrl: string, account: string
     url = new URL(location, url);
   }
   throw new Error('too many redirects at the provider');
+}
+
+/**
+ * Plays the person signing out at the provider itself (its end-session page, then its confirmation form),
+ * with the browser's cookies there: the provider ends its session and posts logout tokens to the clients.
+ */
+export async function signOutAtProvider(issuer: string, jar: CookieJar): Promise<void> {
+  const page = await fetch(`${issuer}/session/end`, { headers: { cookie: jar.header() } });
+  jar.take(page.headers);
+  const html = await page.text();
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1];
+  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
+  if (xsrf === undefined || action === undefined) throw new Error(`no sign-out form at the provider: ${html.slice(0, 300)}`);
+  const confirm = await fetch(new URL(action, issuer), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
+  });
+  jar.take(confirm.headers);
+  if (confirm.status >= 400) throw new Error(`the provider refused the sign-out: ${confirm.status}`);
 }

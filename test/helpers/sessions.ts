@@ -22,7 +22,7 @@ export async function storeSession(
   const id = randomBytes(32).toString('base64url');
   await insertSession(
     db,
-    { idHash: hashId(id), personId, profileIds: [principal.principalId], principalId: principal.principalId, csrfSecret: Tokens().secretSync(), idToken: null, now, expiresAt: new Date(now.getTime() + 3_600_000) },
+    { idHash: hashId(id), personId, profileIds: [principal.principalId], principalId: principal.principalId, csrfSecret: Tokens().secretSync(), idToken: null, providerSid: null, now, expiresAt: new Date(now.getTime() + 3_600_000) },
     new Date(now.getTime() - 3_600_000),
   );
   return id;

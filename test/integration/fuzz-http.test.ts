@@ -461,8 +461,8 @@ function responseProblem(req: HostileRequest, res: LightMyRequestResponse): stri
   } catch {
     return `status ${res.statusCode} with a body that is not JSON (${type}): ${res.body.slice(0, 200)}`;
   }
-  if (req.url.split('?')[0] === '/oauth/token') {
-    // The SMART token endpoint answers OAuth 2.0 errors (RFC 6749 §5.2), as its clients expect.
+  if (['/oauth/token', '/auth/backchannel-logout'].includes(req.url.split('?')[0] ?? '')) {
+    // The SMART token endpoint and the back-channel logout endpoint answer OAuth 2.0 errors (RFC 6749 §5.2), as their callers expect.
     if (!type.startsWith('application/json')) return `an OAuth error as ${type}`;
     if (!OAUTH_ERRORS.includes(String(body.error)) || typeof body.error_description !== 'string') return `not an OAuth error: ${res.body.slice(0, 300)}`;
     return undefined;

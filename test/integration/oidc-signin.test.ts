@@ -213,6 +213,11 @@ t.test('the sign-in itself: only from the browser that started it, once', async 
   t.match(browserReplay.body, /href="http:\/\/[^"]+\/console\/theatre"/, 'a way back to the consoles');
   t.match(browserReplay.body, /<code>SIGN_IN_FAILED<\/code>/);
   t.notMatch(browserReplay.body, /<script/i, 'no script');
+  // Sign-in switched off is not a failed sign-in: a browser gets the problem, as anyone.
+  const off = await buildTestApp(t);
+  const offCallback = await off.request({ method: 'GET', url: '/auth/callback?code=x&state=y', headers: { accept: 'text/html' } });
+  t.equal(offCallback.statusCode, 404);
+  t.match(offCallback.headers['content-type'], /problem\+json/);
   const forged = await first.request({ method: 'GET', url: '/auth/callback?code=made-up&state=made-up', cookies: { it_sign_in: 'made-up' } });
   t.equal(forged.json<{ code: string }>().code, 'SIGN_IN_FAILED');
   const offsite = await first.request({ method: 'GET', url: '/auth/login?returnTo=//evil.example/' });

@@ -114,6 +114,8 @@ const MATRIX: Record<string, string> = {
   'GET /.well-known/smart-configuration': 'public',
   'GET /fhir/R4/.well-known/smart-configuration': 'public',
   'POST /oauth/token': 'oauth',
+  // OpenID Connect back-channel logout: the provider authenticates by its signed logout token; none here (sign-in off).
+  'POST /auth/backchannel-logout': 'oauth',
 };
 
 const CALLERS = ['national', 'admin', 'scanner', 'procurement', 'registry', 'token'] as const;
@@ -182,6 +184,10 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
   if (route === 'POST /oauth/token') {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     return { method, url, payload: 'grant_type=client_credentials', headers };
+  }
+  if (route === 'POST /auth/backchannel-logout') {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    return { method, url, payload: 'logout_token=not-a-token', headers };
   }
   if (route === 'POST /v1/products/import') {
     headers['content-type'] = 'text/csv';

@@ -45,8 +45,10 @@ const READS_BY_POST = new Set(['POST /v1/barcodes/parse', 'POST /v1/labels', 'PO
 /**
  * The SMART token endpoint writes (a client assertion's jti, an access token) but takes no key: the client
  * authenticates by its signed assertion, and writes only its own rows. Its refusals: smart-backend.test.ts.
+ * The back-channel logout endpoint likewise: the provider authenticates by its signed logout token, which ends
+ * only sessions of that provider's people (oidc-backchannel-logout.test.ts).
  */
-const AUTHENTICATED_BY_ASSERTION = new Set(['POST /oauth/token']);
+const AUTHENTICATED_BY_ASSERTION = new Set(['POST /oauth/token', 'POST /auth/backchannel-logout']);
 
 let counter = 0;
 const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}`;

@@ -1,5 +1,25 @@
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import * as client from 'openid-client';
 import type { OidcConfig } from '../../config.js';
+
+/** The event a back-channel logout token carries (OpenID Connect Back-Channel Logout 1.0 §2.4). */
+const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+/** How old (by its `iat`) a logout token may be when it arrives, beside a minute of clock skew. */
+export const LOGOUT_TOKEN_MAX_AGE_SECONDS = 300;
+const CLOCK_TOLERANCE_SECONDS = 60;
+
+/** A logout token that passed every check: whose session it ends, and its jti (for replay protection). */
+export interface LogoutToken {
+  readonly issuer: string;
+  readonly subject: string | undefined;
+  readonly sid: string | undefined;
+  readonly jti: string;
+  /** After this it is too old to be accepted anyway: its jti need not be remembered longer. */
+  readonly acceptableUntil: Date;
+}
+
+/** Why a logout token was refused, in words for the provider's log (the endpoint answers 400 invalid_request). */
+export class LogoutTokenRejected extends Error {}
 
 /**
  * The service as an OpenID Connect relying party, through openid-client (a
@@ -7,7 +27,8 @@ import type { OidcConfig } from '../../config.js';
  * state and nonce, the ID token's validation, userinfo, RP-initiated logout.
  * Nothing of OAuth is written here by hand. The provider's metadata is
  * discovered at the first sign-in and kept; a failed discovery is tried again
- * at the next one.
+ * at the next one. Back-channel logout tokens are verified with jose against
+ * the provider's published keys (openid-client has no helper for them).
  */
 export interface SignInChecks {
   readonly state: string;
@@ -22,6 +43,8 @@ export interface SignedIn {
   readonly subject: string;
   /** The raw ID token, kept as the hint for RP-initiated logout. */
   readonly idToken: string | undefined;
+  /** The provider's session id (the ID token's `sid`), when it sends one: what back-channel logout names. */
+  readonly sid: string | undefined;
 }
 
 export class OidcClient {
@@ -88,7 +111,50 @@ export class OidcClient {
       const userinfo = await client.fetchUserInfo(configuration, tokens.access_token, idClaims.sub);
       claims = { ...userinfo, ...idClaims };
     }
-    return { claims, issuer: idClaims.iss, subject: idClaims.sub, idToken: tokens.id_token };
+    const sid = typeof idClaims.sid === 'string' && idClaims.sid.length >= 1 && idClaims.sid.length <= 255 ? idClaims.sid : undefined;
+    return { claims, issuer: idClaims.iss, subject: idClaims.sub, idToken: tokens.id_token, sid };
+  }
+
+  #keys: JWTVerifyGetKey | undefined;
+
+  /**
+   * Verifies a back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.6): signed by one of
+   * the provider's published keys, issued by it, for this client, recent (`iat`, by the service's clock,
+   * `exp` when present), with the logout event, a `sub` or `sid`, a `jti`, and no `nonce` (so that an ID
+   * token cannot pass for one). Throws LogoutTokenRejected for anything else.
+   */
+  async verifyLogoutToken(token: string, now: Date): Promise<LogoutToken> {
+    const configuration = await this.configuration();
+    const metadata = configuration.serverMetadata();
+    if (metadata.jwks_uri === undefined) throw new LogoutTokenRejected('The provider publishes no keys (jwks_uri)');
+    this.#keys ??= createRemoteJWKSet(new URL(metadata.jwks_uri));
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, this.#keys, {
+        issuer: metadata.issuer,
+        audience: this.oidc.clientId,
+        currentDate: now,
+        maxTokenAge: LOGOUT_TOKEN_MAX_AGE_SECONDS,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['iat', 'jti'],
+      }));
+    } catch (error) {
+      if (error instanceof joseErrors.JOSEError) throw new LogoutTokenRejected(`The logout token does not verify: ${error.code}`, { cause: error });
+      throw error;
+    }
+    const events = payload.events;
+    if (events === null || typeof events !== 'object' || Array.isArray(events) || !(BACKCHANNEL_LOGOUT_EVENT in events)) {
+      throw new LogoutTokenRejected('The logout token carries no back-channel logout event');
+    }
+    if ('nonce' in payload) throw new LogoutTokenRejected('A logout token has no nonce (an ID token is not a logout token)');
+    const text = (value: unknown, max: number) => (typeof value === 'string' && value.length >= 1 && value.length <= max ? value : undefined);
+    const subject = text(payload.sub, 255);
+    const sid = text(payload.sid, 255);
+    const jti = text(payload.jti, 255);
+    if (subject === undefined && sid === undefined) throw new LogoutTokenRejected('The logout token names neither a subject (sub) nor a session (sid)');
+    if (jti === undefined) throw new LogoutTokenRejected('The logout token has no usable jti');
+    const iat = payload.iat as number;
+    return { issuer: metadata.issuer, subject, sid, jti, acceptableUntil: new Date((iat + LOGOUT_TOKEN_MAX_AGE_SECONDS + CLOCK_TOLERANCE_SECONDS) * 1000) };
   }
 
   /** Where to send the browser to end the session at the provider too, when it supports it. */

@@ -130,6 +130,8 @@ export interface NewSession {
   readonly principalId: string | null;
   readonly csrfSecret: string;
   readonly idToken: string | null;
+  /** The provider's session id (the ID token's `sid`), for back-channel logout; null when it sent none. */
+  readonly providerSid: string | null;
   readonly now: Date;
   readonly expiresAt: Date;
 }
@@ -149,6 +151,7 @@ export async function insertSession(db: Kysely<Database>, s: NewSession, idleBef
       principal_id: s.principalId,
       csrf_secret: s.csrfSecret,
       id_token: s.idToken,
+      provider_sid: s.providerSid,
       created_at: s.now,
       last_seen_at: s.now,
       expires_at: s.expiresAt,
@@ -249,4 +252,43 @@ export async function deleteSession(db: Kysely<Database>, idHash: Buffer): Promi
   const found = await findSession(db, idHash);
   if (found) await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
   return found;
+}
+
+/**
+ * Records a back-channel logout token's jti for its issuer; false when the issuer's token with that jti was
+ * accepted before (a replay). Atomic (the primary key), so two instances cannot both accept it. Tokens too
+ * old to be accepted anyway are forgotten as new ones come.
+ */
+export async function claimLogoutToken(db: Kysely<Database>, issuer: string, jti: string, expiresAt: Date, now: Date): Promise<boolean> {
+  await db.deleteFrom('logout_tokens').where('expires_at', '<=', now).execute();
+  const row = await db
+    .insertInto('logout_tokens')
+    .values({ issuer, jti, expires_at: expiresAt })
+    .onConflict((oc) => oc.columns(['issuer', 'jti']).doNothing())
+    .returning('jti')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Ends the sessions a back-channel logout token names, of people of that issuer: those begun in the
+ * provider's session `sid`, or all of the person `subject`'s, or, with both, those of that person in that
+ * session. Answers the people whose sessions ended, with how many each.
+ */
+export async function endProviderSessions(
+  db: Kysely<Database>,
+  issuer: string,
+  by: { readonly subject: string | undefined; readonly sid: string | undefined },
+): Promise<Array<{ readonly personId: string; readonly subject: string; readonly name: string; readonly sessions: number }>> {
+  if (by.subject === undefined && by.sid === undefined) throw new Error('endProviderSessions needs a subject or a sid');
+  let people = db.selectFrom('people').select('id').where('issuer', '=', issuer);
+  if (by.subject !== undefined) people = people.where('subject', '=', by.subject);
+  let query = db.deleteFrom('sessions').where('person_id', 'in', people);
+  if (by.sid !== undefined) query = query.where('provider_sid', '=', by.sid);
+  const ended = await query.returning('person_id').execute();
+  const counts = new Map<string, number>();
+  for (const row of ended) counts.set(row.person_id, (counts.get(row.person_id) ?? 0) + 1);
+  if (counts.size === 0) return [];
+  const rows = await db.selectFrom('people').select(['id', 'subject', 'name']).where('id', 'in', [...counts.keys()]).execute();
+  return rows.map((p) => ({ personId: p.id, subject: p.subject, name: p.name, sessions: counts.get(p.id) ?? 0 }));
 }

@@ -1,9 +1,12 @@
+import formbody from '@fastify/formbody';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CSRF_HEADER, csrfTokenOf } from '../../plugins/auth.js';
+import { OAuthError, oauthErrorHandler, oauthResponse, sendOAuthError } from '../../shared/oauth-errors.js';
 import { ProblemError } from '../../shared/problem.js';
 import { jsonResponse, problemResponse } from '../../shared/schemas.js';
+import { LogoutTokenRejected } from './oidc-client.js';
 import { SIGN_IN_PAGE_CSP, signInFailedPage } from './sign-in-page.js';
 import { SignInRefusal, type SignInService } from './sign-in.service.js';
 
@@ -81,6 +84,15 @@ export function withSignInCode(returnTo: string, code: string): string {
   return `${path}${path.includes('?') ? '&' : '?'}sign-in=${encodeURIComponent(code)}${hash}`;
 }
 
+/** Where the provider posts logout tokens: register `PUBLIC_BASE_URL` + this as the back-channel logout URI. */
+export const BACKCHANNEL_LOGOUT_PATH = '/auth/backchannel-logout';
+/** A logout token is a few kB. */
+const LOGOUT_BODY_LIMIT = 32 * 1024;
+
+const LogoutRequestBody = z
+  .looseObject({ logout_token: z.string().max(16_384).optional().describe('The logout token (a signed JWT).') })
+  .meta({ id: 'BackchannelLogoutRequest' });
+
 export const signInRoutes: FastifyPluginAsyncZod<SignInRoutesOptions> = async (app, { signIn, cookies }) => {
   const base = () => app.publicBaseUrl();
   const sessionOf = (req: FastifyRequest) => req.cookies[cookies.session];
@@ -156,7 +168,7 @@ export const signInRoutes: FastifyPluginAsyncZod<SignInRoutesOptions> = async (a
         // A browser (it asks for HTML) goes back to the page it started from, which says why in words; a script gets the problem.
         if (error instanceof SignInRefusal && prefersHtml(req)) return reply.redirect(`${base()}${withSignInCode(error.returnTo, error.code)}`, 303);
         // The attempt is unknown (expired, used, another browser's): no page to go back to, so a page that says so.
-        if (error instanceof ProblemError && prefersHtml(req)) {
+        if (error instanceof ProblemError && error.code === 'SIGN_IN_FAILED' && prefersHtml(req)) {
           // A page, not one of the route's documented JSON bodies: sent as a string, which no serializer touches.
           const page = reply as FastifyReply;
           return page.code(error.status).type('text/html; charset=utf-8').header('content-security-policy', SIGN_IN_PAGE_CSP).header('cache-control', 'no-store').send(signInFailedPage(error, base()));
@@ -255,4 +267,59 @@ export const signInRoutes: FastifyPluginAsyncZod<SignInRoutesOptions> = async (a
       return reply.redirect(to, 303);
     },
   );
+
+  // OpenID Connect Back-Channel Logout: the provider posts a logout token (form-encoded) when a person's session
+  // there ends. In a context of its own, as the SMART token endpoint is: form bodies, OAuth errors.
+  await app.register(async (logout) => {
+    logout.removeAllContentTypeParsers();
+    await logout.register(formbody, { bodyLimit: LOGOUT_BODY_LIMIT });
+    logout.setErrorHandler(oauthErrorHandler('back-channel logout'));
+    logout.withTypeProvider<ZodTypeProvider>().post(
+      BACKCHANNEL_LOGOUT_PATH,
+      {
+        config: { access: 'public', ownErrors: true },
+        bodyLimit: LOGOUT_BODY_LIMIT,
+        schema: {
+          operationId: 'backchannelLogout',
+          tags: ['sign-in'],
+          summary: 'OpenID Connect Back-Channel Logout: the provider ends a person\'s sessions here',
+          description:
+            'Form-encoded `logout_token`: a JWT signed by one of the provider\'s published keys, issued by it for this client, at most 5 minutes old by the service\'s clock, with the back-channel logout event, `sub` and/or `sid`, a `jti` never accepted before, and no `nonce`. The sessions it names end at once on every instance (all of the person\'s with `sub` only; those begun in the provider\'s session with `sid`). Register this URL at the provider as the client\'s back-channel logout URI. Errors are OAuth errors, not problem+json.',
+          consumes: ['application/x-www-form-urlencoded'],
+          body: LogoutRequestBody,
+          response: {
+            200: z.undefined().describe('Accepted: the sessions it names have ended (there may have been none left).'),
+            400: oauthResponse('invalid_request: no logout token, or one that does not pass (signature, issuer, audience, age, event, sub/sid, jti, nonce), or a replay; or sign-in is not configured.'),
+            413: oauthResponse('invalid_request: the body is too large.'),
+            415: oauthResponse('invalid_request: not a form body.'),
+            429: oauthResponse('temporarily_unavailable: too many failed authentications from this client address; see Retry-After.'),
+            500: oauthResponse('server_error.'),
+            503: oauthResponse('temporarily_unavailable: the database or the provider\'s keys cannot be reached; retry.'),
+          },
+        },
+      },
+      async (req, reply) => {
+        const retryAfter = app.authThrottle.retryAfter(req);
+        if (retryAfter !== undefined) {
+          reply.header('retry-after', String(retryAfter));
+          return sendOAuthError(reply, new OAuthError('temporarily_unavailable', `Too many failed authentications from this client. Retry in ${retryAfter} s.`, 429));
+        }
+        const token = req.body.logout_token;
+        if (token === undefined) throw new OAuthError('invalid_request', 'logout_token is required.');
+        if (!signIn.enabled) throw new OAuthError('invalid_request', 'Sign-in is not configured here: there are no sessions of a provider to end.');
+        try {
+          const ended = await signIn.backchannelLogout(token, req.id);
+          req.log.info({ sessions: ended }, 'back-channel logout');
+        } catch (error) {
+          if (error instanceof LogoutTokenRejected) {
+            app.authThrottle.failed(req);
+            req.log.warn({ reason: error.message }, 'back-channel logout token refused');
+            throw new OAuthError('invalid_request', error.message);
+          }
+          throw error;
+        }
+        return reply.code(200).header('cache-control', 'no-store').send(undefined);
+      },
+    );
+  });
 };

@@ -8,11 +8,13 @@ import type { Actor, Person } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';
 import { insertAuditEvents } from '../audit/audit.repository.js';
-import type { OidcClient } from './oidc-client.js';
+import { LogoutTokenRejected, type OidcClient } from './oidc-client.js';
 import { displayName, profilesFromClaims } from './role-profiles.js';
 import {
   chooseProfile,
+  claimLogoutToken,
   deleteSession,
+  endProviderSessions,
   ensurePrincipal,
   findSession,
   insertAttempt,
@@ -177,6 +179,7 @@ export class SignInService {
           principalId: only?.principalId ?? null,
           csrfSecret: this.#tokens.secretSync(),
           idToken: signedIn.idToken ?? null,
+          providerSid: signedIn.sid ?? null,
           now,
           expiresAt: new Date(now.getTime() + this.limits.maxHours * 3_600_000),
         },
@@ -282,6 +285,42 @@ export class SignInService {
       ]);
     });
     return next.id;
+  }
+
+  /**
+   * OpenID Connect Back-Channel Logout: the provider says a person's session there has ended. The token is
+   * verified (LogoutTokenRejected when it does not pass), its jti taken once (a replay is refused), and the
+   * sessions it names end at once, on every instance; each person's sessions ended are audited. Answers how
+   * many ended (none is a success too: the person may have signed out here already).
+   */
+  async backchannelLogout(logoutToken: string, requestId: string): Promise<number> {
+    const { client } = this.provider();
+    const now = this.clock.now();
+    const token = await client.verifyLogoutToken(logoutToken, now);
+    return this.db.transaction().execute(async (trx) => {
+      if (!(await claimLogoutToken(trx, token.issuer, token.jti, token.acceptableUntil, now))) {
+        throw new LogoutTokenRejected('This logout token (its jti) was accepted before: a replay');
+      }
+      const ended = await endProviderSessions(trx, token.issuer, { subject: token.subject, sid: token.sid });
+      await insertAuditEvents(
+        trx,
+        ended.map((person) => ({
+          requestId,
+          actorKeyId: null,
+          actorOrganisationId: null,
+          actorRole: null,
+          action: 'sign-out.provider',
+          route: 'POST /auth/backchannel-logout',
+          outcome: 'success' as const,
+          organisationId: null,
+          patientIds: [],
+          procedureIds: [],
+          detail: { sessions: person.sessions, bySession: token.sid !== undefined },
+          person: { provider: token.issuer, subject: person.subject, name: person.name },
+        })),
+      );
+      return ended.reduce((n, p) => n + p.sessions, 0);
+    });
   }
 
   /** Ends the session here; the provider's end-session URL (with the ID token as hint) when it has one. */

@@ -1,23 +1,20 @@
 import formbody from '@fastify/formbody';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SCOPES_SUPPORTED } from '../../domain/smart-scopes.js';
 import { requestContext } from '../../plugins/auth.js';
-import { classify } from '../../plugins/errors.js';
-import { PROBLEMS } from '../../shared/problem.js';
+import { OAuthError, oauthErrorHandler, oauthResponse, sendOAuthError } from '../../shared/oauth-errors.js';
 import { createdResponse, IdParamsSchema, jsonResponse, problemResponse } from '../../shared/schemas.js';
 import type { SmartClientRecord } from './smart.repository.js';
 import {
   CreateSmartClientBody,
-  OAuthErrorSchema,
   SmartClientListSchema,
   SmartClientSchema,
   SmartConfigurationSchema,
   TokenRequestBody,
   TokenResponseSchema,
 } from './smart.schemas.js';
-import { ClientKeySets, issueToken, listSmartClients, OAuthError, registerClient, revokeSmartClient, SIGNING_ALGORITHMS } from './smart.service.js';
+import { ClientKeySets, issueToken, listSmartClients, registerClient, revokeSmartClient, SIGNING_ALGORITHMS } from './smart.service.js';
 
 /** Where clients ask for tokens; the `aud` of their assertions is this path under PUBLIC_BASE_URL. */
 export const TOKEN_PATH = '/oauth/token';
@@ -36,34 +33,6 @@ const toApi = (c: SmartClientRecord) => ({
   createdAt: c.createdAt.toISOString(),
   revokedAt: c.revokedAt?.toISOString() ?? null,
 });
-
-const oauthResponse = (description: string) => ({ description, content: { 'application/json': { schema: OAuthErrorSchema } } });
-
-/** The token endpoint answers OAuth errors (RFC 6749 §5.2), never problem+json: what OAuth clients parse. */
-function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
-  if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="implant-trace", error="invalid_client"');
-  return reply
-    .code(error.status)
-    .header('cache-control', 'no-store')
-    .header('pragma', 'no-cache')
-    .type('application/json; charset=utf-8')
-    .send(JSON.stringify({ error: error.error, error_description: error.description }));
-}
-
-/** Anything that went wrong before or outside issueToken (a body that does not parse, the database), in OAuth's words. */
-function tokenErrorHandler(error: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (error instanceof OAuthError) return sendOAuthError(reply, error);
-  const { code, detail } = classify(error, req);
-  const status = PROBLEMS[code].status;
-  if (status >= 500) {
-    req.log.error({ err: error, problem: code }, 'token request failed');
-    if (status === 503) reply.header('retry-after', '5');
-    return sendOAuthError(reply, new OAuthError(status === 503 ? 'temporarily_unavailable' : 'server_error', `${PROBLEMS[code].title}. Quote ${req.id} when reporting it.`, status));
-  }
-  req.log.info({ problem: code, status }, 'token request rejected');
-  // A body too large or of the wrong type keeps its status; anything else the request got wrong is 400.
-  return sendOAuthError(reply, new OAuthError('invalid_request', detail, status === 413 || status === 415 ? status : 400));
-}
 
 export const smartRoutes: FastifyPluginAsyncZod = async (app) => {
   const tokenUrl = () => `${app.publicBaseUrl()}${TOKEN_PATH}`;
@@ -160,7 +129,7 @@ export const smartRoutes: FastifyPluginAsyncZod = async (app) => {
     // Form bodies only (RFC 6749 §4.4.2): anything else is 415, answered as invalid_request.
     token.removeAllContentTypeParsers();
     await token.register(formbody, { bodyLimit: TOKEN_BODY_LIMIT });
-    token.setErrorHandler(tokenErrorHandler);
+    token.setErrorHandler(oauthErrorHandler('token request'));
     token.withTypeProvider<ZodTypeProvider>().post(
       TOKEN_PATH,
       {

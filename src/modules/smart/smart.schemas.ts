@@ -70,14 +70,6 @@ export const TokenResponseSchema = z
   })
   .meta({ id: 'TokenResponse' });
 
-export const OAuthErrorSchema = z
-  .object({
-    error: z.enum(['invalid_request', 'invalid_client', 'invalid_grant', 'unsupported_grant_type', 'invalid_scope', 'server_error', 'temporarily_unavailable']),
-    error_description: z.string(),
-  })
-  .meta({ id: 'OAuthError' })
-  .describe('An OAuth 2.0 error (RFC 6749 §5.2). The token endpoint answers these, not problem+json.');
-
 export const SmartConfigurationSchema = z
   .object({
     token_endpoint: z.string(),

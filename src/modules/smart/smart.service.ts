@@ -17,6 +17,7 @@ import { isUniqueViolation } from '../../db/errors.js';
 import { grantScopes, readableTypes } from '../../domain/smart-scopes.js';
 import type { Actor, RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
+import { OAuthError } from '../../shared/oauth-errors.js';
 import { ProblemError } from '../../shared/problem.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { insertKey } from '../api-keys/api-key.repository.js';
@@ -182,17 +183,6 @@ export async function revokeSmartClient(db: Kysely<Database>, ctx: RequestContex
 
 // ---------------------------------------------------------------------------------------------------------------
 // The token endpoint
-
-/** An OAuth 2.0 error (RFC 6749 §5.2): what the token endpoint answers instead of problem+json. */
-export class OAuthError extends Error {
-  constructor(
-    readonly error: 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unsupported_grant_type' | 'invalid_scope' | 'server_error' | 'temporarily_unavailable',
-    readonly description: string,
-    readonly status = error === 'invalid_client' ? 401 : 400,
-  ) {
-    super(description);
-  }
-}
 
 export interface TokenResponse {
   readonly access_token: string;

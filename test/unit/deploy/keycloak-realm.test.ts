@@ -21,7 +21,7 @@ interface Realm {
 const realm = JSON.parse(readFileSync(new URL('deploy/keycloak/implant-trace-realm.json', root), 'utf8')) as Realm;
 const readme = readFileSync(new URL('README.md', root), 'utf8');
 const compose = parseYaml(readFileSync(new URL('docker-compose.yml', root), 'utf8')) as {
-  services: Record<string, { image?: string; profiles?: string[]; volumes?: string[]; environment?: Record<string, unknown> }>;
+  services: Record<string, { image?: string; profiles?: string[]; volumes?: string[]; environment?: Record<string, unknown>; extra_hosts?: string[] }>;
 };
 
 /** The values the README's try-out section sets, as `NAME=value` or `NAME='value'`. */
@@ -51,6 +51,9 @@ t.test("the realm's client is the one the README's settings name, with PKCE and 
   t.equal(client.publicClient, false);
   t.equal(client.attributes['pkce.code.challenge.method'], 'S256');
   t.same(client.redirectUris, ['http://localhost:3000/auth/callback'], 'PUBLIC_BASE_URL (compose default) + /auth/callback');
+  t.equal(client.attributes['backchannel.logout.url'], 'http://host.docker.internal:3000/auth/backchannel-logout', 'back-channel logout to the service on the host');
+  t.equal(client.attributes['backchannel.logout.session.required'], 'true', 'with sid: only the sessions begun in that Keycloak session end');
+  t.ok(compose.services.keycloak?.extra_hosts?.includes('host.docker.internal:host-gateway'), 'the container can reach the host');
   t.ok(client.protocolMappers.some((m) => m.protocolMapper === 'oidc-usermodel-attribute-mapper' && m.config['claim.name'] === settings.OIDC_ORGANISATION_CLAIM && m.config['id.token.claim'] === 'true'));
   t.ok(client.protocolMappers.some((m) => m.protocolMapper === 'oidc-usermodel-realm-role-mapper' && m.config['claim.name'] === settings.OIDC_ROLES_CLAIM && m.config['id.token.claim'] === 'true'));
 });
