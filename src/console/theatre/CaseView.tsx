@@ -12,7 +12,7 @@ import type { Line } from './lines.js';
 import { ManualEntryForm } from './ManualEntryForm.js';
 import type { ManualEntry, QueueState, ScanAction } from './queue.js';
 import { badgedInSentence, badgedMember, isStaffBadge, meanwhileSentence, namedTo, type NamedTo } from './team.js';
-import { TeamPanel } from './TeamPanel.js';
+import { type Said, TeamPanel } from './TeamPanel.js';
 import type { CaseRole, CaseTeam, CheckResult, Item, Procedure } from './types.js';
 import { WedgeInput } from './WedgeInput.js';
 import { barcodeFromWedge, visibleBarcode } from './wedge.js';
@@ -154,6 +154,8 @@ export function CaseView(props: Props) {
   const [checksVersion, setChecksVersion] = useState(0);
   /** The role the next badge scanned joins the case with; back to scrub after each. */
   const [badgeRole, setBadgeRole] = useState<CaseRole>('scrub');
+  /** What the last badge in or member out said, in the team panel. */
+  const [teamSaid, setTeamSaid] = useState<Said | null>(null);
   /** The latest check asked for: an earlier one's late answer is not shown over it. */
   const checkSeq = useRef(0);
   const pendingHere = queue.pending.filter((s) => s.procedureId === procedure.id).length;
@@ -198,10 +200,10 @@ export function CaseView(props: Props) {
 
   /** A staff badge scanned: its holder joins the case (or takes the scanner back) with the role chosen. Online only: never queued. */
   const badgeIn = async (barcode: string, gsrn: string | undefined) => {
-    setMessage(null);
+    setTeamSaid(null);
     const before = namedTo(procedure.team, props.person);
     if (!navigator.onLine) {
-      setMessage({ text: offlineBadge(before), error: true });
+      setTeamSaid({ text: offlineBadge(before), error: true });
       return;
     }
     try {
@@ -209,15 +211,15 @@ export function CaseView(props: Props) {
       if (answer.ok) {
         props.onTeam(answer.data);
         setBadgeRole('scrub');
-        setMessage({ text: badgedInSentence(badgedMember(answer.data, gsrn), namedTo(answer.data, props.person)), error: false });
+        setTeamSaid({ text: badgedInSentence(badgedMember(answer.data, gsrn), namedTo(answer.data, props.person)), error: false });
         void props.onChanged();
       } else if (answer.status >= 500 || answer.status === 429) {
-        setMessage({ text: `The service cannot take the badge now: it was not scanned in. Scan it again in a moment. ${meanwhileSentence(before)} (${answer.problem.detail})`, error: true });
+        setTeamSaid({ text: `The service cannot take the badge now: it was not scanned in. Scan it again in a moment. ${meanwhileSentence(before)} (${answer.problem.detail})`, error: true });
       } else {
-        setMessage({ text: `Not badged in: ${answer.problem.detail}`, error: true });
+        setTeamSaid({ text: `Not badged in: ${answer.problem.detail}`, error: true });
       }
     } catch (e) {
-      setMessage({ text: e instanceof NetworkError ? offlineBadge(before) : 'The badge could not be scanned in.', error: true });
+      setTeamSaid({ text: e instanceof NetworkError ? offlineBadge(before) : 'The badge could not be scanned in.', error: true });
     }
   };
 
@@ -377,9 +379,21 @@ export function CaseView(props: Props) {
   return (
     <main id="main" class="case">
       <header class="case-header">
-        <h1>
-          Case: <span class="nhs">{formatNhsNumber(procedure.patient.nhsNumber)}</span>
-        </h1>
+        <div class="case-title">
+          <h1>
+            Case: <span class="nhs">{formatNhsNumber(procedure.patient.nhsNumber)}</span>
+          </h1>
+          <div class="case-actions">
+            <button type="button" class="secondary" onClick={props.onLeave}>
+              Switch case
+            </button>
+            {!completed && (
+              <button type="button" onClick={() => setCompleting(true)} disabled={busy}>
+                Complete case
+              </button>
+            )}
+          </div>
+        </div>
         <dl class="case-facts">
           <Field label="NHS number" value={formatNhsNumber(procedure.patient.nhsNumber)} />
           <Field label="Date of birth" value={procedure.patient.dateOfBirth ? formatDate(procedure.patient.dateOfBirth) : null} />
@@ -388,17 +402,7 @@ export function CaseView(props: Props) {
           <Field label="Side" value={procedure.side} />
           <Field label="Status" value={completed ? `Completed ${formatDateTime(procedure.completedAt)}` : 'Open'} />
         </dl>
-        <TeamPanel api={api} procedure={procedure} person={props.person} role={badgeRole} onRole={setBadgeRole} onTeam={props.onTeam} onChanged={props.onChanged} />
-        <div class="case-actions">
-          <button type="button" class="secondary" onClick={props.onLeave}>
-            Switch case
-          </button>
-          {!completed && (
-            <button type="button" onClick={() => setCompleting(true)} disabled={busy}>
-              Complete case
-            </button>
-          )}
-        </div>
+        <TeamPanel api={api} procedure={procedure} person={props.person} role={badgeRole} onRole={setBadgeRole} onTeam={props.onTeam} onChanged={props.onChanged} said={teamSaid} onSaid={setTeamSaid} />
       </header>
 
       {completing && (

@@ -23,13 +23,21 @@ interface Props {
   /** The team as the service answered it, at once; the case is fetched again after. */
   readonly onTeam: (team: CaseTeam) => void;
   readonly onChanged: () => Promise<void> | void;
+  /** What the last change of the team said (a badge in, a member out, a refusal): one place for all, so none is left standing stale. */
+  readonly said: Said | null;
+  readonly onSaid: (said: Said | null) => void;
+}
+
+export interface Said {
+  readonly text: string;
+  readonly error: boolean;
 }
 
 export function TeamPanel(props: Props) {
   const { api, procedure } = props;
   const team = procedure.team;
   const [leaving, setLeaving] = useState<string | null>(null);
-  const [said, setSaid] = useState<{ text: string; error: boolean } | null>(null);
+  const { said, onSaid: setSaid } = props;
   const open = procedure.status === 'open';
   const present = team.members.filter((m) => m.leftAt === null);
   const left = team.members.filter((m) => m.leftAt !== null);
@@ -56,12 +64,26 @@ export function TeamPanel(props: Props) {
 
   return (
     <section class="team" aria-labelledby="team-heading" data-testid="team">
-      <h2 id="team-heading">Case team</h2>
-      <p class={`named-to ${to.kind}`} data-testid="named-to">
+      <div class="team-top">
+        <h2 id="team-heading">Case team</h2>
+        {open && (
+          <div class="team-role">
+            <label for="badge-role">Role for the next badge</label>
+            <select id="badge-role" value={props.role} onChange={(e) => props.onRole(e.currentTarget.value as CaseRole)}>
+              {CASE_ROLE_NAMES.map((r) => (
+                <option key={r.value} value={r.value}>
+                  {r.label}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+      </div>
+      <p class={`named-to to-${to.kind}`} data-testid="named-to">
         {namedToSentence(to)}
       </p>
       {present.length === 0 ? (
-        <p class="hint">Nobody is in the case yet. Scan each badge into the scan field below.</p>
+        <p class="hint">Nobody is in the case. A staff badge scanned into the scan field badges its holder in, in the role chosen (then scrub again).</p>
       ) : (
         <ul class="team-members">
           {present.map((m) => {
@@ -75,8 +97,8 @@ export function TeamPanel(props: Props) {
                 </span>
                 {m.atScanner && <strong class="badge scanner">At the scanner</strong>}
                 {open && (
-                  <button type="button" class="secondary" disabled={leaving !== null} onClick={() => void leave(m.staff.id, name)}>
-                    Left the case<span class="visually-hidden">: {name}</span>
+                  <button type="button" class="secondary" aria-label={`Left the case: ${name}`} disabled={leaving !== null} onClick={() => void leave(m.staff.id, name)}>
+                    Left the case
                   </button>
                 )}
               </li>
@@ -86,7 +108,7 @@ export function TeamPanel(props: Props) {
       )}
       {left.length > 0 && (
         <details class="team-left">
-          <summary>Left the case ({left.length})</summary>
+          <summary>No longer in the case ({left.length})</summary>
           <ul>
             {left.map((m) => (
               <li key={`${m.staff.id} ${m.joinedAt}`} data-testid="left-member">
@@ -95,21 +117,6 @@ export function TeamPanel(props: Props) {
             ))}
           </ul>
         </details>
-      )}
-      {open && (
-        <div class="team-role">
-          <label for="badge-role">Role for the next badge</label>
-          <select id="badge-role" value={props.role} aria-describedby="badge-role-hint" onChange={(e) => props.onRole(e.currentTarget.value as CaseRole)}>
-            {CASE_ROLE_NAMES.map((r) => (
-              <option key={r.value} value={r.value}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-          <p id="badge-role-hint" class="hint">
-            Scan a staff badge into the scan field: its holder joins the case in this role (then it is back to scrub) and is at the scanner.
-          </p>
-        </div>
       )}
       <div class="message-region" role="status" aria-live="polite">
         {said && !said.error && <p class="notice">{said.text}</p>}
