@@ -9,13 +9,15 @@
  * refused plainly and never queued; in check mode a badge still badges in; a
  * completed case answers the service's refusal.
  *
- * Saves the case view with its team panel to /tmp/theatre-team.png (SCREENSHOTS_DIR=/tmp/… elsewhere).
+ * Saves the case view with its team panel to /tmp/theatre-team.png (and -full, -768, -nobody, -offline;
+ * SCREENSHOTS_DIR=/tmp/… elsewhere).
  */
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import t from 'tap';
 import { gs1CheckDigit } from '../../src/barcode/gs1/check-digit.js';
 import { createOrganisationWithKeys, type OrganisationKeys } from '../helpers/app.js';
+import { storeSession } from '../helpers/sessions.js';
 import { browserRequired, browserUnavailable, launchBrowser, newTablet, startConsoleServer, wedgeType, type ConsoleServer } from '../helpers/browser.js';
 import { BADGE, GS, GTIN, nhsNumber } from '../helpers/theatre.js';
 import { axeViolations, currentProcedureId, openCase, signIn } from '../helpers/theatre-page.js';
@@ -93,6 +95,7 @@ t.test('theatre page: the case team', { skip }, async (t) => {
     t.equal(await namedTo.innerText(), 'Scans from this device are named to nobody: scan your staff badge', 'nobody badged in yet');
     t.equal(await page.getByLabel('Role for the next badge').inputValue(), 'scrub', 'the next badge joins as scrub unless the team says otherwise');
     t.same(await axeViolations(page), [], 'the case view with its team panel has no WCAG A/AA violations');
+    await page.screenshot({ path: path.join(SHOTS, 'theatre-team-nobody.png') });
 
     await wedgeType(page, BADGE);
     const said = panel.locator('[role=status]');
@@ -169,11 +172,13 @@ t.test('theatre page: the case team', { skip }, async (t) => {
     const alert = page.locator('p.error').filter({ hasText: 'badge' });
     await alert.waitFor();
     t.equal(await alert.getAttribute('role'), 'alert');
-    t.match(await alert.innerText(), /Offline: the badge could not be scanned in\.[\s\S]*nothing was kept to send later[\s\S]*recorded as device only/);
+    t.match(await alert.innerText(), /^Offline: the badge could not be scanned in, and it is not kept to send later: badging in needs the service\. Scan it again when the network returns\. Until then, scans from this device are recorded as device only: named to nobody\.$/);
     t.equal(await page.locator('[data-testid=line]').count(), 0, 'no line: nothing waits to be sent');
     t.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('implant-trace.outbox.')).length), 0, 'the outbox is empty');
     t.equal(await page.getByTestId('named-to').innerText(), 'Scans from this device are named to nobody: scan your staff badge');
     t.equal(await focusedId(page), 'scan');
+    t.same(await axeViolations(page), [], 'the refusal has no WCAG A/AA violations');
+    await page.screenshot({ path: path.join(SHOTS, 'theatre-team-offline.png') });
     await context.setOffline(false);
     await page.locator('.connection').filter({ hasText: 'every scan is on record' }).waitFor();
     await page.waitForTimeout(300);
@@ -188,6 +193,31 @@ t.test('theatre page: the case team', { skip }, async (t) => {
     t.equal(await page.getByTestId('check-result').count(), 0, 'no check shown');
     const checks = await server.request({ method: 'GET', url: `/v1/procedures/${procedureId}/checks`, key });
     t.same(checks.json<{ checks: unknown[] }>().checks, [], 'and none made');
+    t.same(errors, []);
+  });
+
+  t.test('a person signed in on the device: the key goes with their session cookie, and scans are named to them', async (t) => {
+    const tablet = await newTablet(browser, t);
+    const { context, page, errors } = tablet;
+    const nurse = await storeSession(server.db, { subject: 'nurse-t1', name: 'Nia Nurse' }, { role: 'procurement', national: false, organisationId: org.id });
+    await context.addCookies([{ name: 'it_session', value: nurse, url: server.baseUrl }]);
+    await page.goto(url);
+    // Her profile is not a scanner's: the page asks for a key, and the key signs in.
+    await signIn(page, key);
+    const nhs = nhsNumber(924);
+    await openCase(page, nhs);
+    const procedureId = await currentProcedureId(server, nhs);
+    const namedTo = page.getByTestId('named-to');
+    await namedTo.filter({ hasText: 'Nia Nurse' }).waitFor();
+    t.equal(await namedTo.innerText(), 'Scans from this device are named to: Nia Nurse (signed in)');
+    t.match(await page.locator('.top .who').innerText(), /RTM scanner/, 'the top bar names the key that signed in');
+    await wedgeType(page, BADGE);
+    const said = page.getByTestId('team').locator('[role=status]');
+    await said.filter({ hasText: 'badged in' }).waitFor();
+    t.equal(await said.innerText(), 'Sam Scrub badged in. Scans from this device stay named to Nia Nurse, signed in on it.');
+    await wedgeType(page, product('NURSE1'));
+    await recorded(page, 'NURSE1').waitFor();
+    t.match(await attributionOf(server, key, procedureId, 'NURSE1'), { kind: 'person', person: { name: 'Nia Nurse' }, staffId: null }, 'the scan is named to her, sent with the key');
     t.same(errors, []);
   });
 

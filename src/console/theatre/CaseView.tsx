@@ -64,7 +64,7 @@ const SEVERITY_TEXT = { critical: 'STOP', warning: 'Check', info: 'Note' } as co
 
 /** A badge scanned while the service cannot be reached: never queued (who is at the scanner is the service's to say, when the scan is recorded). */
 const offlineBadge = (to: NamedTo) =>
-  `Offline: the badge could not be scanned in. Badging in needs the service’s answer, and nothing was kept to send later: scan the badge again when the network returns. ${meanwhileSentence(to)}`;
+  `Offline: the badge could not be scanned in, and it is not kept to send later: badging in needs the service. Scan it again when the network returns. ${meanwhileSentence(to)}`;
 
 const OFFLINE_CHECK =
   'Offline: this box cannot be checked now. A check needs the service’s answer, and the service cannot be reached. Nothing was checked and nothing was recorded: do not open it on the strength of this scan.';

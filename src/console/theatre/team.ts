@@ -52,9 +52,9 @@ export function namedToSentence(to: NamedTo): string {
 
 /** What happens to scans meanwhile, when a badge could not be scanned in. */
 export function meanwhileSentence(to: NamedTo): string {
-  if (to.kind === 'person') return `Scans from this device are still named to ${to.name}, signed in on it.`;
-  if (to.kind === 'badge') return `Scans from this device are still named to ${to.name}, badged in before.`;
-  return 'Scans from this device meanwhile are recorded as device only: named to nobody.';
+  if (to.kind === 'person') return `Until then, scans from this device are still named to ${to.name}, signed in on it.`;
+  if (to.kind === 'badge') return `Until then, scans from this device are still named to ${to.name}, badged in before.`;
+  return 'Until then, scans from this device are recorded as device only: named to nobody.';
 }
 
 /** The notice once a badge is scanned in: who, and whom scans are named to now. */
