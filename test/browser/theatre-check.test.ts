@@ -11,15 +11,14 @@
  * SCREENSHOTS_DIR=/tmp/… saves the DO NOT OPEN view (check-do-not-open.png, 1024×768; check-do-not-open-768.png, portrait).
  */
 import path from 'node:path';
-import axe from 'axe-core';
 import type { Page } from 'playwright-core';
 import t from 'tap';
 import { createOrganisationWithKeys, type OrganisationKeys } from '../helpers/app.js';
 import { browserRequired, browserUnavailable, launchBrowser, newTablet, startConsoleServer, wedgeType, type ConsoleServer } from '../helpers/browser.js';
-import { GS, nhsNumber, PLACE } from '../helpers/theatre.js';
+import { GS, nhsNumber } from '../helpers/theatre.js';
+import { axeViolations, currentProcedureId, openCase, signIn } from '../helpers/theatre-page.js';
 
 const SHOTS = process.env.SCREENSHOTS_DIR;
-const THEATRE_GLN = PLACE.slice(3);
 
 // Valid GTINs on GS1's example prefix 952 (as in test/integration/compatibility-check.test.ts).
 const STEM_10_12 = '09520000000011';
@@ -32,26 +31,9 @@ let serial = 0;
 /** A GS1 DataMatrix as a wedge types it: GTIN, expiry, lot, GS, serial. */
 const label = (gtin: string, lot: string) => `]d201${gtin}1730123110${lot}${GS}21C${++serial}`;
 
-async function signIn(page: Page, key: string) {
-  await page.getByLabel('API key').fill(key);
-  await page.keyboard.press('Enter');
-}
-
-async function openCase(page: Page, nhs: string) {
-  await page.getByLabel(/^Patient/).waitFor();
-  await wedgeType(page, nhs);
-  await wedgeType(page, THEATRE_GLN);
-  await page.getByLabel('Scan an item').waitFor();
-}
-
 const recorded = (page: Page, text: string) => page.locator('[data-state=recorded]').filter({ hasText: text });
 const focusedText = (page: Page) => page.evaluate(() => document.activeElement?.textContent ?? '');
 const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? '');
-
-async function currentProcedureId(server: ConsoleServer, nhs: string): Promise<string> {
-  const row = await server.db.selectFrom('procedures as p').innerJoin('patients as pa', 'pa.id', 'p.patient_id').select('p.id').where('pa.nhs_number', '=', nhs).orderBy('p.started_at', 'desc').executeTakeFirstOrThrow();
-  return row.id;
-}
 
 interface ApiItem {
   id: string;
@@ -75,16 +57,6 @@ async function apiChecks(server: ConsoleServer, key: string, procedureId: string
 
 async function scansOf(server: ConsoleServer, procedureId: string) {
   return server.db.selectFrom('scans').select(['raw', 'entry_type', 'lot_number']).where('procedure_id', '=', procedureId).orderBy('recorded_at').execute();
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the page's own CSP (no inline script) stays in force.
-  await page.evaluate(axe.source);
-  const result = await page.evaluate(async () => {
-    const run = (window as unknown as { axe: typeof axe }).axe.run;
-    return run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
-  });
-  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
 const unavailable = browserUnavailable();

@@ -9,29 +9,15 @@
  * portrait) and its two steps (stop-banner-put-aside.png, stop-banner-reason.png).
  */
 import path from 'node:path';
-import axe from 'axe-core';
 import type { Page } from 'playwright-core';
 import t from 'tap';
 import { createOrganisationWithKeys, type OrganisationKeys } from '../helpers/app.js';
 import { browserRequired, browserUnavailable, launchBrowser, newTablet, startConsoleServer, wedgeType, type ConsoleServer } from '../helpers/browser.js';
-import { GS, GTIN, GTIN_B, nhsNumber, PLACE, WRISTBAND } from '../helpers/theatre.js';
+import { GS, GTIN, GTIN_B, nhsNumber, WRISTBAND } from '../helpers/theatre.js';
+import { axeViolations, currentProcedureId, openCase, signIn, THEATRE_GLN } from '../helpers/theatre-page.js';
 
 const SHOTS = process.env.SCREENSHOTS_DIR;
-const THEATRE_GLN = PLACE.slice(3);
 const GSRN = '950600013435200039';
-
-async function signIn(page: Page, key: string) {
-  await page.getByLabel('API key').fill(key);
-  await page.keyboard.press('Enter');
-}
-
-/** Opens a case by typing the NHS number and the GLN into the two fields, as a wedge would, Enter after each. */
-async function openCase(page: Page, nhs: string) {
-  await page.getByLabel(/^Patient/).waitFor();
-  await wedgeType(page, nhs);
-  await wedgeType(page, THEATRE_GLN);
-  await page.getByLabel('Scan an item').waitFor();
-}
 
 const lines = (page: Page) => page.locator('[data-testid=line]');
 /** Lines of items on record (not waiting to be sent, not refused). */
@@ -43,11 +29,6 @@ async function itemsOf(server: ConsoleServer, procedureId: string) {
 
 async function scansOf(server: ConsoleServer, procedureId: string) {
   return server.db.selectFrom('scans').select(['id', 'kind', 'raw', 'lot_number']).where('procedure_id', '=', procedureId).orderBy('recorded_at').execute();
-}
-
-async function currentProcedureId(server: ConsoleServer, nhs: string): Promise<string> {
-  const row = await server.db.selectFrom('procedures as p').innerJoin('patients as pa', 'pa.id', 'p.patient_id').select('p.id').where('pa.nhs_number', '=', nhs).orderBy('p.started_at', 'desc').executeTakeFirstOrThrow();
-  return row.id;
 }
 
 /** The text of the focused element and the item whose decision controls hold it, if any. */
@@ -63,16 +44,6 @@ async function itemIdOf(server: ConsoleServer, procedureId: string, lot: string)
 async function apiItems(server: ConsoleServer, key: string, procedureId: string) {
   const res = await server.request({ method: 'GET', url: `/v1/procedures/${procedureId}`, key });
   return res.json<{ items: Array<{ id: string; lotNumber: string | null; decision: { status: string; reason: string | null; disposition: string | null } | null }> }>().items;
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the page's own CSP (no inline script) stays in force.
-  await page.evaluate(axe.source);
-  const result = await page.evaluate(async () => {
-    const run = (window as unknown as { axe: typeof axe }).axe.run;
-    return run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
-  });
-  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
 const unavailable = browserUnavailable();

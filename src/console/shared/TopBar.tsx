@@ -8,7 +8,7 @@ export function TopBar({ title, session, onSignOut, children }: { title: string;
       <span class="brand">Implant trace · {title}</span>
       {children}
       <span class="who">
-        {session.me.person ? (
+        {session.me.person && session.key === null ? (
           <>
             <span class="person">{session.me.person.name}</span> · {ROLE_NAMES[session.me.role]} · {session.me.organisation ?? 'national'}
           </>

@@ -1,11 +1,16 @@
 /**
  * The console's only way to the API: same origin, JSON in and out, and RFC 9457
  * problems turned into values the pages can show. Signed in with a key: the key
- * as a Bearer token, and no cookie. Signed in as a person (OpenID Connect): the
- * session cookie (same-origin credentials), no Authorization header, and the
- * session's CSRF token in X-CSRF-Token on every call that is not a GET. A
- * dropped connection is a NetworkError, never a problem: callers decide whether
- * to queue and retry.
+ * as a Bearer token, no CSRF token, and same-origin credentials, so that the
+ * session cookie of a person signed in on this device (if any) goes with it: the
+ * service then names that person for what the key records (the key's rights
+ * only; it ignores a session that ended or is of another organisation). That
+ * needs no CSRF token: another site's page cannot send the Authorization header
+ * (not without a CORS preflight, which the service never grants), and the
+ * cookie adds a name, never a right. Signed in as a person (OpenID Connect):
+ * the session cookie, no Authorization header, and the session's CSRF token in
+ * X-CSRF-Token on every call that is not a GET. A dropped connection is a
+ * NetworkError, never a problem: callers decide whether to queue and retry.
  */
 import type { Problem } from './problem.js';
 
@@ -67,7 +72,7 @@ export function createApi(credentials: () => Credentials, fetchImpl: typeof fetc
       const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
       const method = options.method ?? 'GET';
       const signedIn = credentials();
-      // A key given for this call (the key form checking one) or held: Bearer, and never a cookie with it.
+      // A key given for this call (the key form checking one) or held: Bearer, and no CSRF token (a person's cookie, if any, only names them).
       const byKey = headers.authorization !== undefined || signedIn?.kind === 'key';
       if (signedIn?.kind === 'key' && headers.authorization === undefined) headers.authorization = `Bearer ${signedIn.key}`;
       if (!byKey && signedIn?.kind === 'session' && signedIn.csrfToken !== null && method !== 'GET') headers[CSRF_HEADER] = signedIn.csrfToken;
@@ -79,7 +84,7 @@ export function createApi(credentials: () => Credentials, fetchImpl: typeof fetc
           headers,
           body: options.body === undefined ? null : JSON.stringify(options.body),
           signal: options.signal ?? null,
-          credentials: byKey ? 'omit' : 'same-origin',
+          credentials: 'same-origin',
           cache: 'no-store',
         });
       } catch (error) {

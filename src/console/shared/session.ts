@@ -22,7 +22,10 @@ export interface Me {
   readonly role: Role;
   readonly national: boolean;
   readonly organisation: string | null;
-  /** Signed in as a person: who (from their provider). */
+  /**
+   * Who (from their provider): the person signed in, or, with a key, the person signed in on this
+   * device whose session cookie went with it (same organisation): the service names them for what the key records.
+   */
   readonly person?: Person;
   /** Signed in as a person: the session's CSRF token, for every change. */
   readonly csrfToken?: string;

@@ -11,7 +11,9 @@ import { decisionText, DecisionControls } from './Decision.js';
 import type { Line } from './lines.js';
 import { ManualEntryForm } from './ManualEntryForm.js';
 import type { ManualEntry, QueueState, ScanAction } from './queue.js';
-import type { CheckResult, Item, Procedure } from './types.js';
+import { badgedInSentence, badgedMember, isStaffBadge, meanwhileSentence, namedTo, type NamedTo } from './team.js';
+import { type Said, TeamPanel } from './TeamPanel.js';
+import type { CaseRole, CaseTeam, CheckResult, Item, Procedure } from './types.js';
 import { WedgeInput } from './WedgeInput.js';
 import { barcodeFromWedge, visibleBarcode } from './wedge.js';
 
@@ -39,6 +41,10 @@ interface Props {
   readonly onDecided: (item: Item) => void;
   /** Fetch the case again; resolves once it is in. */
   readonly onChanged: () => Promise<void> | void;
+  /** The person signed in on this device, if any: the service names them for every scan sent from it. */
+  readonly person: string | null;
+  /** The case team as the service just answered it (a badge in, a member out). */
+  readonly onTeam: (team: CaseTeam) => void;
   readonly onCompleted: (procedure: Procedure) => void;
   readonly onLeave: () => void;
 }
@@ -55,6 +61,10 @@ const VOID_REASONS = ['Scanned in error', 'Scanned twice', 'Wrong patient', 'Ite
 const OTHER = 'other';
 
 const SEVERITY_TEXT = { critical: 'STOP', warning: 'Check', info: 'Note' } as const;
+
+/** A badge scanned while the service cannot be reached: never queued (who is at the scanner is the service's to say, when the scan is recorded). */
+const offlineBadge = (to: NamedTo) =>
+  `Offline: the badge could not be scanned in, and it is not kept to send later: badging in needs the service. Scan it again when the network returns. ${meanwhileSentence(to)}`;
 
 const OFFLINE_CHECK =
   'Offline: this box cannot be checked now. A check needs the service’s answer, and the service cannot be reached. Nothing was checked and nothing was recorded: do not open it on the strength of this scan.';
@@ -142,6 +152,10 @@ export function CaseView(props: Props) {
   const [checkProblem, setCheckProblem] = useState<string | null>(null);
   const [checkBusy, setCheckBusy] = useState(false);
   const [checksVersion, setChecksVersion] = useState(0);
+  /** The role the next badge scanned joins the case with; back to scrub after each. */
+  const [badgeRole, setBadgeRole] = useState<CaseRole>('scrub');
+  /** What the last badge in or member out said, in the team panel. */
+  const [teamSaid, setTeamSaid] = useState<Said | null>(null);
   /** The latest check asked for: an earlier one's late answer is not shown over it. */
   const checkSeq = useRef(0);
   const pendingHere = queue.pending.filter((s) => s.procedureId === procedure.id).length;
@@ -154,12 +168,18 @@ export function CaseView(props: Props) {
   const actionLabel = ACTIONS.find((a) => a.value === action)?.label ?? 'Implant';
 
   const scan = () => {
-    if (checking) {
-      const barcode = barcodeFromWedge(text.trim(), props.substitute);
-      if (barcode === '') return;
+    const barcode = barcodeFromWedge(text.trim(), props.substitute);
+    // The same parser as the service's: a staff badge badges its holder in (in check mode too: a badge is never a check, nor a product scan).
+    const parsed = barcode === '' ? null : parseBarcode(barcode);
+    if (parsed && isStaffBadge(parsed)) {
       setText('');
-      // The same parser as the service's: an unreadable label is said at once, and nothing is sent.
-      const parsed = parseBarcode(barcode);
+      void badgeIn(barcode, parsed.ais?.['8017']);
+      return;
+    }
+    if (checking) {
+      if (parsed === null) return;
+      setText('');
+      // An unreadable label is said at once, and nothing is sent.
       if (parsed.error) {
         checkSeq.current += 1;
         setChecked(null);
@@ -175,6 +195,31 @@ export function CaseView(props: Props) {
       setText('');
       // The next scan is an implant unless the team says otherwise: an explant or waste is chosen each time.
       setAction('implanted');
+    }
+  };
+
+  /** A staff badge scanned: its holder joins the case (or takes the scanner back) with the role chosen. Online only: never queued. */
+  const badgeIn = async (barcode: string, gsrn: string | undefined) => {
+    setTeamSaid(null);
+    const before = namedTo(procedure.team, props.person);
+    if (!navigator.onLine) {
+      setTeamSaid({ text: offlineBadge(before), error: true });
+      return;
+    }
+    try {
+      const answer = await api.request<CaseTeam>(`/v1/procedures/${procedure.id}/staff`, { method: 'POST', body: { staff: { barcode }, role: badgeRole } });
+      if (answer.ok) {
+        props.onTeam(answer.data);
+        setBadgeRole('scrub');
+        setTeamSaid({ text: badgedInSentence(badgedMember(answer.data, gsrn), namedTo(answer.data, props.person)), error: false });
+        void props.onChanged();
+      } else if (answer.status >= 500 || answer.status === 429) {
+        setTeamSaid({ text: `The service cannot take the badge now: it was not scanned in. Scan it again in a moment. ${meanwhileSentence(before)} (${answer.problem.detail})`, error: true });
+      } else {
+        setTeamSaid({ text: `Not badged in: ${answer.problem.detail}`, error: true });
+      }
+    } catch (e) {
+      setTeamSaid({ text: e instanceof NetworkError ? offlineBadge(before) : 'The badge could not be scanned in.', error: true });
     }
   };
 
@@ -334,9 +379,21 @@ export function CaseView(props: Props) {
   return (
     <main id="main" class="case">
       <header class="case-header">
-        <h1>
-          Case: <span class="nhs">{formatNhsNumber(procedure.patient.nhsNumber)}</span>
-        </h1>
+        <div class="case-title">
+          <h1>
+            Case: <span class="nhs">{formatNhsNumber(procedure.patient.nhsNumber)}</span>
+          </h1>
+          <div class="case-actions">
+            <button type="button" class="secondary" onClick={props.onLeave}>
+              Switch case
+            </button>
+            {!completed && (
+              <button type="button" onClick={() => setCompleting(true)} disabled={busy}>
+                Complete case
+              </button>
+            )}
+          </div>
+        </div>
         <dl class="case-facts">
           <Field label="NHS number" value={formatNhsNumber(procedure.patient.nhsNumber)} />
           <Field label="Date of birth" value={procedure.patient.dateOfBirth ? formatDate(procedure.patient.dateOfBirth) : null} />
@@ -345,16 +402,7 @@ export function CaseView(props: Props) {
           <Field label="Side" value={procedure.side} />
           <Field label="Status" value={completed ? `Completed ${formatDateTime(procedure.completedAt)}` : 'Open'} />
         </dl>
-        <div class="case-actions">
-          <button type="button" class="secondary" onClick={props.onLeave}>
-            Switch case
-          </button>
-          {!completed && (
-            <button type="button" onClick={() => setCompleting(true)} disabled={busy}>
-              Complete case
-            </button>
-          )}
-        </div>
+        <TeamPanel api={api} procedure={procedure} person={props.person} role={badgeRole} onRole={setBadgeRole} onTeam={props.onTeam} onChanged={props.onChanged} said={teamSaid} onSaid={setTeamSaid} />
       </header>
 
       {completing && (

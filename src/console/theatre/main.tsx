@@ -8,6 +8,7 @@ import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { parseBarcode } from '../../barcode/index.js';
 import { NetworkError } from '../shared/api.js';
+import type { Me } from '../shared/session.js';
 import { uuid } from '../shared/ids.js';
 import { SignIn } from '../shared/SignIn.js';
 import { TopBar } from '../shared/TopBar.js';
@@ -21,7 +22,7 @@ import { linesOf, type Outcome } from './lines.js';
 import { OpenCase } from './OpenCase.js';
 import { deliveryOf, type KeyValueStore, type ManualEntry, type QueueState, ScanQueue, type ScanAction, type ScanBody } from './queue.js';
 import { Settings, useSettings } from './Settings.js';
-import type { Item, Procedure, ScanResult, Warning } from './types.js';
+import type { CaseTeam, Item, Procedure, ScanResult, Warning } from './types.js';
 import { barcodeFromWedge } from './wedge.js';
 
 const CONSOLE = 'theatre';
@@ -65,6 +66,35 @@ function Theatre() {
   const scanRef = useRef<HTMLInputElement | null>(null);
   const procedureRef = useRef<Procedure | null>(null);
   procedureRef.current = procedure;
+  /**
+   * The person the service names for scans from this device: the person signed in (their session), or, with the
+   * device key, the person whose session cookie goes with it. That cookie comes and goes (signed in or out in
+   * another tab, ended): the page asks again when a case is opened and when the tab comes back to the front, and
+   * each scan's answer says whom it was named to.
+   */
+  const [person, setPerson] = useState<string | null>(null);
+  useEffect(() => setPerson(session?.me.person?.name ?? null), [session]);
+  const askWhoIsHere = useCallback(async () => {
+    if (!session?.key) return;
+    try {
+      const me = await api.request<Me>('/v1/me');
+      if (me.ok) setPerson(me.data.person?.name ?? null);
+    } catch {
+      // Offline: the name stands until the next answer.
+    }
+  }, [api, session]);
+  useEffect(() => {
+    if (!session?.key) return;
+    const again = () => {
+      if (document.visibilityState === 'visible') void askWhoIsHere();
+    };
+    window.addEventListener('focus', again);
+    document.addEventListener('visibilitychange', again);
+    return () => {
+      window.removeEventListener('focus', again);
+      document.removeEventListener('visibilitychange', again);
+    };
+  }, [askWhoIsHere]);
 
   const refresh = useCallback(
     async (id: string) => {
@@ -91,6 +121,8 @@ function Theatre() {
         const outcome: Outcome = delivery.kind === 'recorded' ? { kind: 'recorded', scan, result: delivery.result } : { kind: 'refused', scan, problem: delivery.problem };
         setOutcomes((list) => [...list, outcome]);
         if (delivery.kind === 'recorded') {
+          const attribution = delivery.result.scan.attribution;
+          if (session.key && !delivery.replayed && attribution) setPerson(attribution.kind === 'person' ? (attribution.person?.name ?? null) : null);
           const critical = delivery.result.warnings.filter((w) => w.severity === 'critical');
           if (critical.length > 0) {
             setAlerts((list) => [...list, { key: scan.key, warnings: critical, item: delivery.result.item }]);
@@ -152,6 +184,7 @@ function Theatre() {
     rememberCase(session?.me.organisation ?? null, { id: p.id, location: p.location?.name ?? p.location?.gln ?? null, startedAt: p.startedAt });
     setNotice(null);
     setProcedure(p);
+    void askWhoIsHere();
   };
 
   const resume = async (id: string) => {
@@ -321,6 +354,8 @@ function Theatre() {
           decisionInBanner={alert && alertDecision ? alert.item.id : null}
           onDecided={applyDecision}
           onChanged={() => refresh(procedure.id)}
+          person={person}
+          onTeam={(team: CaseTeam) => setProcedure((p) => (p && p.id === procedure.id ? { ...p, team } : p))}
           onCompleted={(p) => {
             setProcedure(null);
             setNotice(`Case completed with ${p.items.filter((i) => i.status === 'active').length} items on record.`);

@@ -7,6 +7,13 @@ export interface Warning {
   readonly message: string;
 }
 
+/** Who a scan is attributed to: a person signed in, the member badged in at the scanner, or nobody (device only); null before attribution existed. */
+export interface ScanAttribution {
+  readonly kind: 'person' | 'badge' | 'device-only';
+  readonly person: { readonly provider: string; readonly subject: string; readonly name: string } | null;
+  readonly staffId: string | null;
+}
+
 export interface Scan {
   readonly id: string;
   readonly itemId: string | null;
@@ -15,6 +22,7 @@ export interface Scan {
   readonly raw: string | null;
   readonly voidsScanId: string | null;
   readonly scannedAt: string;
+  readonly attribution: ScanAttribution | null;
 }
 
 export type Disposition = 'returned-to-stock' | 'wasted' | 'quarantined';
@@ -57,6 +65,27 @@ export interface ProcedureItem extends Item {
   readonly history: readonly Scan[];
 }
 
+/** A role in the case team (the service's CASE_ROLES). */
+export type CaseRole = 'lead-clinician' | 'scrub' | 'circulating' | 'anaesthetist' | 'assistant' | 'other';
+
+/** One stint of a staff member in the case: from joining until they left (null while in it). */
+export interface CaseTeamMember {
+  readonly staff: { readonly id: string; readonly gsrn: string | null; readonly localId: string | null; readonly name: string | null };
+  readonly role: CaseRole;
+  /** badge: their badge (AI 8017) was scanned in this stint; typed: named by a GSRN or local id only. */
+  readonly evidence: 'badge' | 'typed';
+  readonly joinedAt: string;
+  readonly leftAt: string | null;
+  readonly atScanner: boolean;
+}
+
+/** The case team (POST/DELETE /v1/procedures/{id}/staff answer it; the procedure carries it): every stint, and who is at the scanner. */
+export interface CaseTeam {
+  readonly members: readonly CaseTeamMember[];
+  /** The staff id scans sent with a device key are attributed to: the member in the case badged most recently; null: nobody. */
+  readonly atScanner: string | null;
+}
+
 export interface Procedure {
   readonly id: string;
   readonly status: 'open' | 'completed';
@@ -65,6 +94,7 @@ export interface Procedure {
   readonly side: string | null;
   readonly patient: { readonly nhsNumber: string; readonly dateOfBirth: string | null };
   readonly location: { readonly gln: string; readonly name: string } | null;
+  readonly team: CaseTeam;
   readonly items: readonly ProcedureItem[];
 }
 
