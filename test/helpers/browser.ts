@@ -132,7 +132,7 @@ interface AxeResult {
 export async function axeViolations(page: Page): Promise<string[]> {
   // The page's CSP refuses inline scripts (addScriptTag); the DevTools protocol's evaluate is not bound by it.
   if (!(await page.evaluate<boolean>("'axe' in window"))) await page.evaluate(axe.source);
-  const result = await page.evaluate<AxeResult>("window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] })");
+  const result = await page.evaluate<AxeResult>("window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })");
   return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
 }
 

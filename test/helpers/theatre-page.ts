@@ -1,13 +1,14 @@
 /// <reference lib="dom" />
 /**
  * The theatre page's browser tests share these: sign in with a key, open a
- * case as a wedge would, find the case opened, and axe-core's WCAG 2.1 A/AA
- * checks on the page as it is now.
+ * case as a wedge would, find the case opened; axe-core's WCAG 2.1 A/AA
+ * checks are browser.ts's, re-exported.
  */
-import axe from 'axe-core';
 import type { Page } from 'playwright-core';
 import type { ConsoleServer } from './browser.js';
 import { wedgeType } from './browser.js';
+
+export { axeViolations } from './browser.js';
 import { PLACE } from './theatre.js';
 
 /** The theatre's GLN, typed into the location field (the wall label without its AI). */
@@ -33,12 +34,3 @@ export async function currentProcedureId(server: ConsoleServer, nhs: string): Pr
   return row.id;
 }
 
-export async function axeViolations(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the page's own CSP (no inline script) stays in force.
-  await page.evaluate(axe.source);
-  const result = await page.evaluate(async () => {
-    const run = (window as unknown as { axe: typeof axe }).axe.run;
-    return run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
-  });
-  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
