@@ -174,6 +174,23 @@ t.test('stock ledger and stock on hand', async (t) => {
     t.match(byGtin.json().items, [{ lotNumber: 'L2', quantity: 3, location: { gln: STORE } }]);
   });
 
+  t.test('the ledger lists every movement in order, a page at a time, filtered by location, lot and kind', async (t) => {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await app.request({ method: 'GET', url: `/v1/stock/movements?limit=3${cursor ? `&cursor=${cursor}` : ''}`, key })).json<{ items: Array<{ id: string }>; nextCursor: string | null }>();
+      ids.push(...page.items.map((i) => i.id));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    const { rows } = await sql<{ id: string }>`select id from stock_movements where organisation_id = ${org.id} order by id`.execute(app.db);
+    t.same(ids, rows.map((r) => String(r.id)));
+    const l1 = (await app.request({ method: 'GET', url: `/v1/stock/movements?lot=L1&kind=moved`, key })).json().items;
+    t.match(l1, [{ kind: 'moved', lotNumber: 'L1', quantity: 5, location: { gln: STORE }, toLocation: { gln: THEATRE } }]);
+    const atTheatre = (await app.request({ method: 'GET', url: `/v1/stock/movements?location=${THEATRE}`, key })).json<{ items: Array<{ location: { gln: string }; toLocation: { gln: string } | null }> }>().items;
+    t.ok(atTheatre.length > 0 && atTheatre.every((m) => m.location.gln === THEATRE || m.toLocation?.gln === THEATRE));
+    t.same((await app.request({ method: 'GET', url: '/v1/stock/movements', key: other.keys.procurement })).json().items, []);
+  });
+
   t.test('tenancy: another organisation sees none of it; national keys read and never write', async (t) => {
     t.same(await stockAt(STORE, other.keys.procurement), []);
     t.same((await app.request({ method: 'GET', url: '/v1/stock', key: other.keys.procurement })).json().items, []);
@@ -193,6 +210,6 @@ t.test('stock ledger and stock on hand', async (t) => {
     await t.rejects(sql`delete from stock_movements`.execute(app.db));
     await t.rejects(sql`truncate stock_movements`.execute(app.db));
     const { rows } = await sql<{ action: string }>`select distinct action from audit_events where action like 'stock.%' order by action`.execute(app.db);
-    t.same(rows.map((r) => r.action), ['stock.expiring', 'stock.list', 'stock.move', 'stock.movement.read', 'stock.quarantine', 'stock.receive', 'stock.release', 'stock.return', 'stock.write-off']);
+    t.same(rows.map((r) => r.action), ['stock.expiring', 'stock.list', 'stock.move', 'stock.movement.read', 'stock.movements', 'stock.quarantine', 'stock.receive', 'stock.release', 'stock.return', 'stock.write-off']);
   });
 });

@@ -4,7 +4,7 @@
  * transaction; the rows a movement takes from are locked first (`for update`, in id order).
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Database, StockOnHandTable } from '../../db/database.js';
+import type { Database, StockMovementsTable, StockOnHandTable } from '../../db/database.js';
 import type { StockProduct } from '../../domain/stock.js';
 import type { EntryType, StockMovementKind, StockStatus } from '../../domain/vocabulary.js';
 import type { TenancyScope } from '../../shared/actor.js';
@@ -223,27 +223,51 @@ export async function movementsOfGroup(db: Kysely<Database>, scope: TenancyScope
   let q = db.selectFrom('stock_movements').selectAll().where('movement_group', '=', movementGroup);
   if (scope.kind === 'organisation') q = q.where('organisation_id', '=', scope.organisationId);
   const rows = await q.orderBy('id').execute();
-  return rows.map((r) => ({
-    id: r.id,
-    organisationId: r.organisation_id,
-    movementGroup: r.movement_group,
-    kind: r.kind,
-    locationId: r.location_id,
-    toLocationId: r.to_location_id,
-    entryType: r.entry_type,
-    raw: r.raw,
-    issuingAgency: r.issuing_agency,
-    di: r.di,
-    lotNumber: r.lot_number,
-    serialNumber: r.serial_number,
-    expirationDate: r.expiration_date,
-    quantity: r.quantity,
-    consignment: r.consignment,
-    reason: r.reason,
-    note: r.note,
-    supplier: r.supplier,
-    orderRef: r.order_ref,
-    actorKeyId: r.actor_key_id,
-    recordedAt: r.recorded_at,
-  }));
+  return rows.map(toMovement);
+}
+
+const toMovement = (r: Selectable<StockMovementsTable>): Movement => ({
+  id: r.id,
+  organisationId: r.organisation_id,
+  movementGroup: r.movement_group,
+  kind: r.kind,
+  locationId: r.location_id,
+  toLocationId: r.to_location_id,
+  entryType: r.entry_type,
+  raw: r.raw,
+  issuingAgency: r.issuing_agency,
+  di: r.di,
+  lotNumber: r.lot_number,
+  serialNumber: r.serial_number,
+  expirationDate: r.expiration_date,
+  quantity: r.quantity,
+  consignment: r.consignment,
+  reason: r.reason,
+  note: r.note,
+  supplier: r.supplier,
+  orderRef: r.order_ref,
+  actorKeyId: r.actor_key_id,
+  recordedAt: r.recorded_at,
+});
+
+export interface MovementFilter {
+  readonly locationIds?: readonly string[] | null;
+  readonly di?: string;
+  readonly lotNumber?: string;
+  readonly kind?: StockMovementKind;
+}
+
+/** One page of the ledger in its order, after a row id: the rows from or to the locations asked for. */
+export async function searchMovements(db: Kysely<Database>, scope: TenancyScope, filter: MovementFilter, page: { readonly after?: string; readonly limit: number }): Promise<Movement[]> {
+  let q = db.selectFrom('stock_movements').selectAll();
+  if (scope.kind === 'organisation') q = q.where('organisation_id', '=', scope.organisationId);
+  const locations = filter.locationIds;
+  if (locations === null) q = q.where('location_id', 'is', null);
+  else if (locations !== undefined) q = q.where((eb) => eb.or([eb('location_id', 'in', locations), eb('to_location_id', 'in', locations)]));
+  if (filter.di !== undefined) q = q.where('di', '=', filter.di);
+  if (filter.lotNumber !== undefined) q = q.where('lot_number', '=', filter.lotNumber);
+  if (filter.kind !== undefined) q = q.where('kind', '=', filter.kind);
+  if (page.after !== undefined) q = q.where('id', '>', page.after);
+  const rows = await q.orderBy('id').limit(page.limit).execute();
+  return rows.map(toMovement);
 }

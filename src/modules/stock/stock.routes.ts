@@ -10,6 +10,8 @@ import {
   MoveBody,
   MovementGroupParamsSchema,
   MovementGroupSchema,
+  MovementPageSchema,
+  MovementQuerySchema,
   MovementResultSchema,
   ReceiptBody,
   ReturnBody,
@@ -18,7 +20,7 @@ import {
   StockQuerySchema,
   WriteOffBody,
 } from './stock.schemas.js';
-import { expiringStock, getMovementGroup, listStock, recordStockMovement, type OnHandApi, type StockRequest } from './stock.service.js';
+import { expiringStock, getMovementGroup, listMovements, listStock, recordStockMovement, type OnHandApi, type StockRequest } from './stock.service.js';
 
 const IdempotencyHeaders = requiredByRoute(
   z.looseObject({
@@ -125,6 +127,22 @@ export const stockRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     );
   }
+
+  app.get(
+    '/v1/stock/movements',
+    {
+      config: { access: ['procurement'] },
+      schema: {
+        operationId: 'listStockMovements',
+        tags: ['stock'],
+        summary: 'The stock ledger, oldest first, a page at a time',
+        description: 'Keyset-paginated by `cursor`. Filters: a location’s GLN (the rows from or to it) or "unlocated", GTIN, lot, kind. An organisation’s key reads its own ledger; a national key every organisation’s. Audited.',
+        querystring: MovementQuerySchema,
+        response: { 200: jsonResponse('A page of the ledger; `nextCursor` continues.', MovementPageSchema) },
+      },
+    },
+    async (req) => listMovements(app.db, requestContext(req), req.query),
+  );
 
   app.get(
     '/v1/stock/movements/:group',

@@ -146,3 +146,16 @@ export const ExpiringSchema = z
   .meta({ id: 'StockExpiring' });
 
 export const MovementGroupParamsSchema = z.object({ group: z.uuid() });
+
+export const MovementQuerySchema = z.object({
+  location: z.union([z.literal('unlocated'), GlnSchema]).optional().describe('A location’s GLN (rows from or to it), or "unlocated".'),
+  gtin: z.string().regex(/^\d{14}$/, 'must be a GTIN-14').optional(),
+  lot: z.string().min(1).max(20).optional(),
+  kind: z.enum(STOCK_MOVEMENT_KINDS).optional(),
+  cursor: z.string().min(1).max(100).optional().describe('nextCursor of the previous page.'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const MovementPageSchema = z
+  .object({ items: z.array(MovementSchema.extend({ movementGroup: z.uuid() })), nextCursor: z.string().nullable().describe('Pass as `cursor` to read the next page; null on the last.') })
+  .meta({ id: 'StockMovementPage' });

@@ -4,18 +4,19 @@
  * row and the answer stored under its Idempotency-Key commit together, or nothing does. A retry (same
  * key, same body) is answered the first answer; the same key with another body is refused.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import type { Device } from '../../domain/device.js';
 import { addDays, allocate, expiryStatus, lineQuantity, matchesLine, MOVEMENT_EFFECTS, repeatedUnit, type StockProduct } from '../../domain/stock.js';
 import type { EntryType, StockMovementKind, StockStatus, WriteOffReason } from '../../domain/vocabulary.js';
-import { requireOrganisation, tenancyOf, type RequestContext } from '../../shared/actor.js';
+import { requireOrganisation, tenancyOf, type RequestContext, type TenancyScope } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';
 import { auditRowOf, recordAudit } from '../audit/audit.service.js';
 import { findIdempotencyRecords, idempotencyId, storeIdempotentAnswers } from '../idempotency/idempotency.repository.js';
+import { requestHash } from '../idempotency/request-hash.js';
 import { resolveLocation, type LocationRef } from '../locations/location.service.js';
 import { findLocation } from '../locations/location.repository.js';
 import { findProductsFor } from '../products/product.repository.js';
@@ -30,10 +31,12 @@ import {
   movementsOfGroup,
   onHandForUpdate,
   onHandOf,
+  searchMovements,
   searchOnHand,
   takeOnHand,
   unitsOnHand,
   type Movement,
+  type MovementFilter,
   type NewMovement,
   type OnHandAddition,
   type OnHandRow,
@@ -105,14 +108,6 @@ function readLines(request: StockRequest, today: Date): ReadLine[] {
   return lines;
 }
 
-/** Sorted keys, undefined members left out: the same request always hashes the same; the kind is part of it. */
-function requestHash(request: StockRequest): Buffer {
-  const canonical = JSON.stringify(request, (_, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
-  return createHash('sha256').update(`stock\u0000${canonical}`).digest();
-}
-
 /** Another transaction stored an answer under this Idempotency-Key first. */
 class IdempotencyRace extends Error {}
 
@@ -136,7 +131,7 @@ export async function recordStockMovement(
   idempotencyKey: string,
 ): Promise<{ readonly body: MovementAnswer; readonly replayed: boolean }> {
   const organisationId = requireOrganisation(ctx);
-  const hash = requestHash(request);
+  const hash = requestHash('POST /v1/stock', request);
   const lines = readLines(request, clock.now());
   for (let attempt = 1; ; attempt++) {
     const earlier = (await findIdempotencyRecords(db, [{ organisationId, key: idempotencyKey }])).get(idempotencyId(organisationId, idempotencyKey));
@@ -327,30 +322,65 @@ export interface StockQuery {
   readonly limit: number;
 }
 
+/**
+ * The locations a `location` filter names: a GLN (an organisation's own; a national key reads it in every
+ * organisation that registered it), "unlocated" (null), or every location (undefined). None found: nothing matches.
+ */
+async function locationFilter(db: Kysely<Database>, scope: TenancyScope, location: string | undefined): Promise<readonly string[] | null | undefined> {
+  if (location === undefined) return undefined;
+  if (location === 'unlocated') return null;
+  if (scope.kind === 'national') return locationIdsByGln(db, location);
+  const found = await findLocation(db, scope.organisationId, location, null);
+  return found === undefined ? [] : [found.id];
+}
+
+/** The next page's cursor: after the last row when the page is full (more may follow), else none. */
+const nextCursorOf = (rows: ReadonlyArray<{ readonly id: string }>, limit: number) => {
+  const last = rows.at(-1);
+  return rows.length === limit && last !== undefined ? encodeCursor(last.id) : null;
+};
+
 /** One page of stock on hand (an organisation's own; every organisation's for a national key), audited. */
 export async function listStock(db: Kysely<Database>, ctx: RequestContext, query: StockQuery) {
   const scope = tenancyOf(ctx.actor);
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  let filter: StockFilter = {
+  const locationIds = await locationFilter(db, scope, query.location);
+  const filter: StockFilter = {
+    ...(locationIds !== undefined && { locationIds }),
     ...(query.gtin !== undefined && { di: query.gtin }),
     ...(query.lot !== undefined && { lotNumber: query.lot }),
     ...(query.status !== undefined && { status: query.status }),
     ...(query.expiresBefore !== undefined && { expiresBefore: query.expiresBefore }),
   };
-  let rows: OnHandRow[] = [];
-  let known = true;
-  if (query.location === 'unlocated') filter = { ...filter, locationIds: null };
-  else if (query.location !== undefined) {
-    // A GLN is an organisation's own; a national key reads it in every organisation that registered it.
-    const ids = scope.kind === 'organisation' ? [(await findLocation(db, scope.organisationId, query.location, null))?.id].filter((i) => i !== undefined) : await locationIdsByGln(db, query.location);
-    known = ids.length > 0;
-    filter = { ...filter, locationIds: ids };
-  }
-  if (known) rows = await searchOnHand(db, scope, filter, { ...(after !== undefined && { after }), limit: query.limit });
+  const rows = locationIds?.length === 0 ? [] : await searchOnHand(db, scope, filter, { ...(after !== undefined && { after }), limit: query.limit });
   await recordAudit(db, ctx, { action: 'stock.list', organisationId: ctx.actor.organisationId, detail: { results: rows.length } });
-  const items = await viewsOf(db, rows);
-  const last = rows.at(-1);
-  return { items, nextCursor: rows.length === query.limit && last !== undefined ? encodeCursor(last.id) : null };
+  return { items: await viewsOf(db, rows), nextCursor: nextCursorOf(rows, query.limit) };
+}
+
+export interface MovementQuery {
+  readonly location?: string | undefined;
+  readonly gtin?: string | undefined;
+  readonly lot?: string | undefined;
+  readonly kind?: StockMovementKind | undefined;
+  readonly cursor?: string | undefined;
+  readonly limit: number;
+}
+
+/** One page of the ledger, oldest first (the rows from or to a location when one is asked for), audited. */
+export async function listMovements(db: Kysely<Database>, ctx: RequestContext, query: MovementQuery) {
+  const scope = tenancyOf(ctx.actor);
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const locationIds = await locationFilter(db, scope, query.location);
+  const filter: MovementFilter = {
+    ...(locationIds !== undefined && { locationIds }),
+    ...(query.gtin !== undefined && { di: query.gtin }),
+    ...(query.lot !== undefined && { lotNumber: query.lot }),
+    ...(query.kind !== undefined && { kind: query.kind }),
+  };
+  const rows = locationIds?.length === 0 ? [] : await searchMovements(db, scope, filter, { ...(after !== undefined && { after }), limit: query.limit });
+  await recordAudit(db, ctx, { action: 'stock.movements', organisationId: ctx.actor.organisationId, detail: { results: rows.length } });
+  const places = await locationsByIds(db, rows.flatMap((m) => [m.locationId, m.toLocationId]));
+  return { items: rows.map((m) => ({ movementGroup: m.movementGroup, ...toMovementApi(m, places) })), nextCursor: nextCursorOf(rows, query.limit) };
 }
 
 async function viewsOf(db: Kysely<Database>, rows: readonly OnHandRow[]): Promise<OnHandApi[]> {
@@ -378,4 +408,3 @@ export async function expiringStock(db: Kysely<Database>, ctx: RequestContext, d
   };
 }
 
-export type { StockMovementKind };
