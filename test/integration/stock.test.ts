@@ -153,6 +153,18 @@ t.test('stock ledger and stock on hand', async (t) => {
     t.equal((await app.request({ method: 'GET', url: '/v1/stock/expiring?days=0', key })).statusCode, 422);
   });
 
+  t.test('an HIBC label’s quantity is read; expired stock written off leaves the report', async (t) => {
+    const res = await post('/v1/stock/receipts', { location: { gln: STORE }, scans: [{ barcode: '+A99912349/$10X3/16D20111231/14D20200131/Q500Z' }] });
+    t.equal(res.statusCode, 201, res.body);
+    t.match(res.json().movements, [{ issuingAgency: 'HIBCC', di: 'A99912349', gtin: null, lotNumber: '10X3', expirationDate: '2020-01-31', quantity: 500 }]);
+    const expired = (await app.request({ method: 'GET', url: '/v1/stock/expiring', key })).json<{ items: Array<{ di: string; expiry: string; quantity: number }> }>().items;
+    t.match(expired.find((i) => i.di === 'A99912349'), { expiry: 'expired', quantity: 500 });
+    const off = await post('/v1/stock/write-offs', { location: { gln: STORE }, reason: 'expired', lines: [{ barcode: '+A99912349/$10X3/16D20111231/14D20200131/Q500Z' }] });
+    t.equal(off.statusCode, 201, off.body);
+    const after = (await app.request({ method: 'GET', url: '/v1/stock/expiring', key })).json<{ items: Array<{ di: string }> }>().items;
+    t.notOk(after.find((i) => i.di === 'A99912349'));
+  });
+
   t.test('the stock list pages with an opaque cursor; CSV is formula-safe', async (t) => {
     const seen: string[] = [];
     let cursor: string | null = null;
