@@ -190,7 +190,7 @@ t.test('stock ledger and stock on hand', async (t) => {
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = (await app.request({ method: 'GET', url: `/v1/stock/movements?limit=3${cursor ? `&cursor=${cursor}` : ''}`, key })).json<{ items: Array<{ id: string }>; nextCursor: string | null }>();
+      const page: { items: Array<{ id: string }>; nextCursor: string | null } = (await app.request({ method: 'GET', url: `/v1/stock/movements?limit=3${cursor ? `&cursor=${cursor}` : ''}`, key })).json<{ items: Array<{ id: string }>; nextCursor: string | null }>();
       ids.push(...page.items.map((i) => i.id));
       cursor = page.nextCursor;
     } while (cursor !== null);

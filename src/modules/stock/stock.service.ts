@@ -175,52 +175,67 @@ async function applyMovement(trx: Kysely<Database>, ctx: RequestContext, organis
     supplier: request.kind === 'received' || request.kind === 'returned-to-supplier' ? (request.supplier ?? null) : null,
     orderRef: request.kind === 'received' ? (request.orderRef ?? null) : null,
     actorKeyId: ctx.actor.keyId,
-  } satisfies Partial<NewMovement>;
+  } satisfies MovementBase;
 
-  const movements: NewMovement[] = [];
-  const additions: OnHandAddition[] = [];
-  const putAt = effect.puts?.at === 'destination' ? toLocationId : locationId;
-  if (request.kind === 'received') {
-    await refuseUnitsOnHand(trx, organisationId, lines);
-    for (const line of lines) movements.push({ ...base, ...productOf(line), entryType: line.entryType, raw: line.raw, quantity: line.quantity, consignment: request.consignment });
-  } else {
-    const rows = await onHandForUpdate(trx, organisationId, locationId, lines.map((l) => l.di));
-    const left = new Map(rows.map((r) => [r.id, r.quantity]));
-    const taken = new Map<string, { row: OnHandRow; quantity: number }>();
-    for (const [index, line] of lines.entries()) {
-      const candidates = rows.filter((r) => matchesLine(r, line)).map((r) => ({ ...r, quantity: left.get(r.id) ?? 0 }));
-      const allocation = allocate(candidates, effect, line.quantity);
-      if (!allocation.ok) {
-        throw new ProblemError(
-          'STOCK_INSUFFICIENT',
-          `${lineName(request, index)}: ${line.quantity} wanted, ${allocation.onHand} on hand ${effect.takes.join(' or ')} there (counting the lines before it). Nothing was recorded.`,
-          { index, wanted: line.quantity, onHand: allocation.onHand, statuses: effect.takes },
-        );
-      }
-      for (const take of allocation.takes) {
-        const row = rows.find((r) => r.id === take.row.id) as OnHandRow;
-        left.set(row.id, (left.get(row.id) ?? 0) - take.quantity);
-        taken.set(row.id, { row, quantity: (taken.get(row.id)?.quantity ?? 0) + take.quantity });
-        movements.push({ ...base, ...productOf(row), entryType: line.entryType, raw: line.raw, quantity: take.quantity, consignment: row.consignment });
-      }
-    }
-    await takeOnHand(trx, [...taken.values()]);
-  }
-  if (effect.puts !== null) {
-    const sums = new Map<string, OnHandAddition>();
-    for (const m of movements) {
-      const addition = { ...productOf(m), organisationId, locationId: putAt, status: effect.puts.status, consignment: m.consignment, quantity: m.quantity };
-      const key = JSON.stringify([addition.issuingAgency, addition.di, addition.lotNumber, addition.serialNumber, addition.expirationDate, addition.consignment]);
-      const sum = sums.get(key);
-      sums.set(key, sum ? { ...sum, quantity: sum.quantity + m.quantity } : addition);
-    }
-    additions.push(...sums.values());
-    await addOnHand(trx, additions);
-  }
+  const movements =
+    request.kind === 'received'
+      ? await receiveLines(trx, organisationId, lines, base, request.consignment)
+      : await takeLines(trx, request, organisationId, lines, base);
+  if (effect.puts !== null) await putOnHand(trx, organisationId, movements, effect.puts.status, effect.puts.at === 'destination' ? toLocationId : locationId);
   const recorded = await insertMovements(trx, movements);
   const places = [...new Set([locationId, ...(toLocationId === null ? [] : [toLocationId])])];
   const after = await onHandOf(trx, organisationId, places, lines.map((l) => l.di));
   return movementAnswer(trx, organisationId, movementGroup, recorded, after.filter((r) => lines.some((l) => matchesLine(r, l))));
+}
+
+type MovementBase = Omit<NewMovement, keyof StockProduct | 'entryType' | 'raw' | 'quantity' | 'consignment'>;
+
+/** Receiving: each line as it reads, once no serialised unit of it is on hand already. */
+async function receiveLines(trx: Kysely<Database>, organisationId: string, lines: readonly ReadLine[], base: MovementBase, consignment: boolean): Promise<NewMovement[]> {
+  await refuseUnitsOnHand(trx, organisationId, lines);
+  return lines.map((line) => ({ ...base, ...productOf(line), entryType: line.entryType, raw: line.raw, quantity: line.quantity, consignment }));
+}
+
+/**
+ * Taking: the rows on hand at the location locked, each line's quantity allocated from them in turn
+ * (all or nothing: 409 STOCK_INSUFFICIENT), then taken. A ledger row per line and row on hand it took from.
+ */
+async function takeLines(trx: Kysely<Database>, request: StockRequest, organisationId: string, lines: readonly ReadLine[], base: MovementBase): Promise<NewMovement[]> {
+  const effect = MOVEMENT_EFFECTS[request.kind];
+  const rows = await onHandForUpdate(trx, organisationId, base.locationId, lines.map((l) => l.di));
+  const left = new Map(rows.map((r) => [r.id, r.quantity]));
+  const taken = new Map<string, { row: OnHandRow; quantity: number }>();
+  const movements: NewMovement[] = [];
+  for (const [index, line] of lines.entries()) {
+    const candidates = rows.filter((r) => matchesLine(r, line)).map((r) => ({ ...r, quantity: left.get(r.id) ?? 0 }));
+    const allocation = allocate(candidates, effect, line.quantity);
+    if (!allocation.ok) {
+      throw new ProblemError(
+        'STOCK_INSUFFICIENT',
+        `${lineName(request, index)}: ${line.quantity} wanted, ${allocation.onHand} on hand ${effect.takes.join(' or ')} there (counting the lines before it). Nothing was recorded.`,
+        { index, wanted: line.quantity, onHand: allocation.onHand, statuses: effect.takes },
+      );
+    }
+    for (const take of allocation.takes) {
+      const row = rows.find((r) => r.id === take.row.id) as OnHandRow;
+      left.set(row.id, (left.get(row.id) ?? 0) - take.quantity);
+      taken.set(row.id, { row, quantity: (taken.get(row.id)?.quantity ?? 0) + take.quantity });
+      movements.push({ ...base, ...productOf(row), entryType: line.entryType, raw: line.raw, quantity: take.quantity, consignment: row.consignment });
+    }
+  }
+  await takeOnHand(trx, [...taken.values()]);
+  return movements;
+}
+
+/** Putting: what the movements bring, summed per row on hand (one upsert per key), at the location and status the movement puts. */
+async function putOnHand(trx: Kysely<Database>, organisationId: string, movements: readonly NewMovement[], status: StockStatus, locationId: string | null): Promise<void> {
+  const sums = new Map<string, OnHandAddition>();
+  for (const m of movements) {
+    const key = JSON.stringify([m.issuingAgency, m.di, m.lotNumber, m.serialNumber, m.expirationDate, m.consignment]);
+    const sum = sums.get(key);
+    sums.set(key, sum ? { ...sum, quantity: sum.quantity + m.quantity } : { ...productOf(m), organisationId, locationId, status, consignment: m.consignment, quantity: m.quantity });
+  }
+  await addOnHand(trx, [...sums.values()]);
 }
 
 const productOf = (p: StockProduct): StockProduct => ({ issuingAgency: p.issuingAgency, di: p.di, lotNumber: p.lotNumber, serialNumber: p.serialNumber, expirationDate: p.expirationDate });
