@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
 import { csvLine } from '../../shared/csv.js';
 import { ProblemError } from '../../shared/problem.js';
-import { createdResponse, jsonResponse, problemResponse, requiredByRoute } from '../../shared/schemas.js';
+import { createdResponse, idempotencyKeyHeaders, jsonResponse, problemResponse } from '../../shared/schemas.js';
 import {
   ExpiringQuerySchema,
   ExpiringSchema,
@@ -22,12 +22,7 @@ import {
 } from './stock.schemas.js';
 import { expiringStock, getMovementGroup, listMovements, listStock, recordStockMovement, type OnHandApi, type StockRequest } from './stock.service.js';
 
-const IdempotencyHeaders = requiredByRoute(
-  z.looseObject({
-    'idempotency-key': z.string().min(1).max(200).optional().describe('One key per stock request (e.g. a UUID); retries reuse it. Without it: 400 IDEMPOTENCY_KEY_MISSING.'),
-  }),
-  ['idempotency-key'],
-);
+const IdempotencyHeaders = idempotencyKeyHeaders('One key per stock request (e.g. a UUID); retries reuse it. Without it: 400 IDEMPOTENCY_KEY_MISSING.');
 
 const CSV_RESPONSE = { schema: z.string().describe('CSV (RFC 4180 quoting, LF line ends) with a header row; cells a spreadsheet could run as a formula begin with an apostrophe.') };
 
