@@ -179,6 +179,10 @@ t.test('stock ledger and stock on hand', async (t) => {
     const all = (await app.request({ method: 'GET', url: '/v1/stock?limit=500', key })).json().items;
     t.equal(seen.length, all.length);
     t.equal((await app.request({ method: 'GET', url: '/v1/stock?cursor=nonsense', key })).json().code, 'CURSOR_INVALID');
+    const whole = await app.request({ method: 'GET', url: '/v1/stock?format=csv&limit=1', key });
+    t.equal(whole.body.split('\n').length - 2, all.length, 'the CSV is the whole list, a header and a line per row');
+    const nowhere = await app.request({ method: 'GET', url: '/v1/stock?format=csv&location=9506000134390', key });
+    t.equal(nowhere.body, `${whole.body.split('\n')[0]}\n`, 'a GLN not registered: the header alone');
     await post('/v1/stock/receipts', { location: { gln: STORE }, scans: [{ manual: { gtin: GTIN, lotNumber: '-1+1' } }] });
     const csv = await app.request({ method: 'GET', url: `/v1/stock?location=${STORE}&lot=-1%2B1`, key, headers: { accept: 'text/csv' } });
     t.match(csv.body, /,'-1\+1,/);

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
@@ -20,7 +21,7 @@ import {
   StockQuerySchema,
   WriteOffBody,
 } from './stock.schemas.js';
-import { expiringStock, getMovementGroup, listMovements, listStock, recordStockMovement, type OnHandApi, type StockRequest } from './stock.service.js';
+import { allStock, expiringStock, getMovementGroup, listMovements, listStock, recordStockMovement, type OnHandApi, type StockRequest } from './stock.service.js';
 
 const IdempotencyHeaders = idempotencyKeyHeaders('One key per stock request (e.g. a UUID); retries reuse it. Without it: 400 IDEMPOTENCY_KEY_MISSING.');
 
@@ -163,17 +164,26 @@ export const stockRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['stock'],
         summary: 'Stock on hand by location, product, lot, serial and expiry: JSON pages, or CSV',
         description:
-          'Keyset-paginated by `cursor` in a stable order. Filters: a location’s GLN (or "unlocated"), GTIN, lot, status, expiring before a date. An organisation’s key sees its own stock; a national key every organisation’s. CSV with `Accept: text/csv` or `?format=csv`: the page asked for, with the same columns as JSON. Audited.',
+          'Keyset-paginated by `cursor` in a stable order. Filters: a location’s GLN (or "unlocated"), GTIN, lot, status, expiring before a date. An organisation’s key sees its own stock; a national key every organisation’s. CSV with `Accept: text/csv` or `?format=csv`: the whole filtered list (streamed, `cursor` and `limit` ignored), the same columns as JSON. Audited.',
         querystring: StockQuerySchema,
-        response: { 200: { description: 'A page of stock on hand; `nextCursor` continues.', content: { 'application/json': { schema: StockPageSchema }, 'text/csv': CSV_RESPONSE } } },
+        response: {
+          200: {
+            description: 'A page of stock on hand (JSON; `nextCursor` continues), or the whole filtered list (CSV).',
+            content: { 'application/json': { schema: StockPageSchema }, 'text/csv': { schema: z.custom<Readable>((v) => v instanceof Readable).meta({ type: 'string', description: 'CSV (RFC 4180 quoting, LF line ends) with a header row; cells a spreadsheet could run as a formula begin with an apostrophe.' }) } },
+          },
+        },
       },
     },
     async (req, reply) => {
-      const { format, ...query } = req.query;
-      const page = await listStock(app.db, requestContext(req), query);
-      if (!wantsCsv(format, req.headers.accept)) return reply.type('application/json; charset=utf-8').send(page);
-      const csv = csvLine(ON_HAND_COLUMNS) + page.items.map((r) => csvLine(onHandCells(r))).join('');
-      if (page.nextCursor !== null) reply.header('x-next-cursor', page.nextCursor);
+      const { format, cursor, limit, ...filter } = req.query;
+      if (!wantsCsv(format, req.headers.accept)) return reply.type('application/json; charset=utf-8').send(await listStock(app.db, requestContext(req), { ...filter, cursor, limit }));
+      const pages = await allStock(app.db, requestContext(req), filter);
+      const csv = Readable.from(
+        (async function* lines() {
+          yield csvLine(ON_HAND_COLUMNS);
+          for await (const page of pages) yield page.map((r) => csvLine(onHandCells(r))).join('');
+        })(),
+      );
       return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="stock.csv"').header('cache-control', 'no-store').send(csv);
     },
   );

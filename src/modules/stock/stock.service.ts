@@ -355,21 +355,48 @@ const nextCursorOf = (rows: ReadonlyArray<{ readonly id: string }>, limit: numbe
   return rows.length === limit && last !== undefined ? encodeCursor(last.id) : null;
 };
 
-/** One page of stock on hand (an organisation's own; every organisation's for a national key), audited. */
-export async function listStock(db: Kysely<Database>, ctx: RequestContext, query: StockQuery) {
-  const scope = tenancyOf(ctx.actor);
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+/** The filter a stock query names, with its locations resolved (an empty list: a GLN not registered, nothing matches). */
+async function stockFilterOf(db: Kysely<Database>, scope: TenancyScope, query: Omit<StockQuery, 'cursor' | 'limit'>): Promise<StockFilter> {
   const locationIds = await locationFilter(db, scope, query.location);
-  const filter: StockFilter = {
+  return {
     ...(locationIds !== undefined && { locationIds }),
     ...(query.gtin !== undefined && { di: query.gtin }),
     ...(query.lot !== undefined && { lotNumber: query.lot }),
     ...(query.status !== undefined && { status: query.status }),
     ...(query.expiresBefore !== undefined && { expiresBefore: query.expiresBefore }),
   };
-  const rows = locationIds?.length === 0 ? [] : await searchOnHand(db, scope, filter, { ...(after !== undefined && { after }), limit: query.limit });
+}
+
+/** One page of stock on hand (an organisation's own; every organisation's for a national key), audited. */
+export async function listStock(db: Kysely<Database>, ctx: RequestContext, query: StockQuery) {
+  const scope = tenancyOf(ctx.actor);
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const filter = await stockFilterOf(db, scope, query);
+  const rows = filter.locationIds?.length === 0 ? [] : await searchOnHand(db, scope, filter, { ...(after !== undefined && { after }), limit: query.limit });
   await recordAudit(db, ctx, { action: 'stock.list', organisationId: ctx.actor.organisationId, detail: { results: rows.length } });
   return { items: await viewsOf(db, rows), nextCursor: nextCursorOf(rows, query.limit) };
+}
+
+const CSV_PAGE = 1000;
+
+/**
+ * The whole filtered list of stock on hand, a page at a time as it is read (constant memory), audited
+ * before the first row: the export of `GET /v1/stock?format=csv`.
+ */
+export async function allStock(db: Kysely<Database>, ctx: RequestContext, query: Omit<StockQuery, 'cursor' | 'limit'>): Promise<AsyncIterable<OnHandApi[]>> {
+  const scope = tenancyOf(ctx.actor);
+  const filter = await stockFilterOf(db, scope, query);
+  await recordAudit(db, ctx, { action: 'stock.list', organisationId: ctx.actor.organisationId, detail: { format: 'csv' } });
+  return (async function* pages() {
+    if (filter.locationIds?.length === 0) return;
+    let after: string | undefined;
+    for (;;) {
+      const rows = await searchOnHand(db, scope, filter, { ...(after !== undefined && { after }), limit: CSV_PAGE });
+      if (rows.length > 0) yield await viewsOf(db, rows);
+      if (rows.length < CSV_PAGE) return;
+      after = rows.at(-1)?.id;
+    }
+  })();
 }
 
 export interface MovementQuery {
