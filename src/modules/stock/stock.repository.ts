@@ -39,7 +39,8 @@ export async function onHandForUpdate(db: Kysely<Database>, organisationId: stri
     .selectFrom('stock_on_hand')
     .selectAll()
     .where('organisation_id', '=', organisationId)
-    .where(sql<boolean>`location_id is not distinct from ${locationId}::uuid`)
+    // `is null` or `=`, never `is not distinct from`: an index serves those two.
+    .where((eb) => (locationId === null ? eb('location_id', 'is', null) : eb('location_id', '=', locationId)))
     .where('di', 'in', [...new Set(dis)])
     .orderBy('id')
     .forUpdate()
