@@ -2,7 +2,7 @@ import type { ColumnType, Generated, Kysely } from 'kysely';
 import type { PersonRole } from '../config.js';
 import type { ClinicalAttributes } from '../domain/compatibility/attributes.js';
 import type { OrganisationRuleDefinition } from '../domain/compatibility/organisation.js';
-import type { AuditOutcome, Awaiting, CaseRole, BulkExportStatus, ConsentStatus, ContactStatus, DecisionOutcome, DecisionStatus, Disposition, EntryType, FhirExportType, ItemAction, LocationKind, Role, ScanAttributionKind, Side, StaffEvidence, WithoutConsentPolicy } from '../domain/vocabulary.js';
+import type { AuditOutcome, Awaiting, CaseRole, BulkExportStatus, ConsentStatus, ContactStatus, DecisionOutcome, DecisionStatus, Disposition, EntryType, FhirExportType, ItemAction, LocationKind, Role, ScanAttributionKind, Side, StaffEvidence, StockMovementKind, StockStatus, WithoutConsentPolicy } from '../domain/vocabulary.js';
 
 /**
  * Table types of the database, as Kysely sees them. Columns are snake_case as
@@ -354,6 +354,51 @@ export interface PreUseChecksTable {
   actor_key_id: string;
 }
 
+/** One movement of stock, never changed (migration 2026_12_08_0300): a unit, or a lot and quantity. */
+export interface StockMovementsTable {
+  id: ColumnType<string, never, never>;
+  organisation_id: string;
+  movement_group: string;
+  kind: StockMovementKind;
+  /** Null: the organisation's unlocated account. */
+  location_id: string | null;
+  to_location_id: string | null;
+  entry_type: EntryType;
+  raw: string | null;
+  issuing_agency: string;
+  di: string;
+  lot_number: string | null;
+  serial_number: string | null;
+  expiration_date: DateColumn;
+  quantity: number;
+  consignment: Generated<boolean>;
+  reason: string | null;
+  note: string | null;
+  supplier: string | null;
+  order_ref: string | null;
+  /** The database's time: never the client's. */
+  recorded_at: CreatedAt;
+  actor_key_id: string;
+  procedure_id: string | null;
+  recall_id: string | null;
+}
+
+/** Stock on hand: the projection of the stock ledger, kept in the ledger's transactions. */
+export interface StockOnHandTable {
+  id: ColumnType<string, never, never>;
+  organisation_id: string;
+  location_id: string | null;
+  issuing_agency: string;
+  di: string;
+  lot_number: string | null;
+  serial_number: string | null;
+  expiration_date: DateColumn;
+  status: StockStatus;
+  consignment: boolean;
+  quantity: number;
+  updated_at: Generated<Date>;
+}
+
 /** A staff member joining or leaving a case (the case team), never changed: see src/domain/case-team.ts. */
 export interface CaseStaffEventsTable {
   id: ColumnType<string, never, never>;
@@ -554,6 +599,8 @@ export interface Database {
   smart_clients: SmartClientsTable;
   smart_client_assertions: SmartClientAssertionsTable;
   smart_access_tokens: SmartAccessTokensTable;
+  stock_movements: StockMovementsTable;
+  stock_on_hand: StockOnHandTable;
 }
 
 export type Db = Kysely<Database>;

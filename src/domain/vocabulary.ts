@@ -56,3 +56,11 @@ export const FHIR_EXPORT_TYPES = ['Patient', 'Procedure', 'Device', 'Location'] 
 export type FhirExportType = (typeof FHIR_EXPORT_TYPES)[number];
 export const BULK_EXPORT_STATUSES = ['accepted', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type BulkExportStatus = (typeof BULK_EXPORT_STATUSES)[number];
+
+/** What a row of the stock ledger records (consumed and returned-to-stock: the point-of-use part, not yet written). */
+export const STOCK_MOVEMENT_KINDS = ['received', 'moved', 'written-off', 'returned-to-supplier', 'quarantined', 'released', 'consumed', 'returned-to-stock'] as const;
+export type StockMovementKind = (typeof STOCK_MOVEMENT_KINDS)[number];
+export const STOCK_STATUSES = ['available', 'quarantined'] as const;
+export type StockStatus = (typeof STOCK_STATUSES)[number];
+export const WRITE_OFF_REASONS = ['expired', 'damaged', 'opened-not-used', 'other'] as const;
+export type WriteOffReason = (typeof WRITE_OFF_REASONS)[number];

@@ -69,6 +69,7 @@ export const swaggerPlugin = fp<SwaggerOptions>(
           { name: 'compatibility', description: "The compatibility rules checked before an implant is opened: the national sets, an organisation's own rules and its waivers." },
           { name: 'reports', description: 'Data quality of the scanning.' },
           { name: 'recalls', description: 'Field Safety Notices: affected patients, exports, contact tracking, quarantine at scan.' },
+          { name: 'stock', description: 'The stock ledger: goods received by scanning, moves, write-offs, returns, quarantine; stock on hand and the shelf-expiry report.' },
           { name: 'registries', description: 'Registries, patient consent and the change feed of procedures.' },
           { name: 'outcomes', description: 'Implant survival (Kaplan–Meier).' },
           { name: 'fhir', description: 'FHIR R4 Bulk Data export for registries.' },

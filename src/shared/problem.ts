@@ -267,6 +267,23 @@ export const PROBLEMS = {
     title: 'Internal error',
     description: 'The service failed unexpectedly. The request id in `instance` finds the details in the service log.',
   },
+  STOCK_INSUFFICIENT: {
+    status: 409,
+    title: 'Not enough stock on hand',
+    description:
+      'A stock movement (move, write-off, return, quarantine, release) asked for more units than are on hand at that location in the status it needs (available, or quarantined for a release). The problem says which line, how many were wanted and how many are on hand. Nothing was recorded.',
+  },
+  STOCK_UNIT_ON_HAND: {
+    status: 409,
+    title: 'Serialised unit already on hand',
+    description: 'A receipt named a serial number that is on hand already in this organisation (a unit is received once until it leaves the stock). The problem says where it is. Nothing was recorded.',
+  },
+  STOCK_LINE_INVALID: {
+    status: 422,
+    title: 'Stock line not usable',
+    description:
+      'A line of a stock request cannot be recorded: its label names no product, a serialised unit was given a quantity other than 1, the same unit is named twice, or a move goes to where the stock already is. The problem says which line. Nothing was recorded.',
+  },
   SERVICE_SHUTTING_DOWN: {
     status: 503,
     title: 'Service shutting down',

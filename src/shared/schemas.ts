@@ -64,6 +64,11 @@ export function requiredByRoute<T extends z.ZodObject>(headers: T, names: Readon
   return headers.meta({ required: [...names] });
 }
 
+/** The `Idempotency-Key` header a write requires (checked by the route: IDEMPOTENCY_KEY_MISSING), described for its callers. */
+export function idempotencyKeyHeaders(description: string) {
+  return requiredByRoute(z.looseObject({ 'idempotency-key': z.string().min(1).max(200).optional().describe(description) }), ['idempotency-key']);
+}
+
 /** A response entry for error statuses, documented as application/problem+json. */
 export function problemResponse(description: string) {
   return { description, content: { 'application/problem+json': { schema: ProblemSchema } } };

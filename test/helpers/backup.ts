@@ -74,6 +74,12 @@ export async function realisticData(app: TestApp): Promise<DataSet> {
   expect(await app.request({ method: 'DELETE', url: '/v1/compatibility/rules/hip.bearing/waiver', key: p }), 200, 'lift');
   expect(await app.request({ method: 'POST', url: '/v1/compatibility/rules/hip.bearing/waiver', key: p, payload: waive }), 200, 'waiver again');
 
+  // Stock: received (a unit and a lot with its AI 30 count, with quotes and non-ASCII in the supplier), moved, quarantined.
+  const stock = (url: string, payload: object) => app.request({ method: 'POST', url, key: p, headers: { 'idempotency-key': randomUUID() }, payload });
+  expect(await stock('/v1/stock/receipts', { location: { gln: '9506000134376' }, scans: [{ barcode: `01${GTIN_B}1728123121C-S1` }, { barcode: `01${GTIN_B}1728123110CUP-S${GS}3012` }], supplier: 'Acme "Ortho" \\ ünïcode', consignment: true }), 201, 'stock receipt');
+  expect(await stock('/v1/stock/moves', { from: { gln: '9506000134376' }, to: { gln: '9506000134369' }, lines: [{ barcode: `01${GTIN_B}1728123110CUP-S`, quantity: 2 }] }), 201, 'stock move');
+  expect(await stock('/v1/stock/quarantine', { location: { gln: '9506000134376' }, reason: 'FSN-BR-1', lines: [{ barcode: `01${GTIN_B}1728123121C-S1` }] }), 201, 'stock quarantine');
+
   // A box checked before opening (a finding event, no item).
   expect(await app.request({ method: 'POST', url: `/v1/procedures/${revision}/check`, key: s, payload: { barcode: `01${GTIN_B}10CUP-9${GS}21C-9` } }), 200, 'check');
   // The case team: a scrub nurse badged in and handed over (the lead clinicians joined at opening).

@@ -107,6 +107,16 @@ const MATRIX: Record<string, string> = {
   'GET /fhir/R4/$export-status/:id': '----yy',
   'DELETE /fhir/R4/$export-status/:id': '----yy',
   'GET /fhir/R4/$export-file/:id/:file': '----yy',
+  'POST /v1/stock/receipts': /*     */ '---y--',
+  'POST /v1/stock/moves': /*        */ '---y--',
+  'POST /v1/stock/write-offs': /*   */ '---y--',
+  'POST /v1/stock/returns': /*      */ '---y--',
+  'POST /v1/stock/quarantine': /*   */ '---y--',
+  'POST /v1/stock/release': /*      */ '---y--',
+  'GET /v1/stock': /*               */ '---y--',
+  'GET /v1/stock/expiring': /*      */ '---y--',
+  'GET /v1/stock/movements': /*     */ '---y--',
+  'GET /v1/stock/movements/:group': '---y--',
   'POST /v1/smart/clients': /*      */ 'ys----',
   'GET /v1/smart/clients': /*       */ 'ys----',
   'DELETE /v1/smart/clients/:id': /**/ 'ys----',
@@ -139,6 +149,7 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
     .replace(':gtin', GTIN)
     .replace(':code', pattern.startsWith('/problems') ? 'FORBIDDEN' : `T${unique()}`)
     .replace(':registry', 'NJR')
+    .replace(':group', randomUUID())
     .replace(':file', 'Patient.ndjson')
     .replace('/docs/static/*', '/docs/static/swagger-ui.css')
     .replace('/console/*', '/console/theatre');
@@ -178,9 +189,15 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
     'POST /v1/consents': { nhsNumber: nhsNumber(2), registry: 'NJR', status: 'granted' },
     'POST /v1/consents/search': { nhsNumber: nhsNumber(2) },
     'POST /auth/profile': { profile: randomUUID() },
+    'POST /v1/stock/receipts': { location: { gln: '9506000134376' }, scans: [{ barcode: `]d201${GTIN}10M${unique()}` }] },
+    'POST /v1/stock/moves': { from: { gln: '9506000134376' }, to: { gln: '9506000134369' }, lines: [{ barcode: `]d201${GTIN}10M1` }] },
+    'POST /v1/stock/write-offs': { location: { gln: '9506000134376' }, reason: 'damaged', lines: [{ barcode: `]d201${GTIN}10M1` }] },
+    'POST /v1/stock/returns': { location: { gln: '9506000134376' }, lines: [{ barcode: `]d201${GTIN}10M1` }] },
+    'POST /v1/stock/quarantine': { location: { gln: '9506000134376' }, reason: 'FSN matrix', lines: [{ barcode: `]d201${GTIN}10M1` }] },
+    'POST /v1/stock/release': { location: { gln: '9506000134376' }, reason: 'FSN matrix', lines: [{ barcode: `]d201${GTIN}10M1` }] },
   };
   const headers: Record<string, string> = {};
-  if (route === 'POST /v1/procedures/:id/scans') headers['idempotency-key'] = randomUUID();
+  if (route === 'POST /v1/procedures/:id/scans' || route.startsWith('POST /v1/stock/')) headers['idempotency-key'] = randomUUID();
   if (route === 'POST /oauth/token') {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     return { method, url, payload: 'grant_type=client_credentials', headers };

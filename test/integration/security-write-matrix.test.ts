@@ -10,6 +10,7 @@
  *   404      A's resource does not exist for this caller (indistinguishable from absent)
  *   403      FORBIDDEN: the caller sees it, but it is not the caller's to change
  *   own      2xx, and it changed only the caller's own tenancy: nothing A owns
+ *   409      a stock movement of A's units: the caller's own stock holds none of them (STOCK_INSUFFICIENT)
  * Whenever the caller is not A, every row A owns is compared before and after.
  */
 import { randomUUID } from 'node:crypto';
@@ -20,7 +21,7 @@ import { exportAll } from '../helpers/fhir-export.js';
 import { BADGE, GTIN, openProcedure, scan } from '../helpers/theatre.js';
 import { ownedRows, twoOrganisations } from '../helpers/two-organisations.js';
 
-type Outcome = 'done' | 404 | 403 | 'own';
+type Outcome = 'done' | 404 | 403 | 409 | 'own';
 interface Request {
   readonly method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly url: string;
@@ -106,6 +107,15 @@ t.test('write matrix: every write route × role × tenancy', async (t) => {
     const res = await app.request({ method: 'POST', url: '/v1/recalls', key: A.procurement, payload: { reference: `FSN-${unique()}`, title: 'A', scope: [{ gtin: GTIN, allLots: true }] } });
     expectOk(res, 'recall');
     return res.json<{ id: string }>().id;
+  };
+  const STORE = '9506000134376';
+  const stockRequest = (url: string, payload: object): Request => ({ method: 'POST', url, payload, headers: { 'idempotency-key': randomUUID() } });
+  /** A fresh lot of one unit in A's store (quarantined, for a release), as the barcode that names it. */
+  const lotOfA = async (quarantined = false) => {
+    const barcode = `]d201${GTIN}10W${unique()}`;
+    expectOk(await app.request({ ...stockRequest('/v1/stock/receipts', { location: { gln: STORE }, scans: [{ barcode }] }), key: A.procurement }), 'stock receipt');
+    if (quarantined) expectOk(await app.request({ ...stockRequest('/v1/stock/quarantine', { location: { gln: STORE }, reason: 'FSN write matrix', lines: [{ barcode }] }), key: A.procurement }), 'quarantine');
+    return barcode;
   };
   const nationalRecall = async () => {
     const res = await app.request({ method: 'POST', url: '/v1/recalls', key: national.procurement, payload: { reference: `MHRA-${unique()}`, title: 'N', scope: [{ gtin: GTIN, allLots: true }] } });
@@ -199,6 +209,14 @@ t.test('write matrix: every write route × role × tenancy', async (t) => {
       national: 403,
     },
     { route: 'DELETE /v1/compatibility/rules/:ruleId/waiver', role: 'procurement', request: async () => ({ method: 'DELETE', url: `/v1/compatibility/rules/${await waiverOfA()}/waiver` }), own: 'done', other: 404, national: 403 },
+    // Stock: each organisation's own, written by its procurement; a national key reads it and writes none.
+    // A movement by B of A's units finds none of them in B's stock.
+    { route: 'POST /v1/stock/receipts', role: 'procurement', request: async () => stockRequest('/v1/stock/receipts', { location: { gln: STORE }, scans: [{ barcode: `]d201${GTIN}10W${unique()}` }] }), own: 'done', other: 'own', national: 403 },
+    { route: 'POST /v1/stock/moves', role: 'procurement', request: async () => stockRequest('/v1/stock/moves', { from: { gln: STORE }, to: { gln: '9506000134369' }, lines: [{ barcode: await lotOfA() }] }), own: 'done', other: 409, national: 403 },
+    { route: 'POST /v1/stock/write-offs', role: 'procurement', request: async () => stockRequest('/v1/stock/write-offs', { location: { gln: STORE }, reason: 'damaged', lines: [{ barcode: await lotOfA() }] }), own: 'done', other: 409, national: 403 },
+    { route: 'POST /v1/stock/returns', role: 'procurement', request: async () => stockRequest('/v1/stock/returns', { location: { gln: STORE }, lines: [{ barcode: await lotOfA() }] }), own: 'done', other: 409, national: 403 },
+    { route: 'POST /v1/stock/quarantine', role: 'procurement', request: async () => stockRequest('/v1/stock/quarantine', { location: { gln: STORE }, reason: 'FSN write matrix', lines: [{ barcode: await lotOfA() }] }), own: 'done', other: 409, national: 403 },
+    { route: 'POST /v1/stock/release', role: 'procurement', request: async () => stockRequest('/v1/stock/release', { location: { gln: STORE }, reason: 'FSN write matrix', lines: [{ barcode: await lotOfA(true) }] }), own: 'done', other: 409, national: 403 },
     // SMART clients are national configuration, also those that read one organisation.
     { route: 'POST /v1/smart/clients', role: 'admin', request: async () => ({ method: 'POST', url: '/v1/smart/clients', payload: { registry: 'NJR', organisation: 'RTA', jwksUrl: `https://wm.example/${unique()}/jwks.json` } }), own: 403, other: 403, national: 'done' },
     { route: 'DELETE /v1/smart/clients/:id', role: 'admin', request: async () => ({ method: 'DELETE', url: `/v1/smart/clients/${await smartClientOfA()}` }), own: 403, other: 403, national: 'done' },

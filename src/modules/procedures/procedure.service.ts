@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { Side } from '../../domain/vocabulary.js';
@@ -11,6 +10,7 @@ import { insertCaseStaffEvent } from './case-staff.repository.js';
 import { caseTeamView, evidenceOf } from './case-staff.service.js';
 import { pendingItemIds } from '../decisions/decision.repository.js';
 import { findIdempotencyRecords, idempotencyId, storeIdempotentAnswer } from '../idempotency/idempotency.repository.js';
+import { requestHash } from '../idempotency/request-hash.js';
 import { findLocationById, findStaffById } from '../locations/location.repository.js';
 import { keyFromLabel, resolveLocation, resolveStaff, type LocationRef, type StaffRef } from '../locations/location.service.js';
 import { findProductsFor } from '../products/product.repository.js';
@@ -60,20 +60,6 @@ async function resolvePatient(db: Kysely<Database>, organisationId: string, ref:
   return patient;
 }
 
-/** Sorted keys, undefined members left out (dates are already ISO strings here): the same request always hashes the same. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
-
-/** Which request a key was used for: the route is part of it, so a key reused for a scan is told apart. */
-function requestHash(input: CreateProcedureInput): Buffer {
-  return createHash('sha256').update(canonicalJson(['POST /v1/procedures', input])).digest();
-}
-
 /** Another transaction stored an answer under this Idempotency-Key first. */
 class IdempotencyRace extends Error {}
 
@@ -92,7 +78,7 @@ export async function createProcedure(
 ): Promise<{ readonly procedure: Awaited<ReturnType<typeof procedureDetail>>; readonly replayed: boolean }> {
   const organisationId = requireOrganisation(ctx);
   if (idempotencyKey === undefined) return { procedure: await procedureDetail(db, await openProcedure(db, ctx, organisationId, input, clock)), replayed: false };
-  const hash = requestHash(input);
+  const hash = requestHash('POST /v1/procedures', input);
   for (let attempt = 1; ; attempt++) {
     const earlier = (await findIdempotencyRecords(db, [{ organisationId, key: idempotencyKey }])).get(idempotencyId(organisationId, idempotencyKey));
     if (earlier) {

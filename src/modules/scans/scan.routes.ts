@@ -1,19 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
 import { ProblemError } from '../../shared/problem.js';
-import { createdResponse, IdParamsSchema, jsonResponse, problemResponse, requiredByRoute } from '../../shared/schemas.js';
+import { createdResponse, IdParamsSchema, idempotencyKeyHeaders, jsonResponse, problemResponse } from '../../shared/schemas.js';
 import { CheckBody, CheckResultSchema, ChecksListSchema, RecordScanBody, ScanResultSchema, VoidResultSchema, VoidScanBody } from './scan.schemas.js';
 import { checkBeforeOpening, listChecks } from './check.service.js';
 import { Coalescer } from '../../shared/coalescer.js';
 import { recordScans, voidScan, type ScanOutcome, type ScanRequest } from './scan.service.js';
 
-const IdempotencyHeaders = requiredByRoute(
-  z.looseObject({
-    'idempotency-key': z.string().min(1).max(200).optional().describe('One key per scan (e.g. a UUID made by the scanner); retries reuse it. Without it: 400 IDEMPOTENCY_KEY_MISSING.'),
-  }),
-  ['idempotency-key'],
-);
+const IdempotencyHeaders = idempotencyKeyHeaders('One key per scan (e.g. a UUID made by the scanner); retries reuse it. Without it: 400 IDEMPOTENCY_KEY_MISSING.');
 
 /**
  * Scans arriving while earlier ones are being committed go together in the
