@@ -94,6 +94,7 @@ const MATRIX: Record<string, string> = {
   'POST /v1/recalls/:id/close': /*  */ '---y--',
   'GET /v1/recalls/:id/patients': /**/ '---y--',
   'GET /v1/recalls/:id/not-used': /**/ '---y--',
+  'GET /v1/recalls/:id/stock': /*   */ '---y--',
   'GET /v1/recalls/:id/scopes/:ordinal/:list': '---y--',
   'PATCH /v1/recalls/:id/items/:itemId': '---y--',
   'GET /v1/registries': /*          */ 'yyyyy-',

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, RecallScopesTable, RecallsTable } from '../../db/database.js';
-import type { ContactStatus, Disposition, EntryType } from '../../domain/vocabulary.js';
+import type { ContactStatus, Disposition, EntryType, StockStatus } from '../../domain/vocabulary.js';
 import type { TenancyScope } from '../../shared/actor.js';
 import type { Device } from '../../domain/device.js';
 import { listFacts, MATCH_KINDS, recallPredicates, SHORT_LIST, type Listed, type MatchKind, type RecallScope } from './recall.matching.js';
@@ -551,6 +551,100 @@ async function countNotUsedMany(db: Kysely<Database>, tenancy: TenancyScope, que
   const counts = queries.map(() => 0);
   for (const r of rows) counts[r.k] = Number(r.n);
   return counts;
+}
+
+/** A row of stock on hand that a recall covers, and how (the same match kinds as the patients' list). */
+export interface ShelfStockRow {
+  readonly onHandId: string;
+  readonly organisationId: string;
+  readonly odsCode: string;
+  /** Null: the organisation's "unlocated" account. */
+  readonly location: { readonly id: string; readonly gln: string; readonly name: string } | null;
+  readonly issuingAgency: string;
+  readonly di: string;
+  readonly lotNumber: string | null;
+  readonly serialNumber: string | null;
+  readonly expirationDate: string | null;
+  readonly status: StockStatus;
+  readonly consignment: boolean;
+  readonly quantity: number;
+  readonly match: MatchKind;
+}
+
+/**
+ * The stock on hand a recall covers (issue 17): the very predicates of the patients' list, over the rows of
+ * `stock_on_hand` seen as items (`i`): the GTIN or the HIBC labeller and product code from the device
+ * identifier (HIBC's is labeller, product code and unit of measure), the lot, serial and expiry; a
+ * manufacturing date stock does not know, which rules nothing out. In the order of the rows on hand.
+ */
+export async function shelfStock(db: Kysely<Database>, q: Pick<AffectedQuery, 'scopes' | 'tenancy' | 'limit' | 'after'>): Promise<ShelfStockRow[]> {
+  const { where, products, matchKind } = recallPredicates(q.scopes);
+  let query = db
+    .with('i', (w) => {
+      let onHand = w
+        .selectFrom('stock_on_hand as s')
+        .select([
+          's.id',
+          's.organisation_id',
+          's.location_id',
+          's.issuing_agency',
+          's.di',
+          sql<string | null>`case when s.issuing_agency = 'GS1' then s.di end`.as('gtin'),
+          sql<string | null>`case when s.issuing_agency = 'HIBCC' then left(s.di, 4) end`.as('hibc_lic'),
+          sql<string | null>`case when s.issuing_agency = 'HIBCC' and length(s.di) > 5 then substr(s.di, 5, length(s.di) - 5) end`.as('hibc_pcn'),
+          's.lot_number',
+          's.serial_number',
+          's.expiration_date',
+          sql<string | null>`null::date`.as('manufacturing_date'),
+          sql<EntryType>`'barcode'`.as('entry_type'),
+          's.status',
+          's.consignment',
+          's.quantity',
+        ])
+        .where('s.quantity', '>', 0);
+      if (q.tenancy.kind === 'organisation') onHand = onHand.where('s.organisation_id', '=', q.tenancy.organisationId);
+      return onHand;
+    })
+    .selectFrom('i')
+    .innerJoin('organisations as o', 'o.id', 'i.organisation_id')
+    .leftJoin('locations as loc', 'loc.id', 'i.location_id')
+    .select([
+      'i.id',
+      'i.organisation_id',
+      'o.ods_code',
+      'loc.id as location_id',
+      'loc.gln',
+      'loc.name as location_name',
+      'i.issuing_agency',
+      'i.di',
+      'i.lot_number',
+      'i.serial_number',
+      'i.expiration_date',
+      'i.status',
+      'i.consignment',
+      'i.quantity',
+      matchKind.as('match'),
+    ])
+    .where(products)
+    .where(where)
+    .orderBy('i.id')
+    .limit(q.limit);
+  if (q.after !== undefined) query = query.where('i.id', '>', q.after);
+  return (await query.execute()).map((r) => ({
+    onHandId: r.id,
+    organisationId: r.organisation_id,
+    odsCode: r.ods_code,
+    location: r.location_id === null || r.gln === null || r.location_name === null ? null : { id: r.location_id, gln: r.gln, name: r.location_name },
+    issuingAgency: r.issuing_agency,
+    di: r.di,
+    lotNumber: r.lot_number,
+    serialNumber: r.serial_number,
+    expirationDate: r.expiration_date,
+    status: r.status,
+    consignment: r.consignment,
+    quantity: r.quantity,
+    match: r.match,
+  }));
 }
 
 export async function insertContact(

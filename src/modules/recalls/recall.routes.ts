@@ -24,6 +24,8 @@ import {
   ScopeListPageSchema,
   ScopeListParams,
   ScopeListQuery,
+  ShelfStockPageSchema,
+  ShelfStockQuery,
 } from './recall.schemas.js';
 import {
   adHocAffected,
@@ -36,6 +38,7 @@ import {
   notUsedOfRecall,
   previewRecall,
   scopeList,
+  shelfStockOfRecall,
   updateContact,
 } from './recall.service.js';
 
@@ -234,6 +237,40 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req) =>
       scopeList(app.db, requestContext(req), req.params.id, req.params.ordinal, req.params.list === 'lots' ? 'lot' : 'serial', { after: req.query.cursor, limit: req.query.limit }),
+  );
+
+  app.get(
+    '/v1/recalls/:id/stock',
+    {
+      config: { access: ROLES },
+      schema: {
+        operationId: 'listRecallShelfStock',
+        tags: ['recalls'],
+        summary: "The recall's stock still on the shelves: every unit or lot on hand it covers, by location, to quarantine and return",
+        description:
+          "Matched by the very predicates of the patients' list (the same match kinds), over stock on hand (`/v1/stock`): the caller's organisation's, or every organisation's for a national key. Quarantine with `POST /v1/stock/quarantine`, send back with `POST /v1/stock/returns`; a unit quarantined stays listed (status quarantined) until it leaves the shelf.",
+        params: IdParamsSchema,
+        querystring: ShelfStockQuery,
+        response: { 200: jsonResponse('A page of the rows on hand the recall covers; `nextCursor` continues.', ShelfStockPageSchema) },
+      },
+    },
+    async (req) => {
+      const page = await shelfStockOfRecall(app.db, requestContext(req), req.params.id, { after: req.query.cursor, limit: req.query.limit }, app.clock);
+      return {
+        asOf: page.asOf.toISOString(),
+        items: page.items.map((i) => ({
+          onHandId: i.onHandId,
+          organisation: i.odsCode,
+          location: i.location,
+          product: { issuingAgency: i.issuingAgency, di: i.di, lotNumber: i.lotNumber, serialNumber: i.serialNumber, expirationDate: i.expirationDate },
+          status: i.status,
+          consignment: i.consignment,
+          quantity: i.quantity,
+          match: i.match,
+        })),
+        nextCursor: page.nextCursor,
+      };
+    },
   );
 
   app.get(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONTACT_STATUSES, DISPOSITIONS } from '../../domain/vocabulary.js';
+import { CONTACT_STATUSES, DISPOSITIONS, STOCK_STATUSES } from '../../domain/vocabulary.js';
 import { GtinSchema, IsoDateSchema } from '../../shared/schemas.js';
 import { MATCH_KINDS, MATCH_REASONS, SHORT_LIST } from './recall.matching.js';
 
@@ -216,6 +216,28 @@ export const NotUsedItemSchema = z
   .meta({ id: 'NotUsedItem' });
 
 export const NotUsedPageSchema = z.object({ asOf: z.iso.datetime(), items: z.array(NotUsedItemSchema), nextCursor: z.string().nullable() }).meta({ id: 'NotUsedPage' });
+
+export const ShelfStockItemSchema = z
+  .object({
+    onHandId: z.string().describe('The row of stock on hand (the position `cursor` continues after).'),
+    organisation: z.string().describe('ODS code of the organisation whose shelf it is.'),
+    location: z.object({ id: z.uuid(), gln: z.string(), name: z.string() }).nullable().describe('Null: the organisation\'s "unlocated" account.'),
+    product: z.object({ issuingAgency: z.string(), di: z.string(), lotNumber: z.string().nullable(), serialNumber: z.string().nullable(), expirationDate: z.string().nullable() }),
+    status: z.enum(STOCK_STATUSES).describe('quarantined: already held (POST /v1/stock/quarantine); available: still usable, to quarantine.'),
+    consignment: z.boolean(),
+    quantity: z.number().int().describe('Units on hand in this row.'),
+    match: z.enum(MATCH_KINDS).describe('How the recall covers it, as in the patients\' list: udi, lot, gtin-only (its lot or serial was never captured), or a weaker kind to check against the label.'),
+  })
+  .meta({ id: 'ShelfStockItem' });
+
+export const ShelfStockPageSchema = z
+  .object({ asOf: z.iso.datetime(), items: z.array(ShelfStockItemSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'ShelfStockPage' });
+
+export const ShelfStockQuery = z.strictObject({
+  cursor: z.string().regex(/^[0-9]{1,19}$/, 'must be the nextCursor of the previous page').optional().describe('nextCursor of the previous page.'),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
 
 export const AffectedPageSchema = z
   .object({ asOf: z.iso.datetime(), items: z.array(AffectedItemSchema), nextCursor: z.string().nullable() })

@@ -17,6 +17,7 @@ import {
   countAffected,
   countAffectedMany,
   notUsedItems,
+  shelfStock,
   findRecall,
   insertContact,
   insertRecall,
@@ -183,6 +184,19 @@ export async function notUsedOfRecall(db: Kysely<Database>, ctx: RequestContext,
   const items = await notUsedItems(db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), after: page.after, limit: page.limit });
   await recordListAudit(db, ctx, 'recall.not-used.read', items, { recallId: id });
   return { asOf, items, nextCursor: nextCursorOf(items, page, (i) => i.itemId) };
+}
+
+/**
+ * The recall's stock still on the shelves (issue 17): every row on hand it covers, by the patients' list's
+ * own predicates, in the caller's organisation (a national key: every organisation's), to quarantine and
+ * return. Holds no patient data; the read is audited.
+ */
+export async function shelfStockOfRecall(db: Kysely<Database>, ctx: RequestContext, id: string, page: Page, clock: Clock) {
+  const recall = await visibleRecall(db, ctx, id);
+  const asOf = clock.now();
+  const items = await shelfStock(db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), after: page.after, limit: page.limit });
+  await recordAudit(db, ctx, { action: 'recall.stock.read', organisationId: ctx.actor.organisationId, detail: { recallId: id, rows: items.length } });
+  return { asOf, items, nextCursor: nextCursorOf(items, page, (i) => i.onHandId) };
 }
 
 export async function adHocAffected(db: Kysely<Database>, ctx: RequestContext, gtin: string, lots: readonly string[] | undefined, page: Page, clock: Clock) {

@@ -89,7 +89,8 @@ function readLines(request: StockRequest, today: Date): ReadLine[] {
         device = read.device;
         onLabel = read.parsed.quantity;
       } catch (error) {
-        if (error instanceof ProblemError) throw new ProblemError(error.code, `${name}: ${error.message} Nothing was recorded.`, { ...error.extensions, index });
+        // The label's own refusal already says that nothing was recorded.
+        if (error instanceof ProblemError) throw new ProblemError(error.code, `${name}: ${error.message}`, { ...error.extensions, index });
         throw error;
       }
     } else device = manualDevice(line.manual as NonNullable<StockLineInput['manual']>);
