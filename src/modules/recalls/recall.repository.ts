@@ -553,6 +553,9 @@ async function countNotUsedMany(db: Kysely<Database>, tenancy: TenancyScope, que
   return counts;
 }
 
+/** HIBC's unit of measure: one digit, the last character of its device identifier. */
+const HIBC_UNITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
+
 /** A row of stock on hand that a recall covers, and how (the same match kinds as the patients' list). */
 export interface ShelfStockRow {
   readonly onHandId: string;
@@ -578,6 +581,11 @@ export interface ShelfStockRow {
  * manufacturing date stock does not know, which rules nothing out. In the order of the rows on hand.
  */
 export async function shelfStock(db: Kysely<Database>, q: Pick<AffectedQuery, 'scopes' | 'tenancy' | 'limit' | 'after'>): Promise<ShelfStockRow[]> {
+  // Every row a scope can cover has that scope's product: its GTIN, or its HIBC labeller and product code
+  // with one digit of unit of measure. Named first, so that the rows are found by the index on
+  // (organisation_id, di, lot_number) rather than by reading the organisation's whole stock.
+  const dis = [...new Set(q.scopes.flatMap((s) => [...(s.gtin === undefined ? [] : [s.gtin]), ...(s.hibc ? HIBC_UNITS.map((u) => `${s.hibc?.lic}${s.hibc?.pcn}${u}`) : [])]))];
+  if (dis.length === 0) return [];
   const { where, products, matchKind } = recallPredicates(q.scopes);
   let query = db
     .with('i', (w) => {
@@ -601,7 +609,8 @@ export async function shelfStock(db: Kysely<Database>, q: Pick<AffectedQuery, 's
           's.consignment',
           's.quantity',
         ])
-        .where('s.quantity', '>', 0);
+        .where('s.quantity', '>', 0)
+        .where('s.di', 'in', dis);
       if (q.tenancy.kind === 'organisation') onHand = onHand.where('s.organisation_id', '=', q.tenancy.organisationId);
       return onHand;
     })
