@@ -80,12 +80,6 @@ export async function findStaffById(db: Kysely<Database>, id: string): Promise<S
   return row && toStaff(row);
 }
 
-export async function findStaffByIds(db: Kysely<Database>, ids: readonly string[]): Promise<Map<string, StaffMember>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('staff').selectAll().where('id', 'in', [...new Set(ids)]).execute();
-  return new Map(rows.map((r) => [r.id, toStaff(r)]));
-}
-
 /** Inserts a staff member; with onConflict 'nothing', answers undefined when one with that GSRN or local id exists. */
 export async function insertStaff(
   db: Kysely<Database>,

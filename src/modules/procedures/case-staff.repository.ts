@@ -39,3 +39,25 @@ export async function caseStaffEvents(db: Kysely<Database>, procedureId: string)
     .execute();
   return rows.map((r) => ({ staffId: r.staff_id, event: r.event, role: r.role, evidence: r.evidence, at: r.recorded_at }));
 }
+
+/** The case's staff events with the staff member each names, in the order they were recorded: one query. */
+export async function caseStaffEventsWithStaff(
+  db: Kysely<Database>,
+  procedureId: string,
+): Promise<Array<CaseStaffEvent & { readonly staff: { readonly id: string; readonly gsrn: string | null; readonly localId: string | null; readonly name: string | null } }>> {
+  const rows = await db
+    .selectFrom('case_staff_events as e')
+    .innerJoin('staff as s', 's.id', 'e.staff_id')
+    .select(['e.staff_id', 'e.event', 'e.role', 'e.evidence', 'e.recorded_at', 's.gsrn', 's.local_id', 's.name'])
+    .where('e.procedure_id', '=', procedureId)
+    .orderBy('e.id')
+    .execute();
+  return rows.map((r) => ({
+    staffId: r.staff_id,
+    event: r.event,
+    role: r.role,
+    evidence: r.evidence,
+    at: r.recorded_at,
+    staff: { id: r.staff_id, gsrn: r.gsrn, localId: r.local_id, name: r.name },
+  }));
+}

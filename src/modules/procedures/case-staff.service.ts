@@ -6,9 +6,8 @@ import type { RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';
 import { recordAudit } from '../audit/audit.service.js';
-import { findStaffByIds, type StaffMember } from '../locations/location.repository.js';
 import { resolveStaff, type StaffRef } from '../locations/location.service.js';
-import { caseStaffEvents, insertCaseStaffEvent } from './case-staff.repository.js';
+import { caseStaffEvents, caseStaffEventsWithStaff, insertCaseStaffEvent } from './case-staff.repository.js';
 import { findProcedure, type Procedure } from './procedure.repository.js';
 
 /** The case team as the API shows it: every stint with the staff member, and who is at the scanner. */
@@ -28,23 +27,18 @@ export interface CaseTeamView {
 export const evidenceOf = (ref: StaffRef): StaffEvidence => ('barcode' in ref ? 'badge' : 'typed');
 
 export async function caseTeamView(db: Kysely<Database>, procedureId: string): Promise<CaseTeamView> {
-  const team = caseTeam(await caseStaffEvents(db, procedureId));
-  const staff = await findStaffByIds(
-    db,
-    team.members.map((m) => m.staffId),
-  );
+  const events = await caseStaffEventsWithStaff(db, procedureId);
+  const staff = new Map(events.map((e) => [e.staffId, e.staff]));
+  const team = caseTeam(events);
   return {
-    members: team.members.map((m) => {
-      const s = staff.get(m.staffId) as StaffMember;
-      return {
-        staff: { id: s.id, gsrn: s.gsrn, localId: s.localId, name: s.name },
-        role: m.role,
-        evidence: m.evidence,
-        joinedAt: m.joinedAt.toISOString(),
-        leftAt: m.leftAt?.toISOString() ?? null,
-        atScanner: m.leftAt === null && m.staffId === team.atScanner,
-      };
-    }),
+    members: team.members.map((m) => ({
+      staff: staff.get(m.staffId) as CaseTeamView['members'][number]['staff'],
+      role: m.role,
+      evidence: m.evidence,
+      joinedAt: m.joinedAt.toISOString(),
+      leftAt: m.leftAt?.toISOString() ?? null,
+      atScanner: m.leftAt === null && m.staffId === team.atScanner,
+    })),
     atScanner: team.atScanner,
   };
 }
