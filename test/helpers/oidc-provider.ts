@@ -225,3 +225,17 @@ export async function signOutAtProvider(issuer: string, jar: CookieJar): Promise
   jar.take(confirm.headers);
   if (confirm.status >= 400) throw new Error(`the provider refused the sign-out: ${confirm.status}`);
 }
+
+/** The service's settings for signing in through the test provider (roles in `roles`, the ODS code in `org`), with this role map. */
+export function signInEnv(appBaseUrl: string, provider: TestProvider, roleMap: Readonly<Record<string, unknown>>): Record<string, string> {
+  return {
+    PUBLIC_BASE_URL: appBaseUrl,
+    OIDC_ISSUER: provider.issuer,
+    OIDC_CLIENT_ID: provider.clientId,
+    OIDC_CLIENT_SECRET: provider.clientSecret,
+    OIDC_SCOPES: 'openid profile',
+    OIDC_ROLES_CLAIM: 'roles',
+    OIDC_ORGANISATION_CLAIM: 'org',
+    OIDC_ROLE_MAP: JSON.stringify(roleMap),
+  };
+}

@@ -10,7 +10,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import t from 'tap';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
-import { CookieJar, signInAtProvider, signOutAtProvider, startProvider } from '../helpers/oidc-provider.js';
+import { CookieJar, signInAtProvider, signInEnv, signOutAtProvider, startProvider } from '../helpers/oidc-provider.js';
 
 const APP = 'http://app.test';
 /** The app, once built (the provider is started first: the app's configuration names it). */
@@ -34,16 +34,7 @@ const provider = await startProvider({
 t.teardown(() => provider.close());
 
 const theApp = await buildTestApp(t, {
-  env: {
-    PUBLIC_BASE_URL: APP,
-    OIDC_ISSUER: provider.issuer,
-    OIDC_CLIENT_ID: provider.clientId,
-    OIDC_CLIENT_SECRET: provider.clientSecret,
-    OIDC_SCOPES: 'openid profile',
-    OIDC_ROLES_CLAIM: 'roles',
-    OIDC_ORGANISATION_CLAIM: 'org',
-    OIDC_ROLE_MAP: JSON.stringify({ 'trace-procurement': 'procurement' }),
-  },
+  env: signInEnv(APP, provider, { 'trace-procurement': 'procurement' }),
 });
 built.app = theApp;
 await theApp.request({ method: 'POST', url: '/v1/organisations', key: theApp.adminKey, payload: { odsCode: 'RRK', name: 'Royal Rook Trust' } });

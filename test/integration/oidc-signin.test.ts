@@ -3,7 +3,7 @@ import t from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Clock } from '../../src/shared/clock.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
-import { signInAtProvider, startProvider, type TestProvider } from '../helpers/oidc-provider.js';
+import { signInAtProvider, signInEnv, startProvider, type TestProvider } from '../helpers/oidc-provider.js';
 
 /**
  * Staff sign in as themselves (issue 18): the full Authorization Code + PKCE flow
@@ -26,16 +26,7 @@ const provider: TestProvider = await startProvider({
 });
 t.teardown(() => provider.close());
 
-const env = {
-  PUBLIC_BASE_URL: APP,
-  OIDC_ISSUER: provider.issuer,
-  OIDC_CLIENT_ID: provider.clientId,
-  OIDC_CLIENT_SECRET: provider.clientSecret,
-  OIDC_SCOPES: 'openid profile',
-  OIDC_ROLES_CLAIM: 'roles',
-  OIDC_ORGANISATION_CLAIM: 'org',
-  OIDC_ROLE_MAP: JSON.stringify({ 'trace-procurement': 'procurement', 'trace-admin': 'admin', 'trace-national-admin': { role: 'admin', national: true } }),
-};
+const env = signInEnv(APP, provider, { 'trace-procurement': 'procurement', 'trace-admin': 'admin', 'trace-national-admin': { role: 'admin', national: true } });
 
 let offsetMs = 0;
 const clock: Clock = { now: () => new Date(Date.now() + offsetMs) };

@@ -16,7 +16,7 @@ import { recordScans, type ScanRequest } from '../../src/modules/scans/scan.serv
 import type { Actor, RequestContext } from '../../src/shared/actor.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { buildTestApp, createOrganisationWithKeys } from '../helpers/app.js';
-import { signInAtProvider, startProvider } from '../helpers/oidc-provider.js';
+import { signInAtProvider, signInEnv, startProvider } from '../helpers/oidc-provider.js';
 import { BADGE, GTIN, PLACE, newProcedure, scan } from '../helpers/theatre.js';
 
 const APP = 'http://app.test';
@@ -38,16 +38,7 @@ const provider = await startProvider({
 t.teardown(() => provider.close());
 
 const app = await buildTestApp(t, {
-  env: {
-    PUBLIC_BASE_URL: APP,
-    OIDC_ISSUER: provider.issuer,
-    OIDC_CLIENT_ID: provider.clientId,
-    OIDC_CLIENT_SECRET: provider.clientSecret,
-    OIDC_SCOPES: 'openid profile',
-    OIDC_ROLES_CLAIM: 'roles',
-    OIDC_ORGANISATION_CLAIM: 'org',
-    OIDC_ROLE_MAP: JSON.stringify({ 'trace-scanner': 'scanner' }),
-  },
+  env: signInEnv(APP, provider, { 'trace-scanner': 'scanner' }),
 });
 const org = await createOrganisationWithKeys(app, 'RRK');
 const key = org.keys.scanner;

@@ -1,9 +1,8 @@
 import { useRef, useState } from 'preact/hooks';
 import type { Api } from '../shared/api.js';
 import { failureOf, type Failure } from '../shared/failure.js';
-import { useFocusOnMount } from '../shared/focus.js';
 import { formatDate, formatDateTime } from '../shared/format.js';
-import { FailureAlert } from '../shared/ui.js';
+import { ConfirmButton, FailureAlert } from '../shared/ui.js';
 import { HOLDER_NAMES, holderOf, type ApiKey } from './types.js';
 
 interface Props {
@@ -152,11 +151,3 @@ export function KeyList({ api, keys, ownKeyId, onRevoked }: Props) {
   );
 }
 
-function ConfirmButton(props: { onClick: () => void; disabled: boolean; children: string }) {
-  const ref = useFocusOnMount<HTMLButtonElement>();
-  return (
-    <button type="button" class="danger" ref={ref} onClick={props.onClick} disabled={props.disabled}>
-      {props.children}
-    </button>
-  );
-}

@@ -20,7 +20,7 @@ import {
   type Scope,
   STATUS_LABELS,
 } from './types.js';
-import { FailureAlert, ViewHeading } from '../shared/ui.js';
+import { ConfirmButton, FailureAlert, ViewHeading } from '../shared/ui.js';
 import { go, plural } from './ui.js';
 
 const PAGE = 100;
@@ -653,11 +653,3 @@ export function RecallDetail({ api, id }: { api: Api; id: string }) {
   );
 }
 
-function ConfirmButton(props: { onClick: () => void; disabled: boolean; children: string }) {
-  const ref = useFocusOnMount<HTMLButtonElement>();
-  return (
-    <button type="button" class="danger" ref={ref} onClick={props.onClick} disabled={props.disabled}>
-      {props.children}
-    </button>
-  );
-}

@@ -63,3 +63,13 @@ export function FieldErrors({ id, errors }: { id: string; errors: readonly strin
     </p>
   );
 }
+
+/** The confirming button of a destructive step (revoke, close): it takes the focus when it appears. */
+export function ConfirmButton(props: { onClick: () => void; disabled: boolean; children: string }) {
+  const ref = useFocusOnMount<HTMLButtonElement>();
+  return (
+    <button type="button" class="danger" ref={ref} onClick={props.onClick} disabled={props.disabled}>
+      {props.children}
+    </button>
+  );
+}
