@@ -399,6 +399,26 @@ export interface StockOnHandTable {
   updated_at: Generated<Date>;
 }
 
+/** One unit price of a product from a date, never changed (migration 2026_12_08_0500): the price list's history. */
+export interface ProductPricesTable {
+  id: ColumnType<string, never, never>;
+  organisation_id: string;
+  /** The request that recorded it. */
+  batch_id: string;
+  source: 'json' | 'csv';
+  issuing_agency: 'GS1' | 'HIBCC';
+  di: string;
+  /** Minor units (pence) of `currency`: bigint, read as a string. */
+  unit_price_minor: ColumnType<string, number, never>;
+  currency: string;
+  effective_from: ColumnType<string, string, never>;
+  supplier: string | null;
+  contract_ref: string | null;
+  /** The database's time: never the client's. */
+  recorded_at: CreatedAt;
+  actor_key_id: string;
+}
+
 /** A staff member joining or leaving a case (the case team), never changed: see src/domain/case-team.ts. */
 export interface CaseStaffEventsTable {
   id: ColumnType<string, never, never>;
@@ -601,6 +621,7 @@ export interface Database {
   smart_access_tokens: SmartAccessTokensTable;
   stock_movements: StockMovementsTable;
   stock_on_hand: StockOnHandTable;
+  product_prices: ProductPricesTable;
 }
 
 export type Db = Kysely<Database>;

@@ -10,9 +10,9 @@
  * is one line here once needed. Stored prices are minor units of their currency, so an entry's minor
  * unit never changes.
  */
-export const CURRENCY_MINOR_UNITS = { GBP: 2, EUR: 2, USD: 2 } as const satisfies Record<string, number>;
-export type Currency = keyof typeof CURRENCY_MINOR_UNITS;
-export const CURRENCIES = Object.keys(CURRENCY_MINOR_UNITS) as [Currency, ...Currency[]];
+export const CURRENCIES = ['GBP', 'EUR', 'USD'] as const;
+export type Currency = (typeof CURRENCIES)[number];
+export const CURRENCY_MINOR_UNITS: Readonly<Record<Currency, number>> = { GBP: 2, EUR: 2, USD: 2 };
 export const DEFAULT_CURRENCY: Currency = 'GBP';
 
 /** The largest unit price accepted, in major units: a unit price above it is a typing error (and sums stay exact). */

@@ -284,6 +284,12 @@ export const PROBLEMS = {
     description:
       'A line of a stock request cannot be recorded: its label names no product, a serialised unit was given a quantity other than 1, the same unit is named twice, or a move goes to where the stock already is. The problem says which line. Nothing was recorded.',
   },
+  PRICE_LIST_INVALID: {
+    status: 422,
+    title: 'Price list not recorded',
+    description:
+      'One or more prices of a price list cannot be recorded: a GTIN that is not one (its check digit), a unit price that is not an exact decimal amount of the currency (GBP: at most 2 decimal places, more than zero), a date that is not one, the same product and date twice, or a currency other than the organisation’s price list’s. `rows` lists each bad row (`row`: the CSV line, the header being row 1; `index`: the entry of a JSON list) with its reasons. Nothing was recorded.',
+  },
   SERVICE_SHUTTING_DOWN: {
     status: 503,
     title: 'Service shutting down',

@@ -56,7 +56,7 @@ t.test('pence to decimal strings', async (t) => {
   t.equal(formatMinorUnits(123456789012345678901234567890n, 'GBP'), '1234567890123456789012345678.90');
 });
 
-t.test('read then written: the same amount, for any amount of whole pence', async (t) => {
+t.test('read then written: the same amount, for any amount of whole pence', async () => {
   fc.assert(
     fc.property(fc.integer({ min: 1, max: MAX_UNIT_PRICE_MAJOR * 100 }), (pence) => {
       const text = formatMinorUnits(pence, 'GBP');
