@@ -70,6 +70,7 @@ export const swaggerPlugin = fp<SwaggerOptions>(
           { name: 'reports', description: 'Data quality of the scanning.' },
           { name: 'recalls', description: 'Field Safety Notices: affected patients, exports, contact tracking, quarantine at scan.' },
           { name: 'stock', description: 'The stock ledger: goods received by scanning, moves, write-offs, returns, quarantine; stock on hand and the shelf-expiry report.' },
+          { name: 'prices', description: 'Unit prices: each organisation’s price list as an append-only history (JSON or CSV), and the price in force on a date.' },
           { name: 'registries', description: 'Registries, patient consent and the change feed of procedures.' },
           { name: 'outcomes', description: 'Implant survival (Kaplan–Meier).' },
           { name: 'fhir', description: 'FHIR R4 Bulk Data export for registries.' },

@@ -80,6 +80,14 @@ export async function realisticData(app: TestApp): Promise<DataSet> {
   expect(await stock('/v1/stock/moves', { from: { gln: '9506000134376' }, to: { gln: '9506000134369' }, lines: [{ barcode: `01${GTIN_B}1728123110CUP-S`, quantity: 2 }] }), 201, 'stock move');
   expect(await stock('/v1/stock/quarantine', { location: { gln: '9506000134376' }, reason: 'FSN-BR-1', lines: [{ barcode: `01${GTIN_B}1728123121C-S1` }] }), 201, 'stock quarantine');
 
+  // Prices: a JSON list (an HIBC product, a supplier with quotes and non-ASCII) and a CSV import correcting one.
+  expect(await stock('/v1/prices', [{ gtin: GTIN, unitPrice: '150.00', effectiveFrom: '2026-01-01', supplier: 'Acme "Ortho" \\ ünïcode', contractRef: 'NHSSC-1' }, { hibc: { lic: 'A123', pcn: 'CUP52' }, unitPrice: '19.15', effectiveFrom: '2026-03-01' }]), 201, 'prices');
+  expect(
+    await app.request({ method: 'POST', url: '/v1/prices/import', key: p, headers: { 'idempotency-key': randomUUID(), 'content-type': 'text/csv' }, payload: `gtin,unit_price,effective_from,contract_ref\n${GTIN},650.00,2026-01-01,"NHSSC-1, corrected"\n` }),
+    201,
+    'price import',
+  );
+
   // A box checked before opening (a finding event, no item).
   expect(await app.request({ method: 'POST', url: `/v1/procedures/${revision}/check`, key: s, payload: { barcode: `01${GTIN_B}10CUP-9${GS}21C-9` } }), 200, 'check');
   // The case team: a scrub nurse badged in and handed over (the lead clinicians joined at opening).

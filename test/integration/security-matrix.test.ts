@@ -118,6 +118,10 @@ const MATRIX: Record<string, string> = {
   'GET /v1/stock/expiring': /*      */ '---y--',
   'GET /v1/stock/movements': /*     */ '---y--',
   'GET /v1/stock/movements/:group': '---y--',
+  'POST /v1/prices': /*             */ '---y--',
+  'POST /v1/prices/import': /*      */ '---y--',
+  'GET /v1/prices': /*              */ '---y--',
+  'GET /v1/prices/batches/:id': /*  */ '---y--',
   'POST /v1/smart/clients': /*      */ 'ys----',
   'GET /v1/smart/clients': /*       */ 'ys----',
   'DELETE /v1/smart/clients/:id': /**/ 'ys----',
@@ -196,9 +200,10 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
     'POST /v1/stock/returns': { location: { gln: '9506000134376' }, lines: [{ barcode: `]d201${GTIN}10M1` }] },
     'POST /v1/stock/quarantine': { location: { gln: '9506000134376' }, reason: 'FSN matrix', lines: [{ barcode: `]d201${GTIN}10M1` }] },
     'POST /v1/stock/release': { location: { gln: '9506000134376' }, reason: 'FSN matrix', lines: [{ barcode: `]d201${GTIN}10M1` }] },
+    'POST /v1/prices': [{ gtin: GTIN, unitPrice: '150.00', effectiveFrom: `2026-01-${String((counter % 28) + 1).padStart(2, '0')}` }],
   };
   const headers: Record<string, string> = {};
-  if (route === 'POST /v1/procedures/:id/scans' || route.startsWith('POST /v1/stock/')) headers['idempotency-key'] = randomUUID();
+  if (route === 'POST /v1/procedures/:id/scans' || route.startsWith('POST /v1/stock/') || route.startsWith('POST /v1/prices')) headers['idempotency-key'] = randomUUID();
   if (route === 'POST /oauth/token') {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     return { method, url, payload: 'grant_type=client_credentials', headers };
@@ -206,6 +211,10 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
   if (route === 'POST /auth/backchannel-logout') {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     return { method, url, payload: 'logout_token=not-a-token', headers };
+  }
+  if (route === 'POST /v1/prices/import') {
+    headers['content-type'] = 'text/csv';
+    return { method, url, payload: `gtin,unit_price,effective_from\n${GTIN},150.00,2026-02-${String((counter++ % 28) + 1).padStart(2, '0')}\n`, headers };
   }
   if (route === 'POST /v1/products/import') {
     headers['content-type'] = 'text/csv';

@@ -217,6 +217,16 @@ t.test('write matrix: every write route × role × tenancy', async (t) => {
     { route: 'POST /v1/stock/returns', role: 'procurement', request: async () => stockRequest('/v1/stock/returns', { location: { gln: STORE }, lines: [{ barcode: await lotOfA() }] }), own: 'done', other: 409, national: 403 },
     { route: 'POST /v1/stock/quarantine', role: 'procurement', request: async () => stockRequest('/v1/stock/quarantine', { location: { gln: STORE }, reason: 'FSN write matrix', lines: [{ barcode: await lotOfA() }] }), own: 'done', other: 409, national: 403 },
     { route: 'POST /v1/stock/release', role: 'procurement', request: async () => stockRequest('/v1/stock/release', { location: { gln: STORE }, reason: 'FSN write matrix', lines: [{ barcode: await lotOfA(true) }] }), own: 'done', other: 409, national: 403 },
+    // Each organisation writes its own price list: B's prices are B's rows, nothing of A's.
+    { route: 'POST /v1/prices', role: 'procurement', request: async () => stockRequest('/v1/prices', [{ gtin: GTIN, unitPrice: '150.00', effectiveFrom: '2026-01-01' }]), own: 'done', other: 'own', national: 403 },
+    {
+      route: 'POST /v1/prices/import',
+      role: 'procurement',
+      request: async () => ({ method: 'POST', url: '/v1/prices/import', payload: `gtin,unit_price,effective_from\n${GTIN},150.00,2026-02-01\n`, headers: { 'idempotency-key': randomUUID(), 'content-type': 'text/csv' } }),
+      own: 'done',
+      other: 'own',
+      national: 403,
+    },
     // SMART clients are national configuration, also those that read one organisation.
     { route: 'POST /v1/smart/clients', role: 'admin', request: async () => ({ method: 'POST', url: '/v1/smart/clients', payload: { registry: 'NJR', organisation: 'RTA', jwksUrl: `https://wm.example/${unique()}/jwks.json` } }), own: 403, other: 403, national: 'done' },
     { route: 'DELETE /v1/smart/clients/:id', role: 'admin', request: async () => ({ method: 'DELETE', url: `/v1/smart/clients/${await smartClientOfA()}` }), own: 403, other: 403, national: 'done' },
