@@ -381,6 +381,8 @@ export interface StockMovementsTable {
   actor_key_id: string;
   procedure_id: string | null;
   recall_id: string | null;
+  /** The item a point-of-use movement (consumed, returned-to-stock, and what follows a decision) is of. */
+  item_id: string | null;
 }
 
 /** Stock on hand: the projection of the stock ledger, kept in the ledger's transactions. */

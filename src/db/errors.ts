@@ -28,3 +28,8 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   const e = error as { code?: unknown; constraint?: unknown };
   return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
 }
+
+/** Postgres deadlock_detected: the transaction was chosen to end so another could go on; trying again succeeds. */
+export function isDeadlock(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === '40P01';
+}

@@ -116,6 +116,7 @@ const MATRIX: Record<string, string> = {
   'POST /v1/stock/release': /*      */ '---y--',
   'GET /v1/stock': /*               */ '---y--',
   'GET /v1/stock/expiring': /*      */ '---y--',
+  'GET /v1/stock/discrepancies': /* */ '---y--',
   'GET /v1/stock/movements': /*     */ '---y--',
   'GET /v1/stock/movements/:group': '---y--',
   'POST /v1/prices': /*             */ '---y--',

@@ -6,6 +6,7 @@ import { ProblemError } from '../../shared/problem.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { findProcedure } from '../procedures/procedure.repository.js';
 import { findItem, type Item } from '../scans/scan.repository.js';
+import { settlePointOfUse } from '../stock/point-of-use.service.js';
 import { toItemApi } from '../scans/scan.service.js';
 import { insertDecision } from './decision.repository.js';
 
@@ -53,6 +54,9 @@ export async function decideItem(db: Kysely<Database>, ctx: RequestContext, item
       correctsDecisionId: current.id,
       actorKeyId: ctx.actor.keyId,
     });
+    const decided = (await findItem(trx, itemId)) as Item;
+    // Put aside and returned to stock or held: the unit goes back; implanted (a correction): it is taken again.
+    await settlePointOfUse(trx, [{ item: decided, locationId: procedure.locationId, fresh: false, actorKeyId: ctx.actor.keyId }]);
     await recordAudit(trx, ctx, {
       action: 'item.decision',
       organisationId,
@@ -60,6 +64,6 @@ export async function decideItem(db: Kysely<Database>, ctx: RequestContext, item
       procedureIds: [item.procedureId],
       detail: { itemId, decisionId: decision.id, outcome: input.outcome, disposition: input.disposition ?? null, corrects: current.id, override: input.outcome === 'implanted' },
     });
-    return toItemApi((await findItem(trx, itemId)) as Item);
+    return toItemApi(decided);
   });
 }

@@ -413,6 +413,11 @@ export interface RecordedFacts {
   readonly implantedAlongside: readonly CheckedDevice[];
   /** The organisation's own compatibility rules and waivers (null: none, or a product the checks do not read). */
   readonly organisationRules: OrganisationRulesJson | null;
+  /**
+   * The organisation's stock holds this unit (its serial), or units of this lot, in quarantine: held back
+   * (a recall, damage) and not to be used.
+   */
+  readonly quarantinedInStock: boolean;
 }
 
 /** What the warnings of many scans depend on, in one query (one round trip for a whole batch), in the order asked. */
@@ -437,6 +442,7 @@ export async function recordedFacts(db: Kysely<Database>, queries: readonly Reco
     clinical: ClinicalAttributes | null;
     alongside: CheckedDevice[] | null;
     organisation_rules: OrganisationRulesJson | null;
+    quarantined: boolean;
   }>`
     select
       (q.raw is not null and exists (
@@ -491,7 +497,12 @@ export async function recordedFacts(db: Kysely<Database>, queries: readonly Reco
         left join product_overrides io on io.organisation_id = q.organisation_id and io.di = i.di
       ) end as alongside,
       -- The rules in force are the organisation's: its own rules and the national ones it has not waived.
-      case when ${catalogueColumn('clinical')} is not null then ${organisationRulesColumn(sql.ref('q.organisation_id'))} end as organisation_rules
+      case when ${catalogueColumn('clinical')} is not null then ${organisationRulesColumn(sql.ref('q.organisation_id'))} end as organisation_rules,
+      -- The unit, or its lot, held in quarantine in the organisation's stock (index stock_on_hand_lot).
+      (q.di is not null and (q.serial_number is not null or q.lot_number is not null) and exists (
+        select 1 from stock_on_hand sq
+        where sq.organisation_id = q.organisation_id and sq.di = q.di and sq.status = 'quarantined' and sq.quantity > 0
+          and (case when q.serial_number is not null then sq.serial_number = q.serial_number else sq.lot_number = q.lot_number end))) as quarantined
     from unnest(${column((q) => q.procedureId)}::uuid[], ${column((q) => q.patientId)}::uuid[], ${column((q) => q.scannerId)}::text[],
                 ${column((q) => q.raw)}::text[], ${column((q) => q.since)}::timestamptz[], ${column((q) => q.device.di)}::text[],
                 ${column((q) => q.device.gtin)}::text[], ${column((q) => q.device.hibcLic)}::text[], ${column((q) => q.device.hibcPcn)}::text[],
@@ -515,6 +526,7 @@ export async function recordedFacts(db: Kysely<Database>, queries: readonly Reco
     compatibility: { manufacturer: r.manufacturer, clinical: r.clinical },
     implantedAlongside: r.alongside ?? [],
     organisationRules: r.organisation_rules,
+    quarantinedInStock: r.quarantined,
   }));
 }
 

@@ -86,6 +86,7 @@ export type Severity = 'critical' | 'warning' | 'info';
 export const SCAN_CHECK_CODES = [
   'PRODUCT_EXPIRED',
   'PRODUCT_RECALLED',
+  'STOCK_QUARANTINED',
   'SERIAL_ALREADY_IMPLANTED',
   'UNKNOWN_PRODUCT',
   'NOT_IMPLANTABLE',
@@ -138,6 +139,8 @@ export interface ScanFacts {
   /** Values of this scan that may have run on through a dropped GS. */
   readonly runOns: readonly RunOnSuspicion[];
   readonly serialImplantedElsewhere: boolean;
+  /** The stock holds this unit, or units of its lot, in quarantine. */
+  readonly quarantinedInStock: boolean;
   readonly serialAlreadyInProcedure: boolean;
   readonly sameScanJustBefore: boolean;
   readonly awaiting: Awaiting | null;
@@ -271,6 +274,16 @@ export function scanWarnings(f: ScanFacts): ScanWarning[] {
     w.push({ code: 'PRODUCT_EXPIRED', severity: implanting ? 'critical' : 'warning', message: `Expired on ${d.expirationDate}. Do not implant; check the product.` });
   }
   for (const recall of f.recalls) w.push(recallWarning(recall, f.awaiting));
+  if (f.quarantinedInStock) {
+    w.push({
+      code: 'STOCK_QUARANTINED',
+      severity: implanting ? 'critical' : 'warning',
+      message:
+        d.serialNumber !== null
+          ? `Serial ${d.serialNumber} is quarantined in stock: it was held back (a recall, damage) and must not be used. Put it aside; ask procurement.`
+          : `Units of lot ${d.lotNumber ?? ''} are quarantined in stock: check this unit is not one of them before using it. Put it aside; ask procurement.`,
+    });
+  }
   if (implanting && f.serialImplantedElsewhere) {
     w.push({
       code: 'SERIAL_ALREADY_IMPLANTED',

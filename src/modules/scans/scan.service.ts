@@ -6,7 +6,7 @@ import type { ParseResult } from '../../barcode/types.js';
 import { deviceFieldsOf } from '../../domain/device.js';
 import type { Database } from '../../db/database.js';
 import type { ItemAction, Side } from '../../domain/vocabulary.js';
-import { isUniqueViolation } from '../../db/errors.js';
+import { isDeadlock, isUniqueViolation } from '../../db/errors.js';
 import { canSee, requireOrganisation, type Actor, type RequestContext } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Settled } from '../../shared/coalescer.js';
@@ -16,6 +16,7 @@ import { auditRowOf, recordAudit } from '../audit/audit.service.js';
 import { findIdempotencyRecords, idempotencyId, storeIdempotentAnswers } from '../idempotency/idempotency.repository.js';
 import { findProcedure, lockProcedures, type Procedure } from '../procedures/procedure.repository.js';
 import { activeRecallsCovering } from '../recalls/recall.repository.js';
+import { settlePointOfUse } from '../stock/point-of-use.service.js';
 import {
   findImplantToExplant,
   findItem,
@@ -237,8 +238,9 @@ async function recordReadScans(db: Kysely<Database>, requests: readonly ScanRequ
         for (const [i, r] of requests.entries()) alone.push(...(await recordReadScans(db, [r], [reads[i]], clock)));
         return alone;
       }
-      // The concurrent request with our key has committed now: the next attempt answers its response.
-      if (error instanceof IdempotencyRace && attempt < 3) continue;
+      // The concurrent request with our key has committed now: the next attempt answers its response. A
+      // deadlock (two batches taking the same units from stock in crossed order) ended this one: again.
+      if ((error instanceof IdempotencyRace || isDeadlock(error)) && attempt < 3) continue;
       return [{ ok: false, error }];
     }
   }
@@ -273,6 +275,8 @@ interface Accepted extends Fresh {
   readonly awaiting: ReturnType<typeof awaitingFor>;
   device: Device;
   item?: Item;
+  /** The item was inserted by this scan (nothing of it is in the stock ledger yet). */
+  fresh: boolean;
   explantMatched: boolean | null;
 }
 
@@ -300,6 +304,7 @@ async function recordWave(trx: Kysely<Database>, wave: ReadonlyArray<{ req: Scan
   await linkExplants(trx, accepted, now);
   const rows = await buildScanRows(trx, accepted, now);
   await askForDecisions(trx, accepted, rows, now);
+  await consumeAtPointOfUse(trx, accepted);
   const answers = await persist(trx, accepted, rows);
   accepted.forEach((a, k) => results.push([a.index, { ok: true, value: answers[k] as ScanOutcome }]));
   return results;
@@ -357,7 +362,7 @@ function acceptOrReplay(
       const manual = input.manual !== undefined;
       const scanned: Device = f.read?.device ?? (input.manual ? manualDevice(input.manual) : NO_DEVICE);
       const awaiting = awaitingFor(scanned, manual);
-      accepted.push({ ...f, procedure, parsed: f.read?.parsed, scanned, scannedAt: input.scannedAt ?? now, manual, awaiting, device: scanned, explantMatched: null });
+      accepted.push({ ...f, procedure, parsed: f.read?.parsed, scanned, scannedAt: input.scannedAt ?? now, manual, awaiting, device: scanned, fresh: false, explantMatched: null });
     } catch (error) {
       refuse(f.index, error);
     }
@@ -396,7 +401,10 @@ async function insertNewItems(trx: Kysely<Database>, accepted: readonly Accepted
       firstScannedAt: a.scannedAt,
     })),
   );
-  toInsert.forEach((a, k) => (a.item = inserted[k]));
+  toInsert.forEach((a, k) => {
+    a.item = inserted[k];
+    a.fresh = true;
+  });
 }
 
 /** Phase: an explant is linked to the implant it removes (rare: a query each). */
@@ -526,6 +534,7 @@ export function deviceWarnings(i: DeviceWarningsInput): ScanWarning[] {
     product: fact.productKnown ? { implantable: fact.implantable, productionIdentifiers: fact.productionIdentifiers } : null,
     runOns: i.parsed ? runOnSuspicions(i.parsed, i.now) : [],
     serialImplantedElsewhere: fact.serialImplantedElsewhere,
+    quarantinedInStock: fact.quarantinedInStock,
     serialAlreadyInProcedure: fact.serialInProcedure,
     sameScanJustBefore: fact.sameRawScannedSince,
     awaiting: i.awaiting,
@@ -540,6 +549,14 @@ export function deviceWarnings(i: DeviceWarningsInput): ScanWarning[] {
 }
 
 type ScanRow = Awaited<ReturnType<typeof buildScanRows>>[number];
+
+/** Phase: each item implanted or wasted takes its unit from the theatre's stock (src/modules/stock/point-of-use.service.ts). */
+async function consumeAtPointOfUse(trx: Kysely<Database>, accepted: readonly Accepted[]): Promise<void> {
+  await settlePointOfUse(
+    trx,
+    accepted.map((a) => ({ item: a.item as Item, locationId: a.procedure.locationId, fresh: a.fresh, actorKeyId: a.req.ctx.actor.keyId })),
+  );
+}
 
 /**
  * Phase: an item being implanted that raised a critical warning is not recorded as in the patient: it
@@ -613,6 +630,8 @@ export async function voidScan(db: Kysely<Database>, ctx: RequestContext, scanId
         attribution: attributionOf(ctx.actor, procedure),
       });
       const item = target.itemId === null ? undefined : await rebuildItem(trx, target.itemId, now);
+      // What the voided scan took from stock goes back (or the unit as the item now reads is taken instead).
+      if (item) await settlePointOfUse(trx, [{ item, locationId: procedure.locationId, fresh: false, actorKeyId: ctx.actor.keyId }]);
       await recordAudit(trx, ctx, {
         action: 'scan.void',
         organisationId: target.organisationId,

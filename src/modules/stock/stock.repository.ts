@@ -75,6 +75,9 @@ export interface NewMovement extends StockProduct {
   readonly supplier: string | null;
   readonly orderRef: string | null;
   readonly actorKeyId: string;
+  /** Point of use: the procedure and item the unit was used (or put aside) in. */
+  readonly procedureId?: string | null;
+  readonly itemId?: string | null;
 }
 
 export interface Movement extends NewMovement {
@@ -107,6 +110,8 @@ export async function insertMovements(db: Kysely<Database>, movements: readonly 
         supplier: m.supplier,
         order_ref: m.orderRef,
         actor_key_id: m.actorKeyId,
+        procedure_id: m.procedureId ?? null,
+        item_id: m.itemId ?? null,
       })),
     )
     .returning(['id', 'recorded_at'])
@@ -135,7 +140,11 @@ export interface OnHandAddition extends StockProduct {
   readonly quantity: number;
 }
 
-/** Adds to stock on hand (one addition per key: the caller sums them). */
+/**
+ * Adds to stock on hand, by signed amounts (one addition per key: the caller sums them, the takings
+ * first). A row brought to zero is deleted by the table's trigger; a taking with nothing to take from
+ * leaves a negative row (point of use only: the discrepancy report).
+ */
 export async function addOnHand(db: Kysely<Database>, additions: readonly OnHandAddition[]): Promise<void> {
   if (additions.length === 0) return;
   await db
@@ -248,6 +257,8 @@ const toMovement = (r: Selectable<StockMovementsTable>): Movement => ({
   supplier: r.supplier,
   orderRef: r.order_ref,
   actorKeyId: r.actor_key_id,
+  procedureId: r.procedure_id,
+  itemId: r.item_id,
   recordedAt: r.recorded_at,
 });
 
@@ -271,4 +282,98 @@ export async function searchMovements(db: Kysely<Database>, scope: TenancyScope,
   if (page.after !== undefined) q = q.where('id', '>', page.after);
   const rows = await q.orderBy('id').limit(page.limit).execute();
   return rows.map(toMovement);
+}
+
+/** A point-of-use movement of an item (what the ledger says became of its unit). */
+export interface ItemMovementRow {
+  readonly itemId: string;
+  readonly kind: StockMovementKind;
+  readonly locationId: string | null;
+  readonly issuingAgency: string;
+  readonly di: string;
+  readonly lotNumber: string | null;
+  readonly serialNumber: string | null;
+  readonly expirationDate: string | null;
+  readonly consignment: boolean;
+}
+
+/** The point-of-use movements of these items, in the order recorded. */
+export async function pointOfUseMovements(db: Kysely<Database>, itemIds: readonly string[]): Promise<ItemMovementRow[]> {
+  if (itemIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('stock_movements')
+    .select(['item_id', 'kind', 'location_id', 'issuing_agency', 'di', 'lot_number', 'serial_number', 'expiration_date', 'consignment'])
+    .where('item_id', 'in', [...new Set(itemIds)])
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    itemId: r.item_id as string,
+    kind: r.kind,
+    locationId: r.location_id,
+    issuingAgency: r.issuing_agency,
+    di: r.di,
+    lotNumber: r.lot_number,
+    serialNumber: r.serial_number,
+    expirationDate: r.expiration_date,
+    consignment: r.consignment,
+  }));
+}
+
+/** What a point-of-use consumption looks for: the product, where it was used (null: unlocated). */
+export interface ConsumptionQuery extends StockProduct {
+  readonly organisationId: string;
+  readonly locationId: string | null;
+}
+
+/**
+ * The rows each consumption may take from, locked in id order, with the index of the consumption they
+ * serve (a row may serve several): a serialised unit wherever its organisation holds it, in either status
+ * (it is in the theatre now, whatever the record says); else the product's available stock where it was
+ * used. The same lot and serial always; the same expiry when the label gives one.
+ */
+export async function consumptionCandidates(db: Kysely<Database>, queries: readonly ConsumptionQuery[]): Promise<Array<OnHandRow & { readonly query: number }>> {
+  if (queries.length === 0) return [];
+  const column = <T>(f: (q: ConsumptionQuery) => T) => queries.map(f);
+  const rows = await sql<Selectable<StockOnHandTable> & { n: string }>`
+    select s.*, q.n
+    from unnest(${column((q) => q.organisationId)}::uuid[], ${column((q) => q.locationId)}::uuid[], ${column((q) => q.issuingAgency)}::text[],
+                ${column((q) => q.di)}::text[], ${column((q) => q.lotNumber)}::text[], ${column((q) => q.serialNumber)}::text[],
+                ${column((q) => q.expirationDate)}::date[])
+      with ordinality as q(organisation_id, location_id, issuing_agency, di, lot_number, serial_number, expiration_date, n)
+    join stock_on_hand s
+      on s.organisation_id = q.organisation_id and s.di = q.di and s.issuing_agency = q.issuing_agency and s.quantity > 0
+     and s.lot_number is not distinct from q.lot_number
+     and (q.expiration_date is null or s.expiration_date = q.expiration_date)
+     and ((q.serial_number is not null and s.serial_number = q.serial_number)
+          or (q.serial_number is null and s.serial_number is null and s.status = 'available'
+              and (s.location_id = q.location_id or (q.location_id is null and s.location_id is null))))
+    order by s.id
+    for update of s`.execute(db);
+  return rows.rows.map((r) => ({ ...toOnHand(r), query: Number(r.n) - 1 }));
+}
+
+/** A row short: used at the point of use (or taken) without being on hand, with the latest consumption that took it. */
+export interface ShortRow extends OnHandRow {
+  readonly lastConsumption: { readonly procedureId: string; readonly itemId: string; readonly recordedAt: Date } | null;
+}
+
+/** Stock on hand below zero (the discrepancy report), by location, product, lot, serial; the unlocated account last. */
+export async function shortOnHand(db: Kysely<Database>, scope: TenancyScope): Promise<ShortRow[]> {
+  const organisation = scope.kind === 'organisation' ? sql`s.organisation_id = ${scope.organisationId}` : sql`true`;
+  const rows = await sql<Selectable<StockOnHandTable> & { procedure_id: string | null; item_id: string | null; recorded_at: Date | null }>`
+    select s.*, c.procedure_id, c.item_id, c.recorded_at
+    from stock_on_hand s
+    left join lateral (
+      select m.procedure_id, m.item_id, m.recorded_at from stock_movements m
+      where m.organisation_id = s.organisation_id and m.di = s.di and m.lot_number is not distinct from s.lot_number
+        and m.kind = 'consumed' and m.serial_number is not distinct from s.serial_number
+        and m.location_id is not distinct from s.location_id
+      order by m.id desc limit 1
+    ) c on true
+    where s.quantity < 0 and ${organisation}
+    order by s.organisation_id, s.location_id nulls last, s.di, s.lot_number nulls first, s.serial_number nulls first, s.id`.execute(db);
+  return rows.rows.map((r) => ({
+    ...toOnHand(r),
+    lastConsumption: r.procedure_id === null || r.item_id === null || r.recorded_at === null ? null : { procedureId: r.procedure_id, itemId: r.item_id, recordedAt: r.recorded_at },
+  }));
 }

@@ -6,6 +6,7 @@ import { csvLine } from '../../shared/csv.js';
 import { ProblemError } from '../../shared/problem.js';
 import { createdResponse, idempotencyKeyHeaders, jsonResponse, problemResponse } from '../../shared/schemas.js';
 import {
+  DiscrepancySchema,
   ExpiringQuerySchema,
   ExpiringSchema,
   MoveBody,
@@ -21,7 +22,7 @@ import {
   StockQuerySchema,
   WriteOffBody,
 } from './stock.schemas.js';
-import { allStock, expiringStock, getMovementGroup, listMovements, listStock, recordStockMovement, type OnHandApi, type StockRequest } from './stock.service.js';
+import { allStock, expiringStock, getMovementGroup, listMovements, listStock, recordStockMovement, stockDiscrepancies, type OnHandApi, type StockRequest } from './stock.service.js';
 
 const IdempotencyHeaders = idempotencyKeyHeaders('One key per stock request (e.g. a UUID); retries reuse it. Without it: 400 IDEMPOTENCY_KEY_MISSING.');
 
@@ -29,6 +30,8 @@ const CSV_RESPONSE = { schema: z.string().describe('CSV (RFC 4180 quoting, LF li
 
 const ON_HAND_COLUMNS = ['location_gln', 'location_gln_extension', 'location_name', 'issuing_agency', 'di', 'gtin', 'brand', 'model', 'lot', 'serial', 'expiry', 'status', 'consignment', 'quantity'];
 const onHandCells = (r: OnHandApi) => [r.location?.gln ?? 'unlocated', r.location?.glnExtension, r.location?.name, r.issuingAgency, r.di, r.gtin, r.brand, r.model, r.lotNumber, r.serialNumber, r.expirationDate, r.status, String(r.consignment), r.quantity];
+
+const DiscrepancyQuerySchema = z.object({ format: z.enum(['json', 'csv']).optional() });
 
 const wantsCsv = (format: string | undefined, accept: string | undefined) => format === 'csv' || (format === undefined && (accept ?? '').includes('text/csv'));
 
@@ -207,6 +210,30 @@ export const stockRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!wantsCsv(req.query.format, req.headers.accept)) return reply.type('application/json; charset=utf-8').send(report);
       const csv = csvLine([...ON_HAND_COLUMNS, 'expiry_status']) + report.items.map((r) => csvLine([...onHandCells(r), r.expiry])).join('');
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="stock-expiring-${report.today}.csv"`).header('cache-control', 'no-store').send(csv);
+    },
+  );
+
+  app.get(
+    '/v1/stock/discrepancies',
+    {
+      config: { access: ['procurement'] },
+      schema: {
+        operationId: 'listStockDiscrepancies',
+        tags: ['stock'],
+        summary: 'The discrepancy report: what the point of use took that the stock did not hold',
+        description:
+          'Stock below zero by location (the unlocated account last: cases opened without a theatre), product, lot and serial, with the case that last found it short. A theatre scan never waits on stock: a unit that was not received there is recorded as used, and shows here until a receipt or a move puts it right. CSV with `Accept: text/csv` or `?format=csv`. Audited.',
+        querystring: DiscrepancyQuerySchema,
+        response: { 200: { description: 'Stock below zero.', content: { 'application/json': { schema: DiscrepancySchema }, 'text/csv': CSV_RESPONSE } } },
+      },
+    },
+    async (req, reply) => {
+      const report = await stockDiscrepancies(app.db, requestContext(req));
+      if (!wantsCsv(req.query.format, req.headers.accept)) return reply.type('application/json; charset=utf-8').send(report);
+      const csv =
+        csvLine([...ON_HAND_COLUMNS, 'last_procedure_id', 'last_consumed_at']) +
+        report.items.map((r) => csvLine([...onHandCells(r), r.lastConsumption?.procedureId, r.lastConsumption?.recordedAt])).join('');
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="stock-discrepancies.csv"').header('cache-control', 'no-store').send(csv);
     },
   );
 };

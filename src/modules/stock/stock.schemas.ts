@@ -105,6 +105,8 @@ export const MovementSchema = z
     note: z.string().nullable(),
     supplier: z.string().nullable(),
     orderRef: z.string().nullable(),
+    procedureId: z.uuid().nullable().describe('Point of use (consumed, returned-to-stock, and a decision’s quarantine): the procedure the unit was used or put aside in.'),
+    itemId: z.uuid().nullable().describe('Point of use: the item whose unit this is.'),
     recordedAt: z.iso.datetime(),
   })
   .meta({ id: 'StockMovement' });
@@ -159,3 +161,16 @@ export const MovementQuerySchema = z.object({
 export const MovementPageSchema = z
   .object({ items: z.array(MovementSchema.extend({ movementGroup: z.uuid() })), nextCursor: z.string().nullable().describe('Pass as `cursor` to read the next page; null on the last.') })
   .meta({ id: 'StockMovementPage' });
+
+export const DiscrepancySchema = z
+  .object({
+    items: z.array(
+      OnHandSchema.extend({
+        lastConsumption: z
+          .object({ procedureId: z.uuid(), itemId: z.uuid(), recordedAt: z.iso.datetime() })
+          .nullable()
+          .describe('The latest point-of-use consumption of this product, lot and serial here: the case that found the shelf short.'),
+      }),
+    ).describe('Stock below zero: used at the point of use more often than it was received there. `quantity` is negative.'),
+  })
+  .meta({ id: 'StockDiscrepancies' });

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { isUniqueViolation } from '../../db/errors.js';
+import { isDeadlock, isUniqueViolation } from '../../db/errors.js';
 import type { Device } from '../../domain/device.js';
 import { addDays, allocate, expiryStatus, lineQuantity, matchesLine, MOVEMENT_EFFECTS, repeatedUnit, type StockProduct } from '../../domain/stock.js';
 import type { EntryType, StockMovementKind, StockStatus, WriteOffReason } from '../../domain/vocabulary.js';
@@ -33,6 +33,7 @@ import {
   onHandOf,
   searchMovements,
   searchOnHand,
+  shortOnHand,
   takeOnHand,
   unitsOnHand,
   type Movement,
@@ -112,7 +113,6 @@ function readLines(request: StockRequest, today: Date): ReadLine[] {
 /** Another transaction stored an answer under this Idempotency-Key first. */
 class IdempotencyRace extends Error {}
 
-const isDeadlock = (error: unknown) => (error as { code?: unknown })?.code === '40P01';
 /** A serialised unit received by a concurrent request first: on hand elsewhere (the unique index) or here (the check). */
 const isUnitRace = (error: unknown) =>
   isUniqueViolation(error, 'stock_on_hand_one_unit') || ((error as { code?: unknown; constraint?: unknown })?.code === '23514' && (error as { constraint?: unknown }).constraint === 'stock_on_hand_unit_once');
@@ -294,6 +294,8 @@ const toMovementApi = (m: Movement, places: Places) => ({
   note: m.note,
   supplier: m.supplier,
   orderRef: m.orderRef,
+  procedureId: m.procedureId ?? null,
+  itemId: m.itemId ?? null,
   recordedAt: m.recordedAt.toISOString(),
 });
 
@@ -451,3 +453,20 @@ export async function expiringStock(db: Kysely<Database>, ctx: RequestContext, d
   };
 }
 
+
+/**
+ * The discrepancy report: stock below zero, where the point of use took units the stock did not hold (not
+ * received, received elsewhere, or scanned in a theatre with no location: the unlocated account), with
+ * the case that last found each short. Audited.
+ */
+export async function stockDiscrepancies(db: Kysely<Database>, ctx: RequestContext) {
+  const rows = await shortOnHand(db, tenancyOf(ctx.actor));
+  await recordAudit(db, ctx, { action: 'stock.discrepancies', organisationId: ctx.actor.organisationId, detail: { results: rows.length } });
+  const views = await viewsOf(db, rows);
+  return {
+    items: views.map((v, i) => {
+      const last = (rows[i] as (typeof rows)[number]).lastConsumption;
+      return { ...v, lastConsumption: last && { procedureId: last.procedureId, itemId: last.itemId, recordedAt: last.recordedAt.toISOString() } };
+    }),
+  };
+}

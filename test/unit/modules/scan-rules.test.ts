@@ -10,6 +10,7 @@ const facts = (over: Partial<ScanFacts> = {}): ScanFacts => ({
   scanDate: '2026-11-21',
   product: { implantable: true },
   serialImplantedElsewhere: false,
+  quarantinedInStock: false,
   serialAlreadyInProcedure: false,
   sameScanJustBefore: false,
   awaiting: null,
@@ -34,6 +35,15 @@ t.test('expiry: the day itself is still usable; the day after is not', async (t)
 t.test('an active recall is critical and names the recall', async (t) => {
   const w = scanWarnings(facts({ recalls: [{ reference: 'FSN-2026-114', title: 'Stem fracture risk' }] }));
   t.match(w, [{ code: 'PRODUCT_RECALLED', severity: 'critical', message: /FSN-2026-114: Stem fracture risk/ }]);
+});
+
+t.test('a unit, or a lot, quarantined in stock: critical when implanting, naming what to check', async (t) => {
+  const serial = scanWarnings(facts({ quarantinedInStock: true }));
+  t.match(serial, [{ code: 'STOCK_QUARANTINED', severity: 'critical', message: /Serial S1 is quarantined in stock/ }]);
+  const lot = scanWarnings(facts({ quarantinedInStock: true, device: { ...full, serialNumber: null } }));
+  t.match(lot, [{ code: 'STOCK_QUARANTINED', severity: 'critical', message: /lot L1 are quarantined in stock: check this unit/ }]);
+  t.same(codes(facts({ quarantinedInStock: true, action: 'wasted' })), ['STOCK_QUARANTINED:warning'], 'not going into a patient: a warning');
+  t.ok(needsDecision({ action: 'implanted', status: 'active' }, serial), 'it asks for the theatre\'s decision');
 });
 
 t.test('the other warnings', async (t) => {
