@@ -13,6 +13,7 @@ import { locationRoutes } from './modules/locations/location.routes.js';
 import { procedureRoutes } from './modules/procedures/procedure.routes.js';
 import { stockRoutes } from './modules/stock/stock.routes.js';
 import { priceRoutes } from './modules/prices/price.routes.js';
+import { costRoutes } from './modules/costs/cost.routes.js';
 import { productRoutes } from './modules/products/product.routes.js';
 import { compatibilityRoutes } from './modules/compatibility/compatibility.routes.js';
 import { recallRoutes } from './modules/recalls/recall.routes.js';
@@ -198,6 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(procedureRoutes);
   await app.register(stockRoutes);
   await app.register(priceRoutes);
+  await app.register(costRoutes);
   await app.register(scanRoutes);
   await app.register(decisionRoutes);
   await app.register(productRoutes);
