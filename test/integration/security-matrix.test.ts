@@ -123,6 +123,9 @@ const MATRIX: Record<string, string> = {
   'POST /v1/prices/import': /*      */ '---y--',
   'GET /v1/prices': /*              */ '---y--',
   'GET /v1/prices/batches/:id': /*  */ '---y--',
+  'GET /v1/procedures/:id/cost': /*  */ '---y--',
+  'GET /v1/reports/cost-per-case': /**/ '---y--',
+  'GET /v1/reports/cost-spread': /*  */ '---y--',
   'POST /v1/smart/clients': /*      */ 'ys----',
   'GET /v1/smart/clients': /*       */ 'ys----',
   'DELETE /v1/smart/clients/:id': /**/ 'ys----',
@@ -163,6 +166,8 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
     'GET /v1/labels': '?symbology=gs1datamatrix&data=(01)09506000134352',
     'GET /v1/reports/data-quality': '?from=2026-01-01T00:00:00Z&to=2026-12-31T00:00:00Z',
     'GET /v1/reports/safety': '?from=2026-01&to=2027-01',
+    'GET /v1/reports/cost-per-case': '?from=2026-01-01&to=2026-12-31',
+    'GET /v1/reports/cost-spread': '?from=2026-01-01&to=2026-12-31',
     'GET /v1/recalls/affected-patients': `?gtin=${GTIN}`,
     'GET /v1/feeds/procedures': '?registry=NJR',
   };
