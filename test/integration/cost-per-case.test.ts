@@ -172,6 +172,20 @@ t.test('cost per case', async (t) => {
     t.ok(rows.includes(`product-price,${GTIN},Aster Stem 12/14,RCC,GBP,,,,,,,,150.00,1,1`));
   });
 
+  t.test('a unit put aside after a critical warning, not used and returned to stock (or quarantined), costs nothing', async (t) => {
+    ok(await app.request({ method: 'POST', url: '/v1/recalls', key: procurement, payload: { reference: 'FSN-COST-1', title: 'Cups, one lot', scope: [{ gtin: GTIN_B, lots: ['BAD1', 'BAD2'] }] } }), 201, 'recall');
+    const p6 = await open('2026-08-10T09:00:00Z', 'W38.1', 'CONS-1', 6);
+    await scanned(p6, { barcode: unit(GTIN, 'S6') });
+    const back = await scanned(p6, { barcode: lot(GTIN_B, 'BAD1') });
+    const held = await scanned(p6, { barcode: lot(GTIN_B, 'BAD2') });
+    t.match((await costOf(p6)).body, { units: 3, cost: '688.30' }, 'opened at the point of use: consumed while the decision is pending');
+    ok(await app.request({ method: 'POST', url: `/v1/items/${back.item.id}/decision`, key: scanner, payload: { outcome: 'not-used', disposition: 'returned-to-stock' } }), 200, 'decision');
+    ok(await app.request({ method: 'POST', url: `/v1/items/${held.item.id}/decision`, key: scanner, payload: { outcome: 'not-used', disposition: 'quarantined' } }), 200, 'decision');
+    const { body } = await costOf(p6);
+    t.match(body, { units: 1, cost: '650.00', complete: true });
+    t.same(body.lines.map((l) => l.gtin), [GTIN]);
+  });
+
   t.test('a price corrected later applies to the cases already done: costs are read, never stored', async (t) => {
     await prices([{ gtin: GTIN, unitPrice: '600.00', effectiveFrom: '2026-07-01', supplier: 'Acme', contractRef: 'corrected' }]);
     t.match((await costOf(p2)).body, { cost: '600.00' });
