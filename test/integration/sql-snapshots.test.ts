@@ -1,6 +1,7 @@
 /**
  * The SQL of the queries that carry the feed's and the recalls' guarantees
- * (a feed never skips a change; a recall misses no patient), kept as
+ * (a feed never skips a change; a recall misses no patient; a case's cost
+ * counts every unit consumed, at the price in force on its date), kept as
  * snapshots: any change to them fails here until the snapshot is regenerated
  * (`npm run snapshots`) and the new SQL is read in review, as immich does with
  * its hand-written queries. Each query also runs, on a real database.
@@ -8,6 +9,8 @@
 import t from 'tap';
 import { loadItems, loadProcedures, nextChangedProcedures } from '../../src/modules/feeds/feed.repository.js';
 import { activeRecallsCovering, affectedItems, countAffectedMany, findRecall, type Recall } from '../../src/modules/recalls/recall.repository.js';
+import { casesStarted, consumptionOf } from '../../src/modules/costs/cost.repository.js';
+import { pricesInForce } from '../../src/modules/prices/price.repository.js';
 import { NO_DEVICE } from '../../src/modules/scans/scan.rules.js';
 import { buildTestApp, createOrganisationWithKeys } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/database.js';
@@ -58,5 +61,20 @@ t.test('SQL snapshots: recalls', async (t) => {
     const device = { ...NO_DEVICE, issuingAgency: 'GS1', di: GTIN, gtin: GTIN, lotNumber: 'LOT1', serialNumber: 'SER-0001', expirationDate: '2026-06-30' };
     t.matchSnapshot(await sqlOf(app.db, (q) => activeRecallsCovering(q, org.id, device, 'barcode')), 'a scanned label with lot and serial');
     t.matchSnapshot(await sqlOf(app.db, (q) => activeRecallsCovering(q, org.id, { ...NO_DEVICE, lotNumber: 'LOT1' }, 'barcode')), 'a lot label without its product');
+  });
+});
+
+t.test('SQL snapshots: prices and cost per case', async (t) => {
+  const { db } = await createTestDatabase(t);
+  const tenancy = { kind: 'organisation', organisationId: ORG } as const;
+
+  t.test('the price in force on a date: one product, every product', async (t) => {
+    t.matchSnapshot(await sqlOf(db, (q) => pricesInForce(q, tenancy, '2026-07-01', { issuingAgency: 'GS1', di: GTIN })), 'one product');
+    t.matchSnapshot(await sqlOf(db, (q) => pricesInForce(q, { kind: 'national' }, '2026-07-01')), 'every product, national');
+  });
+
+  t.test('the consumption of cases, priced on their dates', async (t) => {
+    t.matchSnapshot(await sqlOf(db, (q) => consumptionOf(q, [{ procedureId: PROCEDURE, organisationId: ORG, caseDate: '2026-07-01' }])), 'consumption');
+    t.matchSnapshot(await sqlOf(db, (q) => casesStarted(q, tenancy, '2026-06-01', '2026-07-31')), 'cases started in London dates');
   });
 });
