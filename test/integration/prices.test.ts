@@ -220,6 +220,18 @@ t.test('unit prices: the price list and its history', async (t) => {
     t.equal((await app.request({ method: 'GET', url: '/v1/prices', key: org.keys.scanner })).statusCode, 403, 'scanners do not read prices');
   });
 
+  t.test('the price in force on a date is one index entry: no sort, the in-force index read from the date back', async (t) => {
+    const plan = await app.db.transaction().execute(async (trx) => {
+      await sql`set local enable_seqscan = off`.execute(trx);
+      const { rows } = await sql<{ 'QUERY PLAN': string }>`
+        explain select * from product_prices where organisation_id = ${org.id} and di = ${GTIN} and issuing_agency = 'GS1' and effective_from <= '2026-08-01'
+        order by effective_from desc, recorded_at desc, id desc limit 1`.execute(trx);
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+    t.match(plan, /Index Scan using product_prices_in_force/);
+    t.notMatch(plan, /Sort/);
+  });
+
   t.test('the history is append-only; reads and writes are audited', async (t) => {
     await t.rejects(sql`update product_prices set unit_price_minor = 1`.execute(app.db), /append-only|not allowed|cannot/i);
     await t.rejects(sql`delete from product_prices`.execute(app.db));
