@@ -199,6 +199,8 @@ function exemplars(nhs: string): Record<string, unknown> {
     'PUT /v1/registries/{code}': { name: 'National Joint Registry', withoutConsent: 'pseudonymous' },
     'POST /v1/consents': { nhsNumber: nhs, registry: 'NJR', status: 'granted' },
     'POST /v1/consents/search': { nhsNumber: nhs },
+    'POST /v1/prices': [{ gtin: GTIN, unitPrice: '150.00', currency: 'GBP', effectiveFrom: '2026-01-01', supplier: 'Acme Ortho', contractRef: 'NHSSC-1' }, { hibc: { lic: 'A123', pcn: 'CUP52', uom: '0' }, unitPrice: '19.15', effectiveFrom: '2026-03-01' }],
+    'POST /v1/prices/import': `gtin,unit_price,currency,effective_from,supplier,contract_ref\n${GTIN},150.00,GBP,2026-01-01,Acme Ortho,NHSSC-1\n`,
     'POST /v1/smart/clients': { clientId: 'fuzz-client', registry: 'NJR', national: true, jwksUrl: 'https://registry.example/jwks.json' },
   };
 }
