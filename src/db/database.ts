@@ -435,6 +435,8 @@ export interface RecallsTable {
   created_at: CreatedAt;
   created_by: string;
   closed_at: Date | null;
+  /** Why it was closed with patients unreviewed or stock remaining (RECALL_OPEN_ITEMS overridden). */
+  close_reason: string | null;
 }
 
 export interface RecallScopesTable {

@@ -284,6 +284,12 @@ export const PROBLEMS = {
     description:
       'A line of a stock request cannot be recorded: its label names no product, a serialised unit was given a quantity other than 1, the same unit is named twice, or a move goes to where the stock already is. The problem says which line. Nothing was recorded.',
   },
+  RECALL_OPEN_ITEMS: {
+    status: 409,
+    title: 'Recall has open items',
+    description:
+      'A recall cannot be closed while patients on its list are not yet reviewed (their latest contact step is identified or contacted) or units it covers are still on the shelves, quarantined or not. The problem gives the counts. Close with a `reason` to override (recorded and audited). Nothing was changed.',
+  },
   SERVICE_SHUTTING_DOWN: {
     status: 503,
     title: 'Service shutting down',

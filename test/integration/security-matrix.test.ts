@@ -95,6 +95,8 @@ const MATRIX: Record<string, string> = {
   'GET /v1/recalls/:id/patients': /**/ '---y--',
   'GET /v1/recalls/:id/not-used': /**/ '---y--',
   'GET /v1/recalls/:id/stock': /*   */ '---y--',
+  'POST /v1/recalls/:id/stock/quarantine': '---y--',
+  'POST /v1/recalls/:id/stock/return': '---y--',
   'GET /v1/recalls/:id/scopes/:ordinal/:list': '---y--',
   'PATCH /v1/recalls/:id/items/:itemId': '---y--',
   'GET /v1/registries': /*          */ 'yyyyy-',
@@ -185,6 +187,8 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
     'POST /v1/recalls': { reference: `FSN-${unique()}`, title: 'matrix', scope: [{ gtin: GTIN, allLots: true }] },
     'POST /v1/recalls/preview': { reference: 'FSN-P', title: 'matrix', scope: [{ gtin: GTIN, allLots: true }] },
     'POST /v1/recalls/:id/close': {},
+    'POST /v1/recalls/:id/stock/quarantine': {},
+    'POST /v1/recalls/:id/stock/return': { supplier: 'Matrix' },
     'PATCH /v1/recalls/:id/items/:itemId': { status: 'contacted' },
     'PUT /v1/registries/:code': { name: 'Matrix registry', withoutConsent: 'omit' },
     'POST /v1/smart/clients': { registry: 'NJR', national: true, jwksUrl: `https://matrix.example/${unique()}/jwks.json` },
@@ -199,7 +203,7 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
     'POST /v1/stock/release': { location: { gln: '9506000134376' }, reason: 'FSN matrix', lines: [{ barcode: `]d201${GTIN}10M1` }] },
   };
   const headers: Record<string, string> = {};
-  if (route === 'POST /v1/procedures/:id/scans' || route.startsWith('POST /v1/stock/')) headers['idempotency-key'] = randomUUID();
+  if (route === 'POST /v1/procedures/:id/scans' || route.startsWith('POST /v1/stock/') || route.startsWith('POST /v1/recalls/:id/stock/')) headers['idempotency-key'] = randomUUID();
   if (route === 'POST /oauth/token') {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     return { method, url, payload: 'grant_type=client_credentials', headers };
