@@ -341,7 +341,7 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
         config: { access: ['procurement'] },
         schema: {
           operationId: action.operationId,
-          tags: ['recalls', 'stock'],
+          tags: ['recalls'],
           summary: action.summary,
           description: `${action.description} Only the caller's organisation's stock: on a national recall each organisation handles its own (a national key reads, 403 here). Every ledger row names the recall (\`recallId\`). Exactly once per Idempotency-Key, like every stock write.`,
           params: IdParamsSchema,
