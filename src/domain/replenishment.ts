@@ -58,6 +58,8 @@ export interface StockPosition {
   readonly available: number;
   /** Held, not counted. */
   readonly quarantined: number;
+  /** Units the point of use took that were not on hand (the negative rows, as a positive count): already counted in `available`. */
+  readonly shortfall: number;
   /** Units consumed at the point of use in the window, less those returned to stock. */
   readonly consumed: number;
   readonly returned: number;
@@ -66,6 +68,7 @@ export interface StockPosition {
 export interface ToOrder {
   readonly available: number;
   readonly quarantined: number;
+  readonly shortfall: number;
   /** Net consumption over the window: consumed less returned to stock (not below 0). */
   readonly netConsumption: number;
   /** Net consumption per day, to two decimals. */
@@ -82,6 +85,7 @@ export function toOrder(level: ParSetting, position: StockPosition, days: number
   return {
     available: position.available,
     quarantined: position.quarantined,
+    shortfall: position.shortfall,
     netConsumption,
     averagePerDay: averagePerDay(netConsumption, days),
     toOrder: Math.max(0, level.par - position.available),

@@ -94,7 +94,7 @@ t.test('replenishment', async (t) => {
     await stock({ location: { gln: THEATRE }, scans: [{ barcode: lot('L1', 4) }, { barcode: unit('S1') }, { barcode: unit('S2') }, { barcode: unit('S-VOID') }, { barcode: unit('S-EXP', '200101') }, { barcode: lot('LB', 2, GTIN_B) }] });
     await stock({ location: { gln: THEATRE }, reason: 'damaged box', lines: [{ barcode: lot('L1'), quantity: 1 }] }, 'quarantine');
     const before = await toOrder();
-    t.match(before.items, [{ gtin: GTIN, par: 6, reorderAt: 3, available: 7, quarantined: 1, netConsumption: 0, toOrder: 0, atReorderPoint: false }]);
+    t.match(before.items, [{ gtin: GTIN, par: 6, reorderAt: 3, available: 7, quarantined: 1, shortfall: 0, netConsumption: 0, toOrder: 0, atReorderPoint: false }]);
     t.same(before.usedWithoutPar, []);
 
     const ok = (res: { statusCode: number; body: string }) => t.equal(res.statusCode, 201, res.statusCode === 201 ? 'scanned' : res.body);
@@ -109,12 +109,17 @@ t.test('replenishment', async (t) => {
     t.equal(decided.statusCode, 200, decided.body);
     ok(await scan(app, scanner, theatreCase, { barcode: lot('NEVER') }));
     ok(await scan(app, scanner, theatreCase, { barcode: lot('LB', undefined, GTIN_B) }));
+    // A third product, scanned and voided: not used, so not listed.
+    const GTIN_C = '09506000134376';
+    const third = await scan(app, scanner, theatreCase, { barcode: unit('V1', '281231', GTIN_C) });
+    ok(third);
+    t.equal((await app.request({ method: 'POST', url: `/v1/scans/${third.json().scan.id}/void`, key: scanner, payload: { reason: 'wrong box' } })).statusCode, 200);
 
     const report = await toOrder();
     t.equal(report.today, londonToday());
     t.equal(report.days, 30);
     // Available: L1 2 (4, one quarantined, one used), S2, S-VOID (put back), S-EXP (returned), NEVER -1 = 4.
-    t.match(report.items, [{ location: { gln: THEATRE }, gtin: GTIN, par: 6, reorderAt: 3, available: 4, quarantined: 1, netConsumption: 3, averagePerDay: 0.1, toOrder: 2, atReorderPoint: false }]);
+    t.match(report.items, [{ location: { gln: THEATRE }, gtin: GTIN, par: 6, reorderAt: 3, available: 4, quarantined: 1, shortfall: 1, netConsumption: 3, averagePerDay: 0.1, toOrder: 2, atReorderPoint: false }]);
     t.equal(report.items.length, 1);
     t.match(report.usedWithoutPar, [{ location: { gln: THEATRE }, gtin: GTIN_B, available: 1, netConsumption: 1, averagePerDay: 0.03 }], 'GTIN_B’s level was removed: used, no par level');
     t.match((await toOrder(`location=${THEATRE}&days=1`)).items, [{ netConsumption: 3, averagePerDay: 3 }]);
@@ -128,10 +133,10 @@ t.test('replenishment', async (t) => {
     const csv = await app.request({ method: 'GET', url: `/v1/stock/to-order?location=${THEATRE}&format=csv`, key: procurement });
     t.match(csv.headers['content-type'], /text\/csv/);
     const lines = csv.body.trimEnd().split('\n');
-    t.equal(lines[0], 'location_gln,location_gln_extension,location_name,issuing_agency,di,gtin,brand,model,par,reorder_at,available,quarantined,net_consumption,average_per_day,to_order,note');
+    t.equal(lines[0], 'location_gln,location_gln_extension,location_name,issuing_agency,di,gtin,brand,model,par,reorder_at,available,quarantined,shortfall,net_consumption,average_per_day,to_order,note');
     t.equal(lines.length, 3);
-    t.match(lines[1], new RegExp(`^${THEATRE},.*,${GTIN},.*,6,3,4,1,3,0.1,2,$`));
-    t.match(lines[2], new RegExp(`^${THEATRE},.*,${GTIN_B},.*,,,1,0,1,0.03,,"used, no par level"$`));
+    t.match(lines[1], new RegExp(`^${THEATRE},.*,${GTIN},.*,6,3,4,1,1,3,0.1,2,$`));
+    t.match(lines[2], new RegExp(`^${THEATRE},.*,${GTIN_B},.*,,,1,0,0,1,0.03,,"used, no par level"$`));
     t.equal((await app.request({ method: 'GET', url: '/v1/stock/to-order?days=0', key: procurement })).statusCode, 422);
   });
 

@@ -87,6 +87,7 @@ export interface PositionRow {
   readonly di: string;
   readonly available: number;
   readonly quarantined: number;
+  readonly shortfall: number;
   readonly consumed: number;
   readonly returned: number;
 }
@@ -98,7 +99,7 @@ export interface PositionRow {
 export async function stockPositions(db: Kysely<Database>, scope: TenancyScope, locationIds: readonly string[] | undefined, window: { readonly from: string; readonly through: string }): Promise<PositionRow[]> {
   const start = sql`(${window.from}::date::timestamp at time zone 'Europe/London')`;
   const end = sql`((${window.through}::date + 1)::timestamp at time zone 'Europe/London')`;
-  const rows = await sql<{ organisation_id: string; location_id: string; issuing_agency: string; di: string; available: number; quarantined: number; consumed: number; returned: number }>`
+  const rows = await sql<{ organisation_id: string; location_id: string; issuing_agency: string; di: string; available: number; quarantined: number; shortfall: number; consumed: number; returned: number }>`
     with keys as (
       select distinct p.organisation_id, p.location_id, p.issuing_agency, p.di from par_levels p
       where ${organisationOf(scope, 'p.organisation_id')} and ${locationsOf(locationIds, 'p.location_id')}
@@ -109,11 +110,12 @@ export async function stockPositions(db: Kysely<Database>, scope: TenancyScope, 
         and m.recorded_at >= ${start} and m.recorded_at < ${end}
     )
     select k.organisation_id, k.location_id, k.issuing_agency, k.di,
-      coalesce(h.available, 0)::int as available, coalesce(h.quarantined, 0)::int as quarantined,
+      coalesce(h.available, 0)::int as available, coalesce(h.quarantined, 0)::int as quarantined, coalesce(h.shortfall, 0)::int as shortfall,
       coalesce(u.consumed, 0)::int as consumed, coalesce(u.returned, 0)::int as returned
     from keys k
     left join lateral (
-      select sum(s.quantity) filter (where s.status = 'available') as available, sum(s.quantity) filter (where s.status = 'quarantined') as quarantined
+      select sum(s.quantity) filter (where s.status = 'available') as available, sum(s.quantity) filter (where s.status = 'quarantined') as quarantined,
+        -sum(s.quantity) filter (where s.status = 'available' and s.quantity < 0) as shortfall
       from stock_on_hand s
       where s.organisation_id = k.organisation_id and s.location_id = k.location_id and s.di = k.di and s.issuing_agency = k.issuing_agency
     ) h on true
@@ -131,6 +133,7 @@ export async function stockPositions(db: Kysely<Database>, scope: TenancyScope, 
     di: r.di,
     available: r.available,
     quarantined: r.quarantined,
+    shortfall: r.shortfall,
     consumed: r.consumed,
     returned: r.returned,
   }));

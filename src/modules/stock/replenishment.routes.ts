@@ -20,7 +20,7 @@ const CSV_RESPONSE = { schema: z.string().describe('CSV (RFC 4180 quoting, LF li
 
 const wantsCsv = (format: string | undefined, accept: string | undefined) => format === 'csv' || (format === undefined && (accept ?? '').includes('text/csv'));
 
-const TO_ORDER_COLUMNS = ['location_gln', 'location_gln_extension', 'location_name', 'issuing_agency', 'di', 'gtin', 'brand', 'model', 'par', 'reorder_at', 'available', 'quarantined', 'net_consumption', 'average_per_day', 'to_order', 'note'];
+const TO_ORDER_COLUMNS = ['location_gln', 'location_gln_extension', 'location_name', 'issuing_agency', 'di', 'gtin', 'brand', 'model', 'par', 'reorder_at', 'available', 'quarantined', 'shortfall', 'net_consumption', 'average_per_day', 'to_order', 'note'];
 const CONSIGNMENT_COLUMNS = [
   'procedure_date',
   'procedure_id',
@@ -109,8 +109,8 @@ export const replenishmentRoutes: FastifyPluginAsyncZod = async (app) => {
       const place = (l: { gln: string; glnExtension: string | null; name: string }) => [l.gln, l.glnExtension, l.name];
       const csv =
         csvLine(TO_ORDER_COLUMNS) +
-        report.items.map((r) => csvLine([...place(r.location), r.issuingAgency, r.di, r.gtin, r.brand, r.model, r.par, r.reorderAt, r.available, r.quarantined, r.netConsumption, r.averagePerDay, r.toOrder, r.atReorderPoint ? 'at reorder point' : ''])).join('') +
-        report.usedWithoutPar.map((r) => csvLine([...place(r.location), r.issuingAgency, r.di, r.gtin, r.brand, r.model, '', '', r.available, r.quarantined, r.netConsumption, r.averagePerDay, '', 'used, no par level'])).join('');
+        report.items.map((r) => csvLine([...place(r.location), r.issuingAgency, r.di, r.gtin, r.brand, r.model, r.par, r.reorderAt, r.available, r.quarantined, r.shortfall, r.netConsumption, r.averagePerDay, r.toOrder, r.atReorderPoint ? 'at reorder point' : ''])).join('') +
+        report.usedWithoutPar.map((r) => csvLine([...place(r.location), r.issuingAgency, r.di, r.gtin, r.brand, r.model, '', '', r.available, r.quarantined, r.shortfall, r.netConsumption, r.averagePerDay, '', 'used, no par level'])).join('');
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="stock-to-order-${report.today}.csv"`).header('cache-control', 'no-store').send(csv);
     },
   );

@@ -70,6 +70,7 @@ const Position = {
   ...ProductView,
   available: z.int().describe('Available on hand there; negative rows (shortfalls) count against it.'),
   quarantined: z.int().describe('Quarantined there: not counted.'),
+  shortfall: z.int().describe('Units the point of use took there that were not on hand (the negative rows), already counted against `available`.'),
   netConsumption: z.int().describe('Units consumed at the point of use taken from there in the window, less those returned to stock.'),
   averagePerDay: z.number().describe('netConsumption / days, to two decimals.'),
 };

@@ -162,9 +162,10 @@ export async function toOrderReport(db: Kysely<Database>, ctx: RequestContext, q
     if (level !== undefined) {
       const { atReorderPoint, toOrder: units, ...numbers } = toOrder(level, p, query.days);
       items.push({ ...base, ...numbers, par: level.par, reorderAt: level.reorderAt, toOrder: units, atReorderPoint });
-    } else if (p.consumed > 0) {
+    } else {
+      // Used: more taken than put back in the window (a voided scan alone is not a use).
       const netConsumption = Math.max(0, p.consumed - p.returned);
-      usedWithoutPar.push({ ...base, available: p.available, quarantined: p.quarantined, netConsumption, averagePerDay: averagePerDay(netConsumption, query.days) });
+      if (netConsumption > 0) usedWithoutPar.push({ ...base, available: p.available, quarantined: p.quarantined, shortfall: p.shortfall, netConsumption, averagePerDay: averagePerDay(netConsumption, query.days) });
     }
   }
   await recordAudit(db, ctx, { action: 'stock.to-order', organisationId: ctx.actor.organisationId, detail: { days: query.days, results: items.length, usedWithoutPar: usedWithoutPar.length } });

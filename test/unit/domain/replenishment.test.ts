@@ -26,12 +26,12 @@ t.test('the window of the last N days ends today, today included', async (t) => 
 });
 
 t.test('to order: par less available, never below 0; shortfalls count; quarantine does not', async (t) => {
-  const cases: Array<[string, { par: number; reorderAt: number | null }, { available: number; quarantined: number; consumed: number; returned: number }, number, Record<string, unknown>]> = [
-    ['below par', { par: 10, reorderAt: 4 }, { available: 3, quarantined: 2, consumed: 7, returned: 1 }, 30, { toOrder: 7, netConsumption: 6, averagePerDay: 0.2, atReorderPoint: true, quarantined: 2 }],
-    ['at par', { par: 10, reorderAt: null }, { available: 10, quarantined: 0, consumed: 0, returned: 0 }, 30, { toOrder: 0, netConsumption: 0, averagePerDay: 0, atReorderPoint: false }],
-    ['above par', { par: 2, reorderAt: 1 }, { available: 5, quarantined: 0, consumed: 1, returned: 0 }, 7, { toOrder: 0, averagePerDay: 0.14, atReorderPoint: false }],
-    ['a shortfall', { par: 2, reorderAt: 0 }, { available: -1, quarantined: 4, consumed: 3, returned: 0 }, 1, { toOrder: 3, available: -1, netConsumption: 3, averagePerDay: 3, atReorderPoint: true }],
-    ['more returned than used in the window', { par: 1, reorderAt: null }, { available: 1, quarantined: 0, consumed: 0, returned: 2 }, 30, { netConsumption: 0, toOrder: 0 }],
+  const cases: Array<[string, { par: number; reorderAt: number | null }, { available: number; quarantined: number; shortfall: number; consumed: number; returned: number }, number, Record<string, unknown>]> = [
+    ['below par', { par: 10, reorderAt: 4 }, { available: 3, quarantined: 2, shortfall: 0, consumed: 7, returned: 1 }, 30, { toOrder: 7, netConsumption: 6, averagePerDay: 0.2, atReorderPoint: true, quarantined: 2 }],
+    ['at par', { par: 10, reorderAt: null }, { available: 10, quarantined: 0, shortfall: 0, consumed: 0, returned: 0 }, 30, { toOrder: 0, netConsumption: 0, averagePerDay: 0, atReorderPoint: false }],
+    ['above par', { par: 2, reorderAt: 1 }, { available: 5, quarantined: 0, shortfall: 0, consumed: 1, returned: 0 }, 7, { toOrder: 0, averagePerDay: 0.14, atReorderPoint: false }],
+    ['a shortfall', { par: 2, reorderAt: 0 }, { available: -1, quarantined: 4, shortfall: 2, consumed: 3, returned: 0 }, 1, { toOrder: 3, available: -1, shortfall: 2, netConsumption: 3, averagePerDay: 3, atReorderPoint: true }],
+    ['more returned than used in the window', { par: 1, reorderAt: null }, { available: 1, quarantined: 0, shortfall: 0, consumed: 0, returned: 2 }, 30, { netConsumption: 0, toOrder: 0 }],
   ];
   for (const [name, level, position, days, expected] of cases) t.match(toOrder(level, position, days), expected, name);
   t.equal(averagePerDay(1, 3), 0.33);
