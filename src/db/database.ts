@@ -401,6 +401,21 @@ export interface StockOnHandTable {
   updated_at: Generated<Date>;
 }
 
+/** A par level set, never changed (migration 2026_12_08_0600): the latest row of a location and product is in force; a par of 0 ends it. */
+export interface ParLevelsTable {
+  id: ColumnType<string, never, never>;
+  organisation_id: string;
+  set_group: string;
+  location_id: string;
+  issuing_agency: string;
+  di: string;
+  par: number;
+  reorder_at: number | null;
+  /** The database's time: never the client's. */
+  recorded_at: CreatedAt;
+  actor_key_id: string;
+}
+
 /** A staff member joining or leaving a case (the case team), never changed: see src/domain/case-team.ts. */
 export interface CaseStaffEventsTable {
   id: ColumnType<string, never, never>;
@@ -605,6 +620,7 @@ export interface Database {
   smart_access_tokens: SmartAccessTokensTable;
   stock_movements: StockMovementsTable;
   stock_on_hand: StockOnHandTable;
+  par_levels: ParLevelsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -79,6 +79,10 @@ export async function realisticData(app: TestApp): Promise<DataSet> {
   expect(await stock('/v1/stock/receipts', { location: { gln: '9506000134376' }, scans: [{ barcode: `01${GTIN_B}1728123121C-S1` }, { barcode: `01${GTIN_B}1728123110CUP-S${GS}3012` }], supplier: 'Acme "Ortho" \\ ünïcode', consignment: true }), 201, 'stock receipt');
   expect(await stock('/v1/stock/moves', { from: { gln: '9506000134376' }, to: { gln: '9506000134369' }, lines: [{ barcode: `01${GTIN_B}1728123110CUP-S`, quantity: 2 }] }), 201, 'stock move');
   expect(await stock('/v1/stock/quarantine', { location: { gln: '9506000134376' }, reason: 'FSN-BR-1', lines: [{ barcode: `01${GTIN_B}1728123121C-S1` }] }), 201, 'stock quarantine');
+  // Par levels: set, then replaced (the history), one of them for an HIBC product.
+  const par = (payload: object[]) => app.request({ method: 'PUT', url: '/v1/stock/par-levels', key: p, headers: { 'idempotency-key': randomUUID() }, payload });
+  expect(await par([{ location: { gln: '9506000134369' }, gtin: GTIN_B, par: 4, reorderAt: 1 }, { location: { gln: '9506000134376' }, hibc: { lic: 'A123', pcn: 'CUP9' }, par: 2 }]), 200, 'par levels');
+  expect(await par([{ location: { gln: '9506000134369' }, gtin: GTIN_B, par: 6 }]), 200, 'par level replaced');
 
   // A box checked before opening (a finding event, no item).
   expect(await app.request({ method: 'POST', url: `/v1/procedures/${revision}/check`, key: s, payload: { barcode: `01${GTIN_B}10CUP-9${GS}21C-9` } }), 200, 'check');

@@ -121,6 +121,10 @@ const MATRIX: Record<string, string> = {
   'GET /v1/stock/discrepancies': /* */ '---y--',
   'GET /v1/stock/movements': /*     */ '---y--',
   'GET /v1/stock/movements/:group': '---y--',
+  'PUT /v1/stock/par-levels': /*    */ '---y--',
+  'GET /v1/stock/par-levels': /*    */ '---y--',
+  'GET /v1/stock/to-order': /*      */ '---y--',
+  'GET /v1/stock/consignment-used': '---y--',
   'POST /v1/smart/clients': /*      */ 'ys----',
   'GET /v1/smart/clients': /*       */ 'ys----',
   'DELETE /v1/smart/clients/:id': /**/ 'ys----',
@@ -163,8 +167,9 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
     'GET /v1/reports/safety': '?from=2026-01&to=2027-01',
     'GET /v1/recalls/affected-patients': `?gtin=${GTIN}`,
     'GET /v1/feeds/procedures': '?registry=NJR',
+    'GET /v1/stock/consignment-used': '?from=2026-01-01&to=2026-12-31',
   };
-  const body: Record<string, object> = {
+  const body: Record<string, object | object[]> = {
     'POST /v1/organisations': { odsCode: `X${unique()}`, name: 'Matrix Trust' },
     'POST /v1/api-keys': { name: 'matrix', role: 'scanner', organisation: odsCode },
     'POST /v1/barcodes/parse': { barcode: '0109506000134352' },
@@ -201,9 +206,10 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
     'POST /v1/stock/returns': { location: { gln: '9506000134376' }, lines: [{ barcode: `]d201${GTIN}10M1` }] },
     'POST /v1/stock/quarantine': { location: { gln: '9506000134376' }, reason: 'FSN matrix', lines: [{ barcode: `]d201${GTIN}10M1` }] },
     'POST /v1/stock/release': { location: { gln: '9506000134376' }, reason: 'FSN matrix', lines: [{ barcode: `]d201${GTIN}10M1` }] },
+    'PUT /v1/stock/par-levels': [{ location: { gln: '9506000134376' }, gtin: GTIN, par: 4 }],
   };
   const headers: Record<string, string> = {};
-  if (route === 'POST /v1/procedures/:id/scans' || route.startsWith('POST /v1/stock/') || route.startsWith('POST /v1/recalls/:id/stock/')) headers['idempotency-key'] = randomUUID();
+  if (route === 'POST /v1/procedures/:id/scans' || route.startsWith('POST /v1/stock/') || route.startsWith('POST /v1/recalls/:id/stock/') || route === 'PUT /v1/stock/par-levels') headers['idempotency-key'] = randomUUID();
   if (route === 'POST /oauth/token') {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     return { method, url, payload: 'grant_type=client_credentials', headers };

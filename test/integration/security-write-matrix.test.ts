@@ -221,6 +221,8 @@ t.test('write matrix: every write route × role × tenancy', async (t) => {
     { route: 'POST /v1/stock/returns', role: 'procurement', request: async () => stockRequest('/v1/stock/returns', { location: { gln: STORE }, lines: [{ barcode: await lotOfA() }] }), own: 'done', other: 409, national: 403 },
     { route: 'POST /v1/stock/quarantine', role: 'procurement', request: async () => stockRequest('/v1/stock/quarantine', { location: { gln: STORE }, reason: 'FSN write matrix', lines: [{ barcode: await lotOfA() }] }), own: 'done', other: 409, national: 403 },
     { route: 'POST /v1/stock/release', role: 'procurement', request: async () => stockRequest('/v1/stock/release', { location: { gln: STORE }, reason: 'FSN write matrix', lines: [{ barcode: await lotOfA(true) }] }), own: 'done', other: 409, national: 403 },
+    // Par levels: each organisation's own; B's setting is B's own row (nothing of A's changes).
+    { route: 'PUT /v1/stock/par-levels', role: 'procurement', request: async () => ({ method: 'PUT', url: '/v1/stock/par-levels', payload: [{ location: { gln: STORE }, gtin: GTIN, par: 4 }], headers: { 'idempotency-key': randomUUID() } }), own: 'done', other: 'own', national: 403 },
     // SMART clients are national configuration, also those that read one organisation.
     { route: 'POST /v1/smart/clients', role: 'admin', request: async () => ({ method: 'POST', url: '/v1/smart/clients', payload: { registry: 'NJR', organisation: 'RTA', jwksUrl: `https://wm.example/${unique()}/jwks.json` } }), own: 403, other: 403, national: 'done' },
     { route: 'DELETE /v1/smart/clients/:id', role: 'admin', request: async () => ({ method: 'DELETE', url: `/v1/smart/clients/${await smartClientOfA()}` }), own: 403, other: 403, national: 'done' },

@@ -362,7 +362,7 @@ export interface StockQuery {
  * The locations a `location` filter names: a GLN (an organisation's own; a national key reads it in every
  * organisation that registered it), "unlocated" (null), or every location (undefined). None found: nothing matches.
  */
-async function locationFilter(db: Kysely<Database>, scope: TenancyScope, location: string | undefined): Promise<readonly string[] | null | undefined> {
+export async function locationFilter(db: Kysely<Database>, scope: TenancyScope, location: string | undefined): Promise<readonly string[] | null | undefined> {
   if (location === undefined) return undefined;
   if (location === 'unlocated') return null;
   if (scope.kind === 'national') return locationIdsByGln(db, location);
@@ -455,7 +455,7 @@ async function viewsOf(db: Kysely<Database>, rows: readonly OnHandRow[]): Promis
 }
 
 /** Expiry is a calendar date where the stock is (as the scan path's PRODUCT_EXPIRED). */
-const dateInLondon = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
+export const dateInLondon = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
 
 /** What on hand expires within `days` of today (Europe/London), and what has expired and is still on a shelf, audited. */
 export async function expiringStock(db: Kysely<Database>, ctx: RequestContext, days: number, clock: Clock) {
