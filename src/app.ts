@@ -17,6 +17,7 @@ import { costRoutes } from './modules/costs/cost.routes.js';
 import { productRoutes } from './modules/products/product.routes.js';
 import { compatibilityRoutes } from './modules/compatibility/compatibility.routes.js';
 import { recallRoutes } from './modules/recalls/recall.routes.js';
+import { replenishmentRoutes } from './modules/stock/replenishment.routes.js';
 import { registryRoutes } from './modules/registries/registry.routes.js';
 import { consentRoutes } from './modules/consents/consent.routes.js';
 import { feedRoutes } from './modules/feeds/feed.routes.js';
@@ -206,6 +207,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(compatibilityRoutes);
   await app.register(reportRoutes);
   await app.register(recallRoutes);
+  await app.register(replenishmentRoutes);
   await app.register(registryRoutes);
   await app.register(consentRoutes);
   await app.register(feedRoutes);

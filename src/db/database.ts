@@ -401,7 +401,7 @@ export interface StockOnHandTable {
   updated_at: Generated<Date>;
 }
 
-/** One unit price of a product from a date, never changed (migration 2026_12_08_0500): the price list's history. */
+/** One unit price of a product from a date, never changed (migration 2026_12_08_0800): the price list's history. */
 export interface ProductPricesTable {
   id: ColumnType<string, never, never>;
   organisation_id: string;
@@ -416,6 +416,21 @@ export interface ProductPricesTable {
   effective_from: ColumnType<string, string, never>;
   supplier: string | null;
   contract_ref: string | null;
+  /** The database's time: never the client's. */
+  recorded_at: CreatedAt;
+  actor_key_id: string;
+}
+
+/** A par level set, never changed (migration 2026_12_08_0600): the latest row of a location and product is in force; a par of 0 ends it. */
+export interface ParLevelsTable {
+  id: ColumnType<string, never, never>;
+  organisation_id: string;
+  set_group: string;
+  location_id: string;
+  issuing_agency: string;
+  di: string;
+  par: number;
+  reorder_at: number | null;
   /** The database's time: never the client's. */
   recorded_at: CreatedAt;
   actor_key_id: string;
@@ -455,6 +470,8 @@ export interface RecallsTable {
   created_at: CreatedAt;
   created_by: string;
   closed_at: Date | null;
+  /** Why it was closed with patients unreviewed or stock remaining (RECALL_OPEN_ITEMS overridden). */
+  close_reason: string | null;
 }
 
 export interface RecallScopesTable {
@@ -624,6 +641,7 @@ export interface Database {
   stock_movements: StockMovementsTable;
   stock_on_hand: StockOnHandTable;
   product_prices: ProductPricesTable;
+  par_levels: ParLevelsTable;
 }
 
 export type Db = Kysely<Database>;

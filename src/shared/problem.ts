@@ -290,6 +290,12 @@ export const PROBLEMS = {
     description:
       'One or more prices of a price list cannot be recorded: a GTIN that is not one (its check digit), a unit price that is not an exact decimal amount of the currency (GBP: at most 2 decimal places, more than zero), a date that is not one, the same product and date twice, or a currency other than the organisation’s price list’s. `rows` lists each bad row (`row`: the CSV line, the header being row 1; `index`: the entry of a JSON list) with its reasons. Nothing was recorded.',
   },
+  RECALL_OPEN_ITEMS: {
+    status: 409,
+    title: 'Recall has open items',
+    description:
+      'A recall cannot be closed while patients on its list are not yet reviewed (their latest contact step is identified or contacted) or units it covers are still on the shelves, quarantined or not. The problem gives the counts. Close with a `reason` to override (recorded and audited). Nothing was changed.',
+  },
   SERVICE_SHUTTING_DOWN: {
     status: 503,
     title: 'Service shutting down',

@@ -298,12 +298,15 @@ t.test('recall console', { skip: unavailable && !browserRequired() ? `browser te
 
   await t.test('close the recall, after a confirmation', async (t) => {
     await page.click('button:text("Close recall")');
-    await page.waitForSelector('text=Close recall FSN-UI-1?');
-    t.equal(await focusedText(page), 'Yes, close the recall', 'the focus is on the confirmation');
+    await page.waitForSelector('text=/Close recall FSN-UI-1\\? It still has \\d+ items? not yet reviewed\\./');
+    t.equal(await inPage<string>(page, 'document.activeElement.id'), 'close-reason', 'patients unreviewed: the focus is on why it is closed anyway');
+    t.ok(await page.isDisabled('button:text("Yes, close the recall")'), 'not without a reason');
     t.equal((await app.request({ method: 'GET', url: `/v1/recalls/${recallId}`, key: org.keys.procurement })).json().status, 'active', 'not closed before confirming');
+    await page.fill('#close-reason', 'Remaining patients transferred to the regional review clinic');
     await page.click('button:text("Yes, close the recall")');
     await page.waitForSelector('.badge.status-closed');
-    t.equal((await app.request({ method: 'GET', url: `/v1/recalls/${recallId}`, key: org.keys.procurement })).json().status, 'closed');
+    t.match((await app.request({ method: 'GET', url: `/v1/recalls/${recallId}`, key: org.keys.procurement })).json(), { status: 'closed', closeReason: 'Remaining patients transferred to the regional review clinic' });
+    t.match(await page.textContent('dl.facts'), /Closed with items open, because\s*Remaining patients transferred/);
 
     await page.click('nav >> text=Recalls');
     await page.waitForSelector('table.recall-list');

@@ -79,6 +79,10 @@ export async function realisticData(app: TestApp): Promise<DataSet> {
   expect(await stock('/v1/stock/receipts', { location: { gln: '9506000134376' }, scans: [{ barcode: `01${GTIN_B}1728123121C-S1` }, { barcode: `01${GTIN_B}1728123110CUP-S${GS}3012` }], supplier: 'Acme "Ortho" \\ ünïcode', consignment: true }), 201, 'stock receipt');
   expect(await stock('/v1/stock/moves', { from: { gln: '9506000134376' }, to: { gln: '9506000134369' }, lines: [{ barcode: `01${GTIN_B}1728123110CUP-S`, quantity: 2 }] }), 201, 'stock move');
   expect(await stock('/v1/stock/quarantine', { location: { gln: '9506000134376' }, reason: 'FSN-BR-1', lines: [{ barcode: `01${GTIN_B}1728123121C-S1` }] }), 201, 'stock quarantine');
+  // Par levels: set, then replaced (the history), one of them for an HIBC product.
+  const par = (payload: object[]) => app.request({ method: 'PUT', url: '/v1/stock/par-levels', key: p, headers: { 'idempotency-key': randomUUID() }, payload });
+  expect(await par([{ location: { gln: '9506000134369' }, gtin: GTIN_B, par: 4, reorderAt: 1 }, { location: { gln: '9506000134376' }, hibc: { lic: 'A123', pcn: 'CUP9' }, par: 2 }]), 200, 'par levels');
+  expect(await par([{ location: { gln: '9506000134369' }, gtin: GTIN_B, par: 6 }]), 200, 'par level replaced');
 
   // Prices: a JSON list (an HIBC product, a supplier with quotes and non-ASCII) and a CSV import correcting one.
   expect(await stock('/v1/prices', [{ gtin: GTIN, unitPrice: '150.00', effectiveFrom: '2026-01-01', supplier: 'Acme "Ortho" \\ ünïcode', contractRef: 'NHSSC-1' }, { hibc: { lic: 'A123', pcn: 'CUP52' }, unitPrice: '19.15', effectiveFrom: '2026-03-01' }]), 201, 'prices');

@@ -132,3 +132,56 @@ t.test('keyset pages cover the list exactly once; a cursor that is not one is re
   t.equal(bad.statusCode, 422);
   t.equal(bad.json<{ code: string }>().code, 'VALIDATION_FAILED');
 });
+
+t.test("the recall's own actions: quarantine its stock, return it, counted on the recall; closing waits for patients and shelves", async (t) => {
+  const recallOf = async () => (await app.request({ method: 'GET', url: `/v1/recalls/${recallId}`, key: a.keys.procurement })).json<{ status: string; closeReason: string | null; counts: { stock: Record<string, number> } }>();
+  t.same((await recallOf()).counts.stock, { available: 504, quarantined: 0, returned: 0 }, 'L1 3 and U-1 1 in the store, the HIBC pack of 500 in theatre');
+
+  const refused = await app.request({ method: 'POST', url: `/v1/recalls/${recallId}/close`, key: a.keys.procurement });
+  t.equal(refused.statusCode, 409);
+  t.match(refused.json(), { code: 'RECALL_OPEN_ITEMS', unreviewedItems: 1, stockOnShelves: 504, detail: /1 affected item not yet reviewed, 504 units still on the shelves/ });
+
+  const idem = randomUUID();
+  const quarantine = () => app.request({ method: 'POST', url: `/v1/recalls/${recallId}/stock/quarantine`, key: a.keys.procurement, headers: { 'idempotency-key': idem }, payload: { location: { gln: STORE } } });
+  const held = await quarantine();
+  t.equal(held.statusCode, 201, held.body);
+  t.match(held.json(), { rows: 2, units: 4, stock: { available: 500, quarantined: 4, returned: 0 } });
+  const again = await quarantine();
+  t.equal(again.headers['idempotency-replayed'], 'true', 'a retry records nothing more');
+  t.equal(again.json().movementGroup, held.json().movementGroup);
+  const group = await app.request({ method: 'GET', url: `/v1/stock/movements/${held.json().movementGroup}`, key: a.keys.procurement });
+  t.same(group.json().movements.map((m: { kind: string; recallId: string; reason: string }) => [m.kind, m.recallId, m.reason]), [
+    ['quarantined', recallId, 'recall FSN-SHELF-1'],
+    ['quarantined', recallId, 'recall FSN-SHELF-1'],
+  ]);
+  const nothingLeft = await post(`/v1/recalls/${recallId}/stock/quarantine`, a.keys.procurement, { location: { gln: STORE } });
+  t.match(nothingLeft.json(), { rows: 0, units: 0 }, 'nothing available there any more');
+
+  const check = await app.request({ method: 'POST', url: `/v1/procedures/${procedure}/check`, key: a.keys.scanner, payload: { barcode: lot('L1', 1) } });
+  const found = check.json().warnings.map((w: { code: string; severity: string }) => `${w.code}:${w.severity}`);
+  t.ok(found.includes('STOCK_QUARANTINED:critical') && found.includes('PRODUCT_RECALLED:critical'), 'a unit of the held lot at the point of use: do not open');
+
+  t.equal((await post(`/v1/recalls/${recallId}/stock/quarantine`, national, {})).statusCode, 403, 'a national key reads, it does not move stock');
+  t.equal((await post(`/v1/recalls/${recallId}/stock/quarantine`, b.keys.procurement, {})).statusCode, 404, "another organisation's recall");
+  t.equal((await post(`/v1/recalls/${recallId}/stock/quarantine`, a.keys.scanner, {})).statusCode, 403, 'procurement only');
+  t.equal((await app.request({ method: 'POST', url: `/v1/recalls/${recallId}/stock/quarantine`, key: a.keys.procurement, payload: {} })).json().code, 'IDEMPOTENCY_KEY_MISSING');
+
+  const returned = await post(`/v1/recalls/${recallId}/stock/return`, a.keys.procurement, { supplier: 'Acme', reference: 'RA-77' });
+  t.equal(returned.statusCode, 201, returned.body);
+  t.match(returned.json(), { rows: 2, units: 4, stock: { available: 500, quarantined: 0, returned: 4 } });
+  t.same(summary((await shelf(recallId, a.keys.procurement)).items), [['RSH', THEATRE, '10X3', 'available', 500, 'lot']], 'only the theatre pack is left');
+
+  const csv = await app.request({ method: 'GET', url: `/v1/recalls/${recallId}/stock?format=csv`, key: a.keys.procurement });
+  t.match(csv.headers['content-type'], /text\/csv/);
+  t.same(csv.body.trimEnd().split('\n'), ['organisation,location_gln,location_name,issuing_agency,di,lot,serial,expiry,status,consignment,quantity,match', `RSH,${THEATRE},GLN ${THEATRE},HIBCC,A99912349,10X3,,2028-01-31,available,false,500,lot`]);
+
+  const stillOpen = await app.request({ method: 'POST', url: `/v1/recalls/${recallId}/close`, key: a.keys.procurement, payload: {} });
+  t.match(stillOpen.json(), { code: 'RECALL_OPEN_ITEMS', unreviewedItems: 1, stockOnShelves: 500 });
+  const weak = await app.request({ method: 'POST', url: `/v1/recalls/${recallId}/close`, key: a.keys.procurement, payload: { reason: '..' } });
+  t.equal(weak.statusCode, 422, 'a reason in words');
+  const closed = await app.request({ method: 'POST', url: `/v1/recalls/${recallId}/close`, key: a.keys.procurement, payload: { reason: 'Theatre pack held by the supplier on site; patient reviewed by phone' } });
+  t.equal(closed.statusCode, 200, closed.body);
+  t.match(closed.json(), { status: 'closed', closeReason: 'Theatre pack held by the supplier on site; patient reviewed by phone' });
+  const audit = await app.db.selectFrom('audit_events').select('detail').where('action', '=', 'recall.close').orderBy('id', 'desc').executeTakeFirstOrThrow();
+  t.match(audit.detail, { recallId, override: true, unreviewedItems: 1, stockOnShelves: 500 });
+});

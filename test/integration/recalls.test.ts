@@ -258,8 +258,10 @@ t.test('recalls', async (t) => {
     t.ok(unknownLot.json().warnings.some((w: { code: string }) => w.code === 'PRODUCT_RECALLED'), 'a lot that cannot be ruled out is warned too');
     const otherLot = await scan(app, s, proc, { barcode: `01${GTIN}10LOT-Z${GS}21S-778` });
     t.notOk(JSON.stringify(otherLot.json().warnings).includes('FSN-2026-0114'));
-    const close = await app.request({ method: 'POST', url: `/v1/recalls/${recallId}/close`, key: p });
-    t.match(close.json(), { status: 'closed', closedAt: '2026-11-21T09:00:00.000Z' });
+    const open = await app.request({ method: 'POST', url: `/v1/recalls/${recallId}/close`, key: p });
+    t.match(open.json(), { code: 'RECALL_OPEN_ITEMS' }, 'its patients are not reviewed yet');
+    const close = await app.request({ method: 'POST', url: `/v1/recalls/${recallId}/close`, key: p, payload: { reason: 'Superseded by FSN-2026-0115' } });
+    t.match(close.json(), { status: 'closed', closedAt: '2026-11-21T09:00:00.000Z', closeReason: 'Superseded by FSN-2026-0115' });
     const after = await scan(app, s, proc, { barcode: `01${GTIN}10LOT-B${GS}21S-779` });
     t.notOk(JSON.stringify(after.json().warnings).includes('FSN-2026-0114'), 'closed: no longer warned');
   });

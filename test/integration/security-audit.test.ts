@@ -17,6 +17,9 @@ const PATIENT_ROUTES = [
   'GET /v1/recalls/:id/patients',
   'GET /v1/recalls/affected-patients',
   'PATCH /v1/recalls/:id/items/:itemId',
+  // Before the decision below: the unit it took is not on hand (the fixture received none), a discrepancy naming its case.
+  'GET /v1/stock/movements',
+  'GET /v1/stock/discrepancies',
   'POST /v1/items/:id/decision',
   // After the decision above: the item put aside is on the recall's not-used list.
   'GET /v1/recalls/:id/not-used',
@@ -108,6 +111,8 @@ t.test('audit: every route that reads or writes patient data leaves a row naming
       patientId: a.patientId,
       procedureId: pendingProcedure,
     },
+    'GET /v1/stock/movements': { key: k.procurement, keyId: id.procurement, method: 'GET', url: `/v1/stock/movements?kind=consumed&limit=500`, patientId: a.patientId, procedureId: pendingProcedure },
+    'GET /v1/stock/discrepancies': { key: k.procurement, keyId: id.procurement, method: 'GET', url: '/v1/stock/discrepancies', patientId: a.patientId, procedureId: pendingProcedure },
     'GET /v1/recalls/:id/not-used': { key: k.procurement, keyId: id.procurement, method: 'GET', url: `/v1/recalls/${a.recallId}/not-used`, patientId: a.patientId, procedureId: pendingProcedure },
     'POST /v1/consents': { key: k.scanner, keyId: id.scanner, method: 'POST', url: '/v1/consents', payload: { nhsNumber: a.nhs, registry: 'BCIR', status: 'granted' }, ...at, procedureId: '(none)' },
     'POST /v1/consents/search': { key: k.procurement, keyId: id.procurement, method: 'POST', url: '/v1/consents/search', payload: { nhsNumber: a.nhs }, ...at, procedureId: '(none)' },

@@ -95,6 +95,8 @@ const MATRIX: Record<string, string> = {
   'GET /v1/recalls/:id/patients': /**/ '---y--',
   'GET /v1/recalls/:id/not-used': /**/ '---y--',
   'GET /v1/recalls/:id/stock': /*   */ '---y--',
+  'POST /v1/recalls/:id/stock/quarantine': '---y--',
+  'POST /v1/recalls/:id/stock/return': '---y--',
   'GET /v1/recalls/:id/scopes/:ordinal/:list': '---y--',
   'PATCH /v1/recalls/:id/items/:itemId': '---y--',
   'GET /v1/registries': /*          */ 'yyyyy-',
@@ -126,6 +128,10 @@ const MATRIX: Record<string, string> = {
   'GET /v1/procedures/:id/cost': /*  */ '---y--',
   'GET /v1/reports/cost-per-case': /**/ '---y--',
   'GET /v1/reports/cost-spread': /*  */ '---y--',
+  'PUT /v1/stock/par-levels': /*    */ '---y--',
+  'GET /v1/stock/par-levels': /*    */ '---y--',
+  'GET /v1/stock/to-order': /*      */ '---y--',
+  'GET /v1/stock/consignment-used': '---y--',
   'POST /v1/smart/clients': /*      */ 'ys----',
   'GET /v1/smart/clients': /*       */ 'ys----',
   'DELETE /v1/smart/clients/:id': /**/ 'ys----',
@@ -170,8 +176,9 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
     'GET /v1/reports/cost-spread': '?from=2026-01-01&to=2026-12-31',
     'GET /v1/recalls/affected-patients': `?gtin=${GTIN}`,
     'GET /v1/feeds/procedures': '?registry=NJR',
+    'GET /v1/stock/consignment-used': '?from=2026-01-01&to=2026-12-31',
   };
-  const body: Record<string, object> = {
+  const body: Record<string, object | object[]> = {
     'POST /v1/organisations': { odsCode: `X${unique()}`, name: 'Matrix Trust' },
     'POST /v1/api-keys': { name: 'matrix', role: 'scanner', organisation: odsCode },
     'POST /v1/barcodes/parse': { barcode: '0109506000134352' },
@@ -194,6 +201,8 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
     'POST /v1/recalls': { reference: `FSN-${unique()}`, title: 'matrix', scope: [{ gtin: GTIN, allLots: true }] },
     'POST /v1/recalls/preview': { reference: 'FSN-P', title: 'matrix', scope: [{ gtin: GTIN, allLots: true }] },
     'POST /v1/recalls/:id/close': {},
+    'POST /v1/recalls/:id/stock/quarantine': {},
+    'POST /v1/recalls/:id/stock/return': { supplier: 'Matrix' },
     'PATCH /v1/recalls/:id/items/:itemId': { status: 'contacted' },
     'PUT /v1/registries/:code': { name: 'Matrix registry', withoutConsent: 'omit' },
     'POST /v1/smart/clients': { registry: 'NJR', national: true, jwksUrl: `https://matrix.example/${unique()}/jwks.json` },
@@ -207,9 +216,10 @@ function requestFor(route: string, odsCode: string): { method: 'GET' | 'POST' | 
     'POST /v1/stock/quarantine': { location: { gln: '9506000134376' }, reason: 'FSN matrix', lines: [{ barcode: `]d201${GTIN}10M1` }] },
     'POST /v1/stock/release': { location: { gln: '9506000134376' }, reason: 'FSN matrix', lines: [{ barcode: `]d201${GTIN}10M1` }] },
     'POST /v1/prices': [{ gtin: GTIN, unitPrice: '150.00', effectiveFrom: `2026-01-${String((counter % 28) + 1).padStart(2, '0')}` }],
+    'PUT /v1/stock/par-levels': [{ location: { gln: '9506000134376' }, gtin: GTIN, par: 4 }],
   };
   const headers: Record<string, string> = {};
-  if (route === 'POST /v1/procedures/:id/scans' || route.startsWith('POST /v1/stock/') || route.startsWith('POST /v1/prices')) headers['idempotency-key'] = randomUUID();
+  if (route === 'POST /v1/procedures/:id/scans' || route.startsWith('POST /v1/stock/') || route.startsWith('POST /v1/recalls/:id/stock/') || route === 'PUT /v1/stock/par-levels' || route.startsWith('POST /v1/prices')) headers['idempotency-key'] = randomUUID();
   if (route === 'POST /oauth/token') {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     return { method, url, payload: 'grant_type=client_credentials', headers };

@@ -181,9 +181,13 @@ t.test('write matrix: every write route × role × tenancy', async (t) => {
     { route: 'PATCH /v1/products/:gtin', role: 'procurement', request: async () => ({ method: 'PATCH', url: `/v1/products/${GTIN}`, payload: { model: unique() } }), own: 'done', other: 'own', national: 'done' },
     { route: 'POST /v1/products/import', role: 'procurement', request: async () => ({ method: 'POST', url: '/v1/products/import', payload: `PrimaryDI,brandName,versionModelNumber\n${GTIN},Hip Stem X,${unique()}\n`, headers: { 'content-type': 'text/csv' } }), own: 'done', other: 'own', national: 'done' },
     { route: 'POST /v1/recalls', role: 'procurement', request: async () => ({ method: 'POST', url: '/v1/recalls', payload: { reference: `FSN-${unique()}`, title: 'x', scope: [{ gtin: GTIN, allLots: true }] } }), own: 'done', other: 'own', national: 'done' },
-    { route: 'POST /v1/recalls/:id/close', role: 'procurement', request: async () => ({ method: 'POST', url: `/v1/recalls/${await recallOfA()}/close` }), own: 'done', other: 404, national: 403 },
+    // Closed with a reason: A's patients on the recall are not reviewed (RECALL_OPEN_ITEMS otherwise).
+    { route: 'POST /v1/recalls/:id/close', role: 'procurement', request: async () => ({ method: 'POST', url: `/v1/recalls/${await recallOfA()}/close`, payload: { reason: 'write matrix closure' } }), own: 'done', other: 404, national: 403 },
+    // A recall's stock: each organisation moves its own; a national key reads.
+    { route: 'POST /v1/recalls/:id/stock/quarantine', role: 'procurement', request: async () => stockRequest(`/v1/recalls/${await recallOfA()}/stock/quarantine`, {}), own: 'done', other: 404, national: 403 },
+    { route: 'POST /v1/recalls/:id/stock/return', role: 'procurement', request: async () => stockRequest(`/v1/recalls/${await recallOfA()}/stock/return`, { supplier: 'Acme' }), own: 'done', other: 404, national: 403 },
     // A national recall is closed by the national key that owns it, by no organisation.
-    { route: 'POST /v1/recalls/:id/close', role: 'procurement', request: async () => ({ method: 'POST', url: `/v1/recalls/${await nationalRecall()}/close` }), own: 403, other: 403, national: 'done' },
+    { route: 'POST /v1/recalls/:id/close', role: 'procurement', request: async () => ({ method: 'POST', url: `/v1/recalls/${await nationalRecall()}/close`, payload: { reason: 'write matrix closure' } }), own: 403, other: 403, national: 'done' },
     // Contact steps: written by the organisation that holds the patient, on its own recalls and on national ones.
     { route: 'PATCH /v1/recalls/:id/items/:itemId', role: 'procurement', request: async () => ({ method: 'PATCH', url: `/v1/recalls/${a.recallId}/items/${a.itemId}`, payload: { status: 'contacted', note: unique() } }), own: 'done', other: 404, national: 403 },
     { route: 'PATCH /v1/recalls/:id/items/:itemId', role: 'procurement', request: async () => ({ method: 'PATCH', url: `/v1/recalls/${nationalRecallId}/items/${a.itemId}`, payload: { status: 'contacted', note: unique() } }), own: 'done', other: 404, national: 403 },
@@ -227,6 +231,8 @@ t.test('write matrix: every write route × role × tenancy', async (t) => {
       other: 'own',
       national: 403,
     },
+    // Par levels: each organisation's own; B's setting is B's own row (nothing of A's changes).
+    { route: 'PUT /v1/stock/par-levels', role: 'procurement', request: async () => ({ method: 'PUT', url: '/v1/stock/par-levels', payload: [{ location: { gln: STORE }, gtin: GTIN, par: 4 }], headers: { 'idempotency-key': randomUUID() } }), own: 'done', other: 'own', national: 403 },
     // SMART clients are national configuration, also those that read one organisation.
     { route: 'POST /v1/smart/clients', role: 'admin', request: async () => ({ method: 'POST', url: '/v1/smart/clients', payload: { registry: 'NJR', organisation: 'RTA', jwksUrl: `https://wm.example/${unique()}/jwks.json` } }), own: 403, other: 403, national: 'done' },
     { route: 'DELETE /v1/smart/clients/:id', role: 'admin', request: async () => ({ method: 'DELETE', url: `/v1/smart/clients/${await smartClientOfA()}` }), own: 403, other: 403, national: 'done' },

@@ -20,7 +20,7 @@ import {
   type Scope,
   STATUS_LABELS,
 } from './types.js';
-import { ConfirmButton, FailureAlert, ViewHeading } from '../shared/ui.js';
+import { ConfirmButton, FailureAlert, Field, ViewHeading } from '../shared/ui.js';
 import { go, plural } from './ui.js';
 
 const PAGE = 100;
@@ -277,6 +277,61 @@ function ContactEditor(props: { api: Api; recallId: string; row: AffectedItem; o
   );
 }
 
+/** What keeps a recall open (the service's RECALL_OPEN_ITEMS): patients not yet reviewed, units on the shelves. */
+function openItemsOf(c: Recall['counts']) {
+  return { unreviewed: c.byStatus.identified + c.byStatus.contacted, onShelves: (c.stock?.available ?? 0) + (c.stock?.quarantined ?? 0) };
+}
+
+/**
+ * The confirmation of a close. With nothing left open, one button (it takes the focus). With patients not
+ * yet reviewed or units still on the shelves, it says so and asks why it is closed anyway (kept on the
+ * recall): the reason field takes the focus.
+ */
+function CloseConfirmation(props: {
+  reference: string;
+  open: { unreviewed: number; onShelves: number };
+  reason: string;
+  onReason: (reason: string) => void;
+  busy: string | null;
+  onClose: () => void;
+  onCancel: () => void;
+}) {
+  const { open } = props;
+  const needsReason = open.unreviewed + open.onShelves > 0;
+  const reasonField = useFocusOnMount<HTMLTextAreaElement>();
+  const label = props.busy === 'close' ? 'Closing…' : 'Yes, close the recall';
+  const openText = [
+    open.unreviewed > 0 ? `${plural(open.unreviewed, 'item')} not yet reviewed` : '',
+    open.onShelves > 0 ? `${plural(open.onShelves, 'unit')} still on the shelves` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  return (
+    <div class="confirm" role="group" aria-labelledby="confirm-close-text">
+      <p id="confirm-close-text">
+        Close recall {props.reference}? {needsReason ? `It still has ${openText}.` : ''}
+      </p>
+      {needsReason ? (
+        <>
+          <Field id="close-reason" label="Why close it now? (kept on the recall and audited)" errors={[]}>
+            {(a) => <textarea {...a} ref={reasonField} rows={2} maxLength={500} value={props.reason} onInput={(e) => props.onReason(e.currentTarget.value)} />}
+          </Field>
+          <button type="button" class="danger" onClick={props.onClose} disabled={props.busy !== null || props.reason.trim().length < 3}>
+            {label}
+          </button>
+        </>
+      ) : (
+        <ConfirmButton onClick={props.onClose} disabled={props.busy !== null}>
+          {label}
+        </ConfirmButton>
+      )}
+      <button type="button" class="secondary" onClick={props.onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
 /** One recall: its counts, its affected patients (filtered, paged, contacted, exported), and closing it. */
 export function RecallDetail({ api, id }: { api: Api; id: string }) {
   const [state, setState] = useState<RecallState>({ kind: 'loading' });
@@ -286,6 +341,7 @@ export function RecallDetail({ api, id }: { api: Api; id: string }) {
   const [editing, setEditing] = useState<string | null>(null);
   const [message, setMessage] = useState<Message | null>(null);
   const [confirmClose, setConfirmClose] = useState(false);
+  const [closeReason, setCloseReason] = useState('');
   const [busy, setBusy] = useState<'csv' | 'close' | null>(null);
   const listAbort = useRef<AbortController | null>(null);
   const summaryRef = useRef<HTMLParagraphElement>(null);
@@ -416,7 +472,11 @@ export function RecallDetail({ api, id }: { api: Api; id: string }) {
   const close = async () => {
     setBusy('close');
     try {
-      const answer = await api.request<Recall>(`/v1/recalls/${id}/close`, { method: 'POST' });
+      const open = openItemsOf(recall.counts);
+      const answer = await api.request<Recall>(`/v1/recalls/${id}/close`, {
+        method: 'POST',
+        ...(open.unreviewed + open.onShelves > 0 && { body: { reason: closeReason } }),
+      });
       if (answer.ok) {
         setState({ kind: 'loaded', recall: answer.data });
         setMessage({ text: `Recall ${recall.reference} is closed. Scans are no longer warned about it; its list stays.`, error: false });
@@ -447,6 +507,12 @@ export function RecallDetail({ api, id }: { api: Api; id: string }) {
             <span class={`badge status-${recall.status}`}>{recall.status === 'active' ? 'Active' : `Closed ${formatDateTime(recall.closedAt)}`}</span>
           </dd>
         </div>
+        {recall.closeReason && (
+          <div>
+            <dt>Closed with items open, because</dt>
+            <dd>{recall.closeReason}</dd>
+          </div>
+        )}
         <div>
           <dt>Manufacturer</dt>
           <dd>{recall.manufacturer ?? '—'}</dd>
@@ -631,17 +697,15 @@ export function RecallDetail({ api, id }: { api: Api; id: string }) {
           <h2 id="close-heading">Close the recall</h2>
           <p class="hint">When every patient has been dealt with. Theatre scans are then no longer warned about it; the list and its history stay.</p>
           {confirmClose ? (
-            <div class="confirm" role="group" aria-labelledby="confirm-close-text">
-              <p id="confirm-close-text">
-                Close recall {recall.reference}? {c.byStatus.identified > 0 ? `${plural(c.byStatus.identified, 'item')} still ${c.byStatus.identified === 1 ? 'has' : 'have'} no contact recorded.` : ''}
-              </p>
-              <ConfirmButton onClick={() => void close()} disabled={busy !== null}>
-                {busy === 'close' ? 'Closing…' : 'Yes, close the recall'}
-              </ConfirmButton>
-              <button type="button" class="secondary" onClick={() => (setConfirmClose(false), setTimeout(() => closeButton.current?.focus(), 0))}>
-                Cancel
-              </button>
-            </div>
+            <CloseConfirmation
+              reference={recall.reference}
+              open={openItemsOf(c)}
+              reason={closeReason}
+              onReason={setCloseReason}
+              busy={busy}
+              onClose={() => void close()}
+              onCancel={() => (setConfirmClose(false), setTimeout(() => closeButton.current?.focus(), 0))}
+            />
           ) : (
             <button type="button" class="secondary danger" ref={closeButton} onClick={() => setConfirmClose(true)}>
               Close recall

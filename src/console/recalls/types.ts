@@ -70,6 +70,8 @@ export interface Counts {
   readonly notUsed?: number;
   readonly byMatch: Readonly<Record<MatchKind, number>>;
   readonly byStatus: Record<ContactStatus, number>;
+  /** The recall's stock: units on the shelves it covers (available, quarantined) and returned to the supplier. */
+  readonly stock?: { readonly available: number; readonly quarantined: number; readonly returned: number };
 }
 
 export interface Scope {
@@ -99,6 +101,8 @@ export interface Recall {
   readonly national: boolean;
   readonly createdAt: string;
   readonly closedAt: string | null;
+  /** Why it was closed with patients unreviewed or stock on the shelves. */
+  readonly closeReason?: string | null;
   readonly scope: readonly Scope[];
   readonly counts: Counts;
 }

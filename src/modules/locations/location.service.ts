@@ -43,18 +43,16 @@ export async function registerLocation(
   }
 }
 
+/** The GLN and extension a wall label or a typed GLN names (a label that does not read: 422). */
+export function locationKeyOf(ref: LocationRef, today: Date): { readonly gln: string; readonly extension: string | null } {
+  if (!('barcode' in ref)) return { gln: ref.gln, extension: ref.glnExtension ?? null };
+  const { value, ais } = keyFromLabel(ref.barcode, '414', 'location (GLN, AI 414)', today);
+  return { gln: value, extension: ais['254'] ?? null };
+}
+
 /** The location a wall label or GLN names, registered on its first use. */
 export async function resolveLocation(db: Kysely<Database>, organisationId: string, ref: LocationRef, today: Date): Promise<Location> {
-  let gln: string;
-  let extension: string | null;
-  if ('barcode' in ref) {
-    const { value, ais } = keyFromLabel(ref.barcode, '414', 'location (GLN, AI 414)', today);
-    gln = value;
-    extension = ais['254'] ?? null;
-  } else {
-    gln = ref.gln;
-    extension = ref.glnExtension ?? null;
-  }
+  const { gln, extension } = locationKeyOf(ref, today);
   const found = await findLocation(db, organisationId, gln, extension);
   if (found) return found;
   const name = `GLN ${gln}${extension ? ` / ${extension}` : ''}`;

@@ -28,6 +28,7 @@ export interface Recall {
   readonly status: 'active' | 'closed';
   readonly createdAt: Date;
   readonly closedAt: Date | null;
+  readonly closeReason: string | null;
   readonly scopes: readonly StoredScope[];
 }
 
@@ -81,6 +82,7 @@ const toRecall = (r: Selectable<RecallsTable>, scopes: readonly StoredScope[]): 
   status: r.status,
   createdAt: r.created_at,
   closedAt: r.closed_at,
+  closeReason: r.close_reason,
   scopes,
 });
 
@@ -205,8 +207,8 @@ export async function scopeMembers(db: Kysely<Database>, scopeId: string, kind: 
   return (await query.execute()).map((r) => r.value);
 }
 
-export async function closeRecall(db: Kysely<Database>, id: string, at: Date): Promise<void> {
-  await db.updateTable('recalls').set({ status: 'closed', closed_at: at }).where('id', '=', id).where('status', '=', 'active').execute();
+export async function closeRecall(db: Kysely<Database>, id: string, at: Date, reason: string | null): Promise<void> {
+  await db.updateTable('recalls').set({ status: 'closed', closed_at: at, close_reason: reason }).where('id', '=', id).where('status', '=', 'active').execute();
 }
 
 export interface AffectedItem {
@@ -395,6 +397,8 @@ export interface AffectedCounts {
   readonly explanted: number;
   /** Items of the recall put aside after a critical warning: not patients, units to quarantine. */
   readonly notUsed: number;
+  /** The recall's stock: on the shelves, quarantined, returned to the supplier. */
+  readonly stock: ShelfCounts;
 }
 
 const emptyCounts = (): { byMatch: Record<MatchKind, number>; byStatus: Record<ContactStatus, number> } => ({
@@ -443,7 +447,8 @@ export async function countAffectedMany(db: Kysely<Database>, tenancy: TenancySc
     .groupBy(sql`grouping sets ((a.k, a.match, a.status), (a.k))`)
     .execute();
   const notUsed = await countNotUsedMany(db, tenancy, queries);
-  const counts = queries.map((_, k) => ({ items: 0, patients: 0, explanted: 0, notUsed: notUsed[k] ?? 0, ...emptyCounts() }));
+  const stock = await countShelfMany(db, tenancy, queries);
+  const counts = queries.map((_, k) => ({ items: 0, patients: 0, explanted: 0, notUsed: notUsed[k] ?? 0, stock: stock[k] as ShelfCounts, ...emptyCounts() }));
   for (const r of rows) {
     const c = counts[r.k];
     if (!c) continue;
@@ -581,40 +586,9 @@ export interface ShelfStockRow {
  * manufacturing date stock does not know, which rules nothing out. In the order of the rows on hand.
  */
 export async function shelfStock(db: Kysely<Database>, q: Pick<AffectedQuery, 'scopes' | 'tenancy' | 'limit' | 'after'>): Promise<ShelfStockRow[]> {
-  // Every row a scope can cover has that scope's product: its GTIN, or its HIBC labeller and product code
-  // with one digit of unit of measure. Named first, so that the rows are found by the index on
-  // (organisation_id, di, lot_number) rather than by reading the organisation's whole stock.
-  const dis = [...new Set(q.scopes.flatMap((s) => [...(s.gtin === undefined ? [] : [s.gtin]), ...(s.hibc ? HIBC_UNITS.map((u) => `${s.hibc?.lic}${s.hibc?.pcn}${u}`) : [])]))];
-  if (dis.length === 0) return [];
-  const { where, products, matchKind } = recallPredicates(q.scopes);
-  let query = db
-    .with('i', (w) => {
-      let onHand = w
-        .selectFrom('stock_on_hand as s')
-        .select([
-          's.id',
-          's.organisation_id',
-          's.location_id',
-          's.issuing_agency',
-          's.di',
-          sql<string | null>`case when s.issuing_agency = 'GS1' then s.di end`.as('gtin'),
-          sql<string | null>`case when s.issuing_agency = 'HIBCC' then left(s.di, 4) end`.as('hibc_lic'),
-          sql<string | null>`case when s.issuing_agency = 'HIBCC' and length(s.di) > 5 then substr(s.di, 5, length(s.di) - 5) end`.as('hibc_pcn'),
-          's.lot_number',
-          's.serial_number',
-          's.expiration_date',
-          sql<string | null>`null::date`.as('manufacturing_date'),
-          sql<EntryType>`'barcode'`.as('entry_type'),
-          's.status',
-          's.consignment',
-          's.quantity',
-        ])
-        .where('s.quantity', '>', 0)
-        .where('s.di', 'in', dis);
-      if (q.tenancy.kind === 'organisation') onHand = onHand.where('s.organisation_id', '=', q.tenancy.organisationId);
-      return onHand;
-    })
-    .selectFrom('i')
+  const base = shelfBase(db, q);
+  if (base === undefined) return [];
+  let query = base.rows
     .innerJoin('organisations as o', 'o.id', 'i.organisation_id')
     .leftJoin('locations as loc', 'loc.id', 'i.location_id')
     .select([
@@ -632,10 +606,8 @@ export async function shelfStock(db: Kysely<Database>, q: Pick<AffectedQuery, 's
       'i.status',
       'i.consignment',
       'i.quantity',
-      matchKind.as('match'),
+      base.matchKind.as('match'),
     ])
-    .where(products)
-    .where(where)
     .orderBy('i.id')
     .limit(q.limit);
   if (q.after !== undefined) query = query.where('i.id', '>', q.after);
@@ -654,6 +626,91 @@ export async function shelfStock(db: Kysely<Database>, q: Pick<AffectedQuery, 's
     quantity: r.quantity,
     match: r.match,
   }));
+}
+
+/**
+ * The rows on hand a recall's scopes cover, as a query over `i` (see shelfStock); undefined when no scope
+ * names a product (nothing on a shelf can match).
+ */
+function shelfBase(db: Kysely<Database>, q: Pick<AffectedQuery, 'scopes' | 'tenancy'>) {
+  // Every row a scope can cover has that scope's product: its GTIN, or its HIBC labeller and product code
+  // with one digit of unit of measure. Named first, so that the rows are found by the index on
+  // (organisation_id, di, lot_number) rather than by reading the organisation's whole stock.
+  const dis = [...new Set(q.scopes.flatMap((s) => [...(s.gtin === undefined ? [] : [s.gtin]), ...(s.hibc ? HIBC_UNITS.map((u) => `${s.hibc?.lic}${s.hibc?.pcn}${u}`) : [])]))];
+  if (dis.length === 0) return undefined;
+  const { where, products, matchKind } = recallPredicates(q.scopes);
+  let onHand = db
+    .selectFrom('stock_on_hand as s')
+    .select([
+      's.id',
+      's.organisation_id',
+      's.location_id',
+      's.issuing_agency',
+      's.di',
+      sql<string | null>`case when s.issuing_agency = 'GS1' then s.di end`.as('gtin'),
+      sql<string | null>`case when s.issuing_agency = 'HIBCC' then left(s.di, 4) end`.as('hibc_lic'),
+      sql<string | null>`case when s.issuing_agency = 'HIBCC' and length(s.di) > 5 then substr(s.di, 5, length(s.di) - 5) end`.as('hibc_pcn'),
+      's.lot_number',
+      's.serial_number',
+      's.expiration_date',
+      sql<string | null>`null::date`.as('manufacturing_date'),
+      sql<EntryType>`'barcode'`.as('entry_type'),
+      's.status',
+      's.consignment',
+      's.quantity',
+    ])
+    .where('s.quantity', '>', 0)
+    .where('s.di', 'in', dis);
+  if (q.tenancy.kind === 'organisation') onHand = onHand.where('s.organisation_id', '=', q.tenancy.organisationId);
+  return { rows: db.selectFrom(onHand.as('i')).where(products).where(where), matchKind };
+}
+
+/** What a recall's stock comes to: units on the shelves it covers, by status, and units returned to the supplier for it. */
+export interface ShelfCounts {
+  readonly available: number;
+  readonly quarantined: number;
+  readonly returned: number;
+}
+
+/**
+ * The shelf counts of several recalls in two queries whatever their number: the units on hand each covers
+ * (by status), and the units sent back under each (`returned-to-supplier` rows naming the recall).
+ */
+async function countShelfMany(db: Kysely<Database>, tenancy: TenancyScope, queries: readonly CountQuery[]): Promise<ShelfCounts[]> {
+  const counts = queries.map(() => ({ available: 0, quarantined: 0, returned: 0 }));
+  const parts = queries.flatMap((q, k) => {
+    const base = shelfBase(db, { scopes: q.scopes, tenancy });
+    return base === undefined ? [] : [base.rows.select([sql<number>`${sql.lit(k)}::int`.as('k'), 'i.status', 'i.quantity'])];
+  });
+  const [first, ...rest] = parts;
+  if (first !== undefined) {
+    const union = rest.reduce((u, q) => u.unionAll(q), first);
+    const rows = await db
+      .selectFrom(union.as('u'))
+      .select(['u.k', 'u.status', sql<string>`sum(u.quantity)`.as('n')])
+      .groupBy(['u.k', 'u.status'])
+      .execute();
+    for (const r of rows) {
+      const c = counts[r.k];
+      if (c) c[r.status] = Number(r.n);
+    }
+  }
+  const recallIds = queries.flatMap((q) => (q.recallId === undefined ? [] : [q.recallId]));
+  if (recallIds.length > 0) {
+    let returned = db
+      .selectFrom('stock_movements')
+      .select(['recall_id', sql<string>`sum(quantity)`.as('n')])
+      .where('recall_id', 'in', recallIds)
+      .where('kind', '=', 'returned-to-supplier')
+      .groupBy('recall_id');
+    if (tenancy.kind === 'organisation') returned = returned.where('organisation_id', '=', tenancy.organisationId);
+    for (const r of await returned.execute()) {
+      queries.forEach((q, k) => {
+        if (q.recallId === r.recall_id) (counts[k] as { returned: number }).returned = Number(r.n);
+      });
+    }
+  }
+  return counts;
 }
 
 export async function insertContact(

@@ -2,7 +2,11 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requestContext } from '../../plugins/auth.js';
-import { createdResponse, IdParamsSchema, jsonResponse } from '../../shared/schemas.js';
+import { csvLine } from '../../shared/csv.js';
+import { ProblemError } from '../../shared/problem.js';
+import { createdResponse, IdParamsSchema, idempotencyKeyHeaders, jsonResponse, problemResponse } from '../../shared/schemas.js';
+import { actOnRecallStock, type RecallStockAction } from '../stock/recall-stock.service.js';
+import type { ShelfStockRow } from './recall.repository.js';
 import { MATCH_REASONS, SHORT_LIST, valuesOf, type Listed } from './recall.matching.js';
 import type { AffectedItem, Recall, StoredScope } from './recall.repository.js';
 import {
@@ -26,10 +30,15 @@ import {
   ScopeListQuery,
   ShelfStockPageSchema,
   ShelfStockQuery,
+  CloseRecallBody,
+  RecallQuarantineBody,
+  RecallReturnBody,
+  RecallStockActionSchema,
 } from './recall.schemas.js';
 import {
   adHocAffected,
   affectedPatients,
+  allShelfStockOfRecall,
   closeRecallFor,
   createRecall,
   exportAffectedCsv,
@@ -41,6 +50,31 @@ import {
   shelfStockOfRecall,
   updateContact,
 } from './recall.service.js';
+
+const SHELF_COLUMNS = ['organisation', 'location_gln', 'location_name', 'issuing_agency', 'di', 'lot', 'serial', 'expiry', 'status', 'consignment', 'quantity', 'match'];
+const shelfCells = (r: ShelfStockRow) => [r.odsCode, r.location?.gln ?? 'unlocated', r.location?.name, r.issuingAgency, r.di, r.lotNumber, r.serialNumber, r.expirationDate, r.status, String(r.consignment), r.quantity, r.match];
+
+/** The recall's stock actions: quarantine what is on the shelves, then return what is quarantined. */
+const RECALL_STOCK_ACTIONS = [
+  {
+    url: '/v1/recalls/:id/stock/quarantine',
+    operationId: 'quarantineRecallStock',
+    summary: 'Quarantine every available unit the recall covers, where it is',
+    description:
+      'Every row of the recall’s stock (GET /v1/recalls/{id}/stock) that is available, at every location of the organisation or at the one given, becomes quarantined in place: a scan of such a unit at the point of use is then STOCK_QUARANTINED, critical. Rows already quarantined are left as they are; none to take answers 201 with nothing moved.',
+    body: RecallQuarantineBody,
+    toAction: (b: z.output<typeof RecallQuarantineBody>): RecallStockAction => ({ kind: 'quarantined', ...b }),
+  },
+  {
+    url: '/v1/recalls/:id/stock/return',
+    operationId: 'returnRecallStock',
+    summary: 'Return every quarantined unit the recall covers to the supplier',
+    description:
+      'Every quarantined row of the recall’s stock, at every location of the organisation or at the one given, leaves the stock (`returned-to-supplier`), counted on the recall as returned. Quarantine first: available units are not returned by this step.',
+    body: RecallReturnBody,
+    toAction: (b: z.output<typeof RecallReturnBody>): RecallStockAction => ({ kind: 'returned-to-supplier', ...b }),
+  },
+] as const;
 
 /** A list as the recall shows it: the values when read with the scope (short), else nothing (its count says how many). */
 const shown = (list: Listed | undefined, withLists: boolean) => {
@@ -75,6 +109,7 @@ const toRecallApi = ({ recall, counts }: { recall: Recall; counts: z.infer<typeo
   national: recall.organisationId === null,
   createdAt: recall.createdAt.toISOString(),
   closedAt: recall.closedAt?.toISOString() ?? null,
+  closeReason: recall.closeReason,
   scope: recall.scopes.map((s) => toScopeApi(s, withLists)),
   counts,
 });
@@ -214,11 +249,17 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'closeRecall',
         tags: ['recalls'],
         summary: 'Close a recall: scans are no longer warned about it',
+        description:
+          'Refused (409 RECALL_OPEN_ITEMS, with the counts) while affected patients are not yet reviewed (latest contact step identified or contacted) or units the recall covers are still on the shelves, quarantined or not, as the caller sees them (a national key: every organisation’s). A `reason` overrides; it is kept on the recall (`closeReason`) and audited. Closing a closed recall changes nothing.',
         params: IdParamsSchema,
-        response: { 200: jsonResponse('The recall, closed.', RecallSchema) },
+        body: CloseRecallBody,
+        response: {
+          200: jsonResponse('The recall, closed.', RecallSchema),
+          409: problemResponse('Patients unreviewed or stock on the shelves (RECALL_OPEN_ITEMS): `unreviewedItems`, `stockOnShelves` and `stock` say how many.'),
+        },
       },
     },
-    async (req) => toRecallApi(await closeRecallFor(app.db, requestContext(req), req.params.id, app.clock)),
+    async (req) => toRecallApi(await closeRecallFor(app.db, requestContext(req), req.params.id, app.clock, req.body?.reason)),
   );
 
   app.get(
@@ -248,15 +289,35 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['recalls'],
         summary: "The recall's stock still on the shelves: every unit or lot on hand it covers, by location, to quarantine and return",
         description:
-          "Matched by the very predicates of the patients' list (the same match kinds), over stock on hand (`/v1/stock`): the caller's organisation's, or every organisation's for a national key. Quarantine with `POST /v1/stock/quarantine`, send back with `POST /v1/stock/returns`; a unit quarantined stays listed (status quarantined) until it leaves the shelf.",
+          "Matched by the very predicates of the patients' list (the same match kinds), over stock on hand (`/v1/stock`): the caller's organisation's, or every organisation's for a national key. Quarantine them all with `POST /v1/recalls/{id}/stock/quarantine` (or a row with `POST /v1/stock/quarantine`), send them back with `POST /v1/recalls/{id}/stock/return`; a unit quarantined stays listed (status quarantined) until it leaves the shelf. CSV with `Accept: text/csv` or `?format=csv`.",
         params: IdParamsSchema,
         querystring: ShelfStockQuery,
-        response: { 200: jsonResponse('A page of the rows on hand the recall covers; `nextCursor` continues.', ShelfStockPageSchema) },
+        response: {
+          200: {
+            description: 'A page of the rows on hand the recall covers (JSON; `nextCursor` continues), or the whole list (CSV).',
+            content: {
+              'application/json': { schema: ShelfStockPageSchema },
+              'text/csv': { schema: z.custom<Readable>((v) => v instanceof Readable).meta({ type: 'string', description: 'CSV (RFC 4180 quoting, LF line ends) with a header row; cells a spreadsheet could run as a formula begin with an apostrophe.' }) },
+            },
+          },
+        },
       },
     },
-    async (req) => {
-      const page = await shelfStockOfRecall(app.db, requestContext(req), req.params.id, { after: req.query.cursor, limit: req.query.limit }, app.clock);
-      return {
+    async (req, reply) => {
+      const ctx = requestContext(req);
+      if (req.query.format === 'csv' || (req.query.format === undefined && (req.headers.accept ?? '').includes('text/csv'))) {
+        const { recall, asOf, pages } = await allShelfStockOfRecall(app.db, ctx, req.params.id, app.clock);
+        const csv = Readable.from(
+          (async function* lines() {
+            yield csvLine(SHELF_COLUMNS);
+            for await (const page of pages) yield page.map((r) => csvLine(shelfCells(r))).join('');
+          })(),
+        );
+        const file = `recall-${recall.reference.replace(/[^A-Za-z0-9._-]/g, '_')}-stock-${asOf.toISOString().replace(/[:.]/g, '')}.csv`;
+        return reply.type('text/csv; charset=utf-8').header('x-as-of', asOf.toISOString()).header('content-disposition', `attachment; filename="${file}"`).header('cache-control', 'no-store').send(csv);
+      }
+      const page = await shelfStockOfRecall(app.db, ctx, req.params.id, { after: req.query.cursor, limit: req.query.limit }, app.clock);
+      return reply.type('application/json; charset=utf-8').send({
         asOf: page.asOf.toISOString(),
         items: page.items.map((i) => ({
           onHandId: i.onHandId,
@@ -269,9 +330,40 @@ export const recallRoutes: FastifyPluginAsyncZod = async (app) => {
           match: i.match,
         })),
         nextCursor: page.nextCursor,
-      };
+      });
     },
   );
+
+  for (const action of RECALL_STOCK_ACTIONS) {
+    app.post(
+      action.url,
+      {
+        config: { access: ['procurement'] },
+        schema: {
+          operationId: action.operationId,
+          tags: ['recalls'],
+          summary: action.summary,
+          description: `${action.description} Only the caller's organisation's stock: on a national recall each organisation handles its own (a national key reads, 403 here). Every ledger row names the recall (\`recallId\`). Exactly once per Idempotency-Key, like every stock write.`,
+          params: IdParamsSchema,
+          headers: idempotencyKeyHeaders('One key per action (e.g. a UUID); retries reuse it. Without it: 400 IDEMPOTENCY_KEY_MISSING.'),
+          body: action.body,
+          response: {
+            201: createdResponse('What was moved, and the recall\'s stock after it.', RecallStockActionSchema),
+            400: problemResponse('No Idempotency-Key header (IDEMPOTENCY_KEY_MISSING).'),
+            404: problemResponse('No such recall visible to the caller (NOT_FOUND).'),
+            422: problemResponse('The body is invalid (VALIDATION_FAILED), or the Idempotency-Key was used for another request (IDEMPOTENCY_KEY_REUSED).'),
+          },
+        },
+      },
+      async (req, reply) => {
+        const key = req.headers['idempotency-key'];
+        if (key === undefined) throw new ProblemError('IDEMPOTENCY_KEY_MISSING', 'Send an Idempotency-Key header (a new UUID per action; the same one on retries).');
+        const { body, replayed } = await actOnRecallStock(app.db, requestContext(req), req.params.id, action.toAction(req.body), app.clock, key);
+        if (replayed) reply.header('idempotency-replayed', 'true');
+        return reply.code(201).header('location', `${app.publicBaseUrl()}/v1/stock/movements/${body.movementGroup}`).send(body);
+      },
+    );
+  }
 
   app.get(
     '/v1/recalls/:id/not-used',

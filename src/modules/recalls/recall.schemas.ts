@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CONTACT_STATUSES, DISPOSITIONS, STOCK_STATUSES } from '../../domain/vocabulary.js';
-import { GtinSchema, IsoDateSchema } from '../../shared/schemas.js';
+import { GlnSchema, GtinSchema, IsoDateSchema, ReasonSchema, ScanTextSchema } from '../../shared/schemas.js';
 import { MATCH_KINDS, MATCH_REASONS, SHORT_LIST } from './recall.matching.js';
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
@@ -112,6 +112,13 @@ export const CountsSchema = z
     patients: z.number().int(),
     explanted: z.number().int().describe('Affected items since explanted.'),
     notUsed: z.number().int().describe('Items of the recall put aside after a critical warning at scan (not patients; see GET /v1/recalls/{id}/not-used).'),
+    stock: z
+      .object({
+        available: z.number().int().describe('Units on the shelves the recall covers, not yet quarantined.'),
+        quarantined: z.number().int().describe('Units the recall covers held in quarantine, to be returned.'),
+        returned: z.number().int().describe('Units returned to the supplier under this recall (POST /v1/recalls/{id}/stock/return).'),
+      })
+      .describe("The recall's stock (GET /v1/recalls/{id}/stock): the caller's organisation's; every organisation's for a national key."),
     byMatch: z.object(Object.fromEntries(MATCH_KINDS.map((k) => [k, z.number().int()])) as Record<(typeof MATCH_KINDS)[number], z.ZodNumber>),
     byStatus: z.object(Object.fromEntries(CONTACT_STATUSES.map((k) => [k, z.number().int()])) as Record<(typeof CONTACT_STATUSES)[number], z.ZodNumber>),
   })
@@ -128,6 +135,7 @@ export const RecallSchema = z
     national: z.boolean(),
     createdAt: z.iso.datetime(),
     closedAt: z.iso.datetime().nullable(),
+    closeReason: z.string().nullable().describe('Why it was closed although patients were unreviewed or stock remained (RECALL_OPEN_ITEMS overridden); null otherwise.'),
     scope: z.array(RecallScopeOutSchema),
     counts: CountsSchema,
   })
@@ -237,6 +245,7 @@ export const ShelfStockPageSchema = z
 export const ShelfStockQuery = z.strictObject({
   cursor: z.string().regex(/^[0-9]{1,19}$/, 'must be the nextCursor of the previous page').optional().describe('nextCursor of the previous page.'),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
+  format: z.enum(['json', 'csv']).optional().describe('csv: the whole list (streamed; `cursor` and `limit` ignored). Also chosen by `Accept: text/csv`.'),
 });
 
 export const AffectedPageSchema = z
@@ -282,3 +291,42 @@ export const ContactHistorySchema = z
   .meta({ id: 'ContactHistory' });
 
 export const RecallItemParams = z.object({ id: z.uuid(), itemId: z.uuid() });
+
+/** Where a recall's stock action applies: one location of the caller's organisation, or all of them. */
+const RecallStockLocation = z
+  .xor(
+    [
+      z.strictObject({ gln: GlnSchema, glnExtension: z.string().min(1).max(20).optional() }),
+      z.strictObject({ barcode: ScanTextSchema.describe('The scanned shelf or store label (AI 414, optionally 254).') }),
+    ],
+    { error: 'give exactly one of gln or barcode' },
+  )
+  .describe('Only the units at this location; none: at every location of the organisation.');
+
+export const RecallQuarantineBody = z
+  .strictObject({ location: RecallStockLocation.optional(), note: z.string().trim().min(1).max(500).optional() })
+  .meta({ id: 'RecallStockQuarantine' });
+
+export const RecallReturnBody = z
+  .strictObject({
+    location: RecallStockLocation.optional(),
+    supplier: z.string().trim().min(1).max(200).optional().describe('Who the units go back to.'),
+    reference: z.string().trim().min(1).max(500).optional().describe('The return authorisation or consignment note.'),
+  })
+  .meta({ id: 'RecallStockReturn' });
+
+export const RecallStockActionSchema = z
+  .object({
+    movementGroup: z.uuid().describe('The ledger rows written (GET /v1/stock/movements/{group}).'),
+    rows: z.int().describe('Rows of stock on hand moved (each whole).'),
+    units: z.int().describe('Units moved.'),
+    stock: CountsSchema.shape.stock,
+  })
+  .meta({ id: 'RecallStockAction' });
+
+export const CloseRecallBody = z
+  .strictObject({
+    reason: ReasonSchema.optional().describe('Close although patients are unreviewed or stock remains (RECALL_OPEN_ITEMS otherwise): why. Recorded and audited.'),
+  })
+  .nullish()
+  .describe('Optional: a close with no body closes a recall with nothing left open.');

@@ -127,15 +127,43 @@ export async function scopeList(db: Kysely<Database>, ctx: RequestContext, id: s
   return { items, nextCursor: nextCursorOf(items, page, (value) => value) };
 }
 
-export async function closeRecallFor(db: Kysely<Database>, ctx: RequestContext, id: string, clock: Clock) {
+/**
+ * Closes a recall, once nothing is left open: every patient on its list reviewed (their latest contact step
+ * past identified and contacted) and none of its units left on the shelves, quarantined or not, as the
+ * closer sees them (a national key: every organisation's). Otherwise 409 RECALL_OPEN_ITEMS with the
+ * counts, unless a reason is given, which is kept on the recall and audited. Closing a closed recall
+ * changes nothing.
+ */
+export async function closeRecallFor(db: Kysely<Database>, ctx: RequestContext, id: string, clock: Clock, reason?: string) {
   const recall = await visibleRecall(db, ctx, id);
   // Only its owner closes a recall: an organisation its own, a national key the national ones.
   if (recall.organisationId !== ctx.actor.organisationId) throw new ProblemError('FORBIDDEN', 'Only the organisation that made a recall (or a national key, for national recalls) can close it.');
-  await db.transaction().execute(async (trx) => {
-    await closeRecall(trx, id, clock.now());
-    await recordAudit(trx, ctx, { action: 'recall.close', organisationId: recall.organisationId, detail: { recallId: id } });
-  });
+  if (recall.status === 'active') {
+    const counts = await countAffected(db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), recallId: id });
+    const open = openItems(counts);
+    if (reason === undefined && (open.unreviewedItems > 0 || open.stockOnShelves > 0)) {
+      throw new ProblemError(
+        'RECALL_OPEN_ITEMS',
+        `The recall has open items: ${[
+          open.unreviewedItems > 0 ? `${open.unreviewedItems} affected item${open.unreviewedItems === 1 ? '' : 's'} not yet reviewed` : '',
+          open.stockOnShelves > 0 ? `${open.stockOnShelves} unit${open.stockOnShelves === 1 ? '' : 's'} still on the shelves (${counts.stock.quarantined} quarantined)` : '',
+        ]
+          .filter(Boolean)
+          .join(', ')}. Finish them, or close with a reason.`,
+        { ...open, stock: counts.stock },
+      );
+    }
+    await db.transaction().execute(async (trx) => {
+      await closeRecall(trx, id, clock.now(), reason ?? null);
+      await recordAudit(trx, ctx, { action: 'recall.close', organisationId: recall.organisationId, detail: { recallId: id, ...(reason !== undefined && { override: true, ...open }) } });
+    });
+  }
   return getRecall(db, ctx, id);
+}
+
+/** What keeps a recall open: affected items whose patients are not yet reviewed, and its units on the shelves. */
+function openItems(counts: AffectedCounts) {
+  return { unreviewedItems: counts.byStatus.identified + counts.byStatus.contacted, stockOnShelves: counts.stock.available + counts.stock.quarantined };
 }
 
 export interface Page {
@@ -197,6 +225,23 @@ export async function shelfStockOfRecall(db: Kysely<Database>, ctx: RequestConte
   const items = await shelfStock(db, { scopes: recall.scopes, tenancy: tenancyOf(ctx.actor), after: page.after, limit: page.limit });
   await recordAudit(db, ctx, { action: 'recall.stock.read', organisationId: ctx.actor.organisationId, detail: { recallId: id, rows: items.length } });
   return { asOf, items, nextCursor: nextCursorOf(items, page, (i) => i.onHandId) };
+}
+
+/** The recall's whole shelf stock, a page at a time as it is read (the CSV export), audited before the first row. */
+export async function allShelfStockOfRecall(db: Kysely<Database>, ctx: RequestContext, id: string, clock: Clock) {
+  const recall = await visibleRecall(db, ctx, id);
+  const asOf = clock.now();
+  await recordAudit(db, ctx, { action: 'recall.stock.read', organisationId: ctx.actor.organisationId, detail: { recallId: id, format: 'csv' } });
+  const tenancy = tenancyOf(ctx.actor);
+  const pages = (async function* () {
+    for (let after: string | undefined; ; ) {
+      const rows = await shelfStock(db, { scopes: recall.scopes, tenancy, after, limit: 1000 });
+      if (rows.length > 0) yield rows;
+      if (rows.length < 1000) return;
+      after = rows.at(-1)?.onHandId;
+    }
+  })();
+  return { recall, asOf, pages };
 }
 
 export async function adHocAffected(db: Kysely<Database>, ctx: RequestContext, gtin: string, lots: readonly string[] | undefined, page: Page, clock: Clock) {

@@ -78,6 +78,8 @@ export interface NewMovement extends StockProduct {
   /** Point of use: the procedure and item the unit was used (or put aside) in. */
   readonly procedureId?: string | null;
   readonly itemId?: string | null;
+  /** A recall's quarantine or return: the recall it was done for. */
+  readonly recallId?: string | null;
 }
 
 export interface Movement extends NewMovement {
@@ -112,6 +114,7 @@ export async function insertMovements(db: Kysely<Database>, movements: readonly 
         actor_key_id: m.actorKeyId,
         procedure_id: m.procedureId ?? null,
         item_id: m.itemId ?? null,
+        recall_id: m.recallId ?? null,
       })),
     )
     .returning(['id', 'recorded_at'])
@@ -259,6 +262,7 @@ const toMovement = (r: Selectable<StockMovementsTable>): Movement => ({
   actorKeyId: r.actor_key_id,
   procedureId: r.procedure_id,
   itemId: r.item_id,
+  recallId: r.recall_id,
   recordedAt: r.recorded_at,
 });
 
@@ -376,4 +380,18 @@ export async function shortOnHand(db: Kysely<Database>, scope: TenancyScope): Pr
     ...toOnHand(r),
     lastConsumption: r.procedure_id === null || r.item_id === null || r.recorded_at === null ? null : { procedureId: r.procedure_id, itemId: r.item_id, recordedAt: r.recorded_at },
   }));
+}
+
+/** These rows on hand as they are now, locked (rows gone since are not answered). */
+export async function onHandByIdsForUpdate(db: Kysely<Database>, ids: readonly string[]): Promise<OnHandRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('stock_on_hand').selectAll().where('id', 'in', [...new Set(ids)]).orderBy('id').forUpdate().execute();
+  return rows.map(toOnHand);
+}
+
+/** The patient of each of these procedures (the audit of a stock read that names cases). */
+export async function patientsOfProcedures(db: Kysely<Database>, procedureIds: readonly string[]): Promise<Map<string, string>> {
+  if (procedureIds.length === 0) return new Map();
+  const rows = await db.selectFrom('procedures').select(['id', 'patient_id']).where('id', 'in', [...new Set(procedureIds)]).execute();
+  return new Map(rows.map((r) => [r.id, r.patient_id]));
 }

@@ -107,6 +107,7 @@ export const MovementSchema = z
     orderRef: z.string().nullable(),
     procedureId: z.uuid().nullable().describe('Point of use (consumed, returned-to-stock, and a decision’s quarantine): the procedure the unit was used or put aside in.'),
     itemId: z.uuid().nullable().describe('Point of use: the item whose unit this is.'),
+    recallId: z.uuid().nullable().describe('A recall’s quarantine or return (POST /v1/recalls/{id}/stock/…): the recall it was done for.'),
     recordedAt: z.iso.datetime(),
   })
   .meta({ id: 'StockMovement' });

@@ -31,6 +31,7 @@ import {
   movementsOfGroup,
   onHandForUpdate,
   onHandOf,
+  patientsOfProcedures,
   searchMovements,
   searchOnHand,
   shortOnHand,
@@ -132,25 +133,41 @@ export async function recordStockMovement(
   idempotencyKey: string,
 ): Promise<{ readonly body: MovementAnswer; readonly replayed: boolean }> {
   const organisationId = requireOrganisation(ctx);
-  const hash = requestHash('POST /v1/stock', request);
   const lines = readLines(request, clock.now());
+  return exactlyOnce(db, organisationId, idempotencyKey, requestHash('POST /v1/stock', request), async (trx) => {
+    const body = await applyMovement(trx, ctx, organisationId, request, lines, clock.now());
+    return { body, audit: auditRowOf(ctx, { action: AUDIT_ACTIONS[request.kind], organisationId, detail: { movementGroup: body.movementGroup, lines: lines.length, units: lines.reduce((n, l) => n + l.quantity, 0) } }) };
+  });
+}
+
+/**
+ * A stock write exactly once per Idempotency-Key: the work, its audit row and its answer stored under the
+ * key commit together. A retry (the same key and request) is answered the first answer; the same key with
+ * another request is refused. A concurrent twin, a serialised unit received by a concurrent request, or a
+ * deadlock between two movements crossing: looked at again.
+ */
+export async function exactlyOnce<T>(
+  db: Kysely<Database>,
+  organisationId: string,
+  idempotencyKey: string,
+  hash: Buffer,
+  work: (trx: Kysely<Database>) => Promise<{ readonly body: T; readonly audit: ReturnType<typeof auditRowOf> }>,
+): Promise<{ readonly body: T; readonly replayed: boolean }> {
   for (let attempt = 1; ; attempt++) {
     const earlier = (await findIdempotencyRecords(db, [{ organisationId, key: idempotencyKey }])).get(idempotencyId(organisationId, idempotencyKey));
     if (earlier) {
       if (!earlier.requestHash.equals(hash)) throw new ProblemError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for another request. Use a new key for another stock movement.');
-      return { body: earlier.response as MovementAnswer, replayed: true };
+      return { body: earlier.response as T, replayed: true };
     }
     try {
       const body = await db.transaction().execute(async (trx) => {
-        const body = await applyMovement(trx, ctx, organisationId, request, lines, clock.now());
-        const audit = auditRowOf(ctx, { action: AUDIT_ACTIONS[request.kind], organisationId, detail: { movementGroup: body.movementGroup, lines: lines.length, units: lines.reduce((n, l) => n + l.quantity, 0) } });
+        const { body, audit } = await work(trx);
         const stored = await storeIdempotentAnswers(trx, [{ organisationId, key: idempotencyKey, requestHash: hash, statusCode: 201, response: body }], [audit]);
         if (stored !== 1) throw new IdempotencyRace();
         return body;
       });
       return { body, replayed: false };
     } catch (error) {
-      // A twin committed first (its key, or the serialised unit it received), or two moves crossed: look again.
       const again = error instanceof IdempotencyRace || isDeadlock(error) || isUnitRace(error);
       if (again && attempt < 3) continue;
       throw error;
@@ -296,6 +313,7 @@ const toMovementApi = (m: Movement, places: Places) => ({
   orderRef: m.orderRef,
   procedureId: m.procedureId ?? null,
   itemId: m.itemId ?? null,
+  recallId: m.recallId ?? null,
   recordedAt: m.recordedAt.toISOString(),
 });
 
@@ -344,7 +362,7 @@ export interface StockQuery {
  * The locations a `location` filter names: a GLN (an organisation's own; a national key reads it in every
  * organisation that registered it), "unlocated" (null), or every location (undefined). None found: nothing matches.
  */
-async function locationFilter(db: Kysely<Database>, scope: TenancyScope, location: string | undefined): Promise<readonly string[] | null | undefined> {
+export async function locationFilter(db: Kysely<Database>, scope: TenancyScope, location: string | undefined): Promise<readonly string[] | null | undefined> {
   if (location === undefined) return undefined;
   if (location === 'unlocated') return null;
   if (scope.kind === 'national') return locationIdsByGln(db, location);
@@ -423,7 +441,7 @@ export async function listMovements(db: Kysely<Database>, ctx: RequestContext, q
     ...(query.kind !== undefined && { kind: query.kind }),
   };
   const rows = locationIds?.length === 0 ? [] : await searchMovements(db, scope, filter, { ...(after !== undefined && { after }), limit: query.limit });
-  await recordAudit(db, ctx, { action: 'stock.movements', organisationId: ctx.actor.organisationId, detail: { results: rows.length } });
+  await auditNamingCases(db, ctx, 'stock.movements', rows, { results: rows.length });
   const places = await locationsByIds(db, rows.flatMap((m) => [m.locationId, m.toLocationId]));
   return { items: rows.map((m) => ({ movementGroup: m.movementGroup, ...toMovementApi(m, places) })), nextCursor: nextCursorOf(rows, query.limit) };
 }
@@ -437,7 +455,7 @@ async function viewsOf(db: Kysely<Database>, rows: readonly OnHandRow[]): Promis
 }
 
 /** Expiry is a calendar date where the stock is (as the scan path's PRODUCT_EXPIRED). */
-const dateInLondon = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
+export const dateInLondon = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
 
 /** What on hand expires within `days` of today (Europe/London), and what has expired and is still on a shelf, audited. */
 export async function expiringStock(db: Kysely<Database>, ctx: RequestContext, days: number, clock: Clock) {
@@ -461,7 +479,13 @@ export async function expiringStock(db: Kysely<Database>, ctx: RequestContext, d
  */
 export async function stockDiscrepancies(db: Kysely<Database>, ctx: RequestContext) {
   const rows = await shortOnHand(db, tenancyOf(ctx.actor));
-  await recordAudit(db, ctx, { action: 'stock.discrepancies', organisationId: ctx.actor.organisationId, detail: { results: rows.length } });
+  await auditNamingCases(
+    db,
+    ctx,
+    'stock.discrepancies',
+    rows.map((r) => ({ organisationId: r.organisationId, procedureId: r.lastConsumption?.procedureId ?? null })),
+    { results: rows.length },
+  );
   const views = await viewsOf(db, rows);
   return {
     items: views.map((v, i) => {
@@ -469,4 +493,36 @@ export async function stockDiscrepancies(db: Kysely<Database>, ctx: RequestConte
       return { ...v, lastConsumption: last && { procedureId: last.procedureId, itemId: last.itemId, recordedAt: last.recordedAt.toISOString() } };
     }),
   };
+}
+
+/**
+ * The audit of a stock read whose rows name cases (point-of-use movements: the procedure a unit was used
+ * in): a procedure id is patient data, so the row names each procedure and its patient, per organisation.
+ */
+async function auditNamingCases(
+  db: Kysely<Database>,
+  ctx: RequestContext,
+  action: string,
+  rows: ReadonlyArray<{ readonly organisationId: string; readonly procedureId?: string | null }>,
+  detail: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const cases = rows.filter((r): r is { organisationId: string; procedureId: string } => typeof r.procedureId === 'string');
+  if (cases.length === 0) {
+    await recordAudit(db, ctx, { action, organisationId: ctx.actor.organisationId, detail });
+    return;
+  }
+  const patients = await patientsOfProcedures(db, cases.map((c) => c.procedureId));
+  const byOrganisation = new Map<string, Array<{ organisationId: string; procedureId: string }>>();
+  for (const c of cases) byOrganisation.set(c.organisationId, [...(byOrganisation.get(c.organisationId) ?? []), c]);
+  await recordAudit(
+    db,
+    ctx,
+    ...[...byOrganisation].map(([organisationId, list]) => ({
+      action,
+      organisationId,
+      procedureIds: [...new Set(list.map((c) => c.procedureId))],
+      patientIds: [...new Set(list.flatMap((c) => patients.get(c.procedureId) ?? []))],
+      detail,
+    })),
+  );
 }
