@@ -20,6 +20,9 @@ const PATIENT_ROUTES = [
   // Before the decision below: the unit it took is not on hand (the fixture received none), a discrepancy naming its case.
   'GET /v1/stock/movements',
   'GET /v1/stock/discrepancies',
+  // A case's cost names its procedure.
+  'GET /v1/procedures/:id/cost',
+  'GET /v1/reports/cost-per-case',
   'POST /v1/items/:id/decision',
   // After the decision above: the item put aside is on the recall's not-used list.
   'GET /v1/recalls/:id/not-used',
@@ -74,6 +77,9 @@ t.test('audit: every route that reads or writes patient data leaves a row naming
   const pending = await app.request({ method: 'POST', url: `/v1/procedures/${pendingProcedure}/scans`, key: k.scanner, headers: { 'idempotency-key': randomUUID() }, payload: { barcode: `01${GTIN}10LOT-DECIDE` } });
   const pendingItemId = pending.json<{ item: { id: string } }>().item.id;
 
+  // The London dates around today (the fixture's procedures started now): a UTC date is within a day of London's.
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  const aroundToday = `from=${day(-1)}&to=${day(1)}`;
   const drives: Record<(typeof PATIENT_ROUTES)[number], Drive | Drive[]> = {
     'POST /v1/procedures': { key: k.scanner, keyId: id.scanner, method: 'POST', url: '/v1/procedures', payload: { patient: { nhsNumber: a.nhs } }, patientId: a.patientId, procedureId: '(created)' },
     'GET /v1/procedures/:id': [
@@ -113,6 +119,12 @@ t.test('audit: every route that reads or writes patient data leaves a row naming
     },
     'GET /v1/stock/movements': { key: k.procurement, keyId: id.procurement, method: 'GET', url: `/v1/stock/movements?kind=consumed&limit=500`, patientId: a.patientId, procedureId: pendingProcedure },
     'GET /v1/stock/discrepancies': { key: k.procurement, keyId: id.procurement, method: 'GET', url: '/v1/stock/discrepancies', patientId: a.patientId, procedureId: pendingProcedure },
+    'GET /v1/procedures/:id/cost': { key: k.procurement, keyId: id.procurement, method: 'GET', url: `/v1/procedures/${a.procedureId}/cost`, ...at },
+    'GET /v1/reports/cost-per-case': [
+      // The cases started around today: the one opened above among them.
+      { key: k.procurement, keyId: id.procurement, method: 'GET', url: `/v1/reports/cost-per-case?${aroundToday}`, patientId: a.patientId, procedureId: pendingProcedure },
+      { key: k.procurement, keyId: id.procurement, method: 'GET', url: `/v1/reports/cost-per-case?${aroundToday}&format=csv`, patientId: a.patientId, procedureId: pendingProcedure },
+    ],
     'GET /v1/recalls/:id/not-used': { key: k.procurement, keyId: id.procurement, method: 'GET', url: `/v1/recalls/${a.recallId}/not-used`, patientId: a.patientId, procedureId: pendingProcedure },
     'POST /v1/consents': { key: k.scanner, keyId: id.scanner, method: 'POST', url: '/v1/consents', payload: { nhsNumber: a.nhs, registry: 'BCIR', status: 'granted' }, ...at, procedureId: '(none)' },
     'POST /v1/consents/search': { key: k.procurement, keyId: id.procurement, method: 'POST', url: '/v1/consents/search', payload: { nhsNumber: a.nhs }, ...at, procedureId: '(none)' },
@@ -153,6 +165,8 @@ t.test('audit: every route that reads or writes patient data leaves a row naming
       '/v1/labels': '?symbology=gs1datamatrix&data=(01)09506000134352',
       '/v1/reports/data-quality': '?from=2025-01-01T00:00:00Z&to=2027-01-01T00:00:00Z',
       '/v1/reports/safety': '?from=2025-01&to=2027-01',
+      '/v1/reports/cost-per-case': `?${aroundToday}`,
+      '/v1/reports/cost-spread': `?${aroundToday}`,
       '/v1/recalls/affected-patients': `?gtin=${GTIN}`,
       '/v1/feeds/procedures': '?registry=NJR',
     };

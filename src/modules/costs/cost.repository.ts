@@ -18,6 +18,8 @@ export interface CaseRow {
   readonly procedureId: string;
   readonly organisationId: string;
   readonly odsCode: string;
+  /** For the audit trail only: a case's cost names its procedure, which is patient data. */
+  readonly patientId: string;
   readonly startedAt: Date;
   /** YYYY-MM-DD in Europe/London: the date whose prices apply. */
   readonly caseDate: string;
@@ -31,6 +33,7 @@ interface CaseSqlRow {
   id: string;
   organisation_id: string;
   ods_code: string;
+  patient_id: string;
   started_at: Date;
   case_date: string;
   procedure_code: string | null;
@@ -47,6 +50,7 @@ const toCase = (r: CaseSqlRow): CaseRow => ({
   procedureId: r.id,
   organisationId: r.organisation_id,
   odsCode: r.ods_code,
+  patientId: r.patient_id,
   startedAt: r.started_at,
   caseDate: r.case_date,
   procedureCode: r.procedure_code,
@@ -65,6 +69,7 @@ function casesQuery(db: Kysely<Database>) {
       'p.id',
       'p.organisation_id',
       'o.ods_code',
+      'p.patient_id',
       'p.started_at',
       sql<string>`to_char(p.started_at at time zone ${TIME_ZONE}, 'YYYY-MM-DD')`.as('case_date'),
       'p.procedure_code',

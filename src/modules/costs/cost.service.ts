@@ -39,6 +39,34 @@ async function costed(db: Kysely<Database>, cases: readonly CaseRow[]): Promise<
   });
 }
 
+/**
+ * The audit of a read that names cases: a procedure id is patient data, so one row per organisation names
+ * its procedures and their patients (one row with none when the list is empty).
+ */
+async function auditCases(db: Kysely<Database>, ctx: RequestContext, action: string, cases: readonly CaseRow[], detail: Readonly<Record<string, unknown>>): Promise<void> {
+  const byOrganisation = new Map<string, CaseRow[]>();
+  for (const c of cases) {
+    const list = byOrganisation.get(c.organisationId);
+    if (list === undefined) byOrganisation.set(c.organisationId, [c]);
+    else list.push(c);
+  }
+  if (byOrganisation.size === 0) {
+    await recordAudit(db, ctx, { action, organisationId: ctx.actor.organisationId, detail });
+    return;
+  }
+  await recordAudit(
+    db,
+    ctx,
+    ...[...byOrganisation].map(([organisationId, list]) => ({
+      action,
+      organisationId,
+      procedureIds: list.map((c) => c.procedureId),
+      patientIds: [...new Set(list.map((c) => c.patientId))],
+      detail,
+    })),
+  );
+}
+
 const caseView = (c: CostedCase) => ({
   procedureId: c.row.procedureId,
   organisation: c.row.odsCode,
@@ -64,7 +92,7 @@ export async function procedureCost(db: Kysely<Database>, ctx: RequestContext, p
   const [c] = await costed(db, [row]);
   if (c === undefined) throw new Error('a case went missing while being costed');
   const products = await findProductsFor(db, row.organisationId, [...new Set(c.lines.map((l) => l.di))]);
-  await recordAudit(db, ctx, { action: 'procedure.cost.read', organisationId: row.organisationId, procedureIds: [row.procedureId] });
+  await recordAudit(db, ctx, { action: 'procedure.cost.read', organisationId: row.organisationId, procedureIds: [row.procedureId], patientIds: [row.patientId] });
   return {
     ...caseView(c),
     lines: c.lines.map((l) => {
@@ -93,7 +121,7 @@ export async function procedureCost(db: Kysely<Database>, ctx: RequestContext, p
 /** Every procedure started in the period (London dates, both included) with its cost, audited as a report read. */
 export async function costPerCase(db: Kysely<Database>, ctx: RequestContext, from: string, to: string): Promise<CostPerCaseReport> {
   const cases = await costed(db, await casesStarted(db, tenancyOf(ctx.actor), from, to));
-  await recordAudit(db, ctx, { action: 'report.cost-per-case', organisationId: ctx.actor.organisationId, detail: { from, to, cases: cases.length } });
+  await auditCases(db, ctx, 'report.cost-per-case', cases.map((c) => c.row), { from, to, cases: cases.length });
   return { from, to, timeZone: 'Europe/London', cases: cases.map(caseView), incompleteCases: cases.filter((c) => !c.cost.complete).length };
 }
 
