@@ -20,6 +20,7 @@ const PATIENT_ROUTES = [
   // Before the decision below: the unit it took is not on hand (the fixture received none), a discrepancy naming its case.
   'GET /v1/stock/movements',
   'GET /v1/stock/discrepancies',
+  'GET /v1/stock/consignment-used',
   'POST /v1/items/:id/decision',
   // After the decision above: the item put aside is on the recall's not-used list.
   'GET /v1/recalls/:id/not-used',
@@ -73,6 +74,11 @@ t.test('audit: every route that reads or writes patient data leaves a row naming
   const pendingProcedure = (await app.request({ method: 'POST', url: '/v1/procedures', key: k.scanner, payload: { patient: { nhsNumber: a.nhs } } })).json<{ id: string }>().id;
   const pending = await app.request({ method: 'POST', url: `/v1/procedures/${pendingProcedure}/scans`, key: k.scanner, headers: { 'idempotency-key': randomUUID() }, payload: { barcode: `01${GTIN}10LOT-DECIDE` } });
   const pendingItemId = pending.json<{ item: { id: string } }>().item.id;
+  // A consignment unit received in the store and used in a case of A's patient: on the supplier's "used, to be invoiced" list.
+  const receipt = await app.request({ method: 'POST', url: '/v1/stock/receipts', key: k.procurement, headers: { 'idempotency-key': randomUUID() }, payload: { location: { gln: '9506000134376' }, consignment: true, supplier: 'Acme', scans: [{ barcode: `01${GTIN}21SER-CONSIGN` }] } });
+  if (receipt.statusCode !== 201) throw new Error(`receipt: ${receipt.statusCode} ${receipt.body}`);
+  const consignedProcedure = (await app.request({ method: 'POST', url: '/v1/procedures', key: k.scanner, payload: { patient: { nhsNumber: a.nhs } } })).json<{ id: string }>().id;
+  await app.request({ method: 'POST', url: `/v1/procedures/${consignedProcedure}/scans`, key: k.scanner, headers: { 'idempotency-key': randomUUID() }, payload: { barcode: `01${GTIN}21SER-CONSIGN`, action: 'wasted' } });
 
   const drives: Record<(typeof PATIENT_ROUTES)[number], Drive | Drive[]> = {
     'POST /v1/procedures': { key: k.scanner, keyId: id.scanner, method: 'POST', url: '/v1/procedures', payload: { patient: { nhsNumber: a.nhs } }, patientId: a.patientId, procedureId: '(created)' },
@@ -112,6 +118,7 @@ t.test('audit: every route that reads or writes patient data leaves a row naming
       procedureId: pendingProcedure,
     },
     'GET /v1/stock/movements': { key: k.procurement, keyId: id.procurement, method: 'GET', url: `/v1/stock/movements?kind=consumed&limit=500`, patientId: a.patientId, procedureId: pendingProcedure },
+    'GET /v1/stock/consignment-used': { key: k.procurement, keyId: id.procurement, method: 'GET', url: '/v1/stock/consignment-used?from=2000-01-01&to=2099-12-31', patientId: a.patientId, procedureId: consignedProcedure },
     'GET /v1/stock/discrepancies': { key: k.procurement, keyId: id.procurement, method: 'GET', url: '/v1/stock/discrepancies', patientId: a.patientId, procedureId: pendingProcedure },
     'GET /v1/recalls/:id/not-used': { key: k.procurement, keyId: id.procurement, method: 'GET', url: `/v1/recalls/${a.recallId}/not-used`, patientId: a.patientId, procedureId: pendingProcedure },
     'POST /v1/consents': { key: k.scanner, keyId: id.scanner, method: 'POST', url: '/v1/consents', payload: { nhsNumber: a.nhs, registry: 'BCIR', status: 'granted' }, ...at, procedureId: '(none)' },
@@ -155,6 +162,7 @@ t.test('audit: every route that reads or writes patient data leaves a row naming
       '/v1/reports/safety': '?from=2025-01&to=2027-01',
       '/v1/recalls/affected-patients': `?gtin=${GTIN}`,
       '/v1/feeds/procedures': '?registry=NJR',
+      '/v1/stock/consignment-used': '?from=2000-01-01&to=2099-12-31',
     };
     const bodies: Record<string, object> = {
       'POST /v1/procedures/search': {},
