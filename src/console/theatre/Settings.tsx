@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { uuid } from '../shared/ids.js';
-import { SUBSTITUTE_PRESETS } from './wedge.js';
+import { SUBSTITUTE_PRESETS } from '../shared/wedge.js';
 
 export interface TheatreSettings {
   /** What this device's scanner sends in place of GS, if anything but GS itself or Ctrl+]. */

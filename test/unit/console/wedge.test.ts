@@ -1,7 +1,8 @@
 import t from 'tap';
 import { parseBarcode } from '../../../src/barcode/index.js';
-import { barcodeFromWedge, GS, GS_SYMBOL, isGroupSeparatorKey, visibleBarcode } from '../../../src/console/theatre/wedge.js';
-import { locationOf, patientOf } from '../../../src/console/theatre/fields.js';
+import { barcodeFromWedge, GS, GS_SYMBOL, isGroupSeparatorKey, visibleBarcode } from '../../../src/console/shared/wedge.js';
+import { locationOf } from '../../../src/console/shared/fields.js';
+import { patientOf } from '../../../src/console/theatre/fields.js';
 
 const key = (k: string, extra: Partial<{ code: string; ctrlKey: boolean; altKey: boolean; metaKey: boolean }> = {}) => ({ key: k, ctrlKey: false, altKey: false, metaKey: false, ...extra });
 
