@@ -62,7 +62,10 @@ export function GoodsIn({ api }: { api: Api }) {
   const read = async (line: Line) => {
     try {
       const answer = await api.request<ParseResult>('/v1/barcodes/parse', { method: 'POST', body: { barcode: line.barcode } });
-      update(line.id, { read: answer.ok ? answer.data : 'offline' });
+      if (!answer.ok) return update(line.id, { read: 'offline' });
+      const r = answer.data;
+      // A lot's count as the label gives it (AI 30 or 37), else 1, in the field where it can be changed; a unit is 1.
+      setLines((all) => all.map((l) => (l.id === line.id ? { ...l, read: r, quantity: l.quantity === '' && r.di && !r.serialNumber ? String(r.quantity ?? 1) : l.quantity } : l)));
     } catch {
       update(line.id, { read: 'offline' });
     }
@@ -230,6 +233,7 @@ function ReceiptLines({ lines, onRemove, onQuantity }: { lines: readonly Line[];
                   )}
                   {problem && (
                     <p class="problem" id={`problem-${line.id}`}>
+                      <strong>{line.problem ? 'Refused: ' : 'Cannot be received: '}</strong>
                       {problem}
                     </p>
                   )}

@@ -10,10 +10,13 @@ export const rowKey = (r: OnHand) => [r.location?.gln ?? 'unlocated', r.location
 
 export function LocationCell({ location }: { location: OnHand['location'] }) {
   if (location === null) return <span class="hint">Unlocated</span>;
+  const gln = `GLN ${location.gln}${location.glnExtension ? ` ext. ${location.glnExtension}` : ''}`;
+  // A location registered on first use is named by its GLN: said once.
+  if (location.name === `GLN ${location.gln}`) return <>{gln}</>;
   return (
     <>
       {location.name}
-      <span class="hint small">GLN {location.gln}{location.glnExtension ? ` ext. ${location.glnExtension}` : ''}</span>
+      <span class="hint small">{gln}</span>
     </>
   );
 }

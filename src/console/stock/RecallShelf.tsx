@@ -10,7 +10,8 @@ import { formatDate, formatDateTime } from '../shared/format.js';
 import { useFocusOnMount } from '../shared/focus.js';
 import { FailureAlert, ViewHeading } from '../shared/ui.js';
 import { idempotencyKeys, lineOf } from './lines.js';
-import { StatusBadge } from './OnHandTable.js';
+import { matchHint, matchLabel } from '../recalls/types.js';
+import { LocationCell, StatusBadge } from './OnHandTable.js';
 import type { MovementResult, ShelfItem, ShelfPage } from './types.js';
 
 interface Recall {
@@ -109,7 +110,9 @@ export function RecallShelf({ api, id }: { api: Api; id: string }) {
               <tbody>
                 {rows.map((row) => (
                   <tr key={row.onHandId} class={row.status === 'quarantined' ? 'quarantined' : undefined}>
-                    <td>{row.location ? <>{row.location.name}<span class="hint small">GLN {row.location.gln}</span></> : <span class="hint">Unlocated</span>}</td>
+                    <td>
+                      <LocationCell location={row.location} />
+                    </td>
                     <td>
                       {row.product.issuingAgency === 'GS1' ? `GTIN ${row.product.di}` : `${row.product.issuingAgency} ${row.product.di}`}
                       {row.consignment && <span class="hint small">Consignment</span>}
@@ -117,7 +120,10 @@ export function RecallShelf({ api, id }: { api: Api; id: string }) {
                     <td>{row.product.lotNumber ?? '—'}</td>
                     <td>{row.product.serialNumber ?? '—'}</td>
                     <td>{formatDate(row.product.expirationDate)}</td>
-                    <td>{row.match}</td>
+                    <td>
+                      {matchLabel(row.match)}
+                      <span class="hint small">{matchHint(row.match)}</span>
+                    </td>
                     <td>
                       <StatusBadge status={row.status} />
                     </td>
