@@ -151,6 +151,7 @@ t.test('the stock page', { skip: unavailable && !browserRequired() ? `browser te
     await page.waitForSelector('h1:text("Stock on hand")');
     await page.waitForSelector('table.on-hand');
     t.equal(await page.locator('table.on-hand tbody tr').count(), 5);
+    t.match(await stockRow(page, 'OLD').innerText(), /31 Jan 2025\s*Expired/, 'an expired lot is said to be expired on the stock table too');
     await page.screenshot({ path: '/tmp/stock-on-hand.png', fullPage: true });
     t.same(await axeViolations(page), [], 'no WCAG A/AA violation on the stock table');
 

@@ -36,6 +36,13 @@ function unreadable(read: Line['read']): string | null {
   return null;
 }
 
+/** The GLN a location field holds: typed (13 digits) or read from its label's AI 414 (the service reads the label itself). */
+function glnOf(text: string): string | null {
+  const typed = locationOf(text, '');
+  if ('gln' in typed) return typed.gln;
+  return /^(?:\][A-Za-z][0-9A-Za-z])?414(\d{13})/.exec(typed.barcode)?.[1] ?? null;
+}
+
 function quantityProblem(line: Line): string | null {
   if (line.quantity.trim() === '') return null;
   if (!/^\d+$/.test(line.quantity.trim()) || Number(line.quantity) < 1 || Number(line.quantity) > 100_000) return 'A whole number from 1 to 100000.';
@@ -152,7 +159,10 @@ export function GoodsIn({ api }: { api: Api }) {
             <p class="hint" id="location-hint">
               Scan the shelf or store label, or type its GLN (13 digits).
             </p>
-            <WedgeInput id="location" inputRef={placeRef} value={place} onValue={setPlace} onEnter={() => scanRef.current?.focus()} describedBy="location-hint" autoFocus />
+            <WedgeInput id="location" inputRef={placeRef} value={place} onValue={setPlace} onEnter={() => scanRef.current?.focus()} describedBy="location-hint location-read" autoFocus />
+            <p class="hint" id="location-read" aria-live="polite">
+              {glnOf(place) ? `GLN ${glnOf(place)}` : ''}
+            </p>
           </div>
           <div class="field">
             <label for="supplier">Supplier (optional)</label>
@@ -248,6 +258,8 @@ function ReceiptLines({ lines, onRemove, onQuantity }: { lines: readonly Line[];
                 <td>
                   {serial ? (
                     '1 (a unit)'
+                  ) : problem && !r?.di ? (
+                    '—'
                   ) : (
                     <>
                       <label class="visually-hidden" for={`quantity-${line.id}`}>

@@ -5,6 +5,12 @@ import type { ExpiringRow, OnHand } from './types.js';
 
 export const STATUS_TEXT: Record<OnHand['status'], string> = { available: 'Available', quarantined: 'Quarantined' };
 
+/** This device's date, YYYY-MM-DD. */
+function localToday(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
 /** A stable name for a row (the page's keys and ids): where and what. */
 export const rowKey = (r: OnHand) => [r.location?.gln ?? 'unlocated', r.location?.glnExtension ?? '', r.di, r.lotNumber ?? '', r.serialNumber ?? '', r.expirationDate ?? '', r.status, r.consignment ? 'c' : ''].join('|');
 
@@ -23,10 +29,13 @@ export function LocationCell({ location }: { location: OnHand['location'] }) {
 
 export function ProductCell({ row }: { row: Pick<OnHand, 'brand' | 'model' | 'gtin' | 'di' | 'issuingAgency'> }) {
   const name = [row.brand, row.model].filter(Boolean).join(' ');
+  const id = row.gtin ? `GTIN ${row.gtin}` : `${row.issuingAgency} ${row.di}`;
+  // A product the catalogue does not know yet is named by its identifier alone.
+  if (!name) return <>{id}</>;
   return (
     <>
-      {name || <span class="hint">Product not in the catalogue</span>}
-      <span class="hint small">{row.gtin ? `GTIN ${row.gtin}` : `${row.issuingAgency} ${row.di}`}</span>
+      {name}
+      <span class="hint small">{id}</span>
     </>
   );
 }
@@ -37,10 +46,11 @@ export function StatusBadge({ status }: { status: OnHand['status'] }) {
 
 /** The expiry, and for the expiring report whether it has passed: said in words, not colour only. */
 export function ExpiryCell({ row }: { row: OnHand | ExpiringRow }) {
-  const expiry = 'expiry' in row ? row.expiry : null;
+  // The expiring report says it (the service's date); elsewhere, a date before this device's today.
+  const expiry = 'expiry' in row ? row.expiry : row.expirationDate !== null && row.expirationDate < localToday() ? 'expired' : null;
   return (
     <>
-      {formatDate(row.expirationDate)}
+      <span class="nowrap">{formatDate(row.expirationDate)}</span>
       {expiry === 'expired' && <span class="badge expired">Expired</span>}
       {expiry === 'expiring' && <span class="badge expiring">Expires soon</span>}
       {row.consignment && <span class="hint small">Consignment</span>}
@@ -79,7 +89,7 @@ export function OnHandTable({ rows, caption, actions, editor }: Props) {
         <tbody>
           {rows.map((row, i) => {
             const open = editor?.(row, i);
-            const expired = 'expiry' in row && row.expiry === 'expired';
+            const expired = 'expiry' in row ? row.expiry === 'expired' : row.expirationDate !== null && row.expirationDate < localToday();
             return [
               <tr key={rowKey(row)} class={[expired ? 'expired' : '', row.status === 'quarantined' ? 'quarantined' : ''].join(' ').trim() || undefined}>
                 <td>
