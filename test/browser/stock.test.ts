@@ -188,7 +188,7 @@ t.test('the stock page', { skip: unavailable && !browserRequired() ? `browser te
     await page.click('button:text("Show")');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('button:has-text("Download CSV")')]);
     t.equal(download.suggestedFilename(), 'stock.csv');
-    const csv = await readFile((await download.path()) as string, 'utf8');
+    const csv = await readFile(await download.path(), 'utf8');
     t.match(csv, /^location_gln,/);
     t.match(csv, /LOTA,,2030-12-31,quarantined,false,4/);
     t.notMatch(csv, /LOTB/);
