@@ -136,6 +136,14 @@ t.test('the stock page', { skip: unavailable && !browserRequired() ? `browser te
     await page.unroute('**/v1/stock/receipts');
 
     await page.focus('#scan');
+    await wedgeType(page, lot('LOTC', '301231', 3));
+    await readingDone(page);
+    await page.click('button:text("Receive 1 line")');
+    await page.waitForSelector('h2:text("Received: 3 units in 1 line")');
+    t.equal(keys.length, 2, 'the route saw only the first two');
+    t.same((await stock(`location=${SHELF}`)).map((r) => r.quantity), [6], 'the same delivery again, once answered, is a new receipt');
+
+    await page.focus('#scan');
     await wedgeType(page, unit('SER1'));
     await readingDone(page);
     await page.click('button:text("Receive 1 line")');
@@ -223,15 +231,15 @@ t.test('the stock page', { skip: unavailable && !browserRequired() ? `browser te
     await page.goto(`${base}?recall=${id}`);
     await page.waitForSelector('h1:text("Recall FSN-STOCK-1: stock on the shelves")');
     await page.waitForSelector('table.shelf');
-    t.match(await page.innerText('table.shelf tbody'), /LOTC[\s\S]*Available\s+3/);
+    t.match(await page.innerText('table.shelf tbody'), /LOTC[\s\S]*Available\s+6/);
     t.same(await axeViolations(page), [], 'no WCAG A/AA violation on the recall’s shelf stock');
     t.match(await page.innerText('table.shelf tbody tr:has-text("SER1")'), /Product only[\s\S]*Available\s+1/, 'the unit received without a lot is a possible match, said as the recall console says it');
     await page.click('table.shelf tr:has-text("LOTC") button:has-text("Quarantine")');
-    await page.waitForSelector('p.notice:text("Quarantined 3 units of lot LOTC")');
-    t.match(await focused(page), /^Quarantined 3 units of lot LOTC at GLN 9506000134383\.$/, 'what was done is said and focused');
+    await page.waitForSelector('p.notice:text("Quarantined 6 units of lot LOTC")');
+    t.match(await focused(page), /^Quarantined 6 units of lot LOTC at GLN 9506000134383\.$/, 'what was done is said and focused');
     await page.waitForSelector('table.shelf tbody tr:has-text("LOTC"):has-text("Quarantined")');
     const moves = (await app.request({ url: `/v1/stock/movements?lot=LOTC&kind=quarantined`, key })).json<{ items: Array<{ reason: string | null; quantity: number }> }>().items;
-    t.match(moves, [{ reason: 'recall FSN-STOCK-1', quantity: 3 }]);
+    t.match(moves, [{ reason: 'recall FSN-STOCK-1', quantity: 6 }]);
   });
 
   t.same(errors, [], 'no page errors');

@@ -62,7 +62,7 @@ export function GoodsIn({ api }: { api: Api }) {
   const [received, setReceived] = useState<MovementResult | null>(null);
   const placeRef = useRef<HTMLInputElement>(null);
   const scanRef = useRef<HTMLInputElement>(null);
-  const keyFor = useMemo(idempotencyKeys, []);
+  const keys = useMemo(idempotencyKeys, []);
 
   const update = (id: string, change: Partial<Line>) => setLines((all) => all.map((l) => (l.id === id ? { ...l, ...change } : l)));
 
@@ -122,7 +122,8 @@ export function GoodsIn({ api }: { api: Api }) {
     setBusy(true);
     setLines((all) => all.map((l) => ({ ...l, problem: null })));
     try {
-      const answer = await api.request<MovementResult>('/v1/stock/receipts', { method: 'POST', body, headers: { 'idempotency-key': keyFor(body) } });
+      const answer = await api.request<MovementResult>('/v1/stock/receipts', { method: 'POST', body, headers: { 'idempotency-key': keys.keyFor(body) } });
+      keys.answered(body, answer.status);
       if (answer.ok) {
         setReceived(answer.data);
         setLines([]);

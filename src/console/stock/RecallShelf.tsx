@@ -28,7 +28,7 @@ export function RecallShelf({ api, id }: { api: Api; id: string }) {
   const [failure, setFailure] = useState<Failure | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [done, setDone] = useState<{ text: string; error: boolean; n: number } | null>(null);
-  const keyFor = useMemo(idempotencyKeys, []);
+  const keys = useMemo(idempotencyKeys, []);
 
   const load = async (cursor: string | null) => {
     setFailure(null);
@@ -58,7 +58,8 @@ export function RecallShelf({ api, id }: { api: Api; id: string }) {
     setBusy(row.onHandId);
     setDone(null);
     try {
-      const answer = await api.request<MovementResult>('/v1/stock/quarantine', { method: 'POST', body, headers: { 'idempotency-key': keyFor(body) } });
+      const answer = await api.request<MovementResult>('/v1/stock/quarantine', { method: 'POST', body, headers: { 'idempotency-key': keys.keyFor(body) } });
+      keys.answered(body, answer.status);
       const what = `${row.product.lotNumber ? `lot ${row.product.lotNumber}` : row.product.serialNumber ? `serial ${row.product.serialNumber}` : row.product.di} at ${row.location.name}`;
       setDone((d) => ({ text: answer.ok ? `Quarantined ${row.quantity === 1 ? '1 unit' : `${row.quantity} units`} of ${what}.` : `${what}: ${answer.problem.detail}`, error: !answer.ok, n: (d?.n ?? 0) + 1 }));
       if (answer.ok) await load(null);

@@ -45,7 +45,7 @@ export function RowAction({ api, row, kind, reason: initialReason = '', onDone, 
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Failure | null>(null);
-  const keyFor = useMemo(idempotencyKeys, []);
+  const keys = useMemo(idempotencyKeys, []);
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const serialised = row.serialNumber !== null;
 
@@ -79,7 +79,8 @@ export function RowAction({ api, row, kind, reason: initialReason = '', onDone, 
     setBusy(true);
     setFailure(null);
     try {
-      const answer = await api.request<MovementResult>(text.url, { method: 'POST', body, headers: { 'idempotency-key': keyFor(body) } });
+      const answer = await api.request<MovementResult>(text.url, { method: 'POST', body, headers: { 'idempotency-key': keys.keyFor(body) } });
+      keys.answered(body, answer.status);
       if (answer.ok) {
         const units = answer.data.movements.reduce((n, m) => n + m.quantity, 0);
         onDone(`${units === 1 ? '1 unit' : `${units} units`} of ${row.lotNumber ? `lot ${row.lotNumber}` : row.serialNumber ? `serial ${row.serialNumber}` : row.di} ${text.done}.`, answer.data);

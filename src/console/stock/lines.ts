@@ -54,14 +54,28 @@ export function lineIndexOf(problem: { readonly detail: string; readonly index?:
 export const lineText = (detail: string) => detail.replace(/^(?:scans|lines)\[\d+\]:\s*/, '').replace(/^./, (c) => c.toUpperCase());
 
 /**
- * One Idempotency-Key per request: the same body again (a retry after a dropped answer) gets the
- * same key, so the service records it once; any other body, a new key.
+ * One Idempotency-Key per request, kept until the service has answered it: the same body sent
+ * again after a dropped answer, a 5xx or a 429 (a retry) gets the same key, so the service records
+ * it once; once answered (recorded or refused), the same body again is a new request (a second delivery of the
+ * same lot is received again), and so is any other body.
  */
-export function idempotencyKeys(): (body: unknown) => string {
-  let last: { body: string; key: string } | null = null;
-  return (body) => {
-    const text = JSON.stringify(body);
-    if (last?.body !== text) last = { body: text, key: uuid() };
-    return last.key;
+export interface IdempotencyKeys {
+  readonly keyFor: (body: unknown) => string;
+  /** The service answered this body with this status: a definitive answer (not 5xx or 429) retires its key. */
+  readonly answered: (body: unknown, status: number) => void;
+}
+
+export function idempotencyKeys(): IdempotencyKeys {
+  const unanswered = new Map<string, string>();
+  return {
+    keyFor: (body) => {
+      const text = JSON.stringify(body);
+      const key = unanswered.get(text) ?? uuid();
+      unanswered.set(text, key);
+      return key;
+    },
+    answered: (body, status) => {
+      if (status < 500 && status !== 429) unanswered.delete(JSON.stringify(body));
+    },
   };
 }
