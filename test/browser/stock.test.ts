@@ -3,7 +3,8 @@
  * words, a procurement key opens it; goods in by typing real GS1 element strings as a keyboard
  * wedge does (GS as the control character and as Ctrl+]), an unreadable label refused beside its
  * line and removed, the receipt sent and its stock on hand shown, a dropped answer retried with the
- * same Idempotency-Key (recorded once), a serial already on hand refused beside its line; the stock
+ * same Idempotency-Key (recorded once) and the same delivery again recorded again, GS sent as a
+ * substitute set on the page, a serial already on hand refused beside its line; the stock
  * on hand filtered, paged by its cursor and downloaded as CSV; a row quarantined and another written
  * off after a confirmation; the expiring report marking an expired lot in words; a recall's shelf
  * stock quarantined with the recall's reference as the reason. axe-core's WCAG 2 A/AA checks on
@@ -135,9 +136,13 @@ t.test('the stock page', { skip: unavailable && !browserRequired() ? `browser te
     t.same((await stock(`location=${SHELF}`)).map((r) => r.quantity), [3], 'recorded once');
     await page.unroute('**/v1/stock/receipts');
 
+    // GS as a substitute the scanner is set to send: set on the page once, as on the theatre page.
+    await page.getByText('Scanner settings').click();
+    await page.getByLabel('The scanner sends the GS1 separator as').selectOption('~');
     await page.focus('#scan');
-    await wedgeType(page, lot('LOTC', '301231', 3));
+    await wedgeType(page, lot('LOTC', '301231', 3).replace(GS, '~'));
     await readingDone(page);
+    t.equal(await lineRows(page).first().locator('input').inputValue(), '3', 'the count after the ~ read as AI 30');
     await page.click('button:text("Receive 1 line")');
     await page.waitForSelector('h2:text("Received: 3 units in 1 line")');
     t.equal(keys.length, 2, 'the route saw only the first two');

@@ -12,6 +12,7 @@ import { useFocusOnMount } from '../shared/focus.js';
 import { uuid } from '../shared/ids.js';
 import { FailureAlert, ViewHeading } from '../shared/ui.js';
 import { barcodeFromWedge, visibleBarcode } from '../shared/wedge.js';
+import { SubstituteSetting, useStoredSubstitute } from '../shared/SubstituteSetting.js';
 import { WedgeInput } from '../shared/WedgeInput.js';
 import { idempotencyKeys, lineIndexOf, lineText } from './lines.js';
 import { OnHandTable } from './OnHandTable.js';
@@ -63,6 +64,7 @@ export function GoodsIn({ api }: { api: Api }) {
   const placeRef = useRef<HTMLInputElement>(null);
   const scanRef = useRef<HTMLInputElement>(null);
   const keys = useMemo(idempotencyKeys, []);
+  const [substitute, setSubstitute] = useStoredSubstitute('implant-trace.stock.settings');
 
   const update = (id: string, change: Partial<Line>) => setLines((all) => all.map((l) => (l.id === id ? { ...l, ...change } : l)));
 
@@ -79,7 +81,7 @@ export function GoodsIn({ api }: { api: Api }) {
   };
 
   const addScan = () => {
-    const barcode = barcodeFromWedge(scan.trim(), '');
+    const barcode = barcodeFromWedge(scan.trim(), substitute);
     if (barcode === '') return;
     const line: Line = { id: uuid(), barcode, read: null, quantity: '', problem: null };
     setLines((all) => [...all, line]);
@@ -113,7 +115,7 @@ export function GoodsIn({ api }: { api: Api }) {
       return;
     }
     const body = {
-      location: locationOf(place, ''),
+      location: locationOf(place, substitute),
       scans: lines.map((l) => ({ barcode: l.barcode, ...(l.quantity.trim() !== '' ? { quantity: Number(l.quantity) } : {}) })),
       ...(supplier.trim() ? { supplier: supplier.trim() } : {}),
       ...(orderRef.trim() ? { orderRef: orderRef.trim() } : {}),
@@ -200,6 +202,10 @@ export function GoodsIn({ api }: { api: Api }) {
         </div>
       </form>
       {received && <Received result={received} />}
+      <details class="settings">
+        <summary>Scanner settings</summary>
+        <SubstituteSetting value={substitute} onChange={setSubstitute} />
+      </details>
     </>
   );
 }
