@@ -93,6 +93,7 @@ t.test('the stock page', { skip: unavailable && !browserRequired() ? `browser te
     t.equal(await rows[0]?.locator('input').inputValue(), '12', 'the label’s count (AI 30), sent with GS as the control character');
     t.equal(await rows[1]?.locator('input').inputValue(), '5', 'and with GS as Ctrl+]');
     t.match(await rows[2]?.innerText(), /SER1[\s\S]*1 \(a unit\)/, 'a serialised unit is one');
+    t.match(await rows[4]?.innerText(), /OLD\s+—\s+31 Jan 2025\s*Expired/, 'an expired lot is said to be expired as it is scanned (it may still be received, to be written off)');
     t.match(await rows[3]?.innerText(), /Cannot be received: This label does not read: \(01\) GTIN: check digit is 3, should be 2\./, 'the bad check digit said beside its line');
     await page.screenshot({ path: '/tmp/stock-goods-in.png', fullPage: true });
     t.same(await axeViolations(page), [], 'no WCAG A/AA violation with lines, one refused');

@@ -15,7 +15,7 @@ import { barcodeFromWedge, visibleBarcode } from '../shared/wedge.js';
 import { SubstituteSetting, useStoredSubstitute } from '../shared/SubstituteSetting.js';
 import { WedgeInput } from '../shared/WedgeInput.js';
 import { idempotencyKeys, lineIndexOf, lineText } from './lines.js';
-import { OnHandTable } from './OnHandTable.js';
+import { localToday, OnHandTable } from './OnHandTable.js';
 import type { MovementResult, ParseResult } from './types.js';
 
 interface Line {
@@ -259,7 +259,10 @@ function ReceiptLines({ lines, onRemove, onQuantity }: { lines: readonly Line[];
                   <>
                     <td>{r?.lotNumber ?? '—'}</td>
                     <td>{r?.serialNumber ?? '—'}</td>
-                    <td>{formatDate(r?.expirationDate)}</td>
+                    <td>
+                      <span class="nowrap">{formatDate(r?.expirationDate)}</span>
+                      {r?.expirationDate && r.expirationDate < localToday() && <span class="badge expired">Expired</span>}
+                    </td>
                   </>
                 )}
                 <td>

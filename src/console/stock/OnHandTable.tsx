@@ -6,7 +6,7 @@ import type { ExpiringRow, OnHand } from './types.js';
 export const STATUS_TEXT: Record<OnHand['status'], string> = { available: 'Available', quarantined: 'Quarantined' };
 
 /** This device's date, YYYY-MM-DD. */
-function localToday(): string {
+export function localToday(): string {
   const d = new Date();
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
