@@ -246,6 +246,21 @@ t.test('the stock page', { skip: unavailable && !browserRequired() ? `browser te
     await page.waitForSelector('table.shelf tbody tr:has-text("LOTC"):has-text("Quarantined")');
     const moves = (await app.request({ url: `/v1/stock/movements?lot=LOTC&kind=quarantined`, key })).json<{ items: Array<{ reason: string | null; quantity: number }> }>().items;
     t.match(moves, [{ reason: 'recall FSN-STOCK-1', quantity: 6 }]);
+
+    // The recall's own steps: the rest quarantined in one go, then everything held returned.
+    await page.waitForSelector('section.recall-stock-steps p.showing:text("1 available on the shelves, 6 quarantined")');
+    await page.click('button:text("Quarantine every available unit (1)")');
+    await page.waitForSelector('p.notice:text("Quarantined 1 unit in place. 7 units of the recall are held.")');
+    await page.click('button:text("Return the quarantined units to the supplier…")');
+    t.equal(await focused(page), 'Yes, return them', 'the focus is on the confirmation');
+    await page.fill('#return-supplier', 'Acme Orthopaedics');
+    await page.fill('#return-reference', 'RA-2026-118');
+    await page.click('button:text("Yes, return them")');
+    await page.waitForSelector('p.notice:text("Returned 7 units to the supplier. 7 units of the recall returned in all.")');
+    await page.waitForSelector('text=None of this recall’s products are on the shelves');
+    const returned = (await app.request({ url: `/v1/stock/movements?kind=returned-to-supplier`, key })).json<{ items: Array<{ recallId: string | null; supplier: string | null; note: string | null; quantity: number }> }>().items;
+    t.same(returned.map((m) => [m.recallId, m.supplier, m.note]), [[id, 'Acme Orthopaedics', 'RA-2026-118'], [id, 'Acme Orthopaedics', 'RA-2026-118']]);
+    t.same(await axeViolations(page), [], 'no WCAG A/AA violation after the steps');
   });
 
   t.same(errors, [], 'no page errors');

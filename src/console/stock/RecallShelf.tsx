@@ -1,14 +1,15 @@
 /**
  * A recall's stock still on the shelves (`?recall=<id>`): every row on hand it covers, by location
- * and status, each available row quarantined where it is in one step (reason "recall <reference>").
- * Kept simple: the recall-driven quarantine and return steps are to come from the recall itself.
+ * and status, with the recall's own steps: every available unit quarantined where it is, then every
+ * quarantined unit returned to the supplier (POST /v1/recalls/{id}/stock/quarantine and /return, the
+ * ledger rows naming the recall); a single available row can also be quarantined on its own.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Api } from '../shared/api.js';
 import { failureOf, type Failure } from '../shared/failure.js';
 import { formatDate, formatDateTime } from '../shared/format.js';
 import { useFocusOnMount } from '../shared/focus.js';
-import { FailureAlert, ViewHeading } from '../shared/ui.js';
+import { ConfirmButton, FailureAlert, ViewHeading } from '../shared/ui.js';
 import { idempotencyKeys, lineOf } from './lines.js';
 import { matchHint, matchLabel } from '../recalls/types.js';
 import { LocationCell, StatusBadge } from './OnHandTable.js';
@@ -18,6 +19,13 @@ interface Recall {
   readonly id: string;
   readonly reference: string;
   readonly title: string;
+  readonly counts: { readonly stock: { readonly available: number; readonly quarantined: number; readonly returned: number } };
+}
+
+interface RecallStockAction {
+  readonly rows: number;
+  readonly units: number;
+  readonly stock: Recall['counts']['stock'];
 }
 
 export function RecallShelf({ api, id }: { api: Api; id: string }) {
@@ -30,11 +38,15 @@ export function RecallShelf({ api, id }: { api: Api; id: string }) {
   const [done, setDone] = useState<{ text: string; error: boolean; n: number } | null>(null);
   const keys = useMemo(idempotencyKeys, []);
 
+  const [supplier, setSupplier] = useState('');
+  const [returnRef, setReturnRef] = useState('');
+  const [confirmReturn, setConfirmReturn] = useState(false);
+
   const load = async (cursor: string | null) => {
     setFailure(null);
     try {
       const [r, page] = await Promise.all([
-        recall ? Promise.resolve(null) : api.request<Recall>(`/v1/recalls/${id}`),
+        cursor !== null && recall ? Promise.resolve(null) : api.request<Recall>(`/v1/recalls/${id}`),
         api.request<ShelfPage>(`/v1/recalls/${id}/stock?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
       ]);
       if (r && !r.ok) return setFailure({ kind: 'problem', problem: r.problem });
@@ -70,7 +82,35 @@ export function RecallShelf({ api, id }: { api: Api; id: string }) {
     }
   };
 
+  /** The recall's own step over all its stock in this organisation: quarantine what is available, or return what is quarantined. */
+  const recallStep = async (step: 'quarantine' | 'return') => {
+    const body = step === 'quarantine' ? {} : { ...(supplier.trim() && { supplier: supplier.trim() }), ...(returnRef.trim() && { reference: returnRef.trim() }) };
+    const keyed = { step, ...body };
+    setBusy(step);
+    setDone(null);
+    try {
+      const answer = await api.request<RecallStockAction>(`/v1/recalls/${id}/stock/${step}`, { method: 'POST', body, headers: { 'idempotency-key': keys.keyFor(keyed) } });
+      keys.answered(keyed, answer.status);
+      const units = (n: number) => (n === 1 ? '1 unit' : `${n} units`);
+      const text = !answer.ok
+        ? answer.problem.detail
+        : step === 'quarantine'
+          ? `Quarantined ${units(answer.data.units)} in place. ${units(answer.data.stock.quarantined)} of the recall are held.`
+          : `Returned ${units(answer.data.units)} to the supplier. ${units(answer.data.stock.returned)} of the recall returned in all.`;
+      setDone((d) => ({ text, error: !answer.ok, n: (d?.n ?? 0) + 1 }));
+      if (answer.ok) {
+        setConfirmReturn(false);
+        await load(null);
+      }
+    } catch (e) {
+      setDone((d) => ({ text: failureOf(e).kind === 'offline' ? 'Nothing was moved: the service cannot be reached. Try again.' : 'Nothing was moved: something went wrong in this page.', error: true, n: (d?.n ?? 0) + 1 }));
+    } finally {
+      setBusy(null);
+    }
+  };
+
   const available = rows?.filter((r) => r.status === 'available').length ?? 0;
+  const counts = recall?.counts.stock;
 
   return (
     <>
@@ -79,6 +119,45 @@ export function RecallShelf({ api, id }: { api: Api; id: string }) {
       </p>
       <ViewHeading>Recall {recall ? recall.reference : ''}: stock on the shelves</ViewHeading>
       {recall && <p>{recall.title}</p>}
+      {counts && (
+        <section class="card recall-stock-steps" aria-labelledby="recall-steps-heading">
+          <h2 id="recall-steps-heading">The recall’s stock</h2>
+          <p class="showing">
+            {counts.available} available on the shelves, {counts.quarantined} quarantined, {counts.returned} returned to the supplier.
+          </p>
+          <div class="actions">
+            <button type="button" disabled={busy !== null || counts.available === 0} onClick={() => void recallStep('quarantine')}>
+              {busy === 'quarantine' ? 'Quarantining…' : `Quarantine every available unit (${counts.available})`}
+            </button>
+            {!confirmReturn && (
+              <button type="button" class="secondary" disabled={busy !== null || counts.quarantined === 0} onClick={() => setConfirmReturn(true)}>
+                Return the quarantined units to the supplier…
+              </button>
+            )}
+          </div>
+          {confirmReturn && (
+            <div class="confirm" role="group" aria-labelledby="confirm-return-text">
+              <p id="confirm-return-text">
+                Return {counts.quarantined === 1 ? '1 quarantined unit' : `${counts.quarantined} quarantined units`} to the supplier? They leave the stock.
+              </p>
+              <div class="field">
+                <label for="return-supplier">Supplier (optional)</label>
+                <input id="return-supplier" value={supplier} maxLength={200} onInput={(e) => setSupplier(e.currentTarget.value)} />
+              </div>
+              <div class="field">
+                <label for="return-reference">Return authorisation or note (optional)</label>
+                <input id="return-reference" value={returnRef} maxLength={500} onInput={(e) => setReturnRef(e.currentTarget.value)} />
+              </div>
+              <ConfirmButton onClick={() => void recallStep('return')} disabled={busy !== null}>
+                {busy === 'return' ? 'Returning…' : 'Yes, return them'}
+              </ConfirmButton>
+              <button type="button" class="secondary" onClick={() => setConfirmReturn(false)}>
+                Cancel
+              </button>
+            </div>
+          )}
+        </section>
+      )}
       {done && <Said key={done.n} text={done.text} error={done.error} />}
       {failure && <FailureAlert failure={failure} onRetry={() => void load(null)} />}
       {rows === null ? (
