@@ -1,5 +1,5 @@
 /**
- * Builds the web console (theatre page, recall console, admin page) into dist/console:
+ * Builds the web console (theatre page, recall console, stock page, admin page) into dist/console:
  * esbuild bundles each page's TypeScript/JSX and the stylesheet, the HTML
  * pages are copied beside them, and every file gets gzip and brotli twins
  * that @fastify/static serves to browsers that accept them.
@@ -38,6 +38,7 @@ export async function buildConsole(outDir: string = DEFAULT_OUT_DIR): Promise<Co
       'assets/theatre': path.join(SOURCE, 'theatre', 'main.tsx'),
       'assets/recalls': path.join(SOURCE, 'recalls', 'main.tsx'),
       'assets/admin': path.join(SOURCE, 'admin', 'main.tsx'),
+      'assets/stock': path.join(SOURCE, 'stock', 'main.tsx'),
       'assets/console': path.join(SOURCE, 'console.css'),
     },
     outdir: outDir,

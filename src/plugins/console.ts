@@ -24,7 +24,7 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 export interface ConsolePluginOptions {
-  /** The built console (index.html, theatre.html, recalls.html, admin.html, assets/). */
+  /** The built console (index.html, theatre.html, recalls.html, stock.html, admin.html, assets/). */
   readonly root: string;
 }
 
@@ -41,7 +41,7 @@ function securityHeaders(reply: FastifyReply, file: string): void {
 }
 
 /**
- * The theatre page, the recall console and the admin page, as static files built by
+ * The theatre page, the recall console, the stock page and the admin page, as static files built by
  * `npm run build` (scripts/build-console.ts). Missing files are a warning at
  * boot, not a failure: the API works without its console.
  */

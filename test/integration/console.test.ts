@@ -15,11 +15,11 @@ t.test('the console', async (t) => {
   const files = await buildConsole(dir);
   const app = await buildTestApp(t, { env: { CONSOLE_DIR: dir } });
 
-  t.test('the build: four pages, three bundles and a stylesheet, each with gzip and brotli twins', async (t) => {
-    t.same(files.map((f) => f.file), ['admin.html', 'assets/admin.js', 'assets/console.css', 'assets/recalls.js', 'assets/theatre.js', 'index.html', 'recalls.html', 'theatre.html']);
+  t.test('the build: five pages, four bundles and a stylesheet, each with gzip and brotli twins', async (t) => {
+    t.same(files.map((f) => f.file), ['admin.html', 'assets/admin.js', 'assets/console.css', 'assets/recalls.js', 'assets/stock.js', 'assets/theatre.js', 'index.html', 'recalls.html', 'stock.html', 'theatre.html']);
     const all = await readdir(path.join(dir, 'assets'));
-    for (const f of ['theatre.js', 'recalls.js', 'admin.js', 'console.css']) t.ok(all.includes(`${f}.gz`) && all.includes(`${f}.br`), `${f} compressed`);
-    for (const page of ['index.html', 'theatre.html', 'recalls.html', 'admin.html']) {
+    for (const f of ['theatre.js', 'recalls.js', 'stock.js', 'admin.js', 'console.css']) t.ok(all.includes(`${f}.gz`) && all.includes(`${f}.br`), `${f} compressed`);
+    for (const page of ['index.html', 'theatre.html', 'recalls.html', 'stock.html', 'admin.html']) {
       const html = await readFile(path.join(dir, page), 'utf8');
       t.notMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, `${page}: no inline script (the CSP forbids it)`);
       t.notMatch(html, /\sstyle=|<style/, `${page}: no inline style`);
@@ -28,7 +28,7 @@ t.test('the console', async (t) => {
   });
 
   t.test('pages: served at /console, with a strict CSP and no caching without revalidation', async (t) => {
-    for (const url of ['/console/', '/console/theatre', '/console/recalls', '/console/admin']) {
+    for (const url of ['/console/', '/console/theatre', '/console/recalls', '/console/stock', '/console/admin']) {
       const res = await app.request({ url });
       t.equal(res.statusCode, 200, url);
       t.match(res.headers['content-type'], /^text\/html/);
@@ -42,6 +42,7 @@ t.test('the console', async (t) => {
     }
     t.match((await app.request({ url: '/console/theatre' })).body, /assets\/theatre\.js/);
     t.match((await app.request({ url: '/console/admin' })).body, /assets\/admin\.js/);
+    t.match((await app.request({ url: '/console/stock' })).body, /assets\/stock\.js/);
   });
 
   t.test('the small doors: / and /console bring a person to the start page, where its relative links work', async (t) => {

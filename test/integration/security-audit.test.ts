@@ -23,6 +23,7 @@ const PATIENT_ROUTES = [
   // A case's cost names its procedure.
   'GET /v1/procedures/:id/cost',
   'GET /v1/reports/cost-per-case',
+  'GET /v1/stock/consignment-used',
   'POST /v1/items/:id/decision',
   // After the decision above: the item put aside is on the recall's not-used list.
   'GET /v1/recalls/:id/not-used',
@@ -76,6 +77,11 @@ t.test('audit: every route that reads or writes patient data leaves a row naming
   const pendingProcedure = (await app.request({ method: 'POST', url: '/v1/procedures', key: k.scanner, payload: { patient: { nhsNumber: a.nhs } } })).json<{ id: string }>().id;
   const pending = await app.request({ method: 'POST', url: `/v1/procedures/${pendingProcedure}/scans`, key: k.scanner, headers: { 'idempotency-key': randomUUID() }, payload: { barcode: `01${GTIN}10LOT-DECIDE` } });
   const pendingItemId = pending.json<{ item: { id: string } }>().item.id;
+  // A consignment unit received in the store and used in a case of A's patient: on the supplier's "used, to be invoiced" list.
+  const receipt = await app.request({ method: 'POST', url: '/v1/stock/receipts', key: k.procurement, headers: { 'idempotency-key': randomUUID() }, payload: { location: { gln: '9506000134376' }, consignment: true, supplier: 'Acme', scans: [{ barcode: `01${GTIN}21SER-CONSIGN` }] } });
+  if (receipt.statusCode !== 201) throw new Error(`receipt: ${receipt.statusCode} ${receipt.body}`);
+  const consignedProcedure = (await app.request({ method: 'POST', url: '/v1/procedures', key: k.scanner, payload: { patient: { nhsNumber: a.nhs } } })).json<{ id: string }>().id;
+  await app.request({ method: 'POST', url: `/v1/procedures/${consignedProcedure}/scans`, key: k.scanner, headers: { 'idempotency-key': randomUUID() }, payload: { barcode: `01${GTIN}21SER-CONSIGN`, action: 'wasted' } });
 
   // The London dates around today (the fixture's procedures started now): a UTC date is within a day of London's.
   const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
@@ -118,6 +124,7 @@ t.test('audit: every route that reads or writes patient data leaves a row naming
       procedureId: pendingProcedure,
     },
     'GET /v1/stock/movements': { key: k.procurement, keyId: id.procurement, method: 'GET', url: `/v1/stock/movements?kind=consumed&limit=500`, patientId: a.patientId, procedureId: pendingProcedure },
+    'GET /v1/stock/consignment-used': { key: k.procurement, keyId: id.procurement, method: 'GET', url: '/v1/stock/consignment-used?from=2000-01-01&to=2099-12-31', patientId: a.patientId, procedureId: consignedProcedure },
     'GET /v1/stock/discrepancies': { key: k.procurement, keyId: id.procurement, method: 'GET', url: '/v1/stock/discrepancies', patientId: a.patientId, procedureId: pendingProcedure },
     'GET /v1/procedures/:id/cost': { key: k.procurement, keyId: id.procurement, method: 'GET', url: `/v1/procedures/${a.procedureId}/cost`, ...at },
     'GET /v1/reports/cost-per-case': [
@@ -169,6 +176,7 @@ t.test('audit: every route that reads or writes patient data leaves a row naming
       '/v1/reports/cost-spread': `?${aroundToday}`,
       '/v1/recalls/affected-patients': `?gtin=${GTIN}`,
       '/v1/feeds/procedures': '?registry=NJR',
+      '/v1/stock/consignment-used': '?from=2000-01-01&to=2099-12-31',
     };
     const bodies: Record<string, object> = {
       'POST /v1/procedures/search': {},

@@ -590,6 +590,18 @@ export function RecallDetail({ api, id }: { api: Api; id: string }) {
       </section>
 
       {c.notUsed !== undefined && <NotUsedSection api={api} recallId={id} count={c.notUsed} />}
+      {c.stock && (
+        <section class="card shelf-stock" aria-labelledby="shelf-stock-heading">
+          <h2 id="shelf-stock-heading">Stock on the shelves</h2>
+          <p>
+            <strong class="shelf-stock-count">
+              {plural(c.stock.available, 'unit')} available, {c.stock.quarantined} quarantined, {c.stock.returned} returned to the supplier
+            </strong>
+            <span class="hint small">Units of this recall still on hand: quarantine them where they are, then return them. The recall stays open while any remain.</span>
+          </p>
+          <a href={`/console/stock?recall=${encodeURIComponent(id)}`}>Quarantine and return the recall’s stock</a>
+        </section>
+      )}
 
       <section aria-labelledby="list-heading">
         <h2 id="list-heading">Affected patients</h2>

@@ -15,9 +15,9 @@ interface Props {
   readonly state?: Pick<SessionState, 'personSignIn' | 'notice' | 'person' | 'choose' | 'end'>;
 }
 
-/** Where the service sends the browser back once the person has signed in: this page, as it is now. */
+/** Where the service sends the browser back once the person has signed in: this page, as it is now (its query too: the stock page's `?recall=<id>`). */
 function loginUrl(): string {
-  return `/auth/login?returnTo=${encodeURIComponent(`${location.pathname}${location.hash}`)}`;
+  return `/auth/login?returnTo=${encodeURIComponent(`${location.pathname}${location.search}${location.hash}`)}`;
 }
 
 /**

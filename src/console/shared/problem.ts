@@ -9,4 +9,6 @@ export interface Problem {
   readonly errors?: ReadonlyArray<{ readonly in: string; readonly pointer: string; readonly message: string; readonly code: string }>;
   /** DECISION_REQUIRED: the items of the procedure still waiting for their decision. */
   readonly pendingItemIds?: readonly string[];
+  /** Stock movements: the line of the request (scans[n], lines[n]) the problem is about. */
+  readonly index?: number;
 }

@@ -14,8 +14,8 @@ import type { ManualEntry, QueueState, ScanAction } from './queue.js';
 import { badgedInSentence, badgedMember, isStaffBadge, meanwhileSentence, namedTo, type NamedTo } from './team.js';
 import { type Said, TeamPanel } from './TeamPanel.js';
 import type { CaseRole, CaseTeam, CheckResult, Item, Procedure } from './types.js';
-import { WedgeInput } from './WedgeInput.js';
-import { barcodeFromWedge, visibleBarcode } from './wedge.js';
+import { WedgeInput } from '../shared/WedgeInput.js';
+import { barcodeFromWedge, visibleBarcode } from '../shared/wedge.js';
 
 interface Props {
   readonly api: Api;

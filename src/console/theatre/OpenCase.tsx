@@ -4,10 +4,11 @@ import { useFocusOnMount } from '../shared/focus.js';
 import { formatDateTime } from '../shared/format.js';
 import { uuid } from '../shared/ids.js';
 import type { Problem } from '../shared/problem.js';
-import { digitsOnly, locationOf, patientOf } from './fields.js';
+import { digitsOnly, locationOf } from '../shared/fields.js';
+import { patientOf } from './fields.js';
 import { forgetCase, recentCases, type RecentCase } from './cases.js';
 import type { Procedure } from './types.js';
-import { WedgeInput } from './WedgeInput.js';
+import { WedgeInput } from '../shared/WedgeInput.js';
 
 interface Props {
   readonly api: Api;

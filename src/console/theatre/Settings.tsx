@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { uuid } from '../shared/ids.js';
-import { SUBSTITUTE_PRESETS } from './wedge.js';
+import { SubstituteSetting } from '../shared/SubstituteSetting.js';
 
 export interface TheatreSettings {
   /** What this device's scanner sends in place of GS, if anything but GS itself or Ctrl+]. */
@@ -43,31 +43,11 @@ export function useSettings(): [TheatreSettings, (s: TheatreSettings) => void] {
 }
 
 export function Settings({ settings, onChange }: { settings: TheatreSettings; onChange: (s: TheatreSettings) => void }) {
-  const preset = SUBSTITUTE_PRESETS.some((p) => p.value === settings.substitute) ? settings.substitute : 'custom';
   return (
     <details class="settings">
       <summary>Scanner settings</summary>
-      <label for="gs-substitute">The scanner sends the GS1 separator as</label>
-      <select id="gs-substitute" value={preset} onChange={(e) => onChange({ ...settings, substitute: e.currentTarget.value === 'custom' ? settings.substitute || '<GS>' : e.currentTarget.value })}>
-        {SUBSTITUTE_PRESETS.map((p) => (
-          <option key={p.value} value={p.value}>
-            {p.label}
-          </option>
-        ))}
-        <option value="custom">Other text…</option>
-      </select>
-      {preset === 'custom' && <CustomSubstitute value={settings.substitute} onChange={(substitute) => onChange({ ...settings, substitute })} />}
+      <SubstituteSetting value={settings.substitute} onChange={(substitute) => onChange({ ...settings, substitute })} />
       <p class="hint">This device is scanner “{settings.scannerId}”.</p>
     </details>
-  );
-}
-
-function CustomSubstitute({ value, onChange }: { value: string; onChange: (v: string) => void }) {
-  const [text, setText] = useState(value);
-  return (
-    <>
-      <label for="gs-custom">Separator text</label>
-      <input id="gs-custom" value={text} maxLength={10} autocomplete="off" spellcheck={false} onInput={(e) => setText(e.currentTarget.value)} onBlur={() => text && onChange(text)} />
-    </>
   );
 }

@@ -23,7 +23,7 @@ import { OpenCase } from './OpenCase.js';
 import { deliveryOf, type KeyValueStore, type ManualEntry, type QueueState, ScanQueue, type ScanAction, type ScanBody } from './queue.js';
 import { Settings, useSettings } from './Settings.js';
 import type { CaseTeam, Item, Procedure, ScanResult, Warning } from './types.js';
-import { barcodeFromWedge } from './wedge.js';
+import { barcodeFromWedge } from '../shared/wedge.js';
 
 const CONSOLE = 'theatre';
 

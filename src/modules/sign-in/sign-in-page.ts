@@ -24,6 +24,7 @@ export function signInFailedPage(error: ProblemError, base: string): string {
 <ul>
 <li><a href="${escapeHtml(`${base}/console/theatre`)}">Theatre scanning</a></li>
 <li><a href="${escapeHtml(`${base}/console/recalls`)}">Recall console</a></li>
+<li><a href="${escapeHtml(`${base}/console/stock`)}">Stock</a></li>
 </ul>
 <p>If it keeps failing, tell the service desk this code: <code>${escapeHtml(error.code)}</code>.</p>
 </main>

@@ -18,7 +18,7 @@ import { resolveLocation, type LocationRef } from '../locations/location.service
 import { findProductsFor } from '../products/product.repository.js';
 import { consignmentUsed, insertParLevels, parLevels, stockPositions, type ConsignmentUsedRow, type ParLevelRow } from './replenishment.repository.js';
 import { locationsByIds } from './stock.repository.js';
-import { dateInLondon, locationFilter } from './stock.service.js';
+import { auditNamingCases, dateInLondon, locationFilter } from './stock.service.js';
 
 /** A par-level line as the request gives it. */
 export interface ParLevelInput {
@@ -216,15 +216,9 @@ async function consignmentViews(db: Kysely<Database>, rows: readonly Consignment
 
 export type ConsignmentUsedApi = Awaited<ReturnType<typeof consignmentViews>>[number];
 
-const auditConsignment = (db: Kysely<Database>, ctx: RequestContext, rows: readonly ConsignmentUsedRow[], detail: Record<string, unknown>) => {
-  const byOrganisation = new Map<string, Set<string>>();
-  for (const r of rows) byOrganisation.set(r.organisationId, (byOrganisation.get(r.organisationId) ?? new Set()).add(r.procedureId));
-  const entries =
-    byOrganisation.size === 0
-      ? [{ action: 'stock.consignment-used', organisationId: ctx.actor.organisationId, detail: { ...detail, results: 0 } }]
-      : [...byOrganisation].map(([organisationId, procedures]) => ({ action: 'stock.consignment-used', organisationId, procedureIds: [...procedures], detail: { ...detail, results: rows.filter((r) => r.organisationId === organisationId).length } }));
-  return recordAudit(db, ctx, ...entries);
-};
+/** The audit of the list: the cases it shows and their patients (src/modules/stock/stock.service.ts). */
+const auditConsignment = (db: Kysely<Database>, ctx: RequestContext, rows: readonly ConsignmentUsedRow[], detail: Record<string, unknown>) =>
+  auditNamingCases(db, ctx, 'stock.consignment-used', rows, { ...detail, results: rows.length });
 
 /** One page of the consignment units used and not returned, to be invoiced, ordered by the case's date; audited with the cases shown. */
 export async function listConsignmentUsed(db: Kysely<Database>, ctx: RequestContext, query: ConsignmentQuery) {

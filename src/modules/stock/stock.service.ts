@@ -499,7 +499,7 @@ export async function stockDiscrepancies(db: Kysely<Database>, ctx: RequestConte
  * The audit of a stock read whose rows name cases (point-of-use movements: the procedure a unit was used
  * in): a procedure id is patient data, so the row names each procedure and its patient, per organisation.
  */
-async function auditNamingCases(
+export async function auditNamingCases(
   db: Kysely<Database>,
   ctx: RequestContext,
   action: string,

@@ -1,9 +1,15 @@
 import t from 'tap';
-import { parseBarcode } from '../../../src/barcode/index.js';
-import { barcodeFromWedge, GS, GS_SYMBOL, isGroupSeparatorKey, visibleBarcode } from '../../../src/console/theatre/wedge.js';
-import { locationOf, patientOf } from '../../../src/console/theatre/fields.js';
+import { GS as PARSER_GS, parseBarcode } from '../../../src/barcode/index.js';
+import { barcodeFromWedge, GS, GS_SYMBOL, isGroupSeparatorKey, visibleBarcode } from '../../../src/console/shared/wedge.js';
+import { locationOf } from '../../../src/console/shared/fields.js';
+import { patientOf } from '../../../src/console/theatre/fields.js';
 
 const key = (k: string, extra: Partial<{ code: string; ctrlKey: boolean; altKey: boolean; metaKey: boolean }> = {}) => ({ key: k, ctrlKey: false, altKey: false, metaKey: false, ...extra });
+
+t.test('the console’s GS is the parser’s (written apart so a page need not bundle the parser)', async (t) => {
+  t.equal(GS, PARSER_GS);
+  t.equal(GS, '\u001d');
+});
 
 t.test('GS as a key: Ctrl+] by key or by physical key, or the control character itself', async (t) => {
   t.ok(isGroupSeparatorKey(key(']', { ctrlKey: true })));

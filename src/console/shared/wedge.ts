@@ -10,9 +10,12 @@
  * so in a warning; a configured substitute is exact and never warned about.
  */
 
-import { GS } from '../../barcode/index.js';
-
-export { GS };
+/**
+ * The GS1 group separator (ASCII 29), src/barcode's GS (test/unit/console/wedge.test.ts holds
+ * them equal). Written here, not imported: the barcode module's index brings the whole parser,
+ * and a page that reads its scans on the service (the stock page) need not carry it.
+ */
+export const GS = '\u001d';
 
 /** What is shown in place of GS in text fields and lists (SYMBOL FOR GROUP SEPARATOR). */
 export const GS_SYMBOL = '\u241d';
