@@ -118,9 +118,9 @@ export async function pricesInForce(db: Kysely<Database>, scope: TenancyScope, o
 /** Every row of these products' price histories (per organisation in scope), latest effective first, then latest recorded first. */
 export async function priceHistories(db: Kysely<Database>, scope: TenancyScope, products: readonly PriceProduct[]): Promise<PriceRow[]> {
   if (products.length === 0) return [];
-  let q = withOrganisation(db).where((eb) =>
-    eb.or(products.map((p) => eb.and([eb('p.di', '=', p.di), eb('p.issuing_agency', '=', p.issuingAgency as 'GS1' | 'HIBCC')]))),
-  );
+  // The products as a relation (any number of them, one statement): each probes the in-force index.
+  const wanted = sql<{ di: string; issuing_agency: string }>`(select distinct * from unnest(${products.map((p) => p.di)}::text[], ${products.map((p) => p.issuingAgency)}::text[]) as w(di, issuing_agency))`;
+  let q = withOrganisation(db).innerJoin(wanted.as('w'), (join) => join.onRef('w.di', '=', 'p.di').onRef('w.issuing_agency', '=', 'p.issuing_agency'));
   if (scope.kind === 'organisation') q = q.where('p.organisation_id', '=', scope.organisationId);
   const rows = await q.orderBy('p.organisation_id').orderBy('p.di').orderBy('p.issuing_agency').orderBy('p.effective_from', 'desc').orderBy('p.recorded_at', 'desc').orderBy('p.id', 'desc').execute();
   return rows.map(toPrice);
