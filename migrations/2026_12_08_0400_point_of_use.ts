@@ -7,7 +7,10 @@ import { sql, type Kysely } from 'kysely';
  * disposition); a voided scan puts back what it took. Those rows name the item
  * (`item_id`) and its procedure, so the item's place in stock is read from the
  * ledger and each later change of the item (a split label completed, a void, a
- * decision or its correction) writes only the difference.
+ * decision or its correction) writes only the difference. `unit_status` is
+ * the status a consumed unit was taken from, and a returned one goes back
+ * into: a unit held in quarantine and used all the same goes back into
+ * quarantine, never onto the available shelf.
  *
  * Consumption never refuses a scan: a unit the stock does not hold is taken
  * anyway, leaving a negative quantity at the theatre (or the unlocated
@@ -18,9 +21,10 @@ import { sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`alter table stock_movements add column item_id uuid references items (id)`.execute(db);
+  await sql`alter table stock_movements add column unit_status text check (unit_status in ('available', 'quarantined'))`.execute(db);
   await sql`
     alter table stock_movements add constraint stock_movements_point_of_use
-    check (kind not in ('consumed', 'returned-to-stock') or (item_id is not null and procedure_id is not null))
+    check (kind not in ('consumed', 'returned-to-stock') or (item_id is not null and procedure_id is not null and unit_status is not null))
   `.execute(db);
   // An item's movements (its place in stock); a procedure's consumption (cost per case, the consignment list).
   await sql`create index stock_movements_item on stock_movements (item_id) where item_id is not null`.execute(db);
@@ -50,5 +54,6 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop index stock_movements_procedure`.execute(db);
   await sql`drop index stock_movements_item`.execute(db);
   await sql`alter table stock_movements drop constraint stock_movements_point_of_use`.execute(db);
+  await sql`alter table stock_movements drop column unit_status`.execute(db);
   await sql`alter table stock_movements drop column item_id`.execute(db);
 }

@@ -383,6 +383,8 @@ export interface StockMovementsTable {
   recall_id: string | null;
   /** The item a point-of-use movement (consumed, returned-to-stock, and what follows a decision) is of. */
   item_id: string | null;
+  /** Point of use: the status a consumed unit was taken from, and a returned one goes back into. */
+  unit_status: StockStatus | null;
 }
 
 /** Stock on hand: the projection of the stock ledger, kept in the ledger's transactions. */

@@ -12,9 +12,13 @@
  * label that names no product take nothing (`shelf`). A unit put aside as
  * wasted, or not used with no disposition said, stays used: where it went is
  * not known, and stock must not claim it is back.
+ *
+ * A unit goes back in the status it was taken from: a serialised unit held in
+ * quarantine (a recall) and scanned all the same goes back into quarantine,
+ * never onto the available shelf, whatever the theatre decides.
  */
 import type { StockProduct } from './stock.js';
-import type { DecisionStatus, Disposition, ItemAction, StockMovementKind } from './vocabulary.js';
+import type { DecisionStatus, Disposition, ItemAction, StockMovementKind, StockStatus } from './vocabulary.js';
 
 /** What the record says about an item, as far as stock cares. */
 export interface ItemAtPointOfUse {
@@ -41,10 +45,12 @@ export function wantedPlace(item: ItemAtPointOfUse): Wanted {
   return { place: 'used', product };
 }
 
-/** A stock row as it was taken or put back: the product with the expiry and ownership of the row, and its place. */
+/** A stock row as it was taken or put back: the product with the expiry and ownership of the row, its place, and its status. */
 export interface HeldUnit extends StockProduct {
   readonly locationId: string | null;
   readonly consignment: boolean;
+  /** The status the unit was taken from (a consumption), and so goes back into. */
+  readonly status: StockStatus;
 }
 
 /** One of the item's movements in the ledger, in the order recorded. */
@@ -52,17 +58,34 @@ export interface ItemMovement extends HeldUnit {
   readonly kind: StockMovementKind;
 }
 
-/** Where the ledger says the item's unit is: never taken or put back (`shelf`), taken (`used`), or put back and held. */
-export type Held = { readonly place: 'shelf' } | { readonly place: 'used' | 'quarantined'; readonly unit: HeldUnit };
+/**
+ * Where the ledger says the item's unit is: never taken or put back as it was (`shelf`), taken (`used`),
+ * or back and in quarantine (`quarantined`): held there by the item's own decision (`own`), or put back
+ * into the quarantine it was taken from.
+ */
+export type Held =
+  | { readonly place: 'shelf' }
+  | { readonly place: 'used'; readonly unit: HeldUnit }
+  | { readonly place: 'quarantined'; readonly unit: HeldUnit; readonly own: boolean };
 
 /** Folds the item's movements into where its unit is now. */
 export function heldPlace(movements: readonly ItemMovement[]): Held {
   let held: Held = { place: 'shelf' };
   for (const m of movements) {
-    const unit: HeldUnit = { issuingAgency: m.issuingAgency, di: m.di, lotNumber: m.lotNumber, serialNumber: m.serialNumber, expirationDate: m.expirationDate, locationId: m.locationId, consignment: m.consignment };
+    const unit: HeldUnit = {
+      issuingAgency: m.issuingAgency,
+      di: m.di,
+      lotNumber: m.lotNumber,
+      serialNumber: m.serialNumber,
+      expirationDate: m.expirationDate,
+      locationId: m.locationId,
+      consignment: m.consignment,
+      status: m.status,
+    };
     if (m.kind === 'consumed') held = { place: 'used', unit };
-    else if (m.kind === 'returned-to-stock' || m.kind === 'released') held = { place: 'shelf' };
-    else if (m.kind === 'quarantined') held = { place: 'quarantined', unit };
+    else if (m.kind === 'returned-to-stock') held = m.status === 'quarantined' ? { place: 'quarantined', unit, own: false } : { place: 'shelf' };
+    else if (m.kind === 'quarantined') held = { place: 'quarantined', unit: { ...unit, status: 'available' }, own: true };
+    else if (m.kind === 'released') held = { place: 'shelf' };
   }
   return held;
 }
@@ -97,12 +120,15 @@ export function sameProduct(unit: StockProduct, wanted: StockProduct): boolean {
 export function stepsBetween(held: Held, wanted: Wanted): Step[] {
   if (wanted.place === 'shelf') {
     if (held.place === 'used') return [{ kind: 'returned-to-stock', unit: held.unit }];
-    if (held.place === 'quarantined') return [{ kind: 'released', unit: held.unit }];
+    // Held by the item's own decision: let go. Back in the quarantine it came from: it stays there.
+    if (held.place === 'quarantined' && held.own) return [{ kind: 'released', unit: held.unit }];
     return [];
   }
   const same = held.place !== 'shelf' && sameProduct(held.unit, wanted.product);
   if (held.place === wanted.place && same) return [];
   if (held.place === 'used' && wanted.place === 'quarantined' && same) {
+    // Taken from quarantine: putting it back is holding it.
+    if (held.unit.status === 'quarantined') return [{ kind: 'returned-to-stock', unit: held.unit }];
     return [
       { kind: 'returned-to-stock', unit: held.unit },
       { kind: 'quarantined', unit: held.unit },

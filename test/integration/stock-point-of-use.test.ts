@@ -147,6 +147,25 @@ t.test('point-of-use consumption', async (t) => {
     t.same((await movementsOf(itemId)).map((m) => m.kind), ['consumed', 'returned-to-stock', 'consumed', 'returned-to-stock', 'quarantined', 'released', 'consumed']);
   });
 
+  t.test('a quarantined serial used all the same goes back into quarantine, never onto the shelf', async (t) => {
+    await receive(STORE, [{ barcode: unit('S-HELD') }]);
+    const held = await stock({ location: { gln: STORE }, reason: 'FSN-77: recalled serial', lines: [{ barcode: unit('S-HELD') }] }, 'quarantine');
+    t.equal(held.statusCode, 201, held.body);
+    const res = await scan(app, scanner, inTheatre, { barcode: unit('S-HELD') });
+    t.match(res.json().warnings, [{ code: 'STOCK_QUARANTINED', severity: 'critical', message: /Serial S-HELD is quarantined in stock/ }]);
+    const itemId = res.json().item.id as string;
+    const sHeld = async () => (await quantities({ location: STORE })).filter((x) => x.includes('S-HELD'));
+    t.same(await sHeld(), [], 'opened: taken from quarantine in the store');
+    const decide = (payload: Record<string, unknown>) => app.request({ method: 'POST', url: `/v1/items/${itemId}/decision`, key: scanner, payload });
+    t.equal((await decide({ outcome: 'not-used', disposition: 'returned-to-stock' })).statusCode, 200);
+    t.same(await sHeld(), [`${STORE} - S-HELD quarantined 1`], 'returned to stock: back into quarantine, not available');
+    t.equal((await decide({ outcome: 'not-used', disposition: 'quarantined', reason: 'held for the recall' })).statusCode, 200);
+    t.same(await sHeld(), [`${STORE} - S-HELD quarantined 1`], 'held: still once, in quarantine');
+    t.equal((await decide({ outcome: 'not-used', disposition: 'returned-to-stock', reason: 'back as it was' })).statusCode, 200);
+    t.same(await sHeld(), [`${STORE} - S-HELD quarantined 1`], 'not released by a decision');
+    t.same((await movementsOf(itemId)).map((m) => m.kind), ['consumed', 'returned-to-stock']);
+  });
+
   t.test('a wasted decision keeps the unit used', async (t) => {
     await receive(THEATRE, [{ barcode: unit('S-W', '200101') }]);
     const res = await scan(app, scanner, inTheatre, { barcode: unit('S-W', '200101') });

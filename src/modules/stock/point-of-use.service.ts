@@ -67,16 +67,17 @@ export async function settlePointOfUse(trx: Kysely<Database>, entries: readonly 
           const taken = takeOne(rows);
           if (taken) {
             left.set(taken.id, taken.quantity - 1);
-            unit = { ...step.product, expirationDate: taken.expirationDate, consignment: taken.consignment, locationId: taken.locationId };
+            unit = { ...step.product, expirationDate: taken.expirationDate, consignment: taken.consignment, locationId: taken.locationId, status: taken.status };
             additions.push(change(item.organisationId, unit, taken.status, -1));
           } else {
             // Not on hand: taken anyway, where it was used.
-            unit = { ...step.product, consignment: false, locationId: s.entry.locationId };
+            unit = { ...step.product, consignment: false, locationId: s.entry.locationId, status: 'available' };
             additions.push(change(item.organisationId, unit, 'available', -1));
           }
         } else {
           unit = step.unit;
-          if (step.kind === 'returned-to-stock') additions.push(change(item.organisationId, unit, 'available', 1));
+          // Back into the status it was taken from: out of quarantine, back into quarantine.
+          if (step.kind === 'returned-to-stock') additions.push(change(item.organisationId, unit, unit.status, 1));
           else {
             const [from, to]: [StockStatus, StockStatus] = step.kind === 'quarantined' ? ['available', 'quarantined'] : ['quarantined', 'available'];
             additions.push(change(item.organisationId, unit, from, -1), change(item.organisationId, unit, to, 1));
@@ -139,6 +140,7 @@ function movementOf(entry: PointOfUseItem, movementGroup: string, kind: StockMov
     actorKeyId: entry.actorKeyId,
     procedureId: entry.item.procedureId,
     itemId: entry.item.id,
+    unitStatus: kind === 'consumed' || kind === 'returned-to-stock' ? unit.status : null,
   };
 }
 

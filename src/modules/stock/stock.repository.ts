@@ -80,6 +80,8 @@ export interface NewMovement extends StockProduct {
   readonly itemId?: string | null;
   /** A recall's quarantine or return: the recall it was done for. */
   readonly recallId?: string | null;
+  /** Point of use: the status a consumed unit was taken from, and a returned one goes back into. */
+  readonly unitStatus?: StockStatus | null;
 }
 
 export interface Movement extends NewMovement {
@@ -115,6 +117,7 @@ export async function insertMovements(db: Kysely<Database>, movements: readonly 
         procedure_id: m.procedureId ?? null,
         item_id: m.itemId ?? null,
         recall_id: m.recallId ?? null,
+        unit_status: m.unitStatus ?? null,
       })),
     )
     .returning(['id', 'recorded_at'])
@@ -299,6 +302,8 @@ export interface ItemMovementRow {
   readonly serialNumber: string | null;
   readonly expirationDate: string | null;
   readonly consignment: boolean;
+  /** The status taken from or put back into (point of use); available for a decision's quarantine and release. */
+  readonly status: StockStatus;
 }
 
 /** The point-of-use movements of these items, in the order recorded. */
@@ -306,7 +311,7 @@ export async function pointOfUseMovements(db: Kysely<Database>, itemIds: readonl
   if (itemIds.length === 0) return [];
   const rows = await db
     .selectFrom('stock_movements')
-    .select(['item_id', 'kind', 'location_id', 'issuing_agency', 'di', 'lot_number', 'serial_number', 'expiration_date', 'consignment'])
+    .select(['item_id', 'kind', 'location_id', 'issuing_agency', 'di', 'lot_number', 'serial_number', 'expiration_date', 'consignment', 'unit_status'])
     .where('item_id', 'in', [...new Set(itemIds)])
     .orderBy('id')
     .execute();
@@ -320,6 +325,7 @@ export async function pointOfUseMovements(db: Kysely<Database>, itemIds: readonl
     serialNumber: r.serial_number,
     expirationDate: r.expiration_date,
     consignment: r.consignment,
+    status: r.unit_status ?? 'available',
   }));
 }
 

@@ -16,7 +16,9 @@ const item = (over: Partial<ItemAtPointOfUse> = {}): ItemAtPointOfUse => ({
   ...over,
 });
 const product = { issuingAgency: 'GS1', di: GTIN, lotNumber: 'L1', serialNumber: null, expirationDate: '2028-12-31' };
-const unit = { ...product, locationId: 'THEATRE', consignment: false };
+const unit = { ...product, locationId: 'THEATRE', consignment: false, status: 'available' as const };
+/** A unit taken from quarantine (a recalled serial scanned all the same). */
+const held = { ...unit, status: 'quarantined' as const };
 
 t.test('where the unit should be', async (t) => {
   t.same(wantedPlace(item()), { place: 'used', product });
@@ -38,8 +40,11 @@ t.test('where the ledger holds it', async (t) => {
   t.same(heldPlace([]), { place: 'shelf' });
   t.same(heldPlace([m('consumed')]), { place: 'used', unit });
   t.same(heldPlace([m('consumed'), m('returned-to-stock')]), { place: 'shelf' });
-  t.same(heldPlace([m('consumed'), m('returned-to-stock'), m('quarantined')]), { place: 'quarantined', unit });
+  t.same(heldPlace([m('consumed'), m('returned-to-stock'), m('quarantined')]), { place: 'quarantined', unit, own: true });
   t.same(heldPlace([m('consumed'), m('returned-to-stock'), m('quarantined'), m('released')]), { place: 'shelf' });
+  const fromQuarantine = (kind: ItemMovement['kind']): ItemMovement => ({ ...held, kind });
+  t.same(heldPlace([fromQuarantine('consumed')]), { place: 'used', unit: held });
+  t.same(heldPlace([fromQuarantine('consumed'), fromQuarantine('returned-to-stock')]), { place: 'quarantined', unit: held, own: false }, 'back into the quarantine it came from');
 });
 
 t.test('the steps between', async (t) => {
@@ -50,14 +55,37 @@ t.test('the steps between', async (t) => {
   t.same(stepsBetween(used, { place: 'used', product: { ...product, expirationDate: null } }), [], 'no expiry on the record: any expiry is the product');
   t.same(stepsBetween(used, { place: 'shelf' }), [{ kind: 'returned-to-stock', unit }]);
   t.same(stepsBetween(used, { place: 'quarantined', product }), [{ kind: 'returned-to-stock', unit }, { kind: 'quarantined', unit }], 'held where it was taken from');
-  t.same(stepsBetween({ place: 'quarantined', unit }, { place: 'used', product }), [{ kind: 'released', unit }]);
+  t.same(stepsBetween({ place: 'quarantined', unit, own: true }, { place: 'used', product }), [{ kind: 'released', unit }]);
   t.same(stepsBetween(used, { place: 'used', product: { ...product, lotNumber: 'L2' } }), [{ kind: 'returned-to-stock', unit }], 'the wrong product goes back first');
 });
 
-/** Applies steps as the service does, a taking finding its product where it was used. */
-function apply(held: Held, steps: readonly Step[]): Held {
-  if (steps.length === 0) return held;
-  return heldPlace(steps.map((s): ItemMovement => (s.kind === 'consumed' ? { ...s.product, locationId: 'THEATRE', consignment: false, kind: 'consumed' } : { ...s.unit, kind: s.kind })));
+t.test('a unit taken from quarantine goes back into quarantine, whatever the decision', async (t) => {
+  const usedFromQuarantine: Held = { place: 'used', unit: held };
+  t.same(stepsBetween(usedFromQuarantine, { place: 'shelf' }), [{ kind: 'returned-to-stock', unit: held }], 'returned: into its status, quarantined');
+  t.same(stepsBetween(usedFromQuarantine, { place: 'quarantined', product }), [{ kind: 'returned-to-stock', unit: held }], 'held: putting it back is holding it');
+  const back: Held = { place: 'quarantined', unit: held, own: false };
+  t.same(stepsBetween(back, { place: 'shelf' }), [], 'not released by a decision to return it to stock');
+  t.same(stepsBetween(back, { place: 'quarantined', product }), []);
+  t.same(stepsBetween(back, { place: 'used', product }), [{ kind: 'consumed', product }], 'an override takes it again');
+});
+
+/** Applies steps as the service does, a taking finding its product in the status given (a serial may be in quarantine). */
+function apply(before: Held, steps: readonly Step[], takenFrom: 'available' | 'quarantined'): Held {
+  if (steps.length === 0) return before;
+  return heldPlace(
+    steps.map((s): ItemMovement =>
+      s.kind === 'consumed'
+        ? { ...s.product, locationId: 'THEATRE', consignment: false, status: s.product.serialNumber === null ? 'available' : takenFrom, kind: 'consumed' }
+        : { ...s.unit, status: s.kind === 'returned-to-stock' ? s.unit.status : 'available', kind: s.kind },
+    ),
+  );
+}
+
+/** Where the stock holds the unit after the steps, as the service changes it: a return goes back into the status taken from. */
+function statusAfter(before: Held, after: Held): 'used' | 'available' | 'quarantined' | 'untouched' {
+  if (after.place === 'used') return 'used';
+  if (after.place === 'quarantined') return 'quarantined';
+  return before.place === 'shelf' ? 'untouched' : 'available';
 }
 
 t.test('any history of corrections ends where the record says, within three rounds each', async (t) => {
@@ -72,13 +100,21 @@ t.test('any history of corrections ends where the record says, within three roun
     decision: fc.option(fc.record({ status: fc.constantFrom('pending' as const, 'not-used' as const, 'implanted' as const), disposition: fc.option(fc.constantFrom(...DISPOSITIONS)) })),
   });
   fc.assert(
-    fc.property(fc.array(anItem, { minLength: 1, maxLength: 8 }), (history) => {
+    fc.property(fc.array(anItem, { minLength: 1, maxLength: 8 }), fc.constantFrom('available' as const, 'quarantined' as const), (history, takenFrom) => {
       let held: Held = { place: 'shelf' };
+      let everFromQuarantine = false;
       for (const state of history) {
         const wanted: Wanted = wantedPlace(state);
-        for (let round = 0; round < 3; round++) held = apply(held, stepsBetween(held, wanted));
+        for (let round = 0; round < 3; round++) {
+          const before = held;
+          held = apply(held, stepsBetween(held, wanted), takenFrom);
+          if (held.place === 'used' && held.unit.status === 'quarantined') everFromQuarantine = true;
+          // A unit that came out of quarantine never lands on the available shelf.
+          if (everFromQuarantine && held.place !== 'used' && statusAfter(before, held) === 'available' && held.place === 'shelf' && before.place === 'used' && before.unit.status === 'quarantined') return false;
+        }
         if (stepsBetween(held, wanted).length !== 0) return false;
-        if (held.place !== wanted.place) return false;
+        const arrived = held.place === wanted.place || (wanted.place === 'shelf' && held.place === 'quarantined' && !held.own) || (wanted.place === 'quarantined' && held.place === 'quarantined');
+        if (!arrived) return false;
       }
       return true;
     }),
