@@ -14,8 +14,8 @@
  *   BENCH_MOVEMENTS=1000000 npm run bench:stock   (a smaller run)
  *
  * The ledger is generated inside Postgres: each of 1,000,000 stock lines (organisation, location,
- * product, lot) sees about ten movements: receipts (a quarter of them serialised units), units
- * leaving the shelf, and quarantines. Units leaving are written as write-offs: a point-of-use
+ * product, lot) sees ten movements: six receipts (two of them serialised units, four lots of 1–10),
+ * three units leaving the shelf, and a quarantine. Units leaving are written as write-offs: a point-of-use
  * consumption row names a real item and procedure, which this benchmark does not seed (the reads it
  * measures never look at the ledger's outflows, only at stock on hand). Stock on hand is then the
  * ledger summed, as the service keeps it.
@@ -69,17 +69,17 @@ async function seed(): Promise<void> {
       insert into stock_movements (organisation_id, movement_group, kind, location_id, entry_type, issuing_agency, di, lot_number,
                                    serial_number, expiration_date, quantity, consignment, reason, recorded_at, actor_key_id)
       select o.id, md5(g::text)::uuid, m.kind, l.id, 'barcode', 'GS1', m.gtin, m.lot,
-             case when m.kind = 'received' and g % 4 = 0 then 'S' || g end,
+             case when m.kind = 'received' and m.j % 4 = 0 then 'S' || g end,
              date '2027-01-01' + ((m.product * 7 + m.lot_n * 13) % 900),
-             case when m.kind = 'received' and g % 4 <> 0 then 1 + g % 10 else 1 end,
+             case when m.kind = 'received' and m.j % 4 <> 0 then 1 + g % 10 else 1 end,
              m.k % 10 = 0, case when m.kind = 'written-off' then 'opened-not-used' when m.kind = 'quarantined' then 'bench hold' end,
              now() - ((g % 1000) * interval '1 hour'), (select id from api_keys where name = 'bench procurement' limit 1)
       from generate_series(1, ${MOVEMENTS}::int) g
       cross join lateral (
-        select k, p as product, lot_n, '0950600' || lpad(p::text, 7, '0') as gtin, 'L' || lot_n as lot,
-               case when g % 20 < 12 then 'received' when g % 20 < 19 then 'written-off' else 'quarantined' end as kind
-        from (select g % ${LINES}::int as k) kk
-        cross join lateral (select (k * 7919) % ${PRODUCTS}::int as p, (k / ${PRODUCTS}::int) % ${LOTS_PER_PRODUCT}::int as lot_n) pl
+        select k, j, p as product, lot_n, '0950600' || lpad(p::text, 7, '0') as gtin, 'L' || lot_n as lot,
+               case when j % 10 < 6 then 'received' when j % 10 < 9 then 'written-off' else 'quarantined' end as kind
+        from (select g % ${LINES}::int as k, g / ${LINES}::int as j) kk
+        cross join lateral (select ((k::bigint * 7919) % ${PRODUCTS}::int)::int as p, (k / ${PRODUCTS}::int) % ${LOTS_PER_PRODUCT}::int as lot_n) pl
       ) m
       join bench_orgs o on o.n = m.k % ${ORGANISATIONS}::int
       join bench_locs l on l.org_n = o.n and l.n = (m.k / ${ORGANISATIONS}::int) % ${LOCATIONS_PER_ORGANISATION}::int`.execute(c);
