@@ -230,6 +230,18 @@ t.test('the stock page', { skip: unavailable && !browserRequired() ? `browser te
     t.same(await axeViolations(page), [], 'no WCAG A/AA violation on the expiring report');
   });
 
+  await t.test('to order: a par level set against what is available, the units to order', async (t) => {
+    const available = (await stock(`location=${STORE}&gtin=${GTIN}&status=available`)).reduce((n, r) => n + r.quantity, 0);
+    const par = await app.request({ method: 'PUT', url: '/v1/stock/par-levels', key, headers: { 'idempotency-key': crypto.randomUUID() }, payload: [{ location: { gln: STORE }, gtin: GTIN, par: available + 12 }] });
+    t.equal(par.statusCode, 200, par.body);
+    await page.click('nav a:text("To order")');
+    await page.waitForSelector('h1:text("To order")');
+    await page.waitForSelector('table.to-order');
+    t.match(await page.innerText('table.to-order tbody tr'), new RegExp(`GTIN ${GTIN}[\\s\\S]*${available + 12}\\s+${available}\\s+\\d+\\s+\\d+\\s+12`), 'par, available, quarantined, used, and 12 to order');
+    t.match(await page.textContent('p.showing'), /^1 product to order of 1 with a par level/);
+    t.same(await axeViolations(page), [], 'no WCAG A/AA violation on the to-order report');
+  });
+
   await t.test("a recall's shelf stock: each available row quarantined with the recall's reference as the reason", async (t) => {
     const created = await app.request({ method: 'POST', url: '/v1/recalls', key, payload: { reference: 'FSN-STOCK-1', title: 'Pack: sterile barrier breach', scope: [{ gtin: GTIN, lots: ['LOTC'] }] } });
     t.equal(created.statusCode, 201, created.statusCode === 201 ? 'created' : created.body);

@@ -1,9 +1,9 @@
 /**
  * The stock page, for procurement: goods in by scanning at a location, the stock on hand
- * (filtered, paged, as CSV), the shelf-expiry report, quarantine, release, write-off and
- * return from a row, and a recall's stock on the shelves (`?recall=<id>`).
+ * (filtered, paged, as CSV), the shelf-expiry report, the to-order report, quarantine, release,
+ * write-off and return from a row, and a recall's stock on the shelves (`?recall=<id>`).
  *
- * The view is kept in the URL's fragment (#/stock, #/expiring; goods in by default), so Back
+ * The view is kept in the URL's fragment (#/stock, #/expiring, #/to-order; goods in by default), so Back
  * and a reload work.
  */
 import { render } from 'preact';
@@ -15,16 +15,17 @@ import { Expiring } from './Expiring.js';
 import { GoodsIn } from './GoodsIn.js';
 import { OnHandView } from './OnHandView.js';
 import { RecallShelf } from './RecallShelf.js';
+import { ToOrder } from './ToOrder.js';
 
 const CONSOLE = 'stock';
 
-type View = 'goods-in' | 'stock' | 'expiring';
+type View = 'goods-in' | 'stock' | 'expiring' | 'to-order';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function viewOf(hash: string): View {
   const name = hash.replace(/^#\/?/, '').split('/')[0];
-  return name === 'stock' || name === 'expiring' ? name : 'goods-in';
+  return name === 'stock' || name === 'expiring' || name === 'to-order' ? name : 'goods-in';
 }
 
 function recallOf(search: string): string | null {
@@ -82,6 +83,9 @@ function Stock() {
           <a href={href('#/expiring')} aria-current={current('expiring')}>
             Expiring
           </a>
+          <a href={href('#/to-order')} aria-current={current('to-order')}>
+            To order
+          </a>
         </nav>
       </TopBar>
       <main id="main" class="stock">
@@ -91,6 +95,8 @@ function Stock() {
           <GoodsIn api={api} />
         ) : view === 'stock' ? (
           <OnHandView api={api} />
+        ) : view === 'to-order' ? (
+          <ToOrder api={api} />
         ) : (
           <Expiring api={api} />
         )}
