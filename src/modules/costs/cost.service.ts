@@ -11,7 +11,7 @@ import { DEFAULT_CURRENCY, formatMinorUnits, type Currency } from '../../domain/
 import { tenancyOf, type RequestContext } from '../../shared/actor.js';
 import { csvLine } from '../../shared/csv.js';
 import { ProblemError } from '../../shared/problem.js';
-import { recordAudit } from '../audit/audit.service.js';
+import { recordAudit, recordListAudit } from '../audit/audit.service.js';
 import { findProductsFor } from '../products/product.repository.js';
 import { caseOf, casesStarted, consumptionOf, priceListCurrencies, type CaseRow, type ConsumedLine } from './cost.repository.js';
 import type { CostPerCaseReport, CostSpreadReport } from './cost.schemas.js';
@@ -37,34 +37,6 @@ async function costed(db: Kysely<Database>, cases: readonly CaseRow[]): Promise<
     const own = byCase.get(row.procedureId) ?? [];
     return { row, lines: own, cost: caseCost(own), currency: (currencies.get(row.organisationId) ?? DEFAULT_CURRENCY) as Currency };
   });
-}
-
-/**
- * The audit of a read that names cases: a procedure id is patient data, so one row per organisation names
- * its procedures and their patients (one row with none when the list is empty).
- */
-async function auditCases(db: Kysely<Database>, ctx: RequestContext, action: string, cases: readonly CaseRow[], detail: Readonly<Record<string, unknown>>): Promise<void> {
-  const byOrganisation = new Map<string, CaseRow[]>();
-  for (const c of cases) {
-    const list = byOrganisation.get(c.organisationId);
-    if (list === undefined) byOrganisation.set(c.organisationId, [c]);
-    else list.push(c);
-  }
-  if (byOrganisation.size === 0) {
-    await recordAudit(db, ctx, { action, organisationId: ctx.actor.organisationId, detail });
-    return;
-  }
-  await recordAudit(
-    db,
-    ctx,
-    ...[...byOrganisation].map(([organisationId, list]) => ({
-      action,
-      organisationId,
-      procedureIds: list.map((c) => c.procedureId),
-      patientIds: [...new Set(list.map((c) => c.patientId))],
-      detail,
-    })),
-  );
 }
 
 const caseView = (c: CostedCase) => ({
@@ -121,7 +93,7 @@ export async function procedureCost(db: Kysely<Database>, ctx: RequestContext, p
 /** Every procedure started in the period (London dates, both included) with its cost, audited as a report read. */
 export async function costPerCase(db: Kysely<Database>, ctx: RequestContext, from: string, to: string): Promise<CostPerCaseReport> {
   const cases = await costed(db, await casesStarted(db, tenancyOf(ctx.actor), from, to));
-  await auditCases(db, ctx, 'report.cost-per-case', cases.map((c) => c.row), { from, to, cases: cases.length });
+  await recordListAudit(db, ctx, 'report.cost-per-case', cases.map((c) => c.row), { from, to, cases: cases.length });
   return { from, to, timeZone: 'Europe/London', cases: cases.map(caseView), incompleteCases: cases.filter((c) => !c.cost.complete).length };
 }
 

@@ -704,11 +704,10 @@ async function countShelfMany(db: Kysely<Database>, tenancy: TenancyScope, queri
       .where('kind', '=', 'returned-to-supplier')
       .groupBy('recall_id');
     if (tenancy.kind === 'organisation') returned = returned.where('organisation_id', '=', tenancy.organisationId);
-    for (const r of await returned.execute()) {
-      queries.forEach((q, k) => {
-        if (q.recallId === r.recall_id) (counts[k] as { returned: number }).returned = Number(r.n);
-      });
-    }
+    const byRecall = new Map((await returned.execute()).map((r) => [r.recall_id, Number(r.n)]));
+    queries.forEach((q, k) => {
+      if (q.recallId !== undefined) (counts[k] as { returned: number }).returned = byRecall.get(q.recallId) ?? 0;
+    });
   }
   return counts;
 }

@@ -33,11 +33,11 @@ const MAX_ROUNDS = 3;
 /** Brings the units of these items to where their records say they are. */
 export async function settlePointOfUse(trx: Kysely<Database>, entries: readonly PointOfUseItem[]): Promise<void> {
   if (entries.length === 0) return;
-  const earlier = await pointOfUseMovements(trx, entries.filter((e) => !e.fresh).map((e) => e.item.id));
+  const earlier = groupBy(await pointOfUseMovements(trx, entries.filter((e) => !e.fresh).map((e) => e.item.id)), (m) => m.itemId);
   const state = entries.map((e) => ({
     entry: e,
     wanted: wantedPlace(e.item),
-    held: heldPlace(earlier.filter((m) => m.itemId === e.item.id)),
+    held: heldPlace(earlier.get(e.item.id) ?? []),
     group: randomUUID(),
   }));
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -48,9 +48,12 @@ export async function settlePointOfUse(trx: Kysely<Database>, entries: readonly 
     if (moving.length === 0) return;
     // A taking is a step alone (its place is known once the stock is found); the other steps come in order.
     const consuming = moving.flatMap((m) => (m.steps[0]?.kind === 'consumed' ? [{ s: m.s, product: m.steps[0].product }] : []));
-    const candidates = await consumptionCandidates(
-      trx,
-      consuming.map((c) => ({ ...c.product, organisationId: c.s.entry.item.organisationId, locationId: c.s.entry.locationId })),
+    const candidates = groupBy(
+      await consumptionCandidates(
+        trx,
+        consuming.map((c) => ({ ...c.product, organisationId: c.s.entry.item.organisationId, locationId: c.s.entry.locationId })),
+      ),
+      (c) => consuming[c.query]?.s,
     );
     // Rows taken earlier in this round are not taken twice.
     const left = new Map<string, number>();
@@ -62,8 +65,7 @@ export async function settlePointOfUse(trx: Kysely<Database>, entries: readonly 
       for (const step of steps) {
         let unit: HeldUnit;
         if (step.kind === 'consumed') {
-          const index = consuming.findIndex((c) => c.s === s);
-          const rows = candidates.filter((c) => c.query === index).map((c) => ({ ...c, quantity: left.get(c.id) ?? c.quantity }));
+          const rows = (candidates.get(s) ?? []).map((c) => ({ ...c, quantity: left.get(c.id) ?? c.quantity }));
           const taken = takeOne(rows);
           if (taken) {
             left.set(taken.id, taken.quantity - 1);
@@ -153,4 +155,16 @@ function summed(additions: readonly OnHandAddition[]): OnHandAddition[] {
     byKey.set(key, before ? { ...before, quantity: before.quantity + a.quantity } : a);
   }
   return [...byKey.values()].filter((a) => a.quantity !== 0).toSorted((a, b) => a.quantity - b.quantity);
+}
+
+/** The items of a list by a key, in their order. */
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }

@@ -14,7 +14,7 @@ import type { EntryType, StockMovementKind, StockStatus, WriteOffReason } from '
 import { requireOrganisation, tenancyOf, type RequestContext, type TenancyScope } from '../../shared/actor.js';
 import type { Clock } from '../../shared/clock.js';
 import { ProblemError } from '../../shared/problem.js';
-import { auditRowOf, recordAudit } from '../audit/audit.service.js';
+import { auditRowOf, recordAudit, recordListAudit } from '../audit/audit.service.js';
 import { findIdempotencyRecords, idempotencyId, storeIdempotentAnswers } from '../idempotency/idempotency.repository.js';
 import { requestHash } from '../idempotency/request-hash.js';
 import { resolveLocation, type LocationRef } from '../locations/location.service.js';
@@ -497,7 +497,8 @@ export async function stockDiscrepancies(db: Kysely<Database>, ctx: RequestConte
 
 /**
  * The audit of a stock read whose rows name cases (point-of-use movements: the procedure a unit was used
- * in): a procedure id is patient data, so the row names each procedure and its patient, per organisation.
+ * in): a procedure id is patient data, so the rows naming cases are audited as a patient list
+ * (`recordListAudit`), each case with its patient; a read that names none is audited plainly.
  */
 export async function auditNamingCases(
   db: Kysely<Database>,
@@ -507,22 +508,11 @@ export async function auditNamingCases(
   detail: Readonly<Record<string, unknown>>,
 ): Promise<void> {
   const cases = rows.filter((r): r is { organisationId: string; procedureId: string } => typeof r.procedureId === 'string');
-  if (cases.length === 0) {
-    await recordAudit(db, ctx, { action, organisationId: ctx.actor.organisationId, detail });
-    return;
-  }
+  if (cases.length === 0) return recordAudit(db, ctx, { action, organisationId: ctx.actor.organisationId, detail });
   const patients = await patientsOfProcedures(db, cases.map((c) => c.procedureId));
-  const byOrganisation = new Map<string, Array<{ organisationId: string; procedureId: string }>>();
-  for (const c of cases) byOrganisation.set(c.organisationId, [...(byOrganisation.get(c.organisationId) ?? []), c]);
-  await recordAudit(
-    db,
-    ctx,
-    ...[...byOrganisation].map(([organisationId, list]) => ({
-      action,
-      organisationId,
-      procedureIds: [...new Set(list.map((c) => c.procedureId))],
-      patientIds: [...new Set(list.flatMap((c) => patients.get(c.procedureId) ?? []))],
-      detail,
-    })),
-  );
+  const listed = cases.flatMap((c) => {
+    const patientId = patients.get(c.procedureId);
+    return patientId === undefined ? [] : [{ organisationId: c.organisationId, procedureId: c.procedureId, patientId }];
+  });
+  await recordListAudit(db, ctx, action, listed, detail);
 }
